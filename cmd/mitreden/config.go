@@ -1,0 +1,211 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config holds every operator setting. Defaults come first, then environment
+// variables, then flags; Validate names the first bad setting.
+type Config struct {
+	Addr           string
+	BaseURL        string
+	DataDir        string
+	MongoURI       string
+	MongoDatabase  string
+	MeiliURL       string
+	MeiliAPIKey    string
+	TrustedProxies []string
+	ContactEmail   string
+	Secret         string
+	LogLevel       string
+
+	LoginMaxPerAccount int
+	LoginMaxPerIP      int
+	LoginWindow        time.Duration
+	RegisterMaxPerIP   int
+	SessionIdle        time.Duration
+	SessionAbsolute    time.Duration
+}
+
+// DefaultConfig returns the settings for a local pilot.
+func DefaultConfig() Config {
+	return Config{
+		Addr: "127.0.0.1:8080", BaseURL: "http://127.0.0.1:8080", DataDir: "./data", MongoDatabase: "mitreden",
+		ContactEmail: "barrierefreiheit@mitreden.example", LogLevel: "info",
+		LoginMaxPerAccount: 5, LoginMaxPerIP: 20, LoginWindow: 15 * time.Minute, RegisterMaxPerIP: 10,
+		SessionIdle: 30 * time.Minute, SessionAbsolute: 12 * time.Hour,
+	}
+}
+
+// envSetting binds one environment variable to a config field.
+type envSetting struct {
+	name string
+	set  func(c *Config, v string) error
+}
+
+func setInt(p func(c *Config) *int) func(c *Config, v string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return errors.New("must be a whole number")
+		}
+		*p(c) = n
+		return nil
+	}
+}
+
+func setDuration(p func(c *Config) *time.Duration) func(c *Config, v string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return errors.New("must be a duration such as 15m or 12h")
+		}
+		*p(c) = d
+		return nil
+	}
+}
+
+func setString(p func(c *Config) *string) func(c *Config, v string) error {
+	return func(c *Config, v string) error { *p(c) = v; return nil }
+}
+
+// envSettings lists every environment variable the binary reads.
+var envSettings = []envSetting{
+	{"MITREDEN_ADDR", setString(func(c *Config) *string { return &c.Addr })},
+	{"MITREDEN_BASE_URL", setString(func(c *Config) *string { return &c.BaseURL })},
+	{"MITREDEN_DATA_DIR", setString(func(c *Config) *string { return &c.DataDir })},
+	{"MONGODB_URI", setString(func(c *Config) *string { return &c.MongoURI })},
+	{"MONGODB_DATABASE", setString(func(c *Config) *string { return &c.MongoDatabase })},
+	{"MEILI_URL", setString(func(c *Config) *string { return &c.MeiliURL })},
+	{"MEILI_API_KEY", setString(func(c *Config) *string { return &c.MeiliAPIKey })},
+	{"MITREDEN_CONTACT_EMAIL", setString(func(c *Config) *string { return &c.ContactEmail })},
+	{"MITREDEN_SECRET", setString(func(c *Config) *string { return &c.Secret })},
+	{"MITREDEN_LOG_LEVEL", setString(func(c *Config) *string { return &c.LogLevel })},
+	{"MITREDEN_TRUSTED_PROXIES", func(c *Config, v string) error {
+		c.TrustedProxies = nil
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				c.TrustedProxies = append(c.TrustedProxies, p)
+			}
+		}
+		return nil
+	}},
+	{"MITREDEN_LOGIN_MAX_PER_ACCOUNT", setInt(func(c *Config) *int { return &c.LoginMaxPerAccount })},
+	{"MITREDEN_LOGIN_MAX_PER_IP", setInt(func(c *Config) *int { return &c.LoginMaxPerIP })},
+	{"MITREDEN_LOGIN_WINDOW", setDuration(func(c *Config) *time.Duration { return &c.LoginWindow })},
+	{"MITREDEN_REGISTER_MAX_PER_IP", setInt(func(c *Config) *int { return &c.RegisterMaxPerIP })},
+	{"MITREDEN_SESSION_IDLE", setDuration(func(c *Config) *time.Duration { return &c.SessionIdle })},
+	{"MITREDEN_SESSION_ABSOLUTE", setDuration(func(c *Config) *time.Duration { return &c.SessionAbsolute })},
+}
+
+// LoadEnv applies environment variables to c.
+func (c *Config) LoadEnv(getenv func(string) string) error {
+	for _, s := range envSettings {
+		if v := getenv(s.name); v != "" {
+			if err := s.set(c, v); err != nil {
+				return fmt.Errorf("setting %s=%q: %v", s.name, v, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Flags registers the common flags on fs.
+func (c *Config) Flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (MITREDEN_ADDR)")
+	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public URL (MITREDEN_BASE_URL)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory (MITREDEN_DATA_DIR)")
+}
+
+// Validate checks every setting and names the bad one.
+func (c *Config) Validate() error {
+	if host, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+		return fmt.Errorf("setting MITREDEN_ADDR=%q: must be host:port, e.g. 127.0.0.1:8080", c.Addr)
+	} else if _, err := strconv.Atoi(port); err != nil {
+		return fmt.Errorf("setting MITREDEN_ADDR=%q: port %q is not a number", c.Addr, port)
+	} else {
+		_ = host
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return fmt.Errorf("setting MITREDEN_BASE_URL=%q: must be an absolute http(s) URL without a path", c.BaseURL)
+	}
+	c.BaseURL = strings.TrimSuffix(c.BaseURL, "/")
+	if c.DataDir == "" {
+		return errors.New("setting MITREDEN_DATA_DIR: must not be empty")
+	}
+	if c.MongoURI != "" && !strings.HasPrefix(c.MongoURI, "mongodb://") && !strings.HasPrefix(c.MongoURI, "mongodb+srv://") {
+		return errors.New("setting MONGODB_URI: must start with mongodb:// or mongodb+srv://")
+	}
+	if c.MongoDatabase == "" || strings.ContainsAny(c.MongoDatabase, `/\. "$`) || len(c.MongoDatabase) > 60 {
+		return fmt.Errorf("setting MONGODB_DATABASE=%q: must be a plain name without / \\ . space \" $", c.MongoDatabase)
+	}
+	if c.MeiliURL != "" {
+		if mu, err := url.Parse(c.MeiliURL); err != nil || (mu.Scheme != "http" && mu.Scheme != "https") || mu.Host == "" {
+			return fmt.Errorf("setting MEILI_URL=%q: must be an http(s) URL", c.MeiliURL)
+		}
+	}
+	for _, p := range c.TrustedProxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				return fmt.Errorf("setting MITREDEN_TRUSTED_PROXIES: %q is neither an IP address nor a CIDR range", p)
+			}
+		}
+	}
+	if c.Secret != "" && len(c.Secret) < 32 {
+		return errors.New("setting MITREDEN_SECRET: must be at least 32 characters")
+	}
+	for name, n := range map[string]int{"MITREDEN_LOGIN_MAX_PER_ACCOUNT": c.LoginMaxPerAccount,
+		"MITREDEN_LOGIN_MAX_PER_IP": c.LoginMaxPerIP, "MITREDEN_REGISTER_MAX_PER_IP": c.RegisterMaxPerIP} {
+		if n < 1 {
+			return fmt.Errorf("setting %s=%d: must be at least 1", name, n)
+		}
+	}
+	for name, d := range map[string]time.Duration{"MITREDEN_LOGIN_WINDOW": c.LoginWindow,
+		"MITREDEN_SESSION_IDLE": c.SessionIdle, "MITREDEN_SESSION_ABSOLUTE": c.SessionAbsolute} {
+		if d < time.Second {
+			return fmt.Errorf("setting %s=%s: must be at least 1s", name, d)
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("setting MITREDEN_LOG_LEVEL=%q: must be debug, info, warn or error", c.LogLevel)
+	}
+	return nil
+}
+
+// LoadSecret returns MITREDEN_SECRET, or the secret generated once into the
+// data dir (so restarts keep CSRF tokens valid).
+func (c *Config) LoadSecret() ([]byte, error) {
+	if c.Secret != "" {
+		return []byte(c.Secret), nil
+	}
+	path := filepath.Join(c.DataDir, "secret.key")
+	if b, err := os.ReadFile(path); err == nil && len(b) >= 64 {
+		return []byte(strings.TrimSpace(string(b))), nil
+	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return nil, err
+	}
+	s := hex.EncodeToString(buf)
+	if err := os.WriteFile(path, []byte(s+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	return []byte(s), nil
+}

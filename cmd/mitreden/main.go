@@ -1,0 +1,178 @@
+// Command mitreden is the participation platform in one binary: the web
+// server and the operator's verbs (user management, seeding, maintenance).
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mitreden/mitreden/internal/embedded"
+	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/internal/mongo"
+	"github.com/mitreden/mitreden/internal/service"
+)
+
+// Version is set at build time with -ldflags "-X main.Version=…".
+var Version = "dev"
+
+const usage = `mitreden – citizen participation and Digital Council platform
+
+Usage:
+  mitreden serve [--demo] [--addr A] [--base-url U] [--data-dir D]
+  mitreden user create --email E --name N [--role R]… [--password-stdin]
+  mitreden user grant|revoke --email E --role R
+  mitreden user list [--role R]
+  mitreden version
+
+Settings come from environment variables (see README), flags override them.
+`
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+}
+
+// run executes one verb and returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	cfg := DefaultConfig()
+	if err := cfg.LoadEnv(getenv); err != nil {
+		fmt.Fprintln(stderr, "mitreden:", err)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "version":
+		fmt.Fprintln(stdout, "mitreden", Version)
+		return 0
+	case "serve":
+		err = cmdServe(ctx, cfg, args[1:], stdout, stderr)
+	case "user":
+		err = cmdUser(ctx, cfg, args[1:], stdin, stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "mitreden: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintln(stderr, "mitreden:", err)
+			return 2
+		}
+		fmt.Fprintln(stderr, "mitreden:", describe(err))
+		return 1
+	}
+	return 0
+}
+
+// usageError marks a wrong invocation (exit code 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// describe turns an error into one sentence for the operator.
+func describe(err error) string {
+	var de *mitreden.Error
+	if errors.As(err, &de) {
+		msg := de.Message
+		for _, f := range de.Fields {
+			msg += fmt.Sprintf("; %s: %s", f.Field, f.Message)
+		}
+		if de.Err != nil && de.Code != mitreden.EUNAVAILABLE {
+			msg += ": " + de.Err.Error()
+		} else if de.Err != nil && !strings.Contains(msg, "in use") {
+			msg += ": " + de.Err.Error()
+		}
+		return msg
+	}
+	return err.Error()
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// env is what every verb opens: the store (embedded or external) and the services.
+type env struct {
+	cfg      Config
+	log      *slog.Logger
+	db       *mongo.DB
+	emb      *embedded.Server
+	accounts *service.Accounts
+}
+
+// open connects to the store: the given MongoDB, or the embedded FerretDB in
+// the data dir (refusing at once when another process holds it).
+func open(ctx context.Context, cfg Config, log *slog.Logger) (*env, error) {
+	e := &env{cfg: cfg, log: log}
+	uri := cfg.MongoURI
+	var opts []mongo.Option
+	if uri == "" {
+		srv, err := embedded.Start(ctx, cfg.DataDir, log.With("component", "ferretdb"))
+		if err != nil {
+			return nil, err
+		}
+		e.emb = srv
+		uri = srv.URI()
+		opts = append(opts, mongo.SerializeWrites())
+	}
+	db, err := mongo.Open(ctx, uri, cfg.MongoDatabase, opts...)
+	if err != nil {
+		e.close()
+		return nil, err
+	}
+	db.Logger = log
+	e.db = db
+	e.accounts = service.NewAccounts(db.Users(), db.Sessions(), db.Counters(), service.AccountsConfig{
+		SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute,
+		LoginMaxPerAccount: cfg.LoginMaxPerAccount, LoginMaxPerIP: cfg.LoginMaxPerIP,
+		LoginWindow: cfg.LoginWindow, RegisterMaxPerIP: cfg.RegisterMaxPerIP,
+	}, service.SystemClock, log)
+	return e, nil
+}
+
+func (e *env) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if e.db != nil {
+		_ = e.db.Close(ctx)
+	}
+	if e.emb != nil {
+		_ = e.emb.Close()
+	}
+}
+
+// signalContext is cancelled on SIGINT or SIGTERM.
+func signalContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+}
+
+// readPassword reads one line from stdin.
+func readPassword(r io.Reader) (string, error) {
+	sc := bufio.NewScanner(r)
+	if !sc.Scan() {
+		return "", errors.New("no password on standard input")
+	}
+	return strings.TrimRight(sc.Text(), "\r\n"), nil
+}
+
+// newFlagSet returns a flag set that reports errors instead of exiting.
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}

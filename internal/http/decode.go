@@ -1,0 +1,119 @@
+package http
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"reflect"
+	"strings"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/mitreden/mitreden/internal/mitreden"
+)
+
+// ebadRequest is the HTTP-only code for malformed requests (400).
+const ebadRequest = "bad_request"
+
+func init() { statusOf[ebadRequest] = fiber.StatusBadRequest }
+
+func newValidator() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			return ""
+		}
+		if name == "" {
+			name, _, _ = strings.Cut(f.Tag.Get("form"), ",")
+		}
+		return name
+	})
+	return v
+}
+
+func jsonMarshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(true)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// sendJSON answers with v as application/json.
+func sendJSON(c *fiber.Ctx, status int, v any) error {
+	b, err := jsonMarshal(v)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(status).Send(b)
+}
+
+func badRequest(key, field string) error {
+	e := &mitreden.Error{Code: ebadRequest, Message: key}
+	if field != "" {
+		e.Fields = []mitreden.FieldError{{Field: field, Code: "malformed", Message: key}}
+	}
+	return e
+}
+
+// decodeJSON reads a JSON body strictly into dst (a per-action DTO) and
+// validates its shape: 415 for another content type, 400 for malformed JSON,
+// unknown fields or wrong types, 422 with field errors for invalid values.
+func (s *Server) decodeJSON(c *fiber.Ctx, dst any) error {
+	ct := strings.ToLower(c.Get(fiber.HeaderContentType))
+	if !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
+		return fiber.ErrUnsupportedMediaType
+	}
+	dec := json.NewDecoder(bytes.NewReader(c.Body()))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &te):
+			return badRequest("error.json_type", te.Field)
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return badRequest("error.json_unknown_field", field)
+		default:
+			return badRequest("error.json_malformed", "")
+		}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return badRequest("error.json_malformed", "")
+	}
+	return s.check(dst)
+}
+
+// parseForm reads a form body into dst and validates its shape.
+func (s *Server) parseForm(c *fiber.Ctx, dst any) error {
+	if err := c.BodyParser(dst); err != nil {
+		return badRequest("error.bad_request", "")
+	}
+	return s.check(dst)
+}
+
+// check runs the struct's validate tags and returns EINVALID with field errors.
+func (s *Server) check(dst any) error {
+	err := s.validate.Struct(dst)
+	if err == nil {
+		return nil
+	}
+	var verrs validator.ValidationErrors
+	if !errors.As(err, &verrs) {
+		return mitreden.Wrap(mitreden.EINTERNAL, err, "error.internal")
+	}
+	fields := make([]mitreden.FieldError, 0, len(verrs))
+	for _, fe := range verrs {
+		key := "validation." + fe.Tag()
+		args := map[string]any{"param": fe.Param()}
+		fields = append(fields, mitreden.FieldError{Field: fe.Field(), Code: fe.Tag(), Message: key, Args: args})
+	}
+	return mitreden.Invalid(fields...)
+}

@@ -1,0 +1,101 @@
+package http
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"golang.org/x/text/language"
+)
+
+// Catalog holds the UI messages of every language, keyed by message key.
+// Placeholders are written {name} and filled from arguments.
+type Catalog struct {
+	msgs    map[string]map[string]string
+	matcher language.Matcher
+}
+
+// LoadCatalog reads locales/<lang>.json from fsys. German comes first: it is
+// the default and the fallback for a missing key.
+func LoadCatalog(fsys fs.FS) (*Catalog, error) {
+	c := &Catalog{msgs: map[string]map[string]string{}}
+	for _, lang := range []string{"de", "en"} {
+		b, err := fs.ReadFile(fsys, path.Join("locales", lang+".json"))
+		if err != nil {
+			return nil, err
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("locales/%s.json: %w", lang, err)
+		}
+		c.msgs[lang] = m
+	}
+	c.matcher = language.NewMatcher([]language.Tag{language.German, language.English})
+	return c, nil
+}
+
+// Keys returns the sorted keys of lang (for the catalogue completeness test).
+func (c *Catalog) Keys(lang string) []string {
+	keys := make([]string, 0, len(c.msgs[lang]))
+	for k := range c.msgs[lang] {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Has reports whether key exists in lang.
+func (c *Catalog) Has(lang, key string) bool {
+	_, ok := c.msgs[lang][key]
+	return ok
+}
+
+// Match picks de or en from an Accept-Language header.
+func (c *Catalog) Match(acceptLanguage string) string {
+	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
+	if err != nil || len(tags) == 0 {
+		return "de"
+	}
+	_, idx, conf := c.matcher.Match(tags...)
+	if conf == language.No {
+		return "de"
+	}
+	return []string{"de", "en"}[idx]
+}
+
+// T translates key into lang, filling {name} placeholders from args. A
+// missing key falls back to German, then to the key itself, so a gap is
+// visible but never breaks a page.
+func (c *Catalog) T(lang, key string, args map[string]any) string {
+	msg, ok := c.msgs[lang][key]
+	if !ok {
+		if msg, ok = c.msgs["de"][key]; !ok {
+			msg = key
+		}
+	}
+	if len(args) == 0 || !strings.Contains(msg, "{") {
+		return msg
+	}
+	pairs := make([]string, 0, 2*len(args))
+	for k, v := range args {
+		pairs = append(pairs, "{"+k+"}", fmt.Sprint(v))
+	}
+	return strings.NewReplacer(pairs...).Replace(msg)
+}
+
+// pairsToMap turns "k1", v1, "k2", v2 into a map.
+func pairsToMap(kv []any) map[string]any {
+	if len(kv) == 0 {
+		return nil
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		if k, ok := kv[i].(string); ok {
+			m[k] = kv[i+1]
+		}
+	}
+	return m
+}

@@ -1,0 +1,209 @@
+// Package http is the web front of mitreden: a Fiber app with server-rendered
+// pages and the JSON API under /api/v1. Handlers are thin: parse, validate,
+// one service call, render. One error handler maps domain codes to statuses.
+package http
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/template/html/v2"
+
+	"github.com/mitreden/mitreden/api"
+	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/internal/service"
+	"github.com/mitreden/mitreden/web"
+)
+
+// Config is what the HTTP layer needs from the operator's settings.
+type Config struct {
+	BaseURL        string   // public URL; https makes cookies Secure and __Host- prefixed
+	TrustedProxies []string // IPs/CIDRs whose X-Forwarded-For is believed
+	Secret         []byte   // HMAC key for CSRF tokens, at least 32 bytes
+	ContactEmail   string   // shown on the accessibility statement and imprint
+	Version        string
+}
+
+// Deps are the services the handlers call.
+type Deps struct {
+	Accounts *service.Accounts
+	Store    mitreden.Pinger
+	Search   mitreden.Pinger // may be nil until search is wired
+	Logger   *slog.Logger
+}
+
+// Server is the HTTP front.
+type Server struct {
+	app      *fiber.App
+	cfg      Config
+	deps     Deps
+	cat      *Catalog
+	validate *validator.Validate
+	log      *slog.Logger
+	secure   bool
+	routes   []route
+}
+
+type route struct{ method, path string }
+
+// New builds the app and registers every route.
+func New(cfg Config, deps Deps) (*Server, error) {
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	cat, err := LoadCatalog(web.Locales)
+	if err != nil {
+		return nil, err
+	}
+	tfs, err := fs.Sub(web.Templates, "templates")
+	if err != nil {
+		return nil, err
+	}
+	engine := html.NewFileSystem(httpFS(tfs), ".html")
+	engine.AddFunc("dict", dict)
+	engine.AddFunc("add", func(a, b int) int { return a + b })
+	engine.AddFunc("sub", func(a, b int) int { return a - b })
+	if err := engine.Load(); err != nil {
+		return nil, err
+	}
+	u, _ := url.Parse(cfg.BaseURL)
+	s := &Server{cfg: cfg, deps: deps, cat: cat, validate: newValidator(), log: deps.Logger,
+		secure: u != nil && u.Scheme == "https"}
+	fcfg := fiber.Config{
+		Views:                   engine,
+		ErrorHandler:            s.handleError,
+		Immutable:               true,
+		BodyLimit:               1 << 20,
+		ReadTimeout:             10 * time.Second,
+		WriteTimeout:            30 * time.Second,
+		IdleTimeout:             60 * time.Second,
+		DisableStartupMessage:   true,
+		AppName:                 "",
+		ServerHeader:            "",
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.TrustedProxies,
+		ReadBufferSize:          16 << 10,
+	}
+	if len(cfg.TrustedProxies) > 0 {
+		fcfg.ProxyHeader = fiber.HeaderXForwardedFor
+	}
+	s.app = fiber.New(fcfg)
+	s.routesSetup()
+	return s, nil
+}
+
+// App exposes the Fiber app (tests use app.Test).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves on addr until Shutdown.
+func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+
+// Shutdown stops accepting and waits for in-flight requests up to ctx's deadline.
+func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+
+// Routes lists every registered method and path (for the access-control matrix test).
+func (s *Server) Routes() []route { return s.routes }
+
+func (s *Server) add(method, path string, handlers ...fiber.Handler) {
+	s.routes = append(s.routes, route{method, path})
+	s.app.Add(method, path, handlers...)
+}
+
+func (s *Server) routesSetup() {
+	s.app.Use(s.mwRequestID, s.mwLog, s.mwRecover, s.mwSecurityHeaders)
+	s.app.Get("/healthz", s.handleHealthz)
+	s.app.Get("/readyz", s.handleReadyz)
+	s.app.Use("/static", s.staticHandler())
+	s.app.Use(s.mwAuth, s.mwLanguage, s.mwCSRF)
+
+	// Pages.
+	s.add("GET", "/", s.handleHome)
+	s.add("GET", "/register", s.handleRegisterForm)
+	s.add("POST", "/register", s.handleRegister)
+	s.add("GET", "/login", s.handleLoginForm)
+	s.add("POST", "/login", s.handleLogin)
+	s.add("POST", "/logout", s.handleLogout)
+	s.add("POST", "/language", s.handleLanguage)
+	s.add("GET", "/profile", s.requireUser, s.handleProfile)
+	s.add("POST", "/profile", s.requireUser, s.handleProfileUpdate)
+	s.add("POST", "/profile/password", s.requireUser, s.handlePasswordChange)
+	s.add("POST", "/profile/sessions/:id/revoke", s.requireUser, s.handleSessionRevoke)
+	s.add("GET", "/admin/users", s.requireRole(mitreden.RoleAdmin), s.handleAdminUsers)
+	s.add("POST", "/admin/users/:id/roles", s.requireRole(mitreden.RoleAdmin), s.handleAdminUserRole)
+	for _, p := range staticPages {
+		s.add("GET", "/"+p, s.handleStaticPage(p))
+	}
+
+	// JSON API.
+	s.add("GET", "/api/v1/openapi.yaml", s.handleOpenAPI)
+	s.add("POST", "/api/v1/auth/register", s.apiRegister)
+	s.add("POST", "/api/v1/auth/login", s.apiLogin)
+	s.add("POST", "/api/v1/auth/logout", s.apiRequireUser, s.apiLogout)
+	s.add("GET", "/api/v1/me", s.apiRequireUser, s.apiMe)
+	s.add("PATCH", "/api/v1/me", s.apiRequireUser, s.apiMeUpdate)
+	s.add("POST", "/api/v1/me/password", s.apiRequireUser, s.apiPasswordChange)
+	s.add("GET", "/api/v1/users", s.apiRequireRole(mitreden.RoleAdmin), s.apiUsers)
+	s.add("PUT", "/api/v1/users/:id/roles/:role", s.apiRequireRole(mitreden.RoleAdmin), s.apiUserRoleGrant)
+	s.add("DELETE", "/api/v1/users/:id/roles/:role", s.apiRequireRole(mitreden.RoleAdmin), s.apiUserRoleRevoke)
+
+	s.app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+}
+
+func (s *Server) handleOpenAPI(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, "application/yaml; charset=utf-8")
+	return c.Send(api.OpenAPI)
+}
+
+func (s *Server) handleHealthz(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+func (s *Server) handleReadyz(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	checks := fiber.Map{}
+	ok := true
+	for name, p := range map[string]mitreden.Pinger{"store": s.deps.Store, "search": s.deps.Search} {
+		if p == nil {
+			continue
+		}
+		if err := p.Ping(ctx); err != nil {
+			checks[name] = "unavailable"
+			ok = false
+		} else {
+			checks[name] = "ok"
+		}
+	}
+	if !ok {
+		c.Set(fiber.HeaderRetryAfter, "5")
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "checks": checks})
+	}
+	return c.JSON(fiber.Map{"status": "ok", "checks": checks})
+}
+
+// localPath returns p when it is a safe local redirect target, else "/".
+func localPath(p string) string {
+	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") ||
+		strings.ContainsAny(p, "\r\n\\") {
+		return "/"
+	}
+	if u, err := url.Parse(p); err != nil || u.Host != "" || u.Scheme != "" {
+		return "/"
+	}
+	return p
+}
+
+func dict(kv ...any) map[string]any {
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		k, _ := kv[i].(string)
+		m[k] = kv[i+1]
+	}
+	return m
+}

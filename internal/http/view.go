@@ -1,0 +1,193 @@
+package http
+
+import (
+	"io/fs"
+	nethttp "net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+
+	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/web"
+)
+
+func httpFS(f fs.FS) nethttp.FileSystem { return nethttp.FS(f) }
+
+// berlin is the zone times are shown in.
+var berlin = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		return time.FixedZone("CET", 3600)
+	}
+	return loc
+}()
+
+// Page is the view model every template gets. Data holds the page's own model.
+type Page struct {
+	Lang        string
+	Title       string
+	Path        string
+	User        *mitreden.User
+	SessionID   string
+	CSRF        string
+	Flash       string
+	Errors      []ViewError
+	Values      map[string]string
+	SearchQuery string
+	NavLinks    []NavLink
+	Pager       *Pager
+	Data        any
+
+	cat *Catalog
+}
+
+// ViewError is one translated error, linked to its input by Field.
+type ViewError struct {
+	Field   string
+	Message string
+}
+
+// NavLink is an entry of the main navigation.
+type NavLink struct {
+	Href, Label string
+	Current     bool
+}
+
+// Pager describes page navigation for a list.
+type Pager struct {
+	Page, Pages int
+	base        string
+	query       url.Values
+}
+
+// Href returns the link to page n keeping the other query parameters.
+func (p *Pager) Href(n int) string {
+	q := url.Values{}
+	for k, v := range p.query {
+		q[k] = v
+	}
+	q.Set("page", strconv.Itoa(n))
+	return p.base + "?" + q.Encode()
+}
+
+// Tr translates key with optional "name", value pairs.
+func (p *Page) Tr(key string, kv ...any) string { return p.cat.T(p.Lang, key, pairsToMap(kv)) }
+
+// Value returns a submitted or prefilled form value.
+func (p *Page) Value(name string) string { return p.Values[name] }
+
+// FieldError returns the translated error of a field, or "".
+func (p *Page) FieldError(field string) string {
+	for _, e := range p.Errors {
+		if e.Field == field {
+			return e.Message
+		}
+	}
+	return ""
+}
+
+// FormatTime shows t in Europe/Berlin in the page's language.
+func (p *Page) FormatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	if p.Lang == "en" {
+		return t.In(berlin).Format("2 Jan 2006, 15:04")
+	}
+	return t.In(berlin).Format("02.01.2006, 15:04") + " Uhr"
+}
+
+// page starts a view model for the current request.
+func (s *Server) page(c *fiber.Ctx, titleKey string) *Page {
+	p := &Page{Lang: langOf(c), Path: c.Path(), User: userOf(c), CSRF: s.csrfToken(c), Values: map[string]string{}, cat: s.cat}
+	if sess := sessionOf(c); sess != nil {
+		p.SessionID = sess.ID
+	}
+	if titleKey != "" {
+		p.Title = p.Tr(titleKey)
+	}
+	if f := c.Cookies(s.cookieName("flash")); f != "" {
+		if s.cat.Has("de", f) {
+			p.Flash = p.Tr(f)
+		}
+		s.clearCookie(c, "flash")
+	}
+	return p
+}
+
+// render writes a page inside the main layout.
+func (s *Server) render(c *fiber.Ctx, status int, name string, p *Page) error {
+	if p.User != nil {
+		c.Set(fiber.HeaderCacheControl, "no-store")
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.Status(status).Render(name, p, "layouts/main")
+}
+
+// formErrors translates a domain error's field errors for a form.
+func (s *Server) formErrors(lang string, err error) []ViewError {
+	e, ok := err.(*mitreden.Error)
+	if !ok {
+		return []ViewError{{Message: s.cat.T(lang, "error.internal", nil)}}
+	}
+	var out []ViewError
+	for _, f := range e.Fields {
+		out = append(out, ViewError{Field: f.Field, Message: s.cat.T(lang, f.Message, f.Args)})
+	}
+	if len(out) == 0 {
+		out = append(out, ViewError{Message: s.cat.T(lang, e.Message, e.Args)})
+	}
+	return out
+}
+
+// flash sets a one-time status message key shown on the next page.
+func (s *Server) flash(c *fiber.Ctx, key string) {
+	c.Cookie(&fiber.Cookie{Name: s.cookieName("flash"), Value: key, Path: "/", HTTPOnly: true,
+		Secure: s.secure, SameSite: fiber.CookieSameSiteLaxMode, MaxAge: 60})
+}
+
+func (s *Server) clearCookie(c *fiber.Ctx, name string) {
+	c.Cookie(&fiber.Cookie{Name: s.cookieName(name), Value: "", Path: "/", HTTPOnly: true,
+		Secure: s.secure, SameSite: fiber.CookieSameSiteLaxMode, MaxAge: -1, Expires: time.Unix(0, 0)})
+}
+
+// cookieName prefixes __Host- when served over https.
+func (s *Server) cookieName(base string) string {
+	if s.secure {
+		return "__Host-mitreden_" + base
+	}
+	return "mitreden_" + base
+}
+
+func (s *Server) staticHandler() fiber.Handler {
+	sub, _ := fs.Sub(web.Static, "static")
+	h := filesystem.New(filesystem.Config{Root: nethttp.FS(sub), MaxAge: 3600})
+	return func(c *fiber.Ctx) error {
+		if strings.Contains(c.Path(), "..") {
+			return fiber.ErrNotFound
+		}
+		return h(c)
+	}
+}
+
+// paragraphs splits a catalogue text into paragraphs at blank lines.
+func paragraphs(text string) []string {
+	var out []string
+	for _, p := range strings.Split(text, "\n\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// newPager builds a pager for total items.
+func newPager(c *fiber.Ctx, page, per, total int) *Pager {
+	pages := (total + per - 1) / per
+	q, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
+	return &Pager{Page: page, Pages: pages, base: c.Path(), query: q}
+}

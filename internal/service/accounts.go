@@ -1,0 +1,428 @@
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"log/slog"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mitreden/mitreden/internal/mitreden"
+)
+
+// AccountsConfig holds the session and throttling policy. Zero fields take defaults.
+type AccountsConfig struct {
+	SessionIdle        time.Duration // idle timeout, default 30 min
+	SessionAbsolute    time.Duration // absolute timeout, default 12 h
+	TouchEvery         time.Duration // how often activity is written, default 1 min
+	LoginMaxPerAccount int           // failed logins per account and window, default 5
+	LoginMaxPerIP      int           // failed logins per client IP and window, default 20
+	LoginWindow        time.Duration // default 15 min
+	RegisterMaxPerIP   int           // registrations per client IP and window, default 10
+}
+
+func (c *AccountsConfig) defaults() {
+	if c.SessionIdle <= 0 {
+		c.SessionIdle = 30 * time.Minute
+	}
+	if c.SessionAbsolute <= 0 {
+		c.SessionAbsolute = 12 * time.Hour
+	}
+	if c.TouchEvery <= 0 {
+		c.TouchEvery = time.Minute
+	}
+	if c.LoginMaxPerAccount <= 0 {
+		c.LoginMaxPerAccount = 5
+	}
+	if c.LoginMaxPerIP <= 0 {
+		c.LoginMaxPerIP = 20
+	}
+	if c.LoginWindow <= 0 {
+		c.LoginWindow = 15 * time.Minute
+	}
+	if c.RegisterMaxPerIP <= 0 {
+		c.RegisterMaxPerIP = 10
+	}
+}
+
+// Accounts is the use case layer for registration, login, sessions, profiles and roles.
+type Accounts struct {
+	users    mitreden.UserStore
+	sessions mitreden.SessionStore
+	counters mitreden.CounterStore
+	cfg      AccountsConfig
+	now      Clock
+	log      *slog.Logger
+}
+
+// NewAccounts wires the account service.
+func NewAccounts(users mitreden.UserStore, sessions mitreden.SessionStore, counters mitreden.CounterStore,
+	cfg AccountsConfig, now Clock, log *slog.Logger) *Accounts {
+	cfg.defaults()
+	if now == nil {
+		now = SystemClock
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Accounts{users: users, sessions: sessions, counters: counters, cfg: cfg, now: now, log: log}
+}
+
+// Config returns the effective policy.
+func (a *Accounts) Config() AccountsConfig { return a.cfg }
+
+// RegisterInput is what a person gives to open an account.
+type RegisterInput struct {
+	Email       string
+	Password    string
+	DisplayName string
+	Language    string
+	Roles       []mitreden.Role
+}
+
+// Validate checks the domain rules of a registration.
+func (in *RegisterInput) Validate() error {
+	var fields []mitreden.FieldError
+	in.Email = strings.TrimSpace(in.Email)
+	in.DisplayName = strings.TrimSpace(in.DisplayName)
+	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || len(in.Email) > 254 || !strings.Contains(in.Email[strings.LastIndex(in.Email, "@"):], ".") {
+		fields = append(fields, mitreden.FieldError{Field: "email", Code: "email", Message: "validation.email"})
+	}
+	if n := utf8.RuneCountInString(in.DisplayName); n < 2 || n > 50 {
+		fields = append(fields, mitreden.FieldError{Field: "display_name", Code: "length", Message: "validation.display_name_length",
+			Args: map[string]any{"min": 2, "max": 50}})
+	}
+	if fe := CheckPassword(in.Password, in.Email, in.DisplayName); fe != nil {
+		fields = append(fields, *fe)
+	}
+	if in.Language == "" {
+		in.Language = mitreden.Languages[0]
+	} else if !slices.Contains(mitreden.Languages, in.Language) {
+		fields = append(fields, mitreden.FieldError{Field: "language", Code: "oneof", Message: "validation.language"})
+	}
+	if len(fields) > 0 {
+		return mitreden.Invalid(fields...)
+	}
+	return nil
+}
+
+// Register creates a citizen account. Registrations per IP are throttled.
+// Returns EINVALID, ECONFLICT (email taken), ERATELIMITED.
+func (a *Accounts) Register(ctx context.Context, in RegisterInput, ip string) (*mitreden.User, error) {
+	in.Roles = nil
+	if ip != "" {
+		if err := a.throttle(ctx, "reg:ip:"+ip, a.cfg.RegisterMaxPerIP, true); err != nil {
+			return nil, err
+		}
+	}
+	return a.CreateUser(ctx, in)
+}
+
+// CreateUser creates an account with the given roles (used by the CLI and seeding).
+func (a *Accounts) CreateUser(ctx context.Context, in RegisterInput) (*mitreden.User, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	hash, err := HashPassword(in.Password)
+	if err != nil {
+		return nil, mitreden.Wrap(mitreden.EINTERNAL, err, "error.internal")
+	}
+	u := &mitreden.User{Email: in.Email, DisplayName: in.DisplayName, PasswordHash: hash, Language: in.Language,
+		Roles: in.Roles, CreatedAt: a.now()}
+	if err := a.users.CreateUser(ctx, u); err != nil {
+		return nil, err
+	}
+	a.log.Info("account created", "user_id", u.ID)
+	return u, nil
+}
+
+// Login is the result of a successful login. Token is shown to the client once.
+type Login struct {
+	Token   string
+	Session *mitreden.Session
+	User    *mitreden.User
+}
+
+// LoginInput is a login attempt.
+type LoginInput struct {
+	Email     string
+	Password  string
+	IP        string
+	UserAgent string
+}
+
+// Login checks credentials and opens a new session. Failures never reveal
+// whether the email is registered. Returns EUNAUTHORIZED, ERATELIMITED.
+func (a *Accounts) Login(ctx context.Context, in LoginInput) (*Login, error) {
+	acctKey := "login:acct:" + shortHash(mitreden.NormalizeEmail(in.Email))
+	ipKey := "login:ip:" + in.IP
+	if err := a.throttle(ctx, acctKey, a.cfg.LoginMaxPerAccount, false); err != nil {
+		a.log.Warn("login throttled", "reason", "account", "ip", in.IP)
+		return nil, err
+	}
+	if in.IP != "" {
+		if err := a.throttle(ctx, ipKey, a.cfg.LoginMaxPerIP, false); err != nil {
+			a.log.Warn("login throttled", "reason", "ip", "ip", in.IP)
+			return nil, err
+		}
+	}
+	u, err := a.users.FindUserByEmail(ctx, in.Email)
+	if err != nil && mitreden.ErrorCode(err) != mitreden.ENOTFOUND {
+		return nil, err
+	}
+	hash := dummyHash
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	ok := VerifyPassword(hash, in.Password) && u != nil && !u.Blocked
+	if !ok {
+		now := a.now()
+		if _, err := a.counters.IncrCounter(ctx, acctKey, a.cfg.LoginWindow, now); err != nil {
+			return nil, err
+		}
+		if in.IP != "" {
+			if _, err := a.counters.IncrCounter(ctx, ipKey, a.cfg.LoginWindow, now); err != nil {
+				return nil, err
+			}
+		}
+		a.log.Warn("login failed", "ip", in.IP)
+		return nil, &mitreden.Error{Code: mitreden.EUNAUTHORIZED, Message: "account.login_failed"}
+	}
+	token, s, err := a.newSession(ctx, u.ID, in.IP, in.UserAgent)
+	if err != nil {
+		return nil, err
+	}
+	a.log.Info("login", "user_id", u.ID, "ip", in.IP)
+	return &Login{Token: token, Session: s, User: u}, nil
+}
+
+// throttle answers ERATELIMITED when key reached max in the current window.
+// With count set, it also counts this attempt.
+func (a *Accounts) throttle(ctx context.Context, key string, max int, count bool) error {
+	now := a.now()
+	var n int
+	var err error
+	if count {
+		n, err = a.counters.IncrCounter(ctx, key, a.cfg.LoginWindow, now)
+		n-- // attempts before this one
+	} else {
+		n, err = a.counters.GetCounter(ctx, key, a.cfg.LoginWindow, now)
+	}
+	if err != nil {
+		return err
+	}
+	if n >= max {
+		end := now.Truncate(a.cfg.LoginWindow).Add(a.cfg.LoginWindow)
+		secs := int(end.Sub(now).Seconds()) + 1
+		return &mitreden.Error{Code: mitreden.ERATELIMITED, Message: "error.rate_limited", RetryAfter: secs,
+			Args: map[string]any{"minutes": (secs + 59) / 60}}
+	}
+	return nil
+}
+
+func (a *Accounts) newSession(ctx context.Context, userID, ip, ua string) (string, *mitreden.Session, error) {
+	b := make([]byte, 32) // 256 bits
+	if _, err := rand.Read(b); err != nil {
+		return "", nil, mitreden.Wrap(mitreden.EINTERNAL, err, "error.internal")
+	}
+	token := base64.RawURLEncoding.EncodeToString(b)
+	now := a.now()
+	if len(ua) > 200 {
+		ua = ua[:200]
+	}
+	s := &mitreden.Session{ID: SessionID(token), UserID: userID, CreatedAt: now, LastSeenAt: now,
+		ExpiresAt: now.Add(a.cfg.SessionAbsolute), IP: ip, UserAgent: ua}
+	if err := a.sessions.CreateSession(ctx, s); err != nil {
+		return "", nil, err
+	}
+	return token, s, nil
+}
+
+// SessionID derives the stored session id from the client's token.
+func SessionID(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+func shortHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:12])
+}
+
+// Authenticate resolves a token to its session and user, enforcing the idle
+// and absolute timeouts. Activity is written at most every TouchEvery.
+// Returns EUNAUTHORIZED for unknown, expired or blocked.
+func (a *Accounts) Authenticate(ctx context.Context, token string) (*mitreden.Session, *mitreden.User, error) {
+	unauth := &mitreden.Error{Code: mitreden.EUNAUTHORIZED, Message: "error.unauthorized"}
+	if token == "" || len(token) > 100 {
+		return nil, nil, unauth
+	}
+	s, err := a.sessions.FindSession(ctx, SessionID(token))
+	if mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
+		return nil, nil, unauth
+	} else if err != nil {
+		return nil, nil, err
+	}
+	now := a.now()
+	if !now.Before(s.ExpiresAt) || now.Sub(s.LastSeenAt) >= a.cfg.SessionIdle {
+		_ = a.sessions.DeleteSession(ctx, s.ID)
+		return nil, nil, unauth
+	}
+	u, err := a.users.FindUserByID(ctx, s.UserID)
+	if mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
+		_ = a.sessions.DeleteSession(ctx, s.ID)
+		return nil, nil, unauth
+	} else if err != nil {
+		return nil, nil, err
+	}
+	if u.Blocked {
+		return nil, nil, unauth
+	}
+	if now.Sub(s.LastSeenAt) >= a.cfg.TouchEvery {
+		if err := a.sessions.TouchSession(ctx, s.ID, now); err != nil {
+			a.log.Warn("session touch failed", "err", err)
+		}
+		s.LastSeenAt = now
+	}
+	return s, u, nil
+}
+
+// Logout deletes the session server-side.
+func (a *Accounts) Logout(ctx context.Context, sessionID string) error {
+	return a.sessions.DeleteSession(ctx, sessionID)
+}
+
+// ChangePassword re-checks the current password, sets the new one and ends
+// every other session of the user. Returns EINVALID, EUNAUTHORIZED.
+func (a *Accounts) ChangePassword(ctx context.Context, u *mitreden.User, sessionID, current, next string) error {
+	if u == nil {
+		return &mitreden.Error{Code: mitreden.EUNAUTHORIZED, Message: "error.unauthorized"}
+	}
+	fresh, err := a.users.FindUserByID(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	if !VerifyPassword(fresh.PasswordHash, current) {
+		return mitreden.Invalid(mitreden.FieldError{Field: "current_password", Code: "wrong", Message: "validation.current_password"})
+	}
+	if fe := CheckPassword(next, fresh.Email, fresh.DisplayName); fe != nil {
+		fe.Field = "new_password"
+		return mitreden.Invalid(*fe)
+	}
+	hash, err := HashPassword(next)
+	if err != nil {
+		return mitreden.Wrap(mitreden.EINTERNAL, err, "error.internal")
+	}
+	if err := a.users.SetPasswordHash(ctx, u.ID, hash); err != nil {
+		return err
+	}
+	a.log.Info("password changed", "user_id", u.ID)
+	return a.sessions.DeleteUserSessions(ctx, u.ID, sessionID)
+}
+
+// UpdateProfile changes the display name and language. Returns EINVALID.
+func (a *Accounts) UpdateProfile(ctx context.Context, u *mitreden.User, upd mitreden.UserUpdate) (*mitreden.User, error) {
+	if u == nil {
+		return nil, &mitreden.Error{Code: mitreden.EUNAUTHORIZED, Message: "error.unauthorized"}
+	}
+	var fields []mitreden.FieldError
+	if upd.DisplayName != nil {
+		name := strings.TrimSpace(*upd.DisplayName)
+		upd.DisplayName = &name
+		if n := utf8.RuneCountInString(name); n < 2 || n > 50 {
+			fields = append(fields, mitreden.FieldError{Field: "display_name", Code: "length", Message: "validation.display_name_length",
+				Args: map[string]any{"min": 2, "max": 50}})
+		}
+	}
+	if upd.Language != nil && !slices.Contains(mitreden.Languages, *upd.Language) {
+		fields = append(fields, mitreden.FieldError{Field: "language", Code: "oneof", Message: "validation.language"})
+	}
+	if len(fields) > 0 {
+		return nil, mitreden.Invalid(fields...)
+	}
+	return a.users.UpdateUser(ctx, u.ID, upd)
+}
+
+// Sessions lists the sessions of u.
+func (a *Accounts) Sessions(ctx context.Context, u *mitreden.User) ([]*mitreden.Session, error) {
+	return a.sessions.ListUserSessions(ctx, u.ID)
+}
+
+// RevokeSession ends one of u's own sessions. Another user's session answers ENOTFOUND.
+func (a *Accounts) RevokeSession(ctx context.Context, u *mitreden.User, sessionID string) error {
+	s, err := a.sessions.FindSession(ctx, sessionID)
+	if err != nil {
+		return err
+	}
+	if s.UserID != u.ID {
+		return &mitreden.Error{Code: mitreden.ENOTFOUND, Message: "error.not_found"}
+	}
+	return a.sessions.DeleteSession(ctx, sessionID)
+}
+
+// requireAdmin lets a nil actor through only when system is set (the CLI).
+func requireAdmin(actor *mitreden.User) error {
+	if actor == nil {
+		return &mitreden.Error{Code: mitreden.EUNAUTHORIZED, Message: "error.unauthorized"}
+	}
+	if !actor.HasRole(mitreden.RoleAdmin) {
+		return &mitreden.Error{Code: mitreden.EFORBIDDEN, Message: "error.forbidden"}
+	}
+	return nil
+}
+
+// System is the actor for operator commands run from the CLI.
+var System = &mitreden.User{ID: "system", DisplayName: "System", Roles: []mitreden.Role{mitreden.RoleCitizen, mitreden.RoleAdmin}}
+
+// SetRole grants or revokes role on the user id. Only admins may; an admin
+// cannot revoke their own admin role (so the platform keeps one).
+// Returns EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND, EINVALID.
+func (a *Accounts) SetRole(ctx context.Context, actor *mitreden.User, userID string, role mitreden.Role, grant bool) (*mitreden.User, error) {
+	if err := requireAdmin(actor); err != nil {
+		return nil, err
+	}
+	if role == mitreden.RoleCitizen {
+		return nil, mitreden.Invalid(mitreden.FieldError{Field: "role", Code: "fixed", Message: "validation.role_citizen"})
+	}
+	if !grant && role == mitreden.RoleAdmin && actor.ID == userID {
+		return nil, &mitreden.Error{Code: mitreden.ECONFLICT, Message: "account.cannot_revoke_own_admin"}
+	}
+	u, err := a.users.FindUserByID(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	roles := slices.DeleteFunc(slices.Clone(u.Roles), func(r mitreden.Role) bool { return r == role })
+	if grant {
+		roles = append(roles, role)
+	}
+	u, err = a.users.SetRoles(ctx, userID, roles)
+	if err != nil {
+		return nil, err
+	}
+	a.log.Info("role changed", "actor", actor.ID, "user_id", userID, "role", role, "grant", grant)
+	return u, nil
+}
+
+// ListUsers returns a page of users for admins. Returns EUNAUTHORIZED, EFORBIDDEN.
+func (a *Accounts) ListUsers(ctx context.Context, actor *mitreden.User, f mitreden.UserFilter) ([]*mitreden.User, int, error) {
+	if err := requireAdmin(actor); err != nil {
+		return nil, 0, err
+	}
+	return a.users.ListUsers(ctx, f)
+}
+
+// FindUserByEmail looks a user up (CLI). Returns ENOTFOUND.
+func (a *Accounts) FindUserByEmail(ctx context.Context, email string) (*mitreden.User, error) {
+	return a.users.FindUserByEmail(ctx, email)
+}
+
+// User returns a user by id. Returns ENOTFOUND.
+func (a *Accounts) User(ctx context.Context, id string) (*mitreden.User, error) {
+	return a.users.FindUserByID(ctx, id)
+}

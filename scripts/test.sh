@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what is missing (npm packages, Debian chromium, staticcheck) and runs
+# go vet, staticcheck and every test, browser tests included.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x /usr/bin/chromium ]; then
+  echo "test: installing Debian chromium for the browser tests" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+scripts/assets.sh
+
+echo "== gofmt" >&2
+unformatted=$(gofmt -l cmd internal api web/*.go)
+if [ -n "$unformatted" ]; then
+  echo "not gofmt-ed:" >&2; echo "$unformatted" >&2; exit 1
+fi
+echo "== go vet" >&2
+go vet ./...
+echo "== staticcheck" >&2
+STATICCHECK_VERSION=v0.8.2
+if ! "$(go env GOPATH)/bin/staticcheck" -version 2>/dev/null | grep -q "0.8.2"; then
+  GOFLAGS= go install "honnef.co/go/tools/cmd/staticcheck@${STATICCHECK_VERSION}"
+fi
+"$(go env GOPATH)/bin/staticcheck" ./...
+echo "== go test" >&2
+export MITREDEN_CHROMIUM=/usr/bin/chromium
+go test -count=1 -timeout 20m "$@" ./...
