@@ -1,0 +1,50 @@
+// Keyboard and screen-reader support for the search suggestions (ARIA 1.2
+// combobox with a listbox popup). htmx fills the list; without JavaScript the
+// search form works as a plain GET form.
+(function () {
+  "use strict";
+  function init() {
+    var input = document.getElementById("search-q");
+    var list = document.getElementById("search-suggestions");
+    var status = document.getElementById("search-suggest-status");
+    if (!input || !list) { return; }
+    var active = -1;
+    function options() { return list.querySelectorAll('[role="option"]'); }
+    function close() {
+      list.innerHTML = "";
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+    function select(i) {
+      var opts = options();
+      if (!opts.length) { return; }
+      active = (i + opts.length) % opts.length;
+      for (var k = 0; k < opts.length; k++) {
+        opts[k].setAttribute("aria-selected", k === active ? "true" : "false");
+      }
+      input.setAttribute("aria-activedescendant", opts[active].id);
+    }
+    document.body.addEventListener("htmx:afterSwap", function (ev) {
+      if (ev.target !== list) { return; }
+      var n = options().length;
+      active = -1;
+      input.removeAttribute("aria-activedescendant");
+      input.setAttribute("aria-expanded", n > 0 ? "true" : "false");
+      if (status) { status.textContent = n + " " + (document.documentElement.lang === "en" ? (n === 1 ? "suggestion" : "suggestions") : (n === 1 ? "Vorschlag" : "Vorschläge")); }
+    });
+    input.addEventListener("keydown", function (ev) {
+      var opts = options();
+      if (ev.key === "ArrowDown" && opts.length) { ev.preventDefault(); select(active + 1); }
+      else if (ev.key === "ArrowUp" && opts.length) { ev.preventDefault(); select(active - 1); }
+      else if (ev.key === "Escape") { close(); }
+      else if (ev.key === "Enter" && active >= 0 && opts[active]) {
+        ev.preventDefault();
+        var a = opts[active].querySelector("a");
+        if (a) { window.location.href = a.getAttribute("href"); }
+      }
+    });
+    input.addEventListener("blur", function () { setTimeout(close, 200); });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
+})();
