@@ -112,6 +112,7 @@ type env struct {
 	log      *slog.Logger
 	db       *mongo.DB
 	emb      *embedded.Server
+	lock     *os.File // data-dir lock when only the search index is embedded
 	accounts *service.Accounts
 }
 
@@ -129,6 +130,13 @@ func open(ctx context.Context, cfg Config, log *slog.Logger) (*env, error) {
 		e.emb = srv
 		uri = srv.URI()
 		opts = append(opts, mongo.SerializeWrites())
+	} else if cfg.MeiliURL == "" {
+		// The embedded search index lives in the data dir too: one process at a time.
+		lock, err := embedded.Lock(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		e.lock = lock
 	}
 	db, err := mongo.Open(ctx, uri, cfg.MongoDatabase, opts...)
 	if err != nil {
@@ -153,6 +161,9 @@ func (e *env) close() {
 	}
 	if e.emb != nil {
 		_ = e.emb.Close()
+	}
+	if e.lock != nil {
+		_ = e.lock.Close()
 	}
 }
 
