@@ -114,6 +114,7 @@ type env struct {
 	emb      *embedded.Server
 	lock     *os.File // data-dir lock when only the search index is embedded
 	accounts *service.Accounts
+	searcher mitreden.Searcher
 }
 
 // open connects to the store: the given MongoDB, or the embedded FerretDB in
@@ -153,9 +154,23 @@ func open(ctx context.Context, cfg Config, log *slog.Logger) (*env, error) {
 	return e, nil
 }
 
+// openSearch opens the search index: Meilisearch when MEILI_URL is set, else
+// the embedded Bleve index under the data dir.
+func (e *env) openSearch(ctx context.Context) error {
+	s, err := openSearcher(ctx, e.cfg)
+	if err != nil {
+		return err
+	}
+	e.searcher = s
+	return nil
+}
+
 func (e *env) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	if e.searcher != nil {
+		_ = e.searcher.Close()
+	}
 	if e.db != nil {
 		_ = e.db.Close(ctx)
 	}

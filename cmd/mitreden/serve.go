@@ -34,13 +34,16 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		return err
 	}
 	defer e.close()
+	if err := e.openSearch(ctx); err != nil {
+		return err
+	}
 	if *demo {
 		if err := seedDemo(ctx, e, stdout); err != nil {
 			return err
 		}
 	}
 	srv, err := mhttp.New(mhttp.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, Secret: secret,
-		ContactEmail: cfg.ContactEmail, Version: Version}, mhttp.Deps{Accounts: e.accounts, Store: e.db, Logger: log})
+		ContactEmail: cfg.ContactEmail, Version: Version}, mhttp.Deps{Accounts: e.accounts, Store: e.db, Searcher: e.searcher, Logger: log})
 	if err != nil {
 		return err
 	}

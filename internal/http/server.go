@@ -34,7 +34,8 @@ type Config struct {
 type Deps struct {
 	Accounts *service.Accounts
 	Store    mitreden.Pinger
-	Search   mitreden.Pinger // may be nil until search is wired
+	Searcher mitreden.Searcher // full-text search; nil answers 503 on search pages
+	Search   mitreden.Pinger   // readiness of search; defaults to Searcher
 	Logger   *slog.Logger
 }
 
@@ -56,6 +57,9 @@ type route struct{ method, path string }
 func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
+	}
+	if deps.Search == nil && deps.Searcher != nil {
+		deps.Search = deps.Searcher
 	}
 	cat, err := LoadCatalog(web.Locales)
 	if err != nil {
@@ -136,6 +140,8 @@ func (s *Server) routesSetup() {
 	s.add("POST", "/profile/sessions/:id/revoke", s.requireUser, s.handleSessionRevoke)
 	s.add("GET", "/admin/users", s.requireRole(mitreden.RoleAdmin), s.handleAdminUsers)
 	s.add("POST", "/admin/users/:id/roles", s.requireRole(mitreden.RoleAdmin), s.handleAdminUserRole)
+	s.add("GET", "/search", s.handleSearch)
+	s.add("GET", "/search/suggest", s.handleSearchSuggest)
 	for _, p := range staticPages {
 		s.add("GET", "/"+p, s.handleStaticPage(p))
 	}
@@ -148,6 +154,7 @@ func (s *Server) routesSetup() {
 	s.add("GET", "/api/v1/me", s.apiRequireUser, s.apiMe)
 	s.add("PATCH", "/api/v1/me", s.apiRequireUser, s.apiMeUpdate)
 	s.add("POST", "/api/v1/me/password", s.apiRequireUser, s.apiPasswordChange)
+	s.add("GET", "/api/v1/search", s.apiSearch)
 	s.add("GET", "/api/v1/users", s.apiRequireRole(mitreden.RoleAdmin), s.apiUsers)
 	s.add("PUT", "/api/v1/users/:id/roles/:role", s.apiRequireRole(mitreden.RoleAdmin), s.apiUserRoleGrant)
 	s.add("DELETE", "/api/v1/users/:id/roles/:role", s.apiRequireRole(mitreden.RoleAdmin), s.apiUserRoleRevoke)

@@ -19,6 +19,7 @@ import (
 	"github.com/mitreden/mitreden/internal/mitreden"
 	"github.com/mitreden/mitreden/internal/mongo"
 	"github.com/mitreden/mitreden/internal/mongo/mongotest"
+	"github.com/mitreden/mitreden/internal/search/bleve"
 	"github.com/mitreden/mitreden/internal/service"
 )
 
@@ -28,6 +29,7 @@ type testEnv struct {
 	Server   *mhttp.Server
 	Accounts *service.Accounts
 	DB       *mongo.DB
+	Searcher mitreden.Searcher
 	Now      *atomic.Pointer[time.Time]
 }
 
@@ -63,11 +65,16 @@ func newEnv(t *testing.T, opts ...envOption) *testEnv {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	acc := service.NewAccounts(db.Users(), db.Sessions(), db.Counters(), acfg, clock, log)
-	srv, err := mhttp.New(cfg, mhttp.Deps{Accounts: acc, Store: db, Logger: log})
+	idx, err := bleve.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testEnv{t: t, Server: srv, Accounts: acc, DB: db, Now: now}
+	t.Cleanup(func() { idx.Close() })
+	srv, err := mhttp.New(cfg, mhttp.Deps{Accounts: acc, Store: db, Searcher: idx, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testEnv{t: t, Server: srv, Accounts: acc, DB: db, Searcher: idx, Now: now}
 }
 
 // setNow freezes the service clock at tm.

@@ -1,0 +1,260 @@
+package http
+
+import (
+	"html/template"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/microcosm-cc/bluemonday"
+
+	"github.com/mitreden/mitreden/internal/mitreden"
+)
+
+// searchRequest is the query string of the search page and API.
+type searchRequest struct {
+	Q            string   `query:"q" json:"q" validate:"max=1000"`
+	Type         []string `query:"type" json:"type" validate:"max=10,dive,oneof=consultation proposal comment answer recommendation"`
+	Consultation []string `query:"consultation" json:"consultation" validate:"max=20,dive,max=64"`
+	Status       []string `query:"status" json:"status" validate:"max=20,dive,max=40"`
+	Topic        []string `query:"topic" json:"topic" validate:"max=20,dive,max=80"`
+	Region       string   `query:"region" json:"region" validate:"max=120"`
+	From         string   `query:"from" json:"from" validate:"omitempty,datetime=2006-01-02"`
+	To           string   `query:"to" json:"to" validate:"omitempty,datetime=2006-01-02"`
+	Sort         string   `query:"sort" json:"sort" validate:"omitempty,oneof=relevance newest"`
+	Page         int      `query:"page" json:"page" validate:"min=0,max=1000"`
+	PerPage      int      `query:"per_page" json:"per_page" validate:"min=0,max=100"`
+}
+
+// query turns the request into a domain query for the current user.
+func (r *searchRequest) query(u *mitreden.User) mitreden.SearchQuery {
+	q := mitreden.SearchQuery{Text: r.Q, Types: r.Type, ConsultationIDs: r.Consultation, Statuses: r.Status,
+		Topics: r.Topic, Region: strings.TrimSpace(r.Region), Sort: r.Sort, Page: r.Page, PerPage: r.PerPage}
+	if t, err := time.ParseInLocation("2006-01-02", r.From, berlin); err == nil {
+		q.From = t.UTC()
+	}
+	if t, err := time.ParseInLocation("2006-01-02", r.To, berlin); err == nil {
+		q.To = t.AddDate(0, 0, 1).UTC() // inclusive end date
+	}
+	q.Audience = audienceOf(u)
+	return q
+}
+
+// audienceOf decides which contributions a user may find.
+func audienceOf(u *mitreden.User) mitreden.SearchAudience {
+	return mitreden.SearchAudience{
+		Moderator: u.HasRole(mitreden.RoleModerator) || u.HasRole(mitreden.RoleAdmin),
+		Council:   u.HasRole(mitreden.RoleCouncil),
+	}
+}
+
+func (r *searchRequest) hasFilter() bool {
+	return len(r.Type)+len(r.Consultation)+len(r.Status)+len(r.Topic) > 0 || r.Region != "" || r.From != "" || r.To != ""
+}
+
+// highlightPolicy lets only <mark> through: the searcher escapes everything
+// else already, this is the second line of defence.
+var highlightPolicy = bluemonday.NewPolicy().AllowElements("mark")
+
+func safeHighlight(s string) template.HTML {
+	return template.HTML(highlightPolicy.Sanitize(s)) //nolint:gosec // sanitized to <mark> only
+}
+
+// searchHitView is one result on the page.
+type searchHitView struct {
+	mitreden.SearchHit
+	TitleSafe   template.HTML
+	ExcerptSafe template.HTML
+	TypeLabel   string
+}
+
+// facetView is one checkbox of a facet.
+type facetView struct {
+	Name, Value, Label, ID string
+	Count                  int
+	Checked                bool
+}
+
+func (s *Server) parseSearch(c *fiber.Ctx) (*searchRequest, error) {
+	var req searchRequest
+	if err := c.QueryParser(&req); err != nil {
+		return nil, badRequest("error.bad_request", "")
+	}
+	if err := s.check(&req); err != nil {
+		return &req, err
+	}
+	return &req, nil
+}
+
+func (s *Server) handleSearch(c *fiber.Ctx) error {
+	p := s.page(c, "search.title")
+	req, err := s.parseSearch(c)
+	if req == nil {
+		return err
+	}
+	p.SearchQuery = req.Q
+	data := fiber.Map{"Req": req, "Searched": false}
+	p.Data = data
+	if err == nil && (strings.TrimSpace(req.Q) != "" || req.hasFilter()) {
+		if s.deps.Searcher == nil {
+			err = &mitreden.Error{Code: mitreden.EUNAVAILABLE, Message: "search.unavailable"}
+		} else {
+			q := req.query(p.User)
+			var res *mitreden.SearchResult
+			res, err = s.deps.Searcher.Search(c.UserContext(), q)
+			if err == nil {
+				data["Searched"] = true
+				data["Result"] = res
+				data["Hits"] = s.hitViews(p, res)
+				data["Facets"] = s.facetViews(p, req, res)
+				p.Pager = newPager(c, res.Page, res.PerPage, res.Total)
+			}
+		}
+	}
+	status := fiber.StatusOK
+	if err != nil {
+		switch mitreden.ErrorCode(err) {
+		case mitreden.EINVALID, ebadRequest:
+			status = fiber.StatusUnprocessableEntity
+		case mitreden.EUNAVAILABLE:
+			status = fiber.StatusServiceUnavailable
+			c.Set(fiber.HeaderRetryAfter, "5")
+		default:
+			return err
+		}
+		p.Errors = s.formErrors(p.Lang, err)
+		for i := range p.Errors {
+			if p.Errors[i].Field == "q" || p.Errors[i].Field == "" && status == fiber.StatusUnprocessableEntity {
+				p.Errors[i].Field = "search-q"
+			}
+		}
+	}
+	return s.render(c, status, "pages/search", p)
+}
+
+func (s *Server) hitViews(p *Page, res *mitreden.SearchResult) []searchHitView {
+	out := make([]searchHitView, 0, len(res.Items))
+	for _, h := range res.Items {
+		title := h.TitleHTML
+		if title == "" {
+			title = template.HTMLEscapeString(h.Title)
+		}
+		out = append(out, searchHitView{SearchHit: h, TitleSafe: safeHighlight(title), ExcerptSafe: safeHighlight(h.Excerpt),
+			TypeLabel: p.Tr("search.type." + h.Type)})
+	}
+	return out
+}
+
+func (s *Server) facetViews(p *Page, req *searchRequest, res *mitreden.SearchResult) map[string][]facetView {
+	chosen := map[string][]string{"type": req.Type, "status": req.Status, "topic": req.Topic}
+	out := map[string][]facetView{}
+	for _, name := range []string{"type", "status", "topic"} {
+		for i, f := range res.Facets[name] {
+			label := f.Value
+			if name != "topic" {
+				if k := "search." + name + "." + f.Value; s.cat.Has("de", k) {
+					label = p.Tr(k)
+				}
+			}
+			checked := false
+			for _, v := range chosen[name] {
+				checked = checked || v == f.Value
+			}
+			out[name] = append(out[name], facetView{Name: name, Value: f.Value, Label: label, Count: f.Count, Checked: checked,
+				ID: "facet-" + name + "-" + itoa(i)})
+		}
+		// Keep chosen values visible even when the result has none of them.
+		for _, v := range chosen[name] {
+			found := false
+			for _, f := range out[name] {
+				found = found || f.Value == v
+			}
+			if !found {
+				out[name] = append(out[name], facetView{Name: name, Value: v, Label: v, Checked: true, ID: "facet-" + name + "-x" + itoa(len(out[name]))})
+			}
+		}
+	}
+	return out
+}
+
+// handleSearchSuggest answers the as-you-type request with a short list (htmx).
+func (s *Server) handleSearchSuggest(c *fiber.Ctx) error {
+	p := s.page(c, "")
+	req, err := s.parseSearch(c)
+	var hits []searchHitView
+	if err == nil && s.deps.Searcher != nil && len([]rune(strings.TrimSpace(req.Q))) >= 2 {
+		q := req.query(p.User)
+		q.Prefix, q.PerPage, q.Page = true, 6, 1
+		if res, serr := s.deps.Searcher.Search(c.UserContext(), q); serr == nil {
+			hits = s.hitViews(p, res)
+		}
+	}
+	p.Data = fiber.Map{"Hits": hits, "Q": c.Query("q")}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Render("partials/suggest", p)
+}
+
+// searchItemJSON is one API result.
+type searchItemJSON struct {
+	Type              string    `json:"type"`
+	ID                string    `json:"id"`
+	Title             string    `json:"title"`
+	Excerpt           string    `json:"excerpt"`
+	URL               string    `json:"url"`
+	ConsultationID    string    `json:"consultation_id,omitempty"`
+	ConsultationTitle string    `json:"consultation_title,omitempty"`
+	Status            string    `json:"status,omitempty"`
+	Topics            []string  `json:"topics"`
+	Region            string    `json:"region,omitempty"`
+	CreatedAt         time.Time `json:"created_at"`
+	Supports          int       `json:"supports"`
+	Comments          int       `json:"comments"`
+}
+
+// facetJSON is a value with its count.
+type facetJSON struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// searchJSON is the API answer.
+type searchJSON struct {
+	Items      []searchItemJSON       `json:"items"`
+	Total      int                    `json:"total"`
+	Page       int                    `json:"page"`
+	PerPage    int                    `json:"per_page"`
+	Facets     map[string][]facetJSON `json:"facets"`
+	Suggestion string                 `json:"suggestion,omitempty"`
+}
+
+func (s *Server) apiSearch(c *fiber.Ctx) error {
+	req, err := s.parseSearch(c)
+	if err != nil {
+		return err
+	}
+	if s.deps.Searcher == nil {
+		return &mitreden.Error{Code: mitreden.EUNAVAILABLE, Message: "search.unavailable"}
+	}
+	res, err := s.deps.Searcher.Search(c.UserContext(), req.query(userOf(c)))
+	if err != nil {
+		return err
+	}
+	out := searchJSON{Items: []searchItemJSON{}, Total: res.Total, Page: res.Page, PerPage: res.PerPage,
+		Facets: map[string][]facetJSON{"type": {}, "status": {}, "topic": {}}, Suggestion: res.Suggestion}
+	for _, h := range res.Items {
+		topics := h.Topics
+		if topics == nil {
+			topics = []string{}
+		}
+		out.Items = append(out.Items, searchItemJSON{Type: h.Type, ID: h.ItemID, Title: h.Title,
+			Excerpt: string(safeHighlight(h.Excerpt)), URL: h.URL, ConsultationID: h.ConsultationID,
+			ConsultationTitle: h.ConsultationTitle, Status: h.Status, Topics: topics, Region: h.Region,
+			CreatedAt: h.CreatedAt, Supports: h.Supports, Comments: h.Comments})
+	}
+	for name, fs := range res.Facets {
+		for _, f := range fs {
+			out.Facets[name] = append(out.Facets[name], facetJSON{Value: f.Value, Count: f.Count})
+		}
+	}
+	return sendJSON(c, fiber.StatusOK, out)
+}

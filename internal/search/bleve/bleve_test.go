@@ -1,0 +1,155 @@
+package bleve_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/internal/search/bleve"
+	"github.com/mitreden/mitreden/internal/search/searchtest"
+)
+
+// MustOpen opens an index in a fresh temporary directory, closed at cleanup.
+func MustOpen(tb testing.TB) *bleve.Index {
+	tb.Helper()
+	x, err := bleve.Open(tb.TempDir())
+	if err != nil {
+		tb.Fatalf("Open: %v", err)
+	}
+	tb.Cleanup(func() { _ = x.Close() })
+	return x
+}
+
+func TestConformance(t *testing.T) {
+	searchtest.Run(t, func(t *testing.T) mitreden.Searcher { return MustOpen(t) })
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+func testDoc(id, title string) mitreden.SearchDoc {
+	return mitreden.SearchDoc{ID: "proposal:" + id, Type: "proposal", ItemID: id, Title: title,
+		Visibility: mitreden.VisibilityPublic, CreatedAt: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
+}
+
+func total(t *testing.T, s mitreden.Searcher, text string) int {
+	t.Helper()
+	res, err := s.Search(ctx(t), mitreden.SearchQuery{Text: text})
+	if err != nil {
+		t.Fatalf("Search(%q): %v", text, err)
+	}
+	return res.Total
+}
+
+func TestOpenLocked(t *testing.T) {
+	dir := t.TempDir()
+	x, err := bleve.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = bleve.Open(dir)
+	if mitreden.ErrorCode(err) != mitreden.EUNAVAILABLE || mitreden.ErrorMessage(err) != "search.locked" {
+		t.Fatalf("second Open = %v, want unavailable search.locked", err)
+	}
+	if d := time.Since(start); d > 10*bleve.LockTimeout {
+		t.Errorf("second Open took %v, want about %v", d, bleve.LockTimeout)
+	}
+	if err := x.Close(); err != nil {
+		t.Fatal(err)
+	}
+	y, err := bleve.Open(dir)
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	_ = y.Close()
+}
+
+func TestReopenKeepsRebuiltIndex(t *testing.T) {
+	dir := t.TempDir()
+	x, err := bleve.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Index(ctx(t), testDoc("old", "Altes Rathaus")); err != nil {
+		t.Fatal(err)
+	}
+	err = x.Rebuild(ctx(t), func(yield func(mitreden.SearchDoc) error) error {
+		return yield(testDoc("new", "Neues Schwimmbad"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Close(); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	var subdirs []string
+	for _, e := range entries {
+		if e.IsDir() {
+			subdirs = append(subdirs, e.Name())
+		}
+	}
+	current, _ := os.ReadFile(filepath.Join(dir, "CURRENT"))
+	if len(subdirs) != 1 || subdirs[0]+"\n" != string(current) {
+		t.Errorf("subdirectories %v, CURRENT %q: want only the live index", subdirs, current)
+	}
+
+	y, err := bleve.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Close()
+	if total(t, y, "Schwimmbad") != 1 || total(t, y, "Rathaus") != 0 {
+		t.Error("reopened index is not the rebuilt one")
+	}
+}
+
+// TestRebuildKeepsConcurrentWrites checks that writes arriving while the feed
+// runs survive the swap, and win over the feed's older copies.
+func TestRebuildKeepsConcurrentWrites(t *testing.T) {
+	x := MustOpen(t)
+	if err := x.Index(ctx(t), testDoc("gone", "Marktplatz")); err != nil {
+		t.Fatal(err)
+	}
+	err := x.Rebuild(ctx(t), func(yield func(mitreden.SearchDoc) error) error {
+		if err := yield(testDoc("a", "Stadtbibliothek")); err != nil {
+			return err
+		}
+		if err := x.Index(ctx(t), testDoc("b", "Hallenbad"), testDoc("a", "Musikschule")); err != nil {
+			return err
+		}
+		if err := x.Delete(ctx(t), "proposal:c"); err != nil {
+			return err
+		}
+		return yield(testDoc("c", "Sporthalle"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for text, want := range map[string]int{"Hallenbad": 1, "Musikschule": 1, "Stadtbibliothek": 0, "Sporthalle": 0, "Marktplatz": 0} {
+		if got := total(t, x, text); got != want {
+			t.Errorf("%s: %d hits, want %d", text, got, want)
+		}
+	}
+}
+
+func TestClosed(t *testing.T) {
+	x, err := bleve.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = x.Close()
+	if err := x.Ping(ctx(t)); mitreden.ErrorCode(err) != mitreden.EUNAVAILABLE {
+		t.Errorf("Ping after Close = %v, want unavailable", err)
+	}
+	if _, err := x.Search(ctx(t), mitreden.SearchQuery{Text: "x"}); mitreden.ErrorCode(err) != mitreden.EUNAVAILABLE {
+		t.Errorf("Search after Close = %v, want unavailable", err)
+	}
+}

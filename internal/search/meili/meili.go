@@ -1,0 +1,571 @@
+// Package meili implements mitreden.Searcher with a Meilisearch server, for
+// installations that outgrow the embedded Bleve index.
+//
+// Differences to Bleve, excused in the conformance suite: Meilisearch has no
+// stemmer (inflected forms match only through typo tolerance and prefixes)
+// and offers no spelling suggestion, so SearchResult.Suggestion stays "".
+package meili
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/lang/de"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/meilisearch/meilisearch-go"
+
+	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/internal/search/highlight"
+)
+
+// TaskTimeout bounds how long a write waits for Meilisearch to apply it.
+const TaskTimeout = 30 * time.Second
+
+// taskPoll is the interval at which a pending task is polled.
+const taskPoll = 20 * time.Millisecond
+
+// batchSize is the number of documents sent per request.
+const batchSize = 1000
+
+// excerptSize is the length of an excerpt in runes.
+const excerptSize = 200
+
+// Attribute names in the Meilisearch documents.
+const (
+	attrKey          = "key" // primary key: base64url of the document ID
+	attrID           = "id"
+	attrType         = "type"
+	attrTitle        = "title"
+	attrBody         = "body"
+	attrConsultation = "consultation"
+	attrStatus       = "status"
+	attrTopics       = "topics"
+	attrRegion       = "region"
+	attrVisibility   = "visibility"
+	attrCreated      = "created" // Unix milliseconds, for filters and sorting
+)
+
+// Index is a mitreden.Searcher over one Meilisearch index. It is safe for
+// concurrent use.
+type Index struct {
+	client meilisearch.ServiceManager
+	name   string
+
+	// rebuildMu serialises rebuilds; pendingMu guards pending, the writes
+	// that arrive while a rebuild runs and are replayed before the swap.
+	rebuildMu sync.Mutex
+	pendingMu sync.Mutex
+	pending   map[string]*mitreden.SearchDoc
+}
+
+var _ mitreden.Searcher = (*Index)(nil)
+
+// Open connects to the server at url, creates the index indexName when
+// missing and applies its settings (idempotently). It returns EUNAVAILABLE
+// when the server does not answer.
+func Open(ctx context.Context, url, apiKey, indexName string) (*Index, error) {
+	var opts []meilisearch.Option
+	if apiKey != "" {
+		opts = append(opts, meilisearch.WithAPIKey(apiKey))
+	}
+	x := &Index{client: meilisearch.New(url, opts...), name: indexName}
+	if err := x.Ping(ctx); err != nil {
+		x.client.Close()
+		return nil, err
+	}
+	if err := x.ensure(ctx, indexName); err != nil {
+		x.client.Close()
+		return nil, err
+	}
+	return x, nil
+}
+
+// ensure creates index uid when missing and applies the settings.
+func (x *Index) ensure(ctx context.Context, uid string) error {
+	if _, err := x.client.GetIndex(ctx, uid); err != nil {
+		if !isAPIError(err, meilisearch.APIErrCodeIndexNotFound) {
+			return wrap(err)
+		}
+		task, err := x.client.CreateIndex(ctx, &meilisearch.IndexConfig{Uid: uid, PrimaryKey: attrKey})
+		if err := x.await(ctx, task, err); err != nil && !isAPIError(err, meilisearch.APIErrCodeIndexAlreadyExists) {
+			return err
+		}
+	}
+	task, err := x.client.Index(uid).UpdateSettings(ctx, settings())
+	return x.await(ctx, task, err)
+}
+
+// settings are the index settings: typo tolerance as in Bleve (one typo from
+// five letters, two from nine), sort before the relevance rules so "newest"
+// orders by date alone (without a sort parameter the rule does nothing), and
+// German and English stop words.
+func settings() *meilisearch.Settings {
+	return &meilisearch.Settings{
+		SearchableAttributes: []string{attrTitle, attrBody},
+		FilterableAttributes: []string{attrType, attrConsultation, attrStatus, attrTopics, attrRegion, attrVisibility, attrCreated},
+		SortableAttributes:   []string{attrCreated},
+		RankingRules:         []string{"sort", "words", "typo", "proximity", "attribute", "exactness"},
+		StopWords:            stopWords(),
+		TypoTolerance: &meilisearch.TypoTolerance{
+			Enabled:             true,
+			MinWordSizeForTypos: meilisearch.MinWordSizeForTypos{OneTypo: 5, TwoTypos: 9},
+			DisableOnWords:      []string{},
+			DisableOnAttributes: []string{},
+		},
+		Pagination: &meilisearch.Pagination{MaxTotalHits: mitreden.SearchMaxResultWindow},
+		Faceting:   &meilisearch.Faceting{MaxValuesPerFacet: 50},
+	}
+}
+
+var stopWordMap = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, list := range [][]byte{de.GermanStopWords, en.EnglishStopWords} {
+		tm := analysis.NewTokenMap()
+		if err := tm.LoadBytes(list); err != nil {
+			panic(err)
+		}
+		for w := range tm {
+			m[w] = true
+		}
+	}
+	return m
+})
+
+func stopWords() []string {
+	out := make([]string, 0, len(stopWordMap()))
+	for w := range stopWordMap() {
+		out = append(out, w)
+	}
+	return out
+}
+
+// await waits, bounded by TaskTimeout, for the task a call enqueued and
+// turns its failure into an error.
+func (x *Index) await(ctx context.Context, task *meilisearch.TaskInfo, err error) error {
+	if err != nil {
+		return wrap(err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, TaskTimeout)
+	defer cancel()
+	t, err := x.client.WaitForTask(ctx, task.TaskUID, taskPoll)
+	if err != nil {
+		return wrap(err)
+	}
+	if t.Status != meilisearch.TaskStatusSucceeded {
+		return &mitreden.Error{Code: mitreden.EINTERNAL, Message: "search.index_failed",
+			Err: &taskError{code: t.Error.Code, msg: t.Error.Message}}
+	}
+	return nil
+}
+
+// taskError is a failed task's error, kept so callers can test its code.
+type taskError struct {
+	code meilisearch.APIErrCode
+	msg  string
+}
+
+func (e *taskError) Error() string { return fmt.Sprintf("meilisearch task failed: %s: %s", e.code, e.msg) }
+
+func isAPIError(err error, code meilisearch.APIErrCode) bool {
+	var me *meilisearch.Error
+	if errors.As(err, &me) {
+		return me.APIError.Code == code
+	}
+	var te *taskError
+	return errors.As(err, &te) && te.code == code
+}
+
+// wrap maps a client error to a domain error: the server unreachable or
+// failing is EUNAVAILABLE, anything else is our bug, EINTERNAL.
+func wrap(err error) error {
+	var e *mitreden.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	var me *meilisearch.Error
+	if errors.As(err, &me) && me.StatusCode > 0 && me.StatusCode < http.StatusInternalServerError {
+		return mitreden.Wrap(mitreden.EINTERNAL, err, "search.failed")
+	}
+	return mitreden.Wrap(mitreden.EUNAVAILABLE, err, "search.unavailable")
+}
+
+// Ping returns EUNAVAILABLE unless the server reports itself available.
+func (x *Index) Ping(ctx context.Context) error {
+	h, err := x.client.Health(ctx)
+	if err != nil {
+		return mitreden.Wrap(mitreden.EUNAVAILABLE, err, "search.unavailable")
+	}
+	if h.Status != "available" {
+		return mitreden.Wrap(mitreden.EUNAVAILABLE, fmt.Errorf("meilisearch status %q", h.Status), "search.unavailable")
+	}
+	return nil
+}
+
+// Close releases the client's connections.
+func (x *Index) Close() error {
+	x.client.Close()
+	return nil
+}
+
+// Count returns the number of documents in the index.
+func (x *Index) Count(ctx context.Context) (int, error) {
+	st, err := x.client.Index(x.name).GetStats(ctx, nil)
+	if err != nil {
+		return 0, wrap(err)
+	}
+	return int(st.NumberOfDocuments), nil
+}
+
+// document is the shape stored in Meilisearch.
+type document struct {
+	Key               string   `json:"key"`
+	ID                string   `json:"id"`
+	Type              string   `json:"type"`
+	ItemID            string   `json:"item_id"`
+	Title             string   `json:"title"`
+	Body              string   `json:"body"`
+	Lang              string   `json:"lang"`
+	ConsultationID    string   `json:"consultation"`
+	ConsultationTitle string   `json:"consultation_title"`
+	ProposalID        string   `json:"proposal_id"`
+	Status            string   `json:"status"`
+	Topics            []string `json:"topics"`
+	Region            string   `json:"region"`
+	Visibility        string   `json:"visibility"`
+	URL               string   `json:"url"`
+	Created           int64    `json:"created"`
+	CreatedAt         string   `json:"created_at"`
+	Supports          int      `json:"supports"`
+	Comments          int      `json:"comments"`
+}
+
+// key encodes a document ID for Meilisearch, whose primary keys allow only
+// letters, digits, "-" and "_" (our IDs contain ":").
+func key(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
+
+func toMeili(d *mitreden.SearchDoc) document {
+	return document{
+		Key: key(d.ID), ID: d.ID, Type: d.Type, ItemID: d.ItemID, Title: d.Title, Body: d.Body,
+		Lang: d.Lang, ConsultationID: d.ConsultationID, ConsultationTitle: d.ConsultationTitle,
+		ProposalID: d.ProposalID, Status: d.Status, Topics: d.Topics, Region: d.Region,
+		Visibility: d.Visibility, URL: d.URL, Created: d.CreatedAt.UnixMilli(),
+		CreatedAt: d.CreatedAt.Format(time.RFC3339Nano), Supports: d.Supports, Comments: d.Comments,
+	}
+}
+
+func fromMeili(m *document) mitreden.SearchDoc {
+	at, _ := time.Parse(time.RFC3339Nano, m.CreatedAt)
+	return mitreden.SearchDoc{
+		ID: m.ID, Type: m.Type, ItemID: m.ItemID, Title: m.Title, Body: m.Body, Lang: m.Lang,
+		ConsultationID: m.ConsultationID, ConsultationTitle: m.ConsultationTitle,
+		ProposalID: m.ProposalID, Status: m.Status, Topics: m.Topics, Region: m.Region,
+		Visibility: m.Visibility, URL: m.URL, CreatedAt: at, Supports: m.Supports, Comments: m.Comments,
+	}
+}
+
+// Index upserts docs and waits until they are searchable.
+func (x *Index) Index(ctx context.Context, docs ...mitreden.SearchDoc) error {
+	x.remember(docs, nil)
+	return x.write(ctx, x.name, docs)
+}
+
+func (x *Index) write(ctx context.Context, uid string, docs []mitreden.SearchDoc) error {
+	for len(docs) > 0 {
+		n := min(len(docs), batchSize)
+		batch := make([]document, n)
+		for i := range batch {
+			if docs[i].ID == "" {
+				return mitreden.Errorf(mitreden.EINVALID, "search.doc_id_missing")
+			}
+			batch[i] = toMeili(&docs[i])
+		}
+		pk := attrKey
+		task, err := x.client.Index(uid).AddDocuments(ctx, batch, &meilisearch.DocumentOptions{PrimaryKey: &pk})
+		if err := x.await(ctx, task, err); err != nil {
+			return err
+		}
+		docs = docs[n:]
+	}
+	return nil
+}
+
+// Delete removes the documents with the given IDs.
+func (x *Index) Delete(ctx context.Context, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	x.remember(nil, ids)
+	return x.delete(ctx, x.name, ids)
+}
+
+func (x *Index) delete(ctx context.Context, uid string, ids []string) error {
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = key(id)
+	}
+	task, err := x.client.Index(uid).DeleteDocuments(ctx, keys, nil)
+	return x.await(ctx, task, err)
+}
+
+func (x *Index) remember(docs []mitreden.SearchDoc, deleted []string) {
+	x.pendingMu.Lock()
+	defer x.pendingMu.Unlock()
+	if x.pending == nil {
+		return
+	}
+	for i := range docs {
+		d := docs[i]
+		x.pending[d.ID] = &d
+	}
+	for _, id := range deleted {
+		x.pending[id] = nil
+	}
+}
+
+func (x *Index) setPending(on bool) map[string]*mitreden.SearchDoc {
+	x.pendingMu.Lock()
+	defer x.pendingMu.Unlock()
+	p := x.pending
+	x.pending = nil
+	if on {
+		x.pending = map[string]*mitreden.SearchDoc{}
+	}
+	return p
+}
+
+// Rebuild fills "<name>_tmp" from feed, replays the writes that reached the
+// live index meanwhile, swaps the two indexes and drops the old one. Search
+// answers from the live index until the swap. Writes racing the final
+// replay-and-swap step may be lost; run Rebuild when writes are rare.
+func (x *Index) Rebuild(ctx context.Context, feed func(yield func(mitreden.SearchDoc) error) error) error {
+	x.rebuildMu.Lock()
+	defer x.rebuildMu.Unlock()
+	tmp := x.name + "_tmp"
+	drop := func() {
+		task, err := x.client.DeleteIndex(context.WithoutCancel(ctx), tmp)
+		_ = x.await(context.WithoutCancel(ctx), task, err)
+	}
+	drop()
+	if err := x.ensure(ctx, tmp); err != nil {
+		return err
+	}
+	x.setPending(true)
+	buf := make([]mitreden.SearchDoc, 0, batchSize)
+	err := feed(func(d mitreden.SearchDoc) error {
+		buf = append(buf, d)
+		if len(buf) < batchSize {
+			return nil
+		}
+		err := x.write(ctx, tmp, buf)
+		buf = buf[:0]
+		return err
+	})
+	if err == nil {
+		err = x.write(ctx, tmp, buf)
+	}
+	pending := x.setPending(false)
+	if err == nil {
+		var upserts []mitreden.SearchDoc
+		var deletes []string
+		for id, d := range pending {
+			if d == nil {
+				deletes = append(deletes, id)
+			} else {
+				upserts = append(upserts, *d)
+			}
+		}
+		err = x.write(ctx, tmp, upserts)
+		if err == nil && len(deletes) > 0 {
+			err = x.delete(ctx, tmp, deletes)
+		}
+	}
+	if err == nil {
+		task, serr := x.client.SwapIndexes(ctx, []*meilisearch.SwapIndexesParams{{Indexes: []string{x.name, tmp}}})
+		err = x.await(ctx, task, serr)
+	}
+	drop()
+	if err != nil {
+		var e *mitreden.Error
+		if !errors.As(err, &e) {
+			err = mitreden.Wrap(mitreden.EINTERNAL, err, "search.rebuild_failed")
+		}
+		return err
+	}
+	return nil
+}
+
+// FilterExpr returns the Meilisearch filter for q's audience and filters.
+// Every value is quoted and escaped, so no input can change the expression's
+// structure (see quote).
+func FilterExpr(q *mitreden.SearchQuery) string {
+	clauses := []string{in(attrVisibility, q.Audience.Visibilities())}
+	for _, f := range []struct {
+		attr   string
+		values []string
+	}{
+		{attrType, q.Types}, {attrConsultation, q.ConsultationIDs},
+		{attrStatus, q.Statuses}, {attrTopics, q.Topics},
+	} {
+		if len(f.values) > 0 {
+			clauses = append(clauses, in(f.attr, f.values))
+		}
+	}
+	if q.Region != "" {
+		clauses = append(clauses, in(attrRegion, []string{q.Region}))
+	}
+	if !q.From.IsZero() {
+		clauses = append(clauses, fmt.Sprintf("%s >= %d", attrCreated, q.From.UnixMilli()))
+	}
+	if !q.To.IsZero() {
+		clauses = append(clauses, fmt.Sprintf("%s < %d", attrCreated, q.To.UnixMilli()))
+	}
+	return strings.Join(clauses, " AND ")
+}
+
+func in(attr string, values []string) string {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = quote(v)
+	}
+	return attr + " IN [" + strings.Join(quoted, ", ") + "]"
+}
+
+// quote returns v as a double-quoted filter string. Meilisearch's lexer lets a
+// backslash escape the next character and ends the string at the first
+// unescaped quote, so escaping every backslash and quote keeps the string
+// closed exactly where we close it. Control characters are dropped.
+func quote(v string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range v {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f:
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// queryText returns the words of text Meilisearch should match, without stop
+// words, or "" when only stop words remain. A trailing space tells
+// Meilisearch not to treat the last word as a prefix.
+func queryText(text string, prefix bool) string {
+	words := strings.FieldsFunc(text, func(r rune) bool { return !isWordRune(r) })
+	kept := words[:0]
+	for _, w := range words {
+		if !stopWordMap()[strings.ToLower(w)] {
+			kept = append(kept, w)
+		}
+	}
+	if len(kept) == 0 {
+		return ""
+	}
+	s := strings.Join(kept, " ")
+	if !prefix {
+		s += " "
+	}
+	return s
+}
+
+// Search runs q.
+func (x *Index) Search(ctx context.Context, q mitreden.SearchQuery) (*mitreden.SearchResult, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	out := &mitreden.SearchResult{Items: []mitreden.SearchHit{}, Page: q.Page, PerPage: q.PerPage,
+		Facets: map[string][]mitreden.FacetCount{}}
+	text := ""
+	if q.Text != "" {
+		if text = queryText(q.Text, q.Prefix); text == "" {
+			for _, k := range []string{mitreden.FacetType, mitreden.FacetStatus, mitreden.FacetTopic} {
+				out.Facets[k] = []mitreden.FacetCount{}
+			}
+			return out, nil
+		}
+	}
+	perPage := int64(q.PerPage)
+	req := &meilisearch.SearchRequest{
+		Filter:              FilterExpr(&q),
+		Page:                int64(q.Page),
+		HitsPerPage:         &perPage,
+		MatchingStrategy:    meilisearch.All,
+		Facets:              []string{attrType, attrStatus, attrTopics},
+		ShowMatchesPosition: text != "",
+		ShowRankingScore:    text != "",
+	}
+	if q.Sort == mitreden.SearchSortNewest {
+		req.Sort = []string{attrCreated + ":desc"}
+	}
+	res, err := x.client.Index(x.name).Search(ctx, text, req)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	out.Total = int(res.TotalHits)
+	for _, h := range res.Hits {
+		hit, err := toHit(h)
+		if err != nil {
+			return nil, mitreden.Wrap(mitreden.EINTERNAL, err, "search.failed")
+		}
+		out.Items = append(out.Items, hit)
+	}
+	var dist map[string]map[string]int
+	if len(res.FacetDistribution) > 0 {
+		if err := json.Unmarshal(res.FacetDistribution, &dist); err != nil {
+			return nil, mitreden.Wrap(mitreden.EINTERNAL, err, "search.failed")
+		}
+	}
+	for k, attr := range map[string]string{mitreden.FacetType: attrType, mitreden.FacetStatus: attrStatus, mitreden.FacetTopic: attrTopics} {
+		out.Facets[k] = facetCounts(dist[attr])
+	}
+	return out, nil
+}
+
+type matchPosition struct {
+	Start  int `json:"start"`
+	Length int `json:"length"`
+}
+
+func toHit(h meilisearch.Hit) (mitreden.SearchHit, error) {
+	var m document
+	if err := h.DecodeInto(&m); err != nil {
+		return mitreden.SearchHit{}, err
+	}
+	var pos map[string][]matchPosition
+	if raw, ok := h["_matchesPosition"]; ok {
+		_ = json.Unmarshal(raw, &pos)
+	}
+	var score float64
+	if raw, ok := h["_rankingScore"]; ok {
+		_ = json.Unmarshal(raw, &score)
+	}
+	d := fromMeili(&m)
+	return mitreden.SearchHit{
+		SearchDoc: d,
+		TitleHTML: highlight.HTML(d.Title, spans(pos[attrTitle])),
+		Excerpt:   highlight.Excerpt(d.Body, spans(pos[attrBody]), excerptSize),
+		Score:     score,
+	}, nil
+}
+
+// spans converts Meilisearch's match positions (byte offsets) to spans; the
+// highlighter drops any that do not fall on character boundaries.
+func spans(ps []matchPosition) []highlight.Span {
+	out := make([]highlight.Span, len(ps))
+	for i, p := range ps {
+		out[i] = highlight.Span{Start: p.Start, End: p.Start + p.Length}
+	}
+	return out
+}
