@@ -36,6 +36,7 @@ type Deps struct {
 	Store    mitreden.Pinger
 	Searcher mitreden.Searcher // full-text search; nil answers 503 on search pages
 	Search   mitreden.Pinger   // readiness of search; defaults to Searcher
+	Indexing *service.Indexing // rebuilds the index on an admin's request; may be nil
 	Logger   *slog.Logger
 }
 
@@ -140,6 +141,8 @@ func (s *Server) routesSetup() {
 	s.add("POST", "/profile/sessions/:id/revoke", s.requireUser, s.handleSessionRevoke)
 	s.add("GET", "/admin/users", s.requireRole(mitreden.RoleAdmin), s.handleAdminUsers)
 	s.add("POST", "/admin/users/:id/roles", s.requireRole(mitreden.RoleAdmin), s.handleAdminUserRole)
+	s.add("GET", "/admin/search", s.requireRole(mitreden.RoleAdmin), s.handleAdminSearch)
+	s.add("POST", "/admin/search/reindex", s.requireRole(mitreden.RoleAdmin), s.handleAdminSearchReindex)
 	s.add("GET", "/search", s.handleSearch)
 	s.add("GET", "/search/suggest", s.handleSearchSuggest)
 	for _, p := range staticPages {
@@ -155,6 +158,8 @@ func (s *Server) routesSetup() {
 	s.add("PATCH", "/api/v1/me", s.apiRequireUser, s.apiMeUpdate)
 	s.add("POST", "/api/v1/me/password", s.apiRequireUser, s.apiPasswordChange)
 	s.add("GET", "/api/v1/search", s.apiSearch)
+	s.add("POST", "/api/v1/admin/reindex", s.apiRequireRole(mitreden.RoleAdmin), s.apiReindexStart)
+	s.add("GET", "/api/v1/admin/reindex", s.apiRequireRole(mitreden.RoleAdmin), s.apiReindexStatus)
 	s.add("GET", "/api/v1/users", s.apiRequireRole(mitreden.RoleAdmin), s.apiUsers)
 	s.add("PUT", "/api/v1/users/:id/roles/:role", s.apiRequireRole(mitreden.RoleAdmin), s.apiUserRoleGrant)
 	s.add("DELETE", "/api/v1/users/:id/roles/:role", s.apiRequireRole(mitreden.RoleAdmin), s.apiUserRoleRevoke)
