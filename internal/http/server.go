@@ -74,6 +74,12 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	engine.AddFunc("dict", dict)
 	engine.AddFunc("add", func(a, b int) int { return a + b })
 	engine.AddFunc("sub", func(a, b int) int { return a - b })
+	engine.AddFunc("join", strings.Join)
+	engine.AddFunc("hasPrefix", strings.HasPrefix)
+	engine.AddFunc("list", func(v ...string) []string { return v })
+	engine.AddFunc("phaseBadge", phaseBadge)
+	engine.AddFunc("statusBadge", statusBadge)
+	engine.AddFunc("alignBadge", alignBadge)
 	if err := engine.Load(); err != nil {
 		return nil, err
 	}

@@ -101,6 +101,54 @@ func (p *Page) FormatTime(t time.Time) string {
 	return t.In(berlin).Format("02.01.2006, 15:04") + " Uhr"
 }
 
+// FormatDate shows the date of t in Europe/Berlin.
+func (p *Page) FormatDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	if p.Lang == "en" {
+		return t.In(berlin).Format("2 Jan 2006")
+	}
+	return t.In(berlin).Format("02.01.2006")
+}
+
+// phaseBadge picks the KERN badge variant of a consultation phase.
+func phaseBadge(phase string) string {
+	switch phase {
+	case "open":
+		return "success"
+	case "upcoming":
+		return "info"
+	case "evaluated":
+		return "info"
+	}
+	return "warning"
+}
+
+// statusBadge picks the KERN badge variant of a proposal status.
+func statusBadge(status string) string {
+	switch status {
+	case "accepted", "implemented":
+		return "success"
+	case "rejected", "withdrawn":
+		return "danger"
+	case "in_review":
+		return "warning"
+	}
+	return "info"
+}
+
+// alignBadge picks the KERN badge variant of a comment's alignment.
+func alignBadge(a string) string {
+	switch a {
+	case "for":
+		return "success"
+	case "against":
+		return "danger"
+	}
+	return "info"
+}
+
 // page starts a view model for the current request.
 func (s *Server) page(c *fiber.Ctx, titleKey string) *Page {
 	p := &Page{Lang: langOf(c), Path: c.Path(), User: userOf(c), CSRF: s.csrfToken(c), Values: map[string]string{}, cat: s.cat}
