@@ -17,6 +17,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
@@ -418,6 +419,9 @@ func (x *Index) Rebuild(ctx context.Context, feed func(yield func(mitreden.Searc
 	if err == nil {
 		err = writeDocs(ctx, fresh, buf)
 	}
+	if err == nil {
+		err = compact(ctx, fresh)
+	}
 	if err != nil {
 		return abort(err)
 	}
@@ -455,6 +459,19 @@ func (x *Index) Rebuild(ctx context.Context, feed func(yield func(mitreden.Searc
 	x.idx, x.name = fresh, name
 	_ = old.Close()
 	_ = os.RemoveAll(filepath.Join(x.dir, oldName))
+	return nil
+}
+
+// compact merges the index into one segment: a freshly built index is many
+// small segments, and every query pays per segment.
+func compact(ctx context.Context, idx bleve.Index) error {
+	adv, err := idx.Advanced()
+	if err != nil {
+		return err
+	}
+	if s, ok := adv.(*scorch.Scorch); ok {
+		return s.ForceMerge(ctx, nil)
+	}
 	return nil
 }
 

@@ -67,8 +67,8 @@ type term struct {
 	word       string // as typed, lower-cased
 	de, en     string // stemmed per language
 	dePre, enP string // prefix forms
-	fuzzDE     int // typos tolerated, by the shorter of word and stem:
-	fuzzEN     int // a stem shortened by its suffix is easy to reach
+	fuzzDE     int    // typos tolerated, by the shorter of word and stem:
+	fuzzEN     int    // a stem shortened by its suffix is easy to reach
 	prefix     bool
 }
 

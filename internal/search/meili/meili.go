@@ -7,15 +7,18 @@
 package meili
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/lang/de"
@@ -61,7 +64,10 @@ type Index struct {
 
 	// rebuildMu serialises rebuilds; pendingMu guards pending, the writes
 	// that arrive while a rebuild runs and are replayed before the swap.
+	// Writes hold swapMu for reading, the final replay-and-swap for writing,
+	// so no write falls between the replay and the swap.
 	rebuildMu sync.Mutex
+	swapMu    sync.RWMutex
 	pendingMu sync.Mutex
 	pending   map[string]*mitreden.SearchDoc
 }
@@ -172,7 +178,9 @@ type taskError struct {
 	msg  string
 }
 
-func (e *taskError) Error() string { return fmt.Sprintf("meilisearch task failed: %s: %s", e.code, e.msg) }
+func (e *taskError) Error() string {
+	return fmt.Sprintf("meilisearch task failed: %s: %s", e.code, e.msg)
+}
 
 func isAPIError(err error, code meilisearch.APIErrCode) bool {
 	var me *meilisearch.Error
@@ -273,6 +281,8 @@ func fromMeili(m *document) mitreden.SearchDoc {
 
 // Index upserts docs and waits until they are searchable.
 func (x *Index) Index(ctx context.Context, docs ...mitreden.SearchDoc) error {
+	x.swapMu.RLock()
+	defer x.swapMu.RUnlock()
 	x.remember(docs, nil)
 	return x.write(ctx, x.name, docs)
 }
@@ -302,6 +312,8 @@ func (x *Index) Delete(ctx context.Context, ids ...string) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	x.swapMu.RLock()
+	defer x.swapMu.RUnlock()
 	x.remember(nil, ids)
 	return x.delete(ctx, x.name, ids)
 }
@@ -343,8 +355,8 @@ func (x *Index) setPending(on bool) map[string]*mitreden.SearchDoc {
 
 // Rebuild fills "<name>_tmp" from feed, replays the writes that reached the
 // live index meanwhile, swaps the two indexes and drops the old one. Search
-// answers from the live index until the swap. Writes racing the final
-// replay-and-swap step may be lost; run Rebuild when writes are rare.
+// answers from the live index until the swap; writes wait during the final
+// replay and swap.
 func (x *Index) Rebuild(ctx context.Context, feed func(yield func(mitreden.SearchDoc) error) error) error {
 	x.rebuildMu.Lock()
 	defer x.rebuildMu.Unlock()
@@ -371,6 +383,8 @@ func (x *Index) Rebuild(ctx context.Context, feed func(yield func(mitreden.Searc
 	if err == nil {
 		err = x.write(ctx, tmp, buf)
 	}
+	x.swapMu.Lock()
+	defer x.swapMu.Unlock()
 	pending := x.setPending(false)
 	if err == nil {
 		var upserts []mitreden.SearchDoc
@@ -441,7 +455,9 @@ func in(attr string, values []string) string {
 // quote returns v as a double-quoted filter string. Meilisearch's lexer lets a
 // backslash escape the next character and ends the string at the first
 // unescaped quote, so escaping every backslash and quote keeps the string
-// closed exactly where we close it. Control characters are dropped.
+// closed exactly where we close it, whatever v holds. (Meilisearch unescapes
+// only quotes, so a value with a backslash may fail to match; IDs, statuses
+// and topics have none.) Control characters are dropped.
 func quote(v string) string {
 	var b strings.Builder
 	b.WriteByte('"')
@@ -568,4 +584,29 @@ func spans(ps []matchPosition) []highlight.Span {
 		out[i] = highlight.Span{Start: p.Start, End: p.Start + p.Length}
 	}
 	return out
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+func facetCounts(dist map[string]int) []mitreden.FacetCount {
+	out := make([]mitreden.FacetCount, 0, len(dist))
+	for v, n := range dist {
+		out = append(out, mitreden.FacetCount{Value: v, Count: n})
+	}
+	slices.SortFunc(out, func(a, b mitreden.FacetCount) int {
+		return cmp.Or(b.Count-a.Count, strings.Compare(a.Value, b.Value))
+	})
+	return out
+}
+
+// Drop deletes the index and its rebuild twin; tests use it to clean up.
+func (x *Index) Drop(ctx context.Context) error {
+	var errs []error
+	for _, uid := range []string{x.name, x.name + "_tmp"} {
+		task, err := x.client.DeleteIndex(ctx, uid)
+		if err := x.await(ctx, task, err); err != nil && !isAPIError(err, meilisearch.APIErrCodeIndexNotFound) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -1,0 +1,135 @@
+package meili
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mitreden/mitreden/internal/mitreden"
+)
+
+// lex splits a filter expression the way Meilisearch's parser does: a quoted
+// string runs to the first quote not escaped by a backslash, and a backslash
+// escapes whatever character follows it. It returns the structure (every
+// token outside strings, with each string replaced by "$") and the strings'
+// contents with escapes removed.
+func lex(t *testing.T, expr string) (structure, values []string) {
+	t.Helper()
+	rs := []rune(expr)
+	for i := 0; i < len(rs); i++ {
+		switch r := rs[i]; {
+		case r == ' ':
+		case r == '"' || r == '\'':
+			var v strings.Builder
+			closed := false
+			for i++; i < len(rs); i++ {
+				if rs[i] == '\\' {
+					i++
+					if i == len(rs) {
+						t.Fatalf("%q: dangling backslash", expr)
+					}
+					v.WriteRune(rs[i])
+					continue
+				}
+				if rs[i] == r {
+					closed = true
+					break
+				}
+				v.WriteRune(rs[i])
+			}
+			if !closed {
+				t.Fatalf("%q: unterminated string", expr)
+			}
+			structure = append(structure, "$")
+			values = append(values, v.String())
+		case strings.ContainsRune("[],", r):
+			structure = append(structure, string(r))
+		default:
+			j := i
+			for j < len(rs) && !strings.ContainsRune(" []\"',", rs[j]) {
+				j++
+			}
+			structure = append(structure, string(rs[i:j]))
+			i = j - 1
+		}
+	}
+	return structure, values
+}
+
+func TestFilterExprInjection(t *testing.T) {
+	day := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	build := func(v string) string {
+		return FilterExpr(&mitreden.SearchQuery{
+			Types: []string{v}, ConsultationIDs: []string{v, "c1"}, Statuses: []string{v},
+			Topics: []string{v}, Region: v, From: day, To: day.Add(time.Hour),
+		})
+	}
+	wantStructure, _ := lex(t, build("x"))
+	for _, v := range []string{
+		`x" OR visibility = "council`,
+		`x\" OR visibility = "council`,
+		`x\\" OR visibility = "council`,
+		`] OR visibility IN ["council`,
+		`x' OR visibility = 'council`,
+		`\`, `x\`, `"`, `""`, `\"`, `\\`, "a\nb\x00c",
+		`Köln-Süd "Altstadt"`,
+	} {
+		expr := build(v)
+		structure, values := lex(t, expr)
+		if !slices.Equal(structure, wantStructure) {
+			t.Errorf("value %q changed the filter:\n%s\nstructure %v\nwant      %v", v, expr, structure, wantStructure)
+			continue
+		}
+		want := strings.Map(func(r rune) rune {
+			if r < 0x20 {
+				return -1
+			}
+			return r
+		}, v)
+		// values[0] is the audience's "public"; then types, consultations...
+		if values[1] != want {
+			t.Errorf("value %q arrives as %q, want %q", v, values[1], want)
+		}
+	}
+}
+
+func TestFilterExprAudience(t *testing.T) {
+	tests := []struct {
+		a    mitreden.SearchAudience
+		want string
+	}{
+		{mitreden.SearchAudience{}, `visibility IN ["public"]`},
+		{mitreden.SearchAudience{Moderator: true}, `visibility IN ["public", "pending", "hidden"]`},
+		{mitreden.SearchAudience{Council: true}, `visibility IN ["public", "council"]`},
+	}
+	for _, tt := range tests {
+		if got := FilterExpr(&mitreden.SearchQuery{Text: "x", Audience: tt.a}); got != tt.want {
+			t.Errorf("FilterExpr(%+v) = %s, want %s", tt.a, got, tt.want)
+		}
+	}
+	got := FilterExpr(&mitreden.SearchQuery{Types: []string{"proposal"}, Region: "nord",
+		From: time.UnixMilli(1000), To: time.UnixMilli(2000)})
+	want := `visibility IN ["public"] AND type IN ["proposal"] AND region IN ["nord"] AND created >= 1000 AND created < 2000`
+	if got != want {
+		t.Errorf("FilterExpr = %s, want %s", got, want)
+	}
+}
+
+func TestQueryText(t *testing.T) {
+	tests := []struct {
+		text   string
+		prefix bool
+		want   string
+	}{
+		{"die Kita", false, "Kita "},
+		{"die Kita", true, "Kita"},
+		{"und die der the", false, ""},
+		{`"Rad-spur"`, true, "Rad spur"},
+	}
+	for _, tt := range tests {
+		if got := queryText(tt.text, tt.prefix); got != tt.want {
+			t.Errorf("queryText(%q, %v) = %q, want %q", tt.text, tt.prefix, got, tt.want)
+		}
+	}
+}
