@@ -74,6 +74,12 @@ func wantsJSON(c *fiber.Ctx) bool {
 // handleError is the one place errors become answers. Only internal errors are
 // logged with their cause; clients see a translated, safe message.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	if requestID(c) == "" {
+		// Errors raised before the middleware ran (body too large) get an id too.
+		rid := randomToken(12)
+		c.Locals(localRID, rid)
+		c.Set("X-Request-Id", rid)
+	}
 	lang := langOf(c)
 	status := fiber.StatusInternalServerError
 	code := mitreden.EINTERNAL

@@ -49,10 +49,17 @@ type Server struct {
 	validate *validator.Validate
 	log      *slog.Logger
 	secure   bool
-	routes   []route
+	routes   []Route
 }
 
-type route struct{ method, path string }
+// Route is one registered method and path.
+type Route struct{ method, path string }
+
+// Method returns the HTTP method.
+func (r Route) Method() string { return r.method }
+
+// Path returns the Fiber path pattern.
+func (r Route) Path() string { return r.path }
 
 // New builds the app and registers every route.
 func New(cfg Config, deps Deps) (*Server, error) {
@@ -119,10 +126,10 @@ func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
 func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
 
 // Routes lists every registered method and path (for the access-control matrix test).
-func (s *Server) Routes() []route { return s.routes }
+func (s *Server) Routes() []Route { return s.routes }
 
 func (s *Server) add(method, path string, handlers ...fiber.Handler) {
-	s.routes = append(s.routes, route{method, path})
+	s.routes = append(s.routes, Route{method, path})
 	s.app.Add(method, path, handlers...)
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	nethttp "net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -77,6 +78,18 @@ func newEnv(t *testing.T, opts ...envOption) *testEnv {
 	return &testEnv{t: t, Server: srv, Accounts: acc, DB: db, Searcher: idx, Now: now}
 }
 
+// listen serves the app on a loopback port until the test ends and returns its base URL.
+func (e *testEnv) listen() string {
+	e.t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	go func() { _ = e.Server.App().Listener(ln) }()
+	e.t.Cleanup(func() { _ = e.Server.App().Shutdown() })
+	return "http://" + ln.Addr().String()
+}
+
 // setNow freezes the service clock at tm.
 func (e *testEnv) setNow(tm time.Time) { e.Now.Store(&tm) }
 
@@ -99,6 +112,7 @@ func (e *testEnv) do(req *nethttp.Request) *nethttp.Response {
 		e.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
 	e.t.Cleanup(func() { resp.Body.Close() })
+	checkContract(e.t, req, resp)
 	return resp
 }
 

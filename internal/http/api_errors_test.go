@@ -1,0 +1,268 @@
+package http_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	nethttp "net/http"
+	"strings"
+	"testing"
+
+	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/internal/service"
+)
+
+type problemDoc struct {
+	Type, Title, Detail string
+	Status              int
+	RequestID           string `json:"request_id"`
+	Errors              []struct{ Field, Code, Message string }
+}
+
+func readProblem(t *testing.T, resp *nethttp.Response, status int) problemDoc {
+	t.Helper()
+	if resp.StatusCode != status {
+		t.Fatalf("status %d, want %d: %s", resp.StatusCode, status, readBody(resp))
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
+		t.Fatalf("content type %q", ct)
+	}
+	var p problemDoc
+	if err := json.NewDecoder(resp.Body).Decode(&p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Status != status || p.RequestID == "" || p.RequestID != resp.Header.Get("X-Request-Id") || p.Detail == "" || p.Title == "" {
+		t.Fatalf("problem %+v", p)
+	}
+	return p
+}
+
+func TestAPIRegister_Lifecycle(t *testing.T) {
+	e := newEnv(t)
+	resp := e.api("POST", "/api/v1/auth/register", "", map[string]string{"email": "Lena@Example.org", "password": "Rheinwiesen im Herbst", "display_name": "Lena"})
+	if resp.StatusCode != 201 {
+		t.Fatalf("register: %d %s", resp.StatusCode, readBody(resp))
+	}
+	var me struct {
+		ID, Email, Language string
+		Roles               []string
+	}
+	decodeJSON(t, resp, &me)
+	if me.Email != "Lena@Example.org" || me.Language != "de" || len(me.Roles) != 1 || me.Roles[0] != "citizen" {
+		t.Fatalf("me = %+v", me)
+	}
+	tok := e.login("lena@example.org", "Rheinwiesen im Herbst")
+	if len(tok) != 43 {
+		t.Fatalf("token %q", tok)
+	}
+	resp = e.api("GET", "/api/v1/me", tok, nil)
+	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("me: %d", resp.StatusCode)
+	}
+	resp = e.api("PATCH", "/api/v1/me", tok, map[string]string{"language": "en"})
+	if resp.StatusCode != 200 {
+		t.Fatalf("patch me: %d", resp.StatusCode)
+	}
+	// Error messages follow the user's language from now on.
+	p := readProblem(t, e.api("PATCH", "/api/v1/me", tok, map[string]string{"display_name": "L"}), 422)
+	if p.Errors[0].Field != "display_name" || !strings.Contains(p.Errors[0].Message, "display name") {
+		t.Fatalf("english field error %+v", p.Errors)
+	}
+	// Password change ends other sessions but keeps this one.
+	other := e.login("lena@example.org", "Rheinwiesen im Herbst")
+	resp = e.api("POST", "/api/v1/me/password", tok, map[string]string{"current_password": "Rheinwiesen im Herbst", "new_password": "Ruhrgebiet bei Nacht"})
+	if resp.StatusCode != 204 {
+		t.Fatalf("password: %d %s", resp.StatusCode, readBody(resp))
+	}
+	readProblem(t, e.api("GET", "/api/v1/me", other, nil), 401)
+	if resp := e.api("GET", "/api/v1/me", tok, nil); resp.StatusCode != 200 {
+		t.Fatalf("current session ended: %d", resp.StatusCode)
+	}
+	if resp := e.api("POST", "/api/v1/auth/logout", tok, nil); resp.StatusCode != 204 {
+		t.Fatalf("logout: %d", resp.StatusCode)
+	}
+	readProblem(t, e.api("GET", "/api/v1/me", tok, nil), 401)
+}
+
+func TestAPIErrors_BadInput(t *testing.T) {
+	e := newEnv(t)
+	e.createUser("taken@example.org", "Vergeben")
+	cases := []struct {
+		name, body, ctype, lang string
+		status                  int
+		field, code, contains   string
+	}{
+		{"malformed JSON", `{"email":`, "application/json", "", 400, "", "", "JSON"},
+		{"trailing data", `{"email":"a@b.de","password":"x","display_name":"n"} {}`, "application/json", "", 400, "", "", ""},
+		{"unknown field", `{"email":"a@b.de","password":"Rheinwiesen im Herbst","display_name":"Ann","role":"admin"}`, "application/json", "", 400, "role", "malformed", "Unbekannt"},
+		{"wrong type", `{"email":["a"],"password":"Rheinwiesen im Herbst","display_name":"Ann"}`, "application/json", "", 400, "email", "malformed", ""},
+		{"operator injection", `{"email":{"$ne":""},"password":{"$ne":""},"display_name":"Ann"}`, "application/json", "", 400, "email", "", ""},
+		{"wrong content type", `email=a@b.de`, "application/x-www-form-urlencoded", "", 415, "", "", ""},
+		{"text/plain", `{}`, "text/plain", "", 415, "", "", ""},
+		{"missing fields de", `{}`, "application/json", "de", 422, "email", "required", "füllen"},
+		{"missing fields en", `{}`, "application/json", "en", 422, "email", "required", "fill in"},
+		{"bad email", `{"email":"keine-mail","password":"Rheinwiesen im Herbst","display_name":"Ann"}`, "application/json", "", 422, "email", "email", ""},
+		{"short password", `{"email":"ann@example.org","password":"kurz","display_name":"Ann"}`, "application/json", "", 422, "password", "length", "12"},
+		{"common password", `{"email":"ann@example.org","password":"passwort123456","display_name":"Ann"}`, "application/json", "", 422, "password", "common", ""},
+		{"personal password", `{"email":"annika@example.org","password":"annika-im-sommer-2026","display_name":"Ann"}`, "application/json", "", 422, "password", "personal", ""},
+		{"duplicate email", `{"email":"TAKEN@example.org","password":"Rheinwiesen im Herbst","display_name":"Ann"}`, "application/json", "", 409, "email", "taken", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := nethttp.NewRequest("POST", "/api/v1/auth/register", strings.NewReader(tc.body))
+			req.Header.Set("Content-Type", tc.ctype)
+			if tc.lang != "" {
+				req.Header.Set("Accept-Language", tc.lang)
+			}
+			p := readProblem(t, e.do(req), tc.status)
+			if tc.field != "" {
+				found := false
+				for _, f := range p.Errors {
+					if f.Field == tc.field && (tc.code == "" || f.Code == tc.code) && (tc.contains == "" || strings.Contains(f.Message+p.Detail, tc.contains)) {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("no error for field %s code %s containing %q: %+v / %s", tc.field, tc.code, tc.contains, p.Errors, p.Detail)
+				}
+			} else if tc.contains != "" && !strings.Contains(p.Detail, tc.contains) {
+				t.Errorf("detail %q lacks %q", p.Detail, tc.contains)
+			}
+			for _, bad := range []string{"mongo", "bson", "runtime", "goroutine", "unmarshal"} {
+				if strings.Contains(strings.ToLower(p.Detail), bad) {
+					t.Errorf("detail leaks internals: %q", p.Detail)
+				}
+			}
+		})
+	}
+}
+
+func TestAPIErrors_BodyOver1MiBIs413(t *testing.T) {
+	e := newEnv(t)
+	base := e.listen()
+	// Announce a body over the limit; the server answers before reading it.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/v1/auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{\"email\":", 1<<20+100)
+	resp, err := nethttp.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	readProblem(t, resp, 413)
+}
+
+func TestAPILogin_NeverRevealsAccountsAndThrottles(t *testing.T) {
+	e := newEnv(t, withAccounts(func(c *service.AccountsConfig) { c.LoginMaxPerAccount = 5; c.LoginMaxPerIP = 1000 }))
+	_, pw := e.createUser("known@example.org", "Bekannt")
+	wrong := readProblem(t, e.api("POST", "/api/v1/auth/login", "", map[string]string{"email": "known@example.org", "password": "falsches passwort"}), 401)
+	unknown := readProblem(t, e.api("POST", "/api/v1/auth/login", "", map[string]string{"email": "nobody@example.org", "password": "falsches passwort"}), 401)
+	if wrong.Detail != unknown.Detail || wrong.Type != unknown.Type {
+		t.Fatalf("login errors differ: %q vs %q", wrong.Detail, unknown.Detail)
+	}
+	// Operator injection never logs anyone in.
+	resp := e.api("POST", "/api/v1/auth/login", "", `{"email":{"$ne":""},"password":{"$ne":""}}`)
+	if resp.StatusCode != 400 && resp.StatusCode != 422 {
+		t.Fatalf("injection: %d", resp.StatusCode)
+	}
+	for i := 0; i < 4; i++ {
+		e.api("POST", "/api/v1/auth/login", "", map[string]string{"email": "known@example.org", "password": "falsches passwort"})
+	}
+	resp = e.api("POST", "/api/v1/auth/login", "", map[string]string{"email": "known@example.org", "password": pw})
+	p := readProblem(t, resp, 429)
+	if resp.Header.Get("Retry-After") == "" || p.Detail == "" {
+		t.Fatalf("throttled without Retry-After: %+v", p)
+	}
+}
+
+func TestAPIAuth_TokensRolesAndCSRF(t *testing.T) {
+	e := newEnv(t)
+	_, apw := e.createUser("admin@example.org", "Admina", mitreden.RoleAdmin)
+	target, cpw := e.createUser("citizen@example.org", "Bürger")
+	admin := e.login("admin@example.org", apw)
+	citizen := e.login("citizen@example.org", cpw)
+	readProblem(t, e.api("GET", "/api/v1/me", "", nil), 401)
+	readProblem(t, e.api("GET", "/api/v1/me", "garbage-token", nil), 401)
+	req, _ := nethttp.NewRequest("GET", "/api/v1/me", nil)
+	req.Header.Set("Authorization", "Basic YTpi")
+	readProblem(t, e.do(req), 401)
+	readProblem(t, e.api("GET", "/api/v1/users", citizen, nil), 403)
+	readProblem(t, e.api("PUT", "/api/v1/users/"+target.ID+"/roles/council", citizen, nil), 403)
+	readProblem(t, e.api("PUT", "/api/v1/users/not-an-id/roles/council", admin, nil), 404)
+	readProblem(t, e.api("PUT", "/api/v1/users/000000000000000000000000/roles/council", admin, nil), 404)
+	readProblem(t, e.api("PUT", "/api/v1/users/"+target.ID+"/roles/king", admin, nil), 422)
+	if resp := e.api("PUT", "/api/v1/users/"+target.ID+"/roles/council", admin, nil); resp.StatusCode != 200 {
+		t.Fatalf("grant: %d", resp.StatusCode)
+	}
+	resp := e.api("GET", "/api/v1/users?role=council", admin, nil)
+	var list struct {
+		Items               []struct{ ID, Email string }
+		Total, Page, PerPag int
+	}
+	decodeJSON(t, resp, &list)
+	if list.Total != 1 || list.Items[0].ID != target.ID {
+		t.Fatalf("council list: %+v", list)
+	}
+	me, _ := e.Accounts.FindUserByEmail(context.Background(), "admin@example.org")
+	readProblem(t, e.api("DELETE", "/api/v1/users/"+me.ID+"/roles/admin", admin, nil), 409)
+
+	// A cookie-authenticated JSON write needs the CSRF header; bearer calls do not.
+	b := e.browser()
+	b.loginForm("citizen@example.org", cpw)
+	req, _ = nethttp.NewRequest("PATCH", "/api/v1/me", strings.NewReader(`{"display_name":"Neu"}`))
+	req.Header.Set("Content-Type", "application/json")
+	readProblem(t, b.send(req), 403)
+	tok := b.csrf("/profile")
+	req, _ = nethttp.NewRequest("PATCH", "/api/v1/me", strings.NewReader(`{"display_name":"Neu"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", tok)
+	if resp := b.send(req); resp.StatusCode != 200 {
+		t.Fatalf("cookie PATCH with CSRF: %d", resp.StatusCode)
+	}
+}
+
+func TestAPI_StoreDownAnswers503(t *testing.T) {
+	e := newEnv(t)
+	_, pw := e.createUser("s@example.org", "Store")
+	tok := e.login("s@example.org", pw)
+	if err := e.DB.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ method, path, token, body string }{
+		{"GET", "/api/v1/me", tok, ""},
+		{"POST", "/api/v1/auth/login", "", `{"email":"s@example.org","password":"x"}`},
+		{"POST", "/api/v1/auth/register", "", `{"email":"n@example.org","password":"Rheinwiesen im Herbst","display_name":"Neu"}`},
+	} {
+		var body any
+		if tc.body != "" {
+			body = tc.body
+		}
+		resp := e.api(tc.method, tc.path, tc.token, body)
+		p := readProblem(t, resp, 503)
+		if resp.Header.Get("Retry-After") == "" || strings.Contains(strings.ToLower(p.Detail), "client") {
+			t.Errorf("%s %s: %+v", tc.method, tc.path, p)
+		}
+	}
+	if resp := e.api("GET", "/readyz", "", nil); resp.StatusCode != 503 {
+		t.Errorf("readyz with store down: %d", resp.StatusCode)
+	}
+}
+
+func TestAPI_EmailNeverShownToOthers(t *testing.T) {
+	e := newEnv(t)
+	_, pw := e.createUser("privat@example.org", "Privat")
+	tok := e.login("privat@example.org", pw)
+	resp := e.api("GET", "/api/v1/users", tok, nil)
+	if resp.StatusCode != 403 {
+		t.Fatalf("citizen lists users: %d", resp.StatusCode)
+	}
+	_, doc := e.browser().get("/")
+	if strings.Contains(doc.Text(), "privat@example.org") {
+		t.Fatal("email on a public page")
+	}
+}
