@@ -11,9 +11,9 @@ import (
 
 // registerRequest is the shape of a registration, as form or JSON.
 type registerRequest struct {
-	Email       string `json:"email" form:"email" validate:"required,max=254"`
-	Password    string `json:"password" form:"password" validate:"required,max=128"`
-	DisplayName string `json:"display_name" form:"display_name" validate:"required,max=50"`
+	Email       string `json:"email" form:"email" validate:"max=254"`
+	Password    string `json:"password" form:"password" validate:"max=128"`
+	DisplayName string `json:"display_name" form:"display_name" validate:"max=50"`
 	Language    string `json:"language,omitempty" form:"language" validate:"omitempty,oneof=de en"`
 }
 

@@ -91,14 +91,20 @@ func (in *RegisterInput) Validate() error {
 	var fields []mitreden.FieldError
 	in.Email = strings.TrimSpace(in.Email)
 	in.DisplayName = strings.TrimSpace(in.DisplayName)
-	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || len(in.Email) > 254 || !strings.Contains(in.Email[strings.LastIndex(in.Email, "@"):], ".") {
+	if in.Email == "" {
+		fields = append(fields, mitreden.FieldError{Field: "email", Code: "required", Message: "validation.required"})
+	} else if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || len(in.Email) > 254 || !strings.Contains(in.Email[strings.LastIndex(in.Email, "@"):], ".") {
 		fields = append(fields, mitreden.FieldError{Field: "email", Code: "email", Message: "validation.email"})
 	}
-	if n := utf8.RuneCountInString(in.DisplayName); n < 2 || n > 50 {
+	if in.DisplayName == "" {
+		fields = append(fields, mitreden.FieldError{Field: "display_name", Code: "required", Message: "validation.required"})
+	} else if n := utf8.RuneCountInString(in.DisplayName); n < 2 || n > 50 {
 		fields = append(fields, mitreden.FieldError{Field: "display_name", Code: "length", Message: "validation.display_name_length",
 			Args: map[string]any{"min": 2, "max": 50}})
 	}
-	if fe := CheckPassword(in.Password, in.Email, in.DisplayName); fe != nil {
+	if in.Password == "" {
+		fields = append(fields, mitreden.FieldError{Field: "password", Code: "required", Message: "validation.required"})
+	} else if fe := CheckPassword(in.Password, in.Email, in.DisplayName); fe != nil {
 		fields = append(fields, *fe)
 	}
 	if in.Language == "" {
