@@ -1,0 +1,59 @@
+package markdown_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mitreden/mitreden/internal/markdown"
+)
+
+// xssCorpus are payloads that must come out inert.
+var xssCorpus = []string{
+	`<script>alert(1)</script>`,
+	`<img src=x onerror=alert(1)>`,
+	`[klick](javascript:alert(1))`,
+	`[klick](JaVaScRiPt:alert(1))`,
+	`<a href="jav&#x09;ascript:alert(1)">x</a>`,
+	`<svg onload=alert(1)>`,
+	`<iframe src="https://evil.example"></iframe>`,
+	`<p style="background:url(javascript:alert(1))">x</p>`,
+	`![x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)`,
+	"<details open ontoggle=alert(1)>",
+	`[x](vbscript:msgbox(1))`,
+	"`<script>` in code is fine",
+}
+
+func TestRender_XSSCorpusIsInert(t *testing.T) {
+	for _, src := range xssCorpus {
+		out := strings.ToLower(string(markdown.Render(src)))
+		for _, bad := range []string{"<script", "onerror", "onload", "ontoggle", "javascript:", "vbscript:", "<iframe", "style=", "data:text"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("Render(%q) = %q contains %q", src, out, bad)
+			}
+		}
+	}
+}
+
+func TestRender_KeepsMarkdown(t *testing.T) {
+	out := string(markdown.Render("**fett** und [Link](https://www.land.nrw/)\n\n- eins\n- zwei"))
+	for _, want := range []string{"<strong>fett</strong>", `href="https://www.land.nrw/"`, `rel="nofollow noreferrer"`, "<li>eins</li>"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in %q", want, out)
+		}
+	}
+	if got := markdown.PlainText("# Titel\n\n**fett** & <b>mehr</b>"); got != "Titel fett & mehr" {
+		t.Errorf("PlainText = %q", got)
+	}
+}
+
+func FuzzRender(f *testing.F) {
+	for _, s := range xssCorpus {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		out := strings.ToLower(string(markdown.Render(src)))
+		if strings.Contains(out, "<script") || strings.Contains(out, "javascript:") || strings.Contains(out, " onerror=") {
+			t.Fatalf("unsafe output for %q: %q", src, out)
+		}
+	})
+}

@@ -1,0 +1,358 @@
+package mitreden
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Phase is where a consultation stands; it follows the clock, except that
+// admins move a closed consultation to evaluated by publishing results.
+type Phase string
+
+// The phases of a consultation.
+const (
+	PhaseUpcoming  Phase = "upcoming"
+	PhaseOpen      Phase = "open"
+	PhaseClosed    Phase = "closed"
+	PhaseEvaluated Phase = "evaluated"
+)
+
+// Phases lists the phases in order.
+var Phases = []Phase{PhaseUpcoming, PhaseOpen, PhaseClosed, PhaseEvaluated}
+
+// Voting modes of a consultation.
+const (
+	VotingSupport = "support" // one support per proposal
+	VotingRating  = "rating"  // yes, no or abstain
+)
+
+// Proposal statuses. Answered statuses need an admin; withdrawn is the author's.
+const (
+	StatusSubmitted   = "submitted"
+	StatusInReview    = "in_review"
+	StatusAccepted    = "accepted"
+	StatusRejected    = "rejected"
+	StatusImplemented = "implemented"
+	StatusWithdrawn   = "withdrawn"
+)
+
+// ProposalStatuses lists every status in display order.
+var ProposalStatuses = []string{StatusSubmitted, StatusInReview, StatusAccepted, StatusRejected, StatusImplemented, StatusWithdrawn}
+
+// AnswerStatuses are the statuses an official answer may set.
+var AnswerStatuses = []string{StatusInReview, StatusAccepted, StatusRejected, StatusImplemented}
+
+// Comment alignments.
+var Alignments = []string{"for", "against", "neutral"}
+
+// Limits of contributions.
+const (
+	ProposalTitleMin = 5
+	ProposalTitleMax = 150
+	ProposalBodyMin  = 20
+	ProposalBodyMax  = 10000
+	MaxTopics        = 5
+	CommentBodyMax   = 5000
+	CommentMaxDepth  = 2 // replies nest up to 3 levels: 0, 1, 2
+	CommentEditFor   = 15 * time.Minute
+)
+
+// Consultation is a participation procedure (Beteiligungsverfahren).
+type Consultation struct {
+	ID               string
+	Title            string
+	Summary          string
+	Body             string // Markdown
+	Topics           []string
+	Region           string
+	OpensAt          time.Time
+	ClosesAt         time.Time
+	VotingMode       string
+	MaxSupports      int
+	SupportThreshold int
+	ProposalsEnabled bool
+	CommentsEnabled  bool
+	PreModeration    bool
+	Results          string // Markdown, set when evaluated
+	EvaluatedAt      time.Time
+	ProposalCount    int
+	CommentCount     int
+	CreatedBy        string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// Phase returns the consultation's phase at now.
+func (c *Consultation) Phase(now time.Time) Phase {
+	switch {
+	case !c.EvaluatedAt.IsZero():
+		return PhaseEvaluated
+	case now.Before(c.OpensAt):
+		return PhaseUpcoming
+	case now.Before(c.ClosesAt):
+		return PhaseOpen
+	}
+	return PhaseClosed
+}
+
+// NotOpenError explains why writing is refused outside the open phase.
+func (c *Consultation) NotOpenError(now time.Time) error {
+	switch c.Phase(now) {
+	case PhaseUpcoming:
+		return &Error{Code: ECONFLICT, Message: "participation.not_open_yet", Args: map[string]any{"date": c.OpensAt}}
+	case PhaseOpen:
+		return nil
+	}
+	return &Error{Code: ECONFLICT, Message: "participation.closed", Args: map[string]any{"date": c.ClosesAt}}
+}
+
+func lengthErr(field string, n, min, max int, key string) *FieldError {
+	if n < min || n > max {
+		code := "max"
+		if n < min {
+			code = "min"
+			if n == 0 {
+				code = "required"
+			}
+		}
+		return &FieldError{Field: field, Code: code, Message: key, Args: map[string]any{"min": min, "max": max}}
+	}
+	return nil
+}
+
+// NormalizeTopics trims, drops empties and duplicates.
+func NormalizeTopics(in []string) []string {
+	var out []string
+	for _, t := range in {
+		t = strings.TrimSpace(t)
+		if t != "" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func checkTopics(topics []string) *FieldError {
+	if len(topics) > MaxTopics {
+		return &FieldError{Field: "topics", Code: "max", Message: "validation.topics_count", Args: map[string]any{"max": MaxTopics}}
+	}
+	for _, t := range topics {
+		if utf8.RuneCountInString(t) > 40 {
+			return &FieldError{Field: "topics", Code: "max", Message: "validation.topic_length", Args: map[string]any{"max": 40}}
+		}
+	}
+	return nil
+}
+
+// Validate checks a consultation's fields.
+func (c *Consultation) Validate() error {
+	c.Title, c.Summary, c.Region = strings.TrimSpace(c.Title), strings.TrimSpace(c.Summary), strings.TrimSpace(c.Region)
+	c.Topics = NormalizeTopics(c.Topics)
+	var fs []FieldError
+	add := func(fe *FieldError) {
+		if fe != nil {
+			fs = append(fs, *fe)
+		}
+	}
+	add(lengthErr("title", utf8.RuneCountInString(c.Title), 5, 150, "validation.title_length"))
+	add(lengthErr("summary", utf8.RuneCountInString(c.Summary), 10, 500, "validation.summary_length"))
+	add(lengthErr("body", utf8.RuneCountInString(c.Body), 20, 50000, "validation.body_length"))
+	add(checkTopics(c.Topics))
+	if utf8.RuneCountInString(c.Region) > 120 {
+		fs = append(fs, FieldError{Field: "region", Code: "max", Message: "validation.max", Args: map[string]any{"param": 120}})
+	}
+	if c.OpensAt.IsZero() {
+		fs = append(fs, FieldError{Field: "opens_at", Code: "required", Message: "validation.required"})
+	}
+	if c.ClosesAt.IsZero() {
+		fs = append(fs, FieldError{Field: "closes_at", Code: "required", Message: "validation.required"})
+	} else if !c.OpensAt.IsZero() && !c.ClosesAt.After(c.OpensAt) {
+		fs = append(fs, FieldError{Field: "closes_at", Code: "after", Message: "validation.closes_after_opens"})
+	}
+	if c.VotingMode != VotingSupport && c.VotingMode != VotingRating {
+		fs = append(fs, FieldError{Field: "voting_mode", Code: "oneof", Message: "validation.oneof"})
+	}
+	if c.MaxSupports < 0 || c.MaxSupports > 1000 {
+		fs = append(fs, FieldError{Field: "max_supports", Code: "range", Message: "validation.range", Args: map[string]any{"min": 0, "max": 1000}})
+	}
+	if c.SupportThreshold < 0 || c.SupportThreshold > 1000000 {
+		fs = append(fs, FieldError{Field: "support_threshold", Code: "range", Message: "validation.range", Args: map[string]any{"min": 0, "max": 1000000}})
+	}
+	if len(fs) > 0 {
+		return Invalid(fs...)
+	}
+	return nil
+}
+
+// Tally counts the votes of a proposal.
+type Tally struct {
+	Support, Yes, No, Abstain int
+}
+
+// Total is the number of votes of any value.
+func (t Tally) Total() int { return t.Support + t.Yes + t.No + t.Abstain }
+
+// Proposal is a citizen's proposal in a consultation.
+type Proposal struct {
+	ID             string
+	ConsultationID string
+	AuthorID       string
+	AuthorName     string
+	Title          string
+	Body           string // Markdown
+	Topics         []string
+	Status         string
+	Tally          Tally
+	CommentCount   int
+	For            int
+	Against        int
+	Neutral        int
+	Answer         string // Markdown
+	AnsweredByID   string
+	AnsweredBy     string
+	AnsweredAt     time.Time
+	// ResponseSeconds is the time from submission to the first official answer.
+	ResponseSeconds int64
+	Rand            int64 // position in the random order
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// Validate checks the citizen-editable fields.
+func (p *Proposal) Validate() error {
+	p.Title = strings.TrimSpace(p.Title)
+	p.Body = strings.TrimSpace(p.Body)
+	p.Topics = NormalizeTopics(p.Topics)
+	var fs []FieldError
+	for _, fe := range []*FieldError{
+		lengthErr("title", utf8.RuneCountInString(p.Title), ProposalTitleMin, ProposalTitleMax, "validation.title_length"),
+		lengthErr("body", utf8.RuneCountInString(p.Body), ProposalBodyMin, ProposalBodyMax, "validation.body_length"),
+		checkTopics(p.Topics),
+	} {
+		if fe != nil {
+			fs = append(fs, *fe)
+		}
+	}
+	if len(fs) > 0 {
+		return Invalid(fs...)
+	}
+	return nil
+}
+
+// Qualified reports whether the proposal reached the consultation's threshold.
+func (p *Proposal) Qualified(c *Consultation) bool {
+	return c.SupportThreshold > 0 && p.Tally.Support+p.Tally.Yes >= c.SupportThreshold
+}
+
+// Comment is a contribution to the discussion of a proposal or consultation.
+type Comment struct {
+	ID             string
+	TargetType     string // "proposal" or "consultation"
+	TargetID       string
+	ConsultationID string
+	ParentID       string
+	Depth          int
+	AuthorID       string
+	AuthorName     string
+	Body           string // Markdown; empty once deleted
+	Alignment      string // for, against, neutral or ""
+	Edited         bool
+	Deleted        bool
+	Up, Down       int
+	CreatedAt      time.Time
+	EditedAt       time.Time
+}
+
+// Score orders comments by "best".
+func (c *Comment) Score() int { return c.Up - c.Down }
+
+// ValidateBody checks a comment's text.
+func ValidateCommentBody(body string) error {
+	if fe := lengthErr("body", utf8.RuneCountInString(strings.TrimSpace(body)), 1, CommentBodyMax, "validation.comment_length"); fe != nil {
+		return Invalid(*fe)
+	}
+	return nil
+}
+
+// ConsultationFilter selects consultations for a list.
+type ConsultationFilter struct {
+	Phase         Phase
+	Topic, Region string
+	Now           time.Time
+	Page, PerPage int
+}
+
+// ProposalFilter selects and orders proposals of one consultation.
+type ProposalFilter struct {
+	ConsultationID string
+	Status, Topic  string
+	Sort           string // random, supported, newest, commented
+	Seed           int64  // start of the random order, per visitor
+	Page, PerPage  int
+}
+
+// Proposal sort orders.
+var ProposalSorts = []string{"random", "supported", "newest", "commented"}
+
+// VoteResult says what a vote call changed.
+type VoteResult struct {
+	Changed bool
+	Value   string
+	Tally   Tally
+}
+
+// ParticipationStore persists consultations, proposals, comments and votes.
+// Every write is a single-document atomic operation.
+type ParticipationStore interface {
+	CreateConsultation(ctx context.Context, c *Consultation) error
+	// FindConsultation returns ENOTFOUND.
+	FindConsultation(ctx context.Context, id string) (*Consultation, error)
+	UpdateConsultation(ctx context.Context, c *Consultation) error
+	ListConsultations(ctx context.Context, f ConsultationFilter) ([]*Consultation, int, error)
+	IncConsultationCounts(ctx context.Context, id string, proposals, comments int) error
+
+	CreateProposal(ctx context.Context, p *Proposal) error
+	// FindProposal returns ENOTFOUND.
+	FindProposal(ctx context.Context, id string) (*Proposal, error)
+	// UpdateProposalContent changes title, body and topics only while the
+	// proposal has no votes and no comments; ECONFLICT otherwise.
+	UpdateProposalContent(ctx context.Context, p *Proposal) error
+	SetProposalStatus(ctx context.Context, p *Proposal) error
+	ListProposals(ctx context.Context, f ProposalFilter) ([]*Proposal, int, error)
+	IncProposalCounts(ctx context.Context, id string, tally Tally, comments int, alignment string) error
+
+	// PutVote inserts the user's vote; returns the previous value ("" when new).
+	InsertVote(ctx context.Context, proposalID, userID, consultationID, value string) error
+	FindVote(ctx context.Context, proposalID, userID string) (string, error)
+	// ChangeVote sets value only when the stored value is old (ECONFLICT otherwise).
+	ChangeVote(ctx context.Context, proposalID, userID, old, value string) error
+	// DeleteVote removes the vote and returns its value (ENOTFOUND when none).
+	DeleteVote(ctx context.Context, proposalID, userID string) (string, error)
+	// ReserveSupport takes one of max supports of the user in the consultation; ECONFLICT when used up.
+	ReserveSupport(ctx context.Context, consultationID, userID string, max int) error
+	ReleaseSupport(ctx context.Context, consultationID, userID string) error
+	// UserVotes returns the user's votes on the given proposals.
+	UserVotes(ctx context.Context, userID string, proposalIDs []string) (map[string]string, error)
+
+	CreateComment(ctx context.Context, c *Comment) error
+	FindComment(ctx context.Context, id string) (*Comment, error)
+	UpdateCommentBody(ctx context.Context, id, authorID, body string, at time.Time) error
+	MarkCommentDeleted(ctx context.Context, id, authorID string) error
+	ListComments(ctx context.Context, targetType, targetID string) ([]*Comment, error)
+	// PutCommentVote stores +1/-1 (0 deletes) and returns the previous value.
+	PutCommentVote(ctx context.Context, commentID, userID string, value int) (int, error)
+	IncCommentVotes(ctx context.Context, id string, up, down int) error
+	UserCommentVotes(ctx context.Context, userID string, commentIDs []string) (map[string]int, error)
+
+	// Recount support.
+	AllProposalIDs(ctx context.Context, yield func(id, consultationID string) error) error
+	CountVotes(ctx context.Context, proposalID string) (Tally, error)
+	CountComments(ctx context.Context, proposalID string) (total, forN, against, neutral int, err error)
+	SetProposalCounts(ctx context.Context, id string, t Tally, comments, forN, against, neutral int) error
+	AllComments(ctx context.Context, yield func(*Comment) error) error
+	AllConsultations(ctx context.Context, yield func(*Consultation) error) error
+	AllProposals(ctx context.Context, yield func(*Proposal) error) error
+}
