@@ -49,7 +49,7 @@ func TestPasswordPolicy(t *testing.T) {
 	}{
 		{"elf zeichen", "length"},
 		{"zwölf zeiche", ""},
-		{strings.Repeat("ä", 128), "common"}, // one repeated character
+		{strings.Repeat("ä", 128), "common"},              // one repeated character
 		{"Ä" + strings.Repeat("bcdefghij", 14) + "ö", ""}, // 128 runes, more bytes
 		{"Ä" + strings.Repeat("bcdefghij", 14) + "öü", "length"},
 		{"PasswortPasswort", "common"},
