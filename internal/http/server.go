@@ -37,6 +37,8 @@ type Deps struct {
 	Searcher mitreden.Searcher // full-text search; nil answers 503 on search pages
 	Search   mitreden.Pinger   // readiness of search; defaults to Searcher
 	Indexing *service.Indexing // rebuilds the index on an admin's request; may be nil
+	// Participation serves consultations, proposals, votes and comments.
+	Participation *service.Participation
 	Logger   *slog.Logger
 }
 
@@ -156,6 +158,9 @@ func (s *Server) routesSetup() {
 	s.add("POST", "/admin/users/:id/roles", s.requireRole(mitreden.RoleAdmin), s.handleAdminUserRole)
 	s.add("GET", "/admin/search", s.requireRole(mitreden.RoleAdmin), s.handleAdminSearch)
 	s.add("POST", "/admin/search/reindex", s.requireRole(mitreden.RoleAdmin), s.handleAdminSearchReindex)
+	if s.deps.Participation != nil {
+		s.participationRoutes()
+	}
 	s.add("GET", "/search", s.handleSearch)
 	s.add("GET", "/search/suggest", s.handleSearchSuggest)
 	for _, p := range staticPages {

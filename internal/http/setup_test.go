@@ -31,7 +31,9 @@ type testEnv struct {
 	Accounts *service.Accounts
 	DB       *mongo.DB
 	Searcher mitreden.Searcher
-	Now      *atomic.Pointer[time.Time]
+	// Participation is the service behind consultations, proposals and comments.
+	Participation *service.Participation
+	Now           *atomic.Pointer[time.Time]
 }
 
 // envOption tweaks a test server.
@@ -71,11 +73,13 @@ func newEnv(t *testing.T, opts ...envOption) *testEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { idx.Close() })
-	srv, err := mhttp.New(cfg, mhttp.Deps{Accounts: acc, Store: db, Searcher: idx, Logger: log})
+	part := service.NewParticipation(db.Participation(), idx, clock, log)
+	indexing := service.NewIndexing(idx, part.AllSearchDocs, clock, log)
+	srv, err := mhttp.New(cfg, mhttp.Deps{Accounts: acc, Store: db, Searcher: idx, Participation: part, Indexing: indexing, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testEnv{t: t, Server: srv, Accounts: acc, DB: db, Searcher: idx, Now: now}
+	return &testEnv{t: t, Server: srv, Accounts: acc, DB: db, Searcher: idx, Participation: part, Now: now}
 }
 
 // listen serves the app on a loopback port until the test ends and returns its base URL.

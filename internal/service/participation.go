@@ -795,3 +795,8 @@ func (p *Participation) Recount(ctx context.Context) ([]RecountChange, error) {
 	}
 	return changes, nil
 }
+
+// Comment returns one comment. Returns ENOTFOUND.
+func (p *Participation) Comment(ctx context.Context, id string) (*mitreden.Comment, error) {
+	return p.st.FindComment(ctx, id)
+}
