@@ -32,6 +32,9 @@ Usage:
   mitreden user create --email E --name N [--role R]… [--password-stdin]
   mitreden user grant|revoke --email E --role R
   mitreden user list [--role R]
+  mitreden seed --demo | --scale N
+  mitreden recount
+  mitreden reindex
   mitreden version
 
 Settings come from environment variables (see README), flags override them.
@@ -61,6 +64,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdServe(ctx, cfg, args[1:], stdout, stderr)
 	case "user":
 		err = cmdUser(ctx, cfg, args[1:], stdin, stdout, stderr)
+	case "seed":
+		err = cmdSeed(ctx, cfg, args[1:], stdout, stderr)
+	case "recount":
+		err = cmdRecount(ctx, cfg, args[1:], stdout, stderr)
+	case "reindex":
+		err = cmdReindex(ctx, cfg, args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "mitreden: unknown command %q\n\n%s", args[0], usage)
 		return 2
@@ -115,6 +124,9 @@ type env struct {
 	lock     *os.File // data-dir lock when only the search index is embedded
 	accounts *service.Accounts
 	searcher mitreden.Searcher
+	// participation and indexing exist once openSearch ran.
+	participation *service.Participation
+	indexing      *service.Indexing
 }
 
 // open connects to the store: the given MongoDB, or the embedded FerretDB in
@@ -124,7 +136,8 @@ func open(ctx context.Context, cfg Config, log *slog.Logger) (*env, error) {
 	uri := cfg.MongoURI
 	var opts []mongo.Option
 	if uri == "" {
-		srv, err := embedded.Start(ctx, cfg.DataDir, log.With("component", "ferretdb"))
+		// FerretDB reports every unsupported option at warn level; only its errors matter here.
+		srv, err := embedded.Start(ctx, cfg.DataDir, newLogger(os.Stderr, "error").With("component", "ferretdb"))
 		if err != nil {
 			return nil, err
 		}
@@ -162,6 +175,8 @@ func (e *env) openSearch(ctx context.Context) error {
 		return err
 	}
 	e.searcher = s
+	e.participation = service.NewParticipation(e.db.Participation(), s, service.SystemClock, e.log)
+	e.indexing = service.NewIndexing(s, e.participation.AllSearchDocs, service.SystemClock, e.log)
 	return nil
 }
 

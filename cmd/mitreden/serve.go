@@ -42,8 +42,17 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 			return err
 		}
 	}
+	go func() {
+		// A cheap consistency check; it only logs, so start-up does not wait.
+		cctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if indexed, stored, err := e.indexing.Check(cctx); err == nil {
+			log.Info("search index check", "indexed", indexed, "stored", stored)
+		}
+	}()
 	srv, err := mhttp.New(mhttp.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, Secret: secret,
-		ContactEmail: cfg.ContactEmail, Version: Version}, mhttp.Deps{Accounts: e.accounts, Store: e.db, Searcher: e.searcher, Logger: log})
+		ContactEmail: cfg.ContactEmail, Version: Version}, mhttp.Deps{Accounts: e.accounts, Store: e.db, Searcher: e.searcher,
+		Participation: e.participation, Indexing: e.indexing, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -62,10 +71,5 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		log.Warn("shutdown", "err", err)
 	}
 	log.Info("stopped")
-	return nil
-}
-
-// seedDemo fills an empty store with demo content (participation lands later).
-func seedDemo(ctx context.Context, e *env, stdout io.Writer) error {
 	return nil
 }

@@ -39,7 +39,7 @@ type Deps struct {
 	Indexing *service.Indexing // rebuilds the index on an admin's request; may be nil
 	// Participation serves consultations, proposals, votes and comments.
 	Participation *service.Participation
-	Logger   *slog.Logger
+	Logger        *slog.Logger
 }
 
 // Server is the HTTP front.

@@ -204,9 +204,6 @@ func containsSelection(s string) bool {
 	return false
 }
 
-// newID returns a new ObjectID as a string.
-func newID() string { return bson.NewObjectID().Hex() }
-
 // oid parses a string id; an id that is not an ObjectID matches nothing.
 func oid(id string) (bson.ObjectID, error) {
 	o, err := bson.ObjectIDFromHex(id)

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+)
+
+// openFull opens store, search and services for a maintenance verb.
+func openFull(ctx context.Context, cfg Config, stderr io.Writer) (*env, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, usageError{err.Error()}
+	}
+	e, err := open(ctx, cfg, newLogger(stderr, "warn"))
+	if err != nil {
+		return nil, err
+	}
+	if err := e.openSearch(ctx); err != nil {
+		e.close()
+		return nil, err
+	}
+	return e, nil
+}
+
+func cmdSeed(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("seed", stderr)
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "data directory (MITREDEN_DATA_DIR)")
+	demo := fs.Bool("demo", false, "create the demo content (idempotent)")
+	scale := fs.Int("scale", 0, "generate N proposals with comments and votes for benchmarks")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if *demo == (*scale > 0) {
+		return usageError{"seed needs exactly one of --demo or --scale N"}
+	}
+	e, err := openFull(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	if *demo {
+		return seedDemo(ctx, e, stdout)
+	}
+	return seedScale(ctx, e, *scale, stderr)
+}
+
+func cmdRecount(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("recount", stderr)
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "data directory (MITREDEN_DATA_DIR)")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	e, err := openFull(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	changes, err := e.participation.Recount(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range changes {
+		fmt.Fprintf(stdout, "proposal %s: %s %d → %d\n", c.ProposalID, c.Field, c.From, c.To)
+	}
+	fmt.Fprintf(stdout, "recount done: %d counters repaired\n", len(changes))
+	return nil
+}
+
+func cmdReindex(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("reindex", stderr)
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "data directory (MITREDEN_DATA_DIR)")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	e, err := openFull(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("documents"),
+		progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond))
+	n, err := e.indexing.Reindex(ctx, func(done int) { _ = bar.Set(done) })
+	_ = bar.Finish()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nreindex done: %d documents\n", n)
+	return nil
+}
