@@ -80,6 +80,9 @@ func newBrowser(t *testing.T, e *testEnv, lang string) *browserSession {
 	return &browserSession{t: t, ctx: ctx, base: base, axe: axe}
 }
 
+// run executes actions that return nothing.
+func (b *browserSession) run(steps ...chromedp.Action[chromedp.Void]) { b.t.Helper(); b.do(steps...) }
+
 func (b *browserSession) do(steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)

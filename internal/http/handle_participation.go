@@ -386,14 +386,21 @@ func (s *Server) handleProposalWithdraw(c *fiber.Ctx) error {
 
 func (s *Server) handleProposalAnswer(c *fiber.Ctx) error {
 	id := c.Params("id")
-	_, err := s.deps.Participation.AnswerProposal(c.UserContext(), userOf(c), id, c.FormValue("status"), c.FormValue("answer"))
+	_, err := s.deps.Participation.AnswerProposal(c.UserContext(), userOf(c), id, c.FormValue("status"), c.FormValue("answer_text"))
 	if mitreden.ErrorCode(err) == mitreden.EINVALID {
 		p, perr := s.proposalPage(c, id)
 		if perr != nil {
 			return perr
 		}
 		p.Errors = s.formErrors(p.Lang, err)
-		p.Values["answer"] = c.FormValue("answer")
+		for i := range p.Errors {
+			if p.Errors[i].Field == "answer" {
+				p.Errors[i].Field = "answer_text"
+			} else if p.Errors[i].Field == "status" {
+				p.Errors[i].Field = "answer-status"
+			}
+		}
+		p.Values["answer_text"] = c.FormValue("answer_text")
 		return s.render(c, fiber.StatusUnprocessableEntity, "proposals/show", p)
 	} else if err != nil {
 		return err
