@@ -94,8 +94,6 @@ func (e *testEnv) listen() string {
 	return "http://" + ln.Addr().String()
 }
 
-// setNow freezes the service clock at tm.
-func (e *testEnv) setNow(tm time.Time) { e.Now.Store(&tm) }
 
 // createUser makes an account directly through the service and returns its password.
 func (e *testEnv) createUser(email, name string, roles ...mitreden.Role) (*mitreden.User, string) {
