@@ -94,7 +94,6 @@ func (e *testEnv) listen() string {
 	return "http://" + ln.Addr().String()
 }
 
-
 // createUser makes an account directly through the service and returns its password.
 func (e *testEnv) createUser(email, name string, roles ...mitreden.Role) (*mitreden.User, string) {
 	e.t.Helper()
