@@ -445,8 +445,14 @@ func (s *Server) apiComments(targetType string) fiber.Handler {
 			per = 1
 		}
 		out := listJSON[commentJSON]{Items: []commentJSON{}, Total: len(list), Page: 1, PerPage: per}
+		u := userOf(c)
+		mod := u.HasRole(mitreden.RoleModerator) || u.HasRole(mitreden.RoleAdmin)
 		for _, cm := range list {
-			out.Items = append(out.Items, toCommentJSON(cm, votes[cm.ID]))
+			j := toCommentJSON(cm, votes[cm.ID])
+			if cm.Hidden && !mod {
+				j.Body, j.BodyHTML, j.Alignment, j.Author = "", "", "", authorJSON{}
+			}
+			out.Items = append(out.Items, j)
 		}
 		return sendJSON(c, fiber.StatusOK, out)
 	}

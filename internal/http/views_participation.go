@@ -68,9 +68,17 @@ type commentView struct {
 func (s *Server) commentViews(u *mitreden.User, threads []*service.CommentThread, votes map[string]int) []*commentView {
 	now := s.deps.Participation.Now()
 	out := make([]*commentView, 0, len(threads))
+	mod := u.HasRole(mitreden.RoleModerator) || u.HasRole(mitreden.RoleAdmin)
 	for _, t := range threads {
 		mine := u != nil && u.ID == t.AuthorID && !t.Deleted
-		out = append(out, &commentView{Comment: t.Comment, BodyHTML: markdown.Render(t.Body),
+		cm := t.Comment
+		if cm.Hidden && !mod {
+			c := *cm
+			c.Body, c.AuthorName, c.Alignment = "", "", ""
+			cm = &c
+			mine = false
+		}
+		out = append(out, &commentView{Comment: cm, BodyHTML: markdown.Render(cm.Body),
 			Replies: s.commentViews(u, t.Replies, votes), MyVote: votes[t.ID],
 			CanEdit: mine && now.Sub(t.CreatedAt) <= mitreden.CommentEditFor, CanDelete: mine,
 			CanReply: !t.Deleted && t.Depth < mitreden.CommentMaxDepth})

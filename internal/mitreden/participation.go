@@ -261,7 +261,9 @@ type Comment struct {
 	Alignment      string // for, against, neutral or ""
 	Edited         bool
 	Deleted        bool
-	Up, Down       int
+	// Hidden is set by moderation; the public sees a placeholder.
+	Hidden   bool
+	Up, Down int
 	CreatedAt      time.Time
 	EditedAt       time.Time
 }
@@ -341,6 +343,8 @@ type ParticipationStore interface {
 	FindComment(ctx context.Context, id string) (*Comment, error)
 	UpdateCommentBody(ctx context.Context, id, authorID, body string, at time.Time) error
 	MarkCommentDeleted(ctx context.Context, id, authorID string) error
+	// SetCommentHidden hides or shows a comment (moderation). Returns ENOTFOUND.
+	SetCommentHidden(ctx context.Context, id string, hidden bool) error
 	ListComments(ctx context.Context, targetType, targetID string) ([]*Comment, error)
 	// PutCommentVote stores +1/-1 (0 deletes) and returns the previous value.
 	PutCommentVote(ctx context.Context, commentID, userID string, value int) (int, error)

@@ -640,6 +640,7 @@ type commentDoc struct {
 	Alignment      string        `bson:"alignment"`
 	Edited         bool          `bson:"edited"`
 	Deleted        bool          `bson:"deleted"`
+	Hidden         bool          `bson:"hidden"`
 	Up             int           `bson:"up"`
 	Down           int           `bson:"down"`
 	CreatedAt      time.Time     `bson:"created_at"`
@@ -649,13 +650,13 @@ type commentDoc struct {
 func (d *commentDoc) domain() *mitreden.Comment {
 	return &mitreden.Comment{ID: d.ID.Hex(), TargetType: d.TargetType, TargetID: d.TargetID, ConsultationID: d.ConsultationID,
 		ParentID: d.ParentID, Depth: d.Depth, AuthorID: d.AuthorID, AuthorName: d.AuthorName, Body: d.Body, Alignment: d.Alignment,
-		Edited: d.Edited, Deleted: d.Deleted, Up: d.Up, Down: d.Down, CreatedAt: d.CreatedAt.UTC(), EditedAt: zeroUTC(d.EditedAt)}
+		Edited: d.Edited, Deleted: d.Deleted, Hidden: d.Hidden, Up: d.Up, Down: d.Down, CreatedAt: d.CreatedAt.UTC(), EditedAt: zeroUTC(d.EditedAt)}
 }
 
 func commentToDoc(c *mitreden.Comment, id bson.ObjectID) commentDoc {
 	return commentDoc{ID: id, TargetType: c.TargetType, TargetID: c.TargetID, ConsultationID: c.ConsultationID, ParentID: c.ParentID,
 		Depth: c.Depth, AuthorID: c.AuthorID, AuthorName: c.AuthorName, Body: c.Body, Alignment: c.Alignment, Edited: c.Edited,
-		Deleted: c.Deleted, Up: c.Up, Down: c.Down, CreatedAt: c.CreatedAt, EditedAt: c.EditedAt}
+		Deleted: c.Deleted, Hidden: c.Hidden, Up: c.Up, Down: c.Down, CreatedAt: c.CreatedAt, EditedAt: c.EditedAt}
 }
 
 // CreateComment inserts c and sets its ID.
@@ -722,6 +723,24 @@ func (s *ParticipationStore) MarkCommentDeleted(ctx context.Context, id, authorI
 	}
 	if res.MatchedCount == 0 {
 		return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "comment.not_editable"}
+	}
+	return nil
+}
+
+// SetCommentHidden hides or shows a comment.
+func (s *ParticipationStore) SetCommentHidden(ctx context.Context, id string, hidden bool) error {
+	o, err := oid(id)
+	if err != nil {
+		return err
+	}
+	ctx, done := s.db.write(ctx)
+	defer done()
+	res, err := s.db.C("comments").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}}, bson.D{{Key: "$set", Value: bson.D{{Key: "hidden", Value: hidden}}}})
+	if err != nil {
+		return mapErr(err)
+	}
+	if res.MatchedCount == 0 {
+		return &mitreden.Error{Code: mitreden.ENOTFOUND, Message: "error.not_found"}
 	}
 	return nil
 }

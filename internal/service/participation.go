@@ -561,6 +561,31 @@ func (p *Participation) DeleteComment(ctx context.Context, actor *mitreden.User,
 	return nil
 }
 
+// HideComment hides (or shows again) a comment for the public; moderators and
+// admins only. The search index follows at once: a hidden comment is found
+// only by moderators. Returns EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND.
+func (p *Participation) HideComment(ctx context.Context, actor *mitreden.User, id string, hidden bool) (*mitreden.Comment, error) {
+	if actor == nil {
+		return nil, &mitreden.Error{Code: mitreden.EUNAUTHORIZED, Message: "error.unauthorized"}
+	}
+	if !actor.HasRole(mitreden.RoleModerator) && !actor.HasRole(mitreden.RoleAdmin) {
+		return nil, &mitreden.Error{Code: mitreden.EFORBIDDEN, Message: "error.forbidden"}
+	}
+	cm, err := p.st.FindComment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.st.SetCommentHidden(ctx, id, hidden); err != nil {
+		return nil, err
+	}
+	cm.Hidden = hidden
+	p.log.Info("comment visibility changed", "actor", actor.ID, "comment_id", id, "hidden", hidden)
+	if !cm.Deleted {
+		p.reindexComment(ctx, cm)
+	}
+	return cm, nil
+}
+
 // VoteComment stores actor's up (+1) or down (-1) vote on a comment; 0 withdraws.
 func (p *Participation) VoteComment(ctx context.Context, actor *mitreden.User, id string, value int) (*mitreden.Comment, error) {
 	if err := requireParticipant(actor); err != nil {
@@ -706,8 +731,15 @@ func (p *Participation) commentDoc(cm *mitreden.Comment, c *mitreden.Consultatio
 	}
 	return mitreden.SearchDoc{ID: mitreden.SearchDocID(mitreden.SearchTypeComment, cm.ID), Type: mitreden.SearchTypeComment,
 		ItemID: cm.ID, Title: title, Body: markdown.PlainText(cm.Body), Lang: "de", ConsultationID: c.ID, ConsultationTitle: c.Title,
-		ProposalID: proposalID, Topics: c.Topics, Region: c.Region, Visibility: mitreden.VisibilityPublic, URL: url,
-		CreatedAt: cm.CreatedAt, Supports: cm.Up}
+		ProposalID: proposalID, Topics: c.Topics, Region: c.Region, URL: url,
+		CreatedAt: cm.CreatedAt, Supports: cm.Up, Visibility: visibilityOf(cm)}
+}
+
+func visibilityOf(cm *mitreden.Comment) string {
+	if cm.Hidden {
+		return mitreden.VisibilityHidden
+	}
+	return mitreden.VisibilityPublic
 }
 
 // AllSearchDocs streams every searchable document from the store (reindex).

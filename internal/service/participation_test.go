@@ -417,3 +417,37 @@ func TestParticipation_IndexesContributions(t *testing.T) {
 		t.Fatalf("all docs = %d %v", n, err)
 	}
 }
+
+func TestHideComment_RemovesItFromPublicSearchAtOnce(t *testing.T) {
+	e := newPart(t)
+	ctx := context.Background()
+	c := e.consultation(t, nil)
+	pr := e.proposal(t, c, e.user(), "Digitale Terminvergabe im Bürgeramt")
+	cm, err := e.p.AddComment(ctx, e.user(), "proposal", pr.ID, mitreden.Comment{Body: "Die Sachbearbeiterin war unfreundlich, Beleidigungswort."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	find := func(a mitreden.SearchAudience) int {
+		res, err := e.idx.Search(ctx, mitreden.SearchQuery{Text: "Beleidigungswort", Audience: a})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Total
+	}
+	if find(mitreden.SearchAudience{}) != 1 {
+		t.Fatal("comment not found before hiding")
+	}
+	if _, err := e.p.HideComment(ctx, e.user(), cm.ID, true); mitreden.ErrorCode(err) != mitreden.EFORBIDDEN {
+		t.Fatalf("citizen hides: %v", err)
+	}
+	mod := &mitreden.User{ID: "mod", Roles: []mitreden.Role{mitreden.RoleModerator}}
+	if _, err := e.p.HideComment(ctx, mod, cm.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if n := find(mitreden.SearchAudience{}); n != 0 {
+		t.Fatalf("hidden comment still public in search: %d", n)
+	}
+	if n := find(mitreden.SearchAudience{Moderator: true}); n != 1 {
+		t.Fatalf("moderator cannot find the hidden comment: %d", n)
+	}
+}
