@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 N=${1:-1000}
 DURATION=${2:-15s}
 PORT=${BENCH_PORT:-18080}
-CONNS=${BENCH_CONNECTIONS:-16}
+CONNS=${BENCH_CONNECTIONS:-8}
 
 if ! command -v wrk >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
@@ -75,7 +75,7 @@ cat "$dir/report.lua" >> "$dir/vote.lua"
 run() { # name url [script]
   local script=${3:-$dir/report.lua}
   local line
-  line=$(wrk -t2 -c"$CONNS" -d"$DURATION" -s "$script" "$2" | grep '^RESULT' || true)
+  line=$(wrk -t2 -c"$CONNS" -d"$DURATION" --timeout 30s -s "$script" "$2" | grep '^RESULT' || true)
   read -r _ rps p50 p95 p99 total errors <<<"$line"
   printf '| %-34s | %8s | %7s | %7s | %7s | %6s |\n' "$1" "$rps" "$p50" "$p95" "$p99" "$errors"
 }

@@ -262,10 +262,10 @@ type Comment struct {
 	Edited         bool
 	Deleted        bool
 	// Hidden is set by moderation; the public sees a placeholder.
-	Hidden   bool
-	Up, Down int
-	CreatedAt      time.Time
-	EditedAt       time.Time
+	Hidden    bool
+	Up, Down  int
+	CreatedAt time.Time
+	EditedAt  time.Time
 }
 
 // Score orders comments by "best".
