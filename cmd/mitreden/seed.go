@@ -99,7 +99,7 @@ func seedDemo(ctx context.Context, e *env, out io.Writer) error {
 					p.Tally.Abstain++
 				}
 			}
-			nc := 4 + rng.IntN(6)
+			nc := 5 + rng.IntN(7)
 			var last *mitreden.Comment
 			for j := 0; j < nc; j++ {
 				a := citizens[rng.IntN(len(citizens))]

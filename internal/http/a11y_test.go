@@ -218,7 +218,7 @@ func TestBrowser_PagesPassAxeInBothLanguages(t *testing.T) {
 			b.fill("#email", "admin@example.org")
 			b.fill("#password", apw)
 			b.submit(`form[action="/login"] button[type="submit"]`)
-			for _, p := range []string{"/profile", "/admin/users", "/admin/search"} {
+			for _, p := range []string{"/profile", "/admin/users", "/admin/search", "/consultations/new", "/consultations"} {
 				b.visit(p)
 			}
 			if lang == "de" {

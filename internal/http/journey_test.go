@@ -99,5 +99,74 @@ func TestBrowser_ParticipationJourney(t *testing.T) {
 	if loc := browserRun(b, chromedp.Location()); !strings.HasSuffix(loc, "/proposals/"+pid) {
 		t.Fatalf("result opened %s", loc)
 	}
+	// Hiding a comment through the moderation service call removes it from the results at once.
+	b.visit("/search?q=" + "Zeit+sparen")
+	if b.count("li.result") != 1 {
+		t.Fatalf("comment not found before hiding: %s", b.text("main"))
+	}
+	threads, _, err := e.Participation.Comments(context.Background(), "proposal", pid, "oldest")
+	if err != nil || len(threads) != 1 {
+		t.Fatalf("comments: %v", err)
+	}
+	if _, err := e.Participation.HideComment(context.Background(), admin, threads[0].ID, true); err != nil {
+		t.Fatal(err)
+	}
+	logout(b)
+	b.visit("/search?q=" + "Zeit+sparen")
+	if n := b.count("li.result"); n != 0 {
+		t.Fatalf("hidden comment still in results: %d", n)
+	}
+	b.visit("/proposals/" + pid)
+	if strings.Contains(b.text("#comments"), "Zeit sparen") {
+		t.Fatal("hidden comment still shown to the public")
+	}
+}
+
+// TestBrowser_XSSCorpusRunsNoScript renders hostile Markdown in a proposal
+// and a comment and checks in the browser that nothing executed.
+func TestBrowser_XSSCorpusRunsNoScript(t *testing.T) {
+	e := newEnv(t)
+	admin, _ := e.createUser("admin@example.org", "Admina", mitreden.RoleAdmin)
+	author, _ := e.createUser("mallory@example.org", "Mallory")
+	ctx := context.Background()
+	c := &mitreden.Consultation{Title: "Sicherheitstest der Darstellung", Summary: "Prüft, dass Beiträge kein Skript ausführen.",
+		Body: "<script>window.__xss='consultation'</script> Text des Verfahrens.", OpensAt: time.Now().Add(-time.Hour),
+		ClosesAt: time.Now().Add(time.Hour), VotingMode: "support", ProposalsEnabled: true, CommentsEnabled: true}
+	if err := e.Participation.CreateConsultation(ctx, admin, c); err != nil {
+		t.Fatal(err)
+	}
+	corpus := []string{
+		`<script>window.__xss='script'</script>`,
+		`<img src=x onerror="window.__xss='img'">`,
+		`[klick](javascript:window.__xss='link')`,
+		`<a href="jav&#x09;ascript:window.__xss='tab'">x</a>`,
+		`<svg onload="window.__xss='svg'"></svg>`,
+		`<iframe src="javascript:parent.__xss='iframe'"></iframe>`,
+		`<details open ontoggle="window.__xss='details'">d</details>`,
+		`<body onload="window.__xss='body'">`,
+		`<style>@import 'javascript:alert(1)';</style>`,
+		"`<script>` als Code ist erlaubt",
+	}
+	pr := &mitreden.Proposal{Title: "Feindliche Eingaben im Vorschlag", Body: "Vorschlag mit Angriffen:\n\n" + strings.Join(corpus, "\n\n")}
+	if err := e.Participation.CreateProposal(ctx, author, c.ID, pr); err != nil {
+		t.Fatal(err)
+	}
+	for _, payload := range corpus {
+		if _, err := e.Participation.AddComment(ctx, author, "proposal", pr.ID, mitreden.Comment{Body: payload}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := newBrowser(t, e, "de")
+	for _, p := range []string{"/consultations/" + c.ID, "/proposals/" + pr.ID, "/search?q=Angriffen"} {
+		b.visit(p)
+		if ran := browserRun(b, chromedp.Evaluate[string](`String(window.__xss || "")`)); ran != "" {
+			t.Errorf("%s: script ran (%s)", p, ran)
+		}
+		// Click every link of the contributions: none may run code.
+		browserRun(b, chromedp.Evaluate[bool](`(function(){document.querySelectorAll('.prose a').forEach(a => { if (a.href.startsWith('javascript')) { window.__xss = 'href' } }); return true })()`))
+		if ran := browserRun(b, chromedp.Evaluate[string](`String(window.__xss || "")`)); ran != "" {
+			t.Errorf("%s: javascript: link survived", p)
+		}
+	}
 	_ = fmt.Sprint
 }

@@ -294,6 +294,10 @@ type ProposalFilter struct {
 	Sort           string // random, supported, newest, commented
 	Seed           int64  // start of the random order, per visitor
 	Page, PerPage  int
+	// Total, when TotalKnown, is the consultation's proposal counter; an
+	// unfiltered list then needs no count.
+	Total      int
+	TotalKnown bool
 }
 
 // Proposal sort orders.

@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"time"
 
@@ -358,9 +359,15 @@ func (s *ParticipationStore) ListProposals(ctx context.Context, f mitreden.Propo
 		filter = append(filter, bson.E{Key: "topics", Value: f.Topic})
 	}
 	c := s.db.C("proposals")
-	total, err := c.CountDocuments(ctx, filter)
-	if err != nil {
-		return nil, 0, mapErr(err)
+	var total int64
+	if f.Status == "" && f.Topic == "" && f.Total >= 0 && f.TotalKnown {
+		total = int64(f.Total) // the consultation's denormalized counter
+	} else {
+		n, err := c.CountDocuments(ctx, filter)
+		if err != nil {
+			return nil, 0, mapErr(err)
+		}
+		total = n
 	}
 	find := func(filter bson.D, sort bson.D, skip, limit int) ([]*mitreden.Proposal, error) {
 		if limit <= 0 {
@@ -395,9 +402,15 @@ func (s *ParticipationStore) ListProposals(ctx context.Context, f mitreden.Propo
 	// Random: the order of the stored random positions, rotated to start at
 	// the visitor's seed, so it is stable per visitor and nobody gets a head start.
 	upper := append(filter, bson.E{Key: "rand", Value: bson.D{{Key: "$gte", Value: f.Seed}}})
-	nUpper, err := c.CountDocuments(ctx, upper)
-	if err != nil {
-		return nil, 0, mapErr(err)
+	var nUpper int64
+	if skip > 0 {
+		n, err := c.CountDocuments(ctx, upper)
+		if err != nil {
+			return nil, 0, mapErr(err)
+		}
+		nUpper = n
+	} else {
+		nUpper = int64(per) + 1 // page 1 reads the upper range first, whatever its size
 	}
 	sort := bson.D{{Key: "rand", Value: 1}, {Key: "_id", Value: 1}}
 	var out []*mitreden.Proposal
@@ -671,7 +684,19 @@ func (s *ParticipationStore) CreateComment(ctx context.Context, c *mitreden.Comm
 		return mapErr(err)
 	}
 	c.ID = id.Hex()
-	return nil
+	// The thread document lists the comment ids of a target, so that reading a
+	// discussion is a few lookups by _id: the only indexed access the
+	// embedded engine has.
+	_, err := s.db.C("comment_threads").UpdateOne(ctx, bson.D{{Key: "_id", Value: threadID(c.TargetType, c.TargetID)}},
+		bson.D{{Key: "$push", Value: bson.D{{Key: "ids", Value: c.ID}}}}, options.UpdateOne().SetUpsert(true))
+	return mapErr(err)
+}
+
+func threadID(targetType, targetID string) string { return targetType + ":" + targetID }
+
+type threadDoc struct {
+	ID  string   `bson:"_id"`
+	IDs []string `bson:"ids"`
 }
 
 // FindComment returns the comment with id.
@@ -745,23 +770,37 @@ func (s *ParticipationStore) SetCommentHidden(ctx context.Context, id string, hi
 	return nil
 }
 
-// ListComments returns every comment of a target, oldest first (at most 2000).
+// ListComments returns every comment of a target, oldest first, by reading
+// the target's thread document and each comment by _id.
 func (s *ParticipationStore) ListComments(ctx context.Context, targetType, targetID string) ([]*mitreden.Comment, error) {
 	ctx, cancel := s.db.ctx(ctx)
 	defer cancel()
-	cur, err := s.db.C("comments").Find(ctx, bson.D{{Key: "target_type", Value: targetType}, {Key: "target_id", Value: targetID}},
-		options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(2000))
-	if err != nil {
+	var t threadDoc
+	err := s.db.C("comment_threads").FindOne(ctx, bson.D{{Key: "_id", Value: threadID(targetType, targetID)}}).Decode(&t)
+	if err == mongo.ErrNoDocuments {
+		return []*mitreden.Comment{}, nil
+	} else if err != nil {
 		return nil, mapErr(err)
 	}
-	var docs []commentDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapErr(err)
+	if len(t.IDs) > 2000 {
+		t.IDs = t.IDs[:2000]
 	}
-	out := make([]*mitreden.Comment, len(docs))
-	for i := range docs {
-		out[i] = docs[i].domain()
+	out := make([]*mitreden.Comment, 0, len(t.IDs))
+	for _, id := range t.IDs {
+		o, err := bson.ObjectIDFromHex(id)
+		if err != nil {
+			continue
+		}
+		var d commentDoc
+		if err := s.db.C("comments").FindOne(ctx, bson.D{{Key: "_id", Value: o}}).Decode(&d); err != nil {
+			if err == mongo.ErrNoDocuments {
+				continue
+			}
+			return nil, mapErr(err)
+		}
+		out = append(out, d.domain())
 	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
 	return out, nil
 }
 

@@ -56,6 +56,25 @@ func (s *ParticipationStore) InsertSeed(ctx context.Context, b SeedBatch) error 
 		if _, err := s.db.C("comments").InsertMany(ctx, docs); err != nil {
 			return mapErr(err)
 		}
+		threads := map[string]*threadDoc{}
+		var order []string
+		for _, c := range b.Comments {
+			id := threadID(c.TargetType, c.TargetID)
+			t, ok := threads[id]
+			if !ok {
+				t = &threadDoc{ID: id}
+				threads[id] = t
+				order = append(order, id)
+			}
+			t.IDs = append(t.IDs, c.ID)
+		}
+		tdocs := make([]any, 0, len(order))
+		for _, id := range order {
+			tdocs = append(tdocs, threads[id])
+		}
+		if _, err := s.db.C("comment_threads").InsertMany(ctx, tdocs); err != nil {
+			return mapErr(err)
+		}
 	}
 	if len(b.Votes) > 0 {
 		docs := make([]any, len(b.Votes))

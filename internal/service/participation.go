@@ -183,6 +183,11 @@ func (p *Participation) Proposals(ctx context.Context, f mitreden.ProposalFilter
 	if f.Status != "" && !slices.Contains(mitreden.ProposalStatuses, f.Status) {
 		return nil, 0, mitreden.Invalid(mitreden.FieldError{Field: "status", Code: "oneof", Message: "validation.oneof"})
 	}
+	if f.Status == "" && f.Topic == "" {
+		if c, err := p.st.FindConsultation(ctx, f.ConsultationID); err == nil {
+			f.Total, f.TotalKnown = c.ProposalCount, true
+		}
+	}
 	return p.st.ListProposals(ctx, f)
 }
 
