@@ -65,7 +65,24 @@ func cmdRecount(ctx context.Context, cfg Config, args []string, stdout, stderr i
 	for _, c := range changes {
 		fmt.Fprintf(stdout, "proposal %s: %s %d → %d\n", c.ProposalID, c.Field, c.From, c.To)
 	}
-	fmt.Fprintf(stdout, "recount done: %d counters repaired\n", len(changes))
+	fixes, err := e.participation.RecountConsultations(ctx)
+	if err != nil {
+		return err
+	}
+	repaired := len(changes)
+	for _, f := range fixes {
+		who := "consultation " + f.ConsultationID
+		if f.UserID != "" {
+			who += " user " + f.UserID
+		}
+		if f.Skipped {
+			fmt.Fprintf(stdout, "%s: %s changed meanwhile; run recount again\n", who, f.Field)
+			continue
+		}
+		repaired++
+		fmt.Fprintf(stdout, "%s: %s %d → %d\n", who, f.Field, f.From, f.To)
+	}
+	fmt.Fprintf(stdout, "recount done: %d counters repaired\n", repaired)
 	return nil
 }
 

@@ -143,6 +143,10 @@ func seedDemo(ctx context.Context, e *env, out io.Writer) error {
 			}
 		}
 	}
+	// Generated votes bypass the per-person quota; give them their quota now.
+	if _, err := e.participation.RecountConsultations(ctx); err != nil {
+		return err
+	}
 	if e.indexing != nil {
 		if _, err := e.indexing.Reindex(ctx, nil); err != nil {
 			return err

@@ -5,6 +5,7 @@ package markdown
 
 import (
 	"bytes"
+	"errors"
 	"html"
 	"html/template"
 	"regexp"
@@ -17,6 +18,10 @@ import (
 
 var (
 	md = goldmark.New(goldmark.WithExtensions(extension.Linkify, extension.Strikethrough, extension.Table))
+	// mdNoTables renders input whose tables would be too large: every table
+	// row is padded to the header's width, so 10 KB of pipes would become
+	// two million cells, seconds of CPU and 20 MB of HTML on every view.
+	mdNoTables = goldmark.New(goldmark.WithExtensions(extension.Linkify, extension.Strikethrough))
 
 	policy = func() *bluemonday.Policy {
 		p := bluemonday.UGCPolicy()
@@ -31,10 +36,65 @@ var (
 	spaces = regexp.MustCompile(`\s+`)
 )
 
-// Render turns Markdown into sanitized HTML.
+// errTooLarge stops a conversion whose output outgrows its input.
+var errTooLarge = errors.New("markdown: rendered output too large")
+
+// cappedBuffer refuses writes beyond max bytes, a second line of defence
+// behind maxTableCells against input that renders out of proportion. Once a
+// write fails, goldmark's buffered writer drops the rest cheaply. It has no
+// method but Write, so no writer can go around the limit.
+type cappedBuffer struct {
+	buf bytes.Buffer
+	max int
+}
+
+func (b *cappedBuffer) Write(p []byte) (int, error) {
+	if b.buf.Len()+len(p) > b.max {
+		return 0, errTooLarge
+	}
+	return b.buf.Write(p)
+}
+
+// convert renders src with goldmark into at most 64 KiB plus 16 bytes per
+// input byte; larger output is an error.
+func convert(src string) (*bytes.Buffer, error) {
+	buf := &cappedBuffer{max: 64<<10 + 16*len(src)}
+	conv := md
+	if tableCells(src) > maxTableCells {
+		conv = mdNoTables
+	}
+	if err := conv.Convert([]byte(src), buf); err != nil {
+		return nil, err
+	}
+	return &buf.buf, nil
+}
+
+// maxTableCells bounds the cells a text's tables may have before it is
+// rendered without tables (as plain paragraphs of pipes).
+const maxTableCells = 20000
+
+// tableCells overestimates the cells of src's tables: the widest delimiter
+// row ("|---|:--|") times the number of lines.
+func tableCells(src string) int {
+	if !strings.Contains(src, "|") {
+		return 0
+	}
+	width, lines := 0, strings.Count(src, "\n")+1
+	for line := range strings.Lines(src) {
+		line = strings.TrimSpace(line)
+		if !strings.Contains(line, "-") || strings.Trim(line, "|-: \t") != "" {
+			continue
+		}
+		width = max(width, strings.Count(line, "|")+1)
+	}
+	return width * lines
+}
+
+// Render turns Markdown into sanitized HTML. Input whose HTML would be out
+// of proportion to its size is shown as escaped text instead.
 func Render(src string) template.HTML {
-	var buf bytes.Buffer
-	if err := md.Convert([]byte(src), &buf); err != nil {
+	buf, err := convert(src)
+	if err != nil {
 		return template.HTML(template.HTMLEscapeString(src)) //nolint:gosec // escaped
 	}
 	return template.HTML(policy.SanitizeBytes(buf.Bytes())) //nolint:gosec // sanitized
@@ -42,8 +102,8 @@ func Render(src string) template.HTML {
 
 // PlainText returns the text of Markdown without markup, for search and excerpts.
 func PlainText(src string) string {
-	var buf bytes.Buffer
-	if err := md.Convert([]byte(src), &buf); err != nil {
+	buf, err := convert(src)
+	if err != nil {
 		return src
 	}
 	s := strict.Sanitize(strings.ReplaceAll(buf.String(), "<", " <"))

@@ -345,6 +345,10 @@ func (p *Participation) Vote(ctx context.Context, actor *mitreden.User, proposal
 			return &mitreden.VoteResult{Changed: false, Value: value, Tally: pr.Tally}, nil
 		}
 		if err := p.st.ReserveSupport(ctx, c.ID, actor.ID, c.MaxSupports); err != nil {
+			// A concurrent duplicate of this request may hold the last support.
+			if old, ferr := p.st.FindVote(ctx, pr.ID, actor.ID); ferr == nil && old == value {
+				return p.voteResult(ctx, pr.ID, false, value)
+			}
 			return nil, err
 		}
 	}
@@ -557,6 +561,9 @@ func (p *Participation) DeleteComment(ctx context.Context, actor *mitreden.User,
 		if err := p.st.IncProposalCounts(ctx, cm.TargetID, mitreden.Tally{}, -1, cm.Alignment); err != nil {
 			return err
 		}
+	}
+	if err := p.st.IncConsultationCounts(ctx, cm.ConsultationID, 0, -1); err != nil {
+		p.log.Warn("consultation counter", "err", err)
 	}
 	if p.search != nil {
 		if err := p.search.Delete(ctx, mitreden.SearchDocID(mitreden.SearchTypeComment, id)); err != nil {
