@@ -257,7 +257,7 @@ func TestProposals_RandomOrderDiffersAcrossSeedsAndTotalsFollowFilters(t *testin
 	if first(rands[2]) == first(rands[6]) {
 		t.Fatal("different seeds give the same order")
 	}
-	if first(rands[4]) != first(rands[4]) {
+	if a, b := first(rands[4]), first(rands[4]); a != b {
 		t.Fatal("same seed, different order")
 	}
 	for _, tc := range []struct {
