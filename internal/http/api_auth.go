@@ -126,7 +126,7 @@ func (s *Server) apiUsers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	page, per = normPage(page, per)
+	page, per = mitreden.NormalizePage(page, per)
 	out := listJSON[userJSON]{Items: []userJSON{}, Total: total, Page: page, PerPage: per}
 	for _, u := range users {
 		out.Items = append(out.Items, toUserJSON(u, true))
@@ -148,17 +148,3 @@ func (s *Server) apiUserRole(c *fiber.Ctx, grant bool) error {
 
 func (s *Server) apiUserRoleGrant(c *fiber.Ctx) error  { return s.apiUserRole(c, true) }
 func (s *Server) apiUserRoleRevoke(c *fiber.Ctx) error { return s.apiUserRole(c, false) }
-
-// normPage mirrors the store's paging defaults (20 per page, at most 100).
-func normPage(page, per int) (int, int) {
-	if page < 1 {
-		page = 1
-	}
-	if per < 1 {
-		per = 20
-	}
-	if per > 100 {
-		per = 100
-	}
-	return page, per
-}

@@ -111,7 +111,7 @@ func (r *consultationRequest) apply(c *mitreden.Consultation) {
 }
 
 func (s *Server) apiConsultations(c *fiber.Ctx) error {
-	page, per := normPage(c.QueryInt("page", 1), c.QueryInt("per_page", 20))
+	page, per := mitreden.NormalizePage(c.QueryInt("page", 1), c.QueryInt("per_page", 20))
 	f := mitreden.ConsultationFilter{Phase: mitreden.Phase(c.Query("phase")), Topic: c.Query("topic"), Region: c.Query("region"), Page: page, PerPage: per}
 	if f.Phase != "" && !slices.Contains(mitreden.Phases, f.Phase) {
 		return mitreden.Invalid(mitreden.FieldError{Field: "phase", Code: "oneof", Message: "validation.oneof"})
@@ -226,7 +226,7 @@ func (s *Server) apiProposals(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	page, per := normPage(c.QueryInt("page", 1), c.QueryInt("per_page", 20))
+	page, per := mitreden.NormalizePage(c.QueryInt("page", 1), c.QueryInt("per_page", 20))
 	sort := c.Query("sort")
 	if sort == "" {
 		sort = "random"

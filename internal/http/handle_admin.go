@@ -7,7 +7,7 @@ import (
 )
 
 func (s *Server) handleAdminUsers(c *fiber.Ctx) error {
-	page, per := normPage(c.QueryInt("page", 1), 50)
+	page, per := mitreden.NormalizePage(c.QueryInt("page", 1), 50)
 	users, total, err := s.deps.Accounts.ListUsers(c.UserContext(), userOf(c), mitreden.UserFilter{Page: page, PerPage: per})
 	if err != nil {
 		return err

@@ -10,7 +10,7 @@ import (
 )
 
 func (s *Server) handleConsultations(c *fiber.Ctx) error {
-	page, per := normPage(c.QueryInt("page", 1), 10)
+	page, per := mitreden.NormalizePage(c.QueryInt("page", 1), 10)
 	f := mitreden.ConsultationFilter{Phase: mitreden.Phase(c.Query("phase")), Topic: c.Query("topic"), Region: c.Query("region"), Page: page, PerPage: per}
 	if f.Phase != "" && !slices.Contains(mitreden.Phases, f.Phase) {
 		f.Phase = ""
@@ -49,7 +49,7 @@ func (s *Server) consultationPage(c *fiber.Ctx, id string) (*Page, error) {
 	if !slices.Contains(mitreden.ProposalStatuses, status) {
 		status = ""
 	}
-	page, per := normPage(c.QueryInt("page", 1), 20)
+	page, per := mitreden.NormalizePage(c.QueryInt("page", 1), 20)
 	props, total, err := s.deps.Participation.Proposals(ctx, mitreden.ProposalFilter{ConsultationID: cons.ID, Status: status,
 		Topic: c.Query("topic"), Sort: sort, Seed: s.visitorSeed(c), Page: page, PerPage: per})
 	if err != nil {

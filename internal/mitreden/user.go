@@ -143,3 +143,17 @@ type CounterStore interface {
 type Pinger interface {
 	Ping(ctx context.Context) error
 }
+
+// NormalizePage returns a 1-based page and a page size: 20 by default, at most 100.
+func NormalizePage(page, perPage int) (int, int) {
+	if page < 1 {
+		page = 1
+	}
+	if perPage < 1 {
+		perPage = 20
+	}
+	if perPage > 100 {
+		perPage = 100
+	}
+	return page, perPage
+}

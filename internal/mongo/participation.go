@@ -109,15 +109,9 @@ func (s *ParticipationStore) CreateConsultation(ctx context.Context, c *mitreden
 
 // FindConsultation returns the consultation with id.
 func (s *ParticipationStore) FindConsultation(ctx context.Context, id string) (*mitreden.Consultation, error) {
-	o, err := oid(id)
+	d, err := findByOID[consultationDoc](ctx, s.db, "consultations", id)
 	if err != nil {
 		return nil, err
-	}
-	ctx, cancel := s.db.ctx(ctx)
-	defer cancel()
-	var d consultationDoc
-	if err := s.db.C("consultations").FindOne(ctx, bson.D{{Key: "_id", Value: o}}).Decode(&d); err != nil {
-		return nil, mapErr(err)
 	}
 	return d.domain(), nil
 }
@@ -152,7 +146,7 @@ func (s *ParticipationStore) UpdateConsultation(ctx context.Context, c *mitreden
 func (s *ParticipationStore) ListConsultations(ctx context.Context, f mitreden.ConsultationFilter) ([]*mitreden.Consultation, int, error) {
 	ctx, cancel := s.db.ctx(ctx)
 	defer cancel()
-	page, per := pageOf(f.Page, f.PerPage)
+	page, per := mitreden.NormalizePage(f.Page, f.PerPage)
 	filter := bson.D{}
 	zero := time.Time{}
 	switch f.Phase {
@@ -207,21 +201,7 @@ func (s *ParticipationStore) IncConsultationCounts(ctx context.Context, id strin
 
 // AllConsultations streams every consultation.
 func (s *ParticipationStore) AllConsultations(ctx context.Context, yield func(*mitreden.Consultation) error) error {
-	cur, err := s.db.C("consultations").Find(ctx, bson.D{})
-	if err != nil {
-		return mapErr(err)
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var d consultationDoc
-		if err := cur.Decode(&d); err != nil {
-			return mapErr(err)
-		}
-		if err := yield(d.domain()); err != nil {
-			return err
-		}
-	}
-	return mapErr(cur.Err())
+	return streamAll(ctx, s.db, "consultations", func(d *consultationDoc) error { return yield(d.domain()) })
 }
 
 type tallyDoc struct {
@@ -292,15 +272,9 @@ func (s *ParticipationStore) CreateProposal(ctx context.Context, p *mitreden.Pro
 
 // FindProposal returns the proposal with id.
 func (s *ParticipationStore) FindProposal(ctx context.Context, id string) (*mitreden.Proposal, error) {
-	o, err := oid(id)
+	d, err := findByOID[proposalDoc](ctx, s.db, "proposals", id)
 	if err != nil {
 		return nil, err
-	}
-	ctx, cancel := s.db.ctx(ctx)
-	defer cancel()
-	var d proposalDoc
-	if err := s.db.C("proposals").FindOne(ctx, bson.D{{Key: "_id", Value: o}}).Decode(&d); err != nil {
-		return nil, mapErr(err)
 	}
 	return d.domain(), nil
 }
@@ -350,7 +324,7 @@ func (s *ParticipationStore) SetProposalStatus(ctx context.Context, p *mitreden.
 func (s *ParticipationStore) ListProposals(ctx context.Context, f mitreden.ProposalFilter) ([]*mitreden.Proposal, int, error) {
 	ctx, cancel := s.db.ctx(ctx)
 	defer cancel()
-	page, per := pageOf(f.Page, f.PerPage)
+	page, per := mitreden.NormalizePage(f.Page, f.PerPage)
 	filter := bson.D{{Key: "consultation_id", Value: f.ConsultationID}}
 	if f.Status != "" {
 		filter = append(filter, bson.E{Key: "status", Value: f.Status})
@@ -481,21 +455,7 @@ func (s *ParticipationStore) AllProposalIDs(ctx context.Context, yield func(id, 
 
 // AllProposals streams every proposal.
 func (s *ParticipationStore) AllProposals(ctx context.Context, yield func(*mitreden.Proposal) error) error {
-	cur, err := s.db.C("proposals").Find(ctx, bson.D{})
-	if err != nil {
-		return mapErr(err)
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var d proposalDoc
-		if err := cur.Decode(&d); err != nil {
-			return mapErr(err)
-		}
-		if err := yield(d.domain()); err != nil {
-			return err
-		}
-	}
-	return mapErr(cur.Err())
+	return streamAll(ctx, s.db, "proposals", func(d *proposalDoc) error { return yield(d.domain()) })
 }
 
 type voteDoc struct {
@@ -701,15 +661,9 @@ type threadDoc struct {
 
 // FindComment returns the comment with id.
 func (s *ParticipationStore) FindComment(ctx context.Context, id string) (*mitreden.Comment, error) {
-	o, err := oid(id)
+	d, err := findByOID[commentDoc](ctx, s.db, "comments", id)
 	if err != nil {
 		return nil, err
-	}
-	ctx, cancel := s.db.ctx(ctx)
-	defer cancel()
-	var d commentDoc
-	if err := s.db.C("comments").FindOne(ctx, bson.D{{Key: "_id", Value: o}}).Decode(&d); err != nil {
-		return nil, mapErr(err)
 	}
 	return d.domain(), nil
 }
@@ -829,21 +783,7 @@ func (s *ParticipationStore) CountComments(ctx context.Context, proposalID strin
 
 // AllComments streams every comment.
 func (s *ParticipationStore) AllComments(ctx context.Context, yield func(*mitreden.Comment) error) error {
-	cur, err := s.db.C("comments").Find(ctx, bson.D{})
-	if err != nil {
-		return mapErr(err)
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var d commentDoc
-		if err := cur.Decode(&d); err != nil {
-			return mapErr(err)
-		}
-		if err := yield(d.domain()); err != nil {
-			return err
-		}
-	}
-	return mapErr(cur.Err())
+	return streamAll(ctx, s.db, "comments", func(d *commentDoc) error { return yield(d.domain()) })
 }
 
 type commentVoteDoc struct {
@@ -909,4 +849,39 @@ func (s *ParticipationStore) UserCommentVotes(ctx context.Context, userID string
 		out[strings.TrimSuffix(d.ID, ":"+userID)] = d.Value
 	}
 	return out, nil
+}
+
+// findByOID decodes the document of coll whose ObjectID is id; an id that is
+// not an ObjectID, like a missing document, is ENOTFOUND.
+func findByOID[D any](ctx context.Context, db *DB, coll, id string) (*D, error) {
+	o, err := oid(id)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := db.ctx(ctx)
+	defer cancel()
+	var d D
+	if err := db.C(coll).FindOne(ctx, bson.D{{Key: "_id", Value: o}}).Decode(&d); err != nil {
+		return nil, mapErr(err)
+	}
+	return &d, nil
+}
+
+// streamAll decodes every document of coll in turn and hands it to yield.
+func streamAll[D any](ctx context.Context, db *DB, coll string, yield func(*D) error) error {
+	cur, err := db.C(coll).Find(ctx, bson.D{})
+	if err != nil {
+		return mapErr(err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var d D
+		if err := cur.Decode(&d); err != nil {
+			return mapErr(err)
+		}
+		if err := yield(&d); err != nil {
+			return err
+		}
+	}
+	return mapErr(cur.Err())
 }

@@ -145,7 +145,7 @@ func (s *UserStore) SetRoles(ctx context.Context, id string, roles []mitreden.Ro
 func (s *UserStore) ListUsers(ctx context.Context, f mitreden.UserFilter) ([]*mitreden.User, int, error) {
 	ctx, cancel := s.db.ctx(ctx)
 	defer cancel()
-	page, per := pageOf(f.Page, f.PerPage)
+	page, per := mitreden.NormalizePage(f.Page, f.PerPage)
 	filter := bson.D{}
 	if f.Role != "" && f.Role != mitreden.RoleCitizen {
 		filter = append(filter, bson.E{Key: "roles", Value: string(f.Role)})
@@ -169,18 +169,4 @@ func (s *UserStore) ListUsers(ctx context.Context, f mitreden.UserFilter) ([]*mi
 		out = append(out, docs[i].domain())
 	}
 	return out, int(total), nil
-}
-
-// pageOf normalizes a 1-based page and a page size (default 20, at most 100).
-func pageOf(page, per int) (int, int) {
-	if page < 1 {
-		page = 1
-	}
-	if per < 1 {
-		per = 20
-	}
-	if per > 100 {
-		per = 100
-	}
-	return page, per
 }
