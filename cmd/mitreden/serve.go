@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	mhttp "github.com/mitreden/mitreden/internal/http"
@@ -50,6 +51,7 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 			log.Info("search index check", "indexed", indexed, "stored", stored)
 		}
 	}()
+	go purgeLoop(ctx, e, log)
 	srv, err := mhttp.New(mhttp.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, Secret: secret,
 		ContactEmail: cfg.ContactEmail, Version: Version}, mhttp.Deps{Accounts: e.accounts, Store: e.db, Searcher: e.searcher,
 		Participation: e.participation, Indexing: e.indexing, Logger: log})
@@ -72,4 +74,24 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// purgeLoop removes expired sessions and counters every ten minutes; FerretDB
+// v1 has no TTL indexes, and on MongoDB this only finds what TTL missed.
+func purgeLoop(ctx context.Context, e *env, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n, err := e.db.PurgeExpired(ctx, time.Now().UTC())
+			if err != nil {
+				log.Warn("purge expired sessions", "err", err)
+			} else if n > 0 {
+				log.Info("purged expired sessions and counters", "count", n)
+			}
+		}
+	}
 }
