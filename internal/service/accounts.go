@@ -240,7 +240,8 @@ func (a *Accounts) newSession(ctx context.Context, userID, ip, ua string) (strin
 	token := base64.RawURLEncoding.EncodeToString(b)
 	now := a.now()
 	if len(ua) > 200 {
-		ua = ua[:200]
+		// Cut at a rune boundary: BSON strings must stay valid UTF-8.
+		ua = strings.ToValidUTF8(ua[:200], "")
 	}
 	s := &mitreden.Session{ID: SessionID(token), UserID: userID, CreatedAt: now, LastSeenAt: now,
 		ExpiresAt: now.Add(a.cfg.SessionAbsolute), IP: ip, UserAgent: ua}
@@ -355,13 +356,20 @@ func (a *Accounts) UpdateProfile(ctx context.Context, u *mitreden.User, upd mitr
 	return a.users.UpdateUser(ctx, u.ID, upd)
 }
 
-// Sessions lists the sessions of u.
+// Sessions lists the sessions of u. Returns EUNAUTHORIZED for a nil user.
 func (a *Accounts) Sessions(ctx context.Context, u *mitreden.User) ([]*mitreden.Session, error) {
+	if u == nil {
+		return nil, &mitreden.Error{Code: mitreden.EUNAUTHORIZED, Message: "error.unauthorized"}
+	}
 	return a.sessions.ListUserSessions(ctx, u.ID)
 }
 
-// RevokeSession ends one of u's own sessions. Another user's session answers ENOTFOUND.
+// RevokeSession ends one of u's own sessions. Another user's session answers
+// ENOTFOUND, like a missing one; a nil user EUNAUTHORIZED.
 func (a *Accounts) RevokeSession(ctx context.Context, u *mitreden.User, sessionID string) error {
+	if u == nil {
+		return &mitreden.Error{Code: mitreden.EUNAUTHORIZED, Message: "error.unauthorized"}
+	}
 	s, err := a.sessions.FindSession(ctx, sessionID)
 	if err != nil {
 		return err
@@ -372,7 +380,8 @@ func (a *Accounts) RevokeSession(ctx context.Context, u *mitreden.User, sessionI
 	return a.sessions.DeleteSession(ctx, sessionID)
 }
 
-// requireAdmin lets a nil actor through only when system is set (the CLI).
+// requireAdmin denies a nil actor (EUNAUTHORIZED) and non-admins (EFORBIDDEN).
+// The CLI acts as System.
 func requireAdmin(actor *mitreden.User) error {
 	if actor == nil {
 		return &mitreden.Error{Code: mitreden.EUNAUTHORIZED, Message: "error.unauthorized"}
@@ -388,13 +397,16 @@ var System = &mitreden.User{ID: "system", DisplayName: "System", Roles: []mitred
 
 // SetRole grants or revokes role on the user id. Only admins may; an admin
 // cannot revoke their own admin role (so the platform keeps one).
-// Returns EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND, EINVALID.
+// Returns EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND, EINVALID, ECONFLICT (own admin).
 func (a *Accounts) SetRole(ctx context.Context, actor *mitreden.User, userID string, role mitreden.Role, grant bool) (*mitreden.User, error) {
 	if err := requireAdmin(actor); err != nil {
 		return nil, err
 	}
 	if role == mitreden.RoleCitizen {
 		return nil, mitreden.Invalid(mitreden.FieldError{Field: "role", Code: "fixed", Message: "validation.role_citizen"})
+	}
+	if _, err := mitreden.ParseRole(string(role)); err != nil {
+		return nil, err
 	}
 	if !grant && role == mitreden.RoleAdmin && actor.ID == userID {
 		return nil, &mitreden.Error{Code: mitreden.ECONFLICT, Message: "account.cannot_revoke_own_admin"}
