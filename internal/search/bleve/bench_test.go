@@ -17,9 +17,8 @@ import (
 	"github.com/mitreden/mitreden/internal/search/bleve"
 )
 
-// vocabulary is realistic German administration and digital vocabulary the
-// synthetic contributions are drawn from.
-var vocabulary = strings.Fields(`
+// baseWords is German administration and digital vocabulary.
+var baseWords = strings.Fields(`
 Digitalisierung Verwaltung Bürgeramt Antrag Anträge Genehmigung Bebauungsplan
 Stadtrat Gemeinderat Ausschuss Haushalt Haushaltsplan Förderung Fördermittel
 Radweg Radwege Fahrradstraße Gehweg Bushaltestelle Straßenbahn Nahverkehr
@@ -50,6 +49,83 @@ fordern prüfen umsetzen verbessern ausbauen erneuern beantragen unterstützen
 digitalisieren vereinfachen beschleunigen beteiligen informieren entlasten
 `)
 
+// compoundHeads and compoundTails combine into the compound nouns German
+// contributions are full of ("Radwegplanung", "Schulsanierung"), so the
+// dictionary has thousands of words, many of them close in spelling, as fuzzy
+// matching meets it in a real index.
+var (
+	compoundHeads = strings.Fields(`
+Stadt Bürger Verkehrs Rad Fahrrad Fuß Bus Bahn Park Bau Schul Kita Sport Spiel
+Jugend Senioren Familien Kinder Eltern Wohn Miet Grün Baum Wasser Energie Strom
+Wärme Klima Umwelt Lärm Müll Abfall Straßen Brücken Platz Markt Kultur Musik
+Kunst Bibliothek Museums Theater Friedhofs Feuerwehr Polizei Rettungs Gesundheits
+Pflege Sozial Integrations Haushalts Steuer Gebühren Förder Vergabe Planungs
+Daten Software Netz Online Digital Service Termin Antrags Melde Verwaltungs
+Rathaus Gemeinde Bezirks Quartiers Nachbarschafts Wirtschafts Gewerbe Handels
+Tourismus Ehrenamts Vereins Beteiligungs Informations Sicherheits Hochwasser
+Regen Solar Dach Fassaden Licht
+`)
+	compoundTails = strings.Fields(`
+planung konzept antrag anträge förderung gebühr kosten verwaltung amt ausschuss
+beirat satzung verordnung richtlinie programm projekt initiative netz netzes
+angebot angebote ausbau sanierung erneuerung bau neubau umbau fläche flächen
+gebäude anlage anlagen platz plätze weg wege straße zentrum haus heim schutz
+sicherheit qualität kontrolle beratung stelle stellen leitung versorgung
+entwicklung strategie bericht berichte daten portal plattform zugang termin
+zeiten liste verfahren prüfung genehmigung nutzung management mittel
+`)
+)
+
+// vocabulary is every word of the synthetic contributions, most frequent
+// first: the base words, then the compounds, each shuffled.
+var vocabulary = func() []string {
+	r := rand.New(rand.NewPCG(3, 3))
+	base := slices.Clone(baseWords)
+	r.Shuffle(len(base), func(i, j int) { base[i], base[j] = base[j], base[i] })
+	seen := map[string]bool{}
+	for _, w := range base {
+		seen[strings.ToLower(w)] = true
+	}
+	var compounds []string
+	for _, h := range compoundHeads {
+		for _, t := range compoundTails {
+			if w := h + t; !seen[strings.ToLower(w)] {
+				seen[strings.ToLower(w)] = true
+				compounds = append(compounds, w)
+			}
+		}
+	}
+	r.Shuffle(len(compounds), func(i, j int) { compounds[i], compounds[j] = compounds[j], compounds[i] })
+	return append(base, compounds...)
+}()
+
+// zipfOffset shifts the ranks of the Zipf-Mandelbrot distribution words are
+// drawn with, p(rank) ∝ 1/(rank+zipfOffset): in real text the first ranks
+// belong to stop words, which the synthetic text leaves out, so the most
+// frequent content word makes about 0.4% of the words, not 10%.
+const zipfOffset = 50
+
+// vocabularyCDF is the cumulative distribution of vocabulary.
+var vocabularyCDF = func() []float64 {
+	cdf := make([]float64, len(vocabulary))
+	sum := 0.0
+	for i := range cdf {
+		sum += 1 / float64(i+1+zipfOffset)
+		cdf[i] = sum
+	}
+	for i := range cdf {
+		cdf[i] /= sum
+	}
+	return cdf
+}()
+
+// word draws a word by its frequency in the synthetic text. Queries draw
+// words the same way: frequent words are searched more often.
+func word(r *rand.Rand) string {
+	i, _ := slices.BinarySearch(vocabularyCDF, r.Float64())
+	return vocabulary[min(i, len(vocabulary)-1)]
+}
+
 var (
 	benchTypes    = []string{"comment", "comment", "comment", "comment", "proposal", "proposal", "proposal", "answer", "recommendation", "consultation"}
 	benchStatuses = []string{"submitted", "in_review", "accepted", "rejected", "implemented"}
@@ -62,7 +138,7 @@ func sentence(r *rand.Rand, minWords, maxWords int) string {
 	n := minWords + r.IntN(maxWords-minWords+1)
 	words := make([]string, n)
 	for i := range words {
-		words[i] = vocabulary[r.IntN(len(vocabulary))]
+		words[i] = word(r)
 	}
 	return strings.Join(words, " ")
 }
@@ -125,7 +201,7 @@ func benchIndex(b *testing.B) *bleve.Index {
 				return
 			}
 		}
-		dir := filepath.Join(os.TempDir(), fmt.Sprintf("mitreden-bench-bleve-v2-%d", bench.size))
+		dir := filepath.Join(os.TempDir(), fmt.Sprintf("mitreden-bench-bleve-v3-%d", bench.size))
 		ctx := context.Background()
 		if bench.idx, bench.err = bleve.Open(dir); bench.err != nil {
 			return
@@ -193,22 +269,23 @@ func BenchmarkTwoWords(b *testing.B) {
 	r := rand.New(rand.NewPCG(7, 7))
 	qs := make([]mitreden.SearchQuery, 100)
 	for i := range qs {
-		qs[i] = mitreden.SearchQuery{Text: vocabulary[r.IntN(len(vocabulary))] + " " + vocabulary[r.IntN(len(vocabulary))]}
+		a, b := word(r), word(r)
+		for b == a {
+			b = word(r)
+		}
+		qs[i] = mitreden.SearchQuery{Text: a + " " + b}
 	}
 	runQueries(b, qs)
 }
 
 func BenchmarkTypo(b *testing.B) {
 	r := rand.New(rand.NewPCG(8, 8))
-	var long []string
-	for _, w := range vocabulary {
-		if len([]rune(w)) >= 9 {
-			long = append(long, w)
-		}
-	}
 	qs := make([]mitreden.SearchQuery, 100)
 	for i := range qs {
-		w := []rune(long[r.IntN(len(long))])
+		w := []rune(word(r))
+		for len(w) < 9 {
+			w = []rune(word(r))
+		}
 		w[1+r.IntN(len(w)-2)] = 'x'
 		qs[i] = mitreden.SearchQuery{Text: string(w)}
 	}

@@ -41,6 +41,10 @@ type Index struct {
 	mu   sync.RWMutex
 	idx  bleve.Index
 	name string
+	// newest is the field the live index sorts by date on: created_key, or
+	// created in an index built before created_key existed (until the next
+	// reindex).
+	newest string
 
 	// rebuildMu serialises rebuilds; pendingMu guards pending, the writes
 	// that arrive while a rebuild runs and must be replayed on the new index.
@@ -105,7 +109,7 @@ func (x *Index) open() error {
 		_ = idx.Close()
 		return err
 	}
-	x.idx, x.name = idx, string(name)
+	x.idx, x.name, x.newest = idx, string(name), newestField(idx)
 	x.removeStale()
 	return nil
 }
@@ -125,6 +129,14 @@ func (x *Index) loadAnalyzers(idx bleve.Index) error {
 		}
 	}
 	return nil
+}
+
+// newestField returns the field idx sorts by date on.
+func newestField(idx bleve.Index) string {
+	if fm := idx.Mapping().FieldMappingForPath(fieldCreatedKey); fm.Type == "" {
+		return fieldCreated
+	}
+	return fieldCreatedKey
 }
 
 // newName returns a fresh subdirectory name; the time orders them for humans.
@@ -184,12 +196,18 @@ func (x *Index) Close() error {
 
 // current returns the live index under a read lock; call release when done.
 func (x *Index) current() (bleve.Index, func(), error) {
+	idx, _, release, err := x.live()
+	return idx, release, err
+}
+
+// live is current plus the field the index sorts by date on.
+func (x *Index) live() (bleve.Index, string, func(), error) {
 	x.mu.RLock()
 	if x.idx == nil {
 		x.mu.RUnlock()
-		return nil, nil, mitreden.Errorf(mitreden.EUNAVAILABLE, "search.unavailable")
+		return nil, "", nil, mitreden.Errorf(mitreden.EUNAVAILABLE, "search.unavailable")
 	}
-	return x.idx, x.mu.RUnlock, nil
+	return x.idx, x.newest, x.mu.RUnlock, nil
 }
 
 // Ping returns EUNAVAILABLE when the index is closed or unreadable.
@@ -335,6 +353,7 @@ func toBleve(d *mitreden.SearchDoc) map[string]any {
 	m := map[string]any{
 		fieldSource:     string(src),
 		fieldCreated:    d.CreatedAt,
+		fieldCreatedKey: createdKey(d.CreatedAt),
 		fieldVisibility: d.Visibility,
 		fieldSpell:      d.Title + "\n" + d.Body,
 	}
@@ -456,7 +475,7 @@ func (x *Index) Rebuild(ctx context.Context, feed func(yield func(mitreden.Searc
 		return abort(err)
 	}
 	old, oldName := x.idx, x.name
-	x.idx, x.name = fresh, name
+	x.idx, x.name, x.newest = fresh, name, newestField(fresh)
 	_ = old.Close()
 	_ = os.RemoveAll(filepath.Join(x.dir, oldName))
 	return nil

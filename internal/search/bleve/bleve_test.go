@@ -2,8 +2,11 @@ package bleve_test
 
 import (
 	"context"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -151,5 +154,54 @@ func TestClosed(t *testing.T) {
 	}
 	if _, err := x.Search(ctx(t), mitreden.SearchQuery{Text: "x"}); mitreden.ErrorCode(err) != mitreden.EUNAVAILABLE {
 		t.Errorf("Search after Close = %v, want unavailable", err)
+	}
+}
+
+// TestNewestManyHits checks the newest-first listing of more hits than it
+// sorts at once (it then looks in date windows at the top): pages must match
+// a full sort by date, across uneven dates and a document dated in the future.
+func TestNewestManyHits(t *testing.T) {
+	x := MustOpen(t)
+	r := rand.New(rand.NewPCG(1, 2))
+	start := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	var docs []mitreden.SearchDoc
+	for i := range 6000 {
+		d := testDoc(strconv.Itoa(i), "Beitrag")
+		// Most documents are old, a few recent: hits do not spread evenly.
+		d.CreatedAt = start.Add(time.Duration(r.Int64N(int64(4 * 365 * 24 * time.Hour))))
+		if i%500 == 0 {
+			d.CreatedAt = start.AddDate(6, 0, i)
+		}
+		if i == 77 {
+			d.CreatedAt = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+		}
+		docs = append(docs, d)
+	}
+	if err := x.Index(ctx(t), docs...); err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(docs, func(a, b mitreden.SearchDoc) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	for _, q := range []mitreden.SearchQuery{
+		{Types: []string{"proposal"}, PerPage: 20},
+		{Types: []string{"proposal"}, PerPage: 20, Page: 2},
+		{Types: []string{"proposal"}, PerPage: 50, Page: 40},
+		{Text: "Beitrag", Sort: mitreden.SearchSortNewest, PerPage: 20, Page: 3},
+	} {
+		res, err := x.Search(ctx(t), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Total != len(docs) {
+			t.Errorf("%+v: Total = %d, want %d", q, res.Total, len(docs))
+		}
+		from := (max(q.Page, 1) - 1) * q.PerPage
+		var got, want []string
+		for i, h := range res.Items {
+			got = append(got, h.ID)
+			want = append(want, docs[from+i].ID)
+		}
+		if len(got) != q.PerPage || !slices.Equal(got, want) {
+			t.Errorf("%+v: page = %v, want %v", q, got, want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package bleve
 
 import (
 	"bytes"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -35,6 +36,7 @@ const (
 	fieldRegion       = "region"
 	fieldVisibility   = "visibility"
 	fieldCreated      = "created"
+	fieldCreatedKey   = "created_key"
 	fieldTitleDE      = "title_de"
 	fieldBodyDE       = "body_de"
 	fieldTitleEN      = "title_en"
@@ -42,6 +44,37 @@ const (
 	fieldSpell        = "spell"
 	fieldSource       = "src"
 )
+
+// docValueFields are the keyword fields a query reads per hit: the facets and
+// the sort key. Filters use the inverted index and need none.
+var docValueFields = map[string]bool{fieldType: true, fieldStatus: true, fieldTopics: true, fieldCreatedKey: true}
+
+// createdKey encodes t in 9 bytes that sort like t, to the microsecond: one
+// short term per document, so sorting by it decodes little per hit. Each
+// byte holds 7 bits, as doc values separate terms by 0xff.
+func createdKey(t time.Time) string { return keyFromValue(uint64(t.UnixMicro() + 1<<62)) }
+
+// keyFromValue encodes v < 2^63 as a created_key term.
+func keyFromValue(v uint64) string {
+	var b [9]byte
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = byte(v & 0x7f)
+		v >>= 7
+	}
+	return string(b[:])
+}
+
+// keyValue decodes a created_key term.
+func keyValue(key string) uint64 {
+	var v uint64
+	for i := 0; i < len(key); i++ {
+		v = v<<7 | uint64(key[i]&0x7f)
+	}
+	return v
+}
+
+// keyTime returns the time a created_key value stands for.
+func keyTime(v uint64) time.Time { return time.UnixMicro(int64(v) - 1<<62).UTC() }
 
 func init() {
 	if err := registry.RegisterTokenFilter(derivationName, func(map[string]any, *registry.Cache) (analysis.TokenFilter, error) {
@@ -71,9 +104,14 @@ func (derivationFilter) Filter(input analysis.TokenStream) analysis.TokenStream 
 	return input
 }
 
-// newMapping returns the index mapping: keyword fields for filters and facets
-// (with doc values), per-language text fields stored for excerpts, a plain
-// lower-cased spelling field for suggestions and the stored source document.
+// newMapping returns the index mapping: keyword fields for filters, doc
+// values only where a query reads them per hit (the facets and the sort key),
+// per-language text fields stored for excerpts, a plain lower-cased spelling
+// field for suggestions and the stored source document.
+//
+// Text fields keep no term vectors: excerpts are marked by analyzing the
+// stored text of the page's hits (see marks), which costs far less than
+// collecting match locations for every hit.
 func newMapping() (*mapping.IndexMappingImpl, error) {
 	im := bleve.NewIndexMapping()
 	analyzers := map[string]map[string]any{
@@ -93,19 +131,22 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	}
 
 	dm := bleve.NewDocumentStaticMapping()
-	for _, f := range []string{fieldType, fieldConsultation, fieldStatus, fieldTopics, fieldRegion, fieldVisibility} {
+	for _, f := range []string{fieldType, fieldConsultation, fieldStatus, fieldTopics, fieldRegion, fieldVisibility, fieldCreatedKey} {
 		fm := bleve.NewKeywordFieldMapping()
 		fm.Analyzer = keyword.Name
 		fm.Store = false
 		fm.IncludeInAll = false
 		fm.IncludeTermVectors = false
-		fm.DocValues = true
+		fm.DocValues = docValueFields[f]
 		dm.AddFieldMappingsAt(f, fm)
 	}
+	// created serves date range filters only. Sorting reads created_key: a
+	// date field holds 16 prefix-coded terms per document, all of which a
+	// sort would decode for every hit.
 	created := bleve.NewDateTimeFieldMapping()
 	created.Store = false
 	created.IncludeInAll = false
-	created.DocValues = true
+	created.DocValues = false
 	dm.AddFieldMappingsAt(fieldCreated, created)
 
 	text := func(analyzer string) *mapping.FieldMapping {
@@ -113,7 +154,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		fm.Analyzer = analyzer
 		fm.Store = true
 		fm.IncludeInAll = false
-		fm.IncludeTermVectors = true
+		fm.IncludeTermVectors = false
 		fm.DocValues = false
 		return fm
 	}

@@ -1,10 +1,8 @@
 package bleve
 
 import (
-	"cmp"
 	"context"
 	"errors"
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -97,40 +95,14 @@ func (x *Index) terms(text string, prefix bool) []term {
 	return out
 }
 
-// textQuery matches every term in some text field of either language.
-func textQuery(terms []term) query.Query {
-	conj := make([]query.Query, 0, len(terms))
-	for _, t := range terms {
-		var dis []query.Query
-		for _, f := range []struct {
-			field, tok, pre string
-			fuzz            int
-			boost           float64
-		}{
-			{fieldTitleDE, t.de, t.dePre, t.fuzzDE, boostTitle}, {fieldBodyDE, t.de, t.dePre, t.fuzzDE, 1},
-			{fieldTitleEN, t.en, t.enP, t.fuzzEN, boostTitle}, {fieldBodyEN, t.en, t.enP, t.fuzzEN, 1},
-		} {
-			tq := query.NewTermQuery(f.tok)
-			tq.SetField(f.field)
-			tq.SetBoost(f.boost * boostExact)
-			dis = append(dis, tq)
-			if f.fuzz > 0 {
-				fq := query.NewFuzzyQuery(f.tok)
-				fq.SetField(f.field)
-				fq.SetFuzziness(f.fuzz)
-				fq.SetBoost(f.boost * boostFuzzy)
-				dis = append(dis, fq)
-			}
-			if t.prefix && f.pre != "" {
-				pq := query.NewPrefixQuery(f.pre)
-				pq.SetField(f.field)
-				pq.SetBoost(f.boost * boostPrefix)
-				dis = append(dis, pq)
-			}
-		}
-		conj = append(conj, query.NewDisjunctionQuery(dis))
+// wordQueries returns one query per term, matching it in some text field of
+// either language.
+func wordQueries(terms []term) []query.Query {
+	words := make([]query.Query, len(terms))
+	for i, t := range terms {
+		words[i] = &wordQuery{t: t}
 	}
-	return query.NewConjunctionQuery(conj)
+	return words
 }
 
 func anyTerm(field string, values []string) query.Query {
@@ -177,23 +149,17 @@ func filters(q *mitreden.SearchQuery) []query.Query {
 
 // engineQuery combines text and filters. Filters never score: with text they
 // go into a boolean filter clause, without text the listing is unscored.
-func engineQuery(q *mitreden.SearchQuery, terms []term) query.Query {
+func engineQuery(q *mitreden.SearchQuery, words []query.Query) query.Query {
 	fs := filters(q)
 	if q.Text == "" {
 		return query.NewConjunctionQuery(fs)
 	}
-	if len(terms) == 0 {
+	if len(words) == 0 {
 		return query.NewMatchNoneQuery()
 	}
-	bq := query.NewBooleanQuery([]query.Query{textQuery(terms)}, nil, nil)
+	bq := query.NewBooleanQuery([]query.Query{query.NewConjunctionQuery(words)}, nil, nil)
 	bq.AddFilter(query.NewConjunctionQuery(fs))
 	return bq
-}
-
-var facetFields = map[string]string{
-	mitreden.FacetType:   fieldType,
-	mitreden.FacetStatus: fieldStatus,
-	mitreden.FacetTopic:  fieldTopics,
 }
 
 // Search runs q against the live index.
@@ -201,29 +167,14 @@ func (x *Index) Search(ctx context.Context, q mitreden.SearchQuery) (*mitreden.S
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	idx, release, err := x.current()
+	idx, newest, release, err := x.live()
 	if err != nil {
 		return nil, err
 	}
 	defer release()
 
 	terms := x.terms(q.Text, q.Prefix)
-	req := bleve.NewSearchRequestOptions(engineQuery(&q, terms), q.PerPage, (q.Page-1)*q.PerPage, false)
-	req.Fields = []string{fieldSource, fieldTitleDE, fieldBodyDE, fieldTitleEN, fieldBodyEN}
-	if q.Sort == mitreden.SearchSortNewest {
-		req.SortBy([]string{"-" + fieldCreated})
-	} else {
-		req.SortBy([]string{"-_score", "-" + fieldCreated})
-	}
-	if q.Text == "" {
-		req.Score = bleve.ScoreNone
-	} else {
-		req.IncludeLocations = true
-	}
-	for name, field := range facetFields {
-		req.AddFacet(name, bleve.NewFacetRequest(field, 50))
-	}
-	res, err := idx.SearchInContext(ctx, req)
+	res, facets, err := x.run(ctx, idx, newest, &q, terms)
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil, mitreden.Wrap(mitreden.EUNAVAILABLE, err, "search.timeout")
@@ -236,13 +187,10 @@ func (x *Index) Search(ctx context.Context, q mitreden.SearchQuery) (*mitreden.S
 		Total:   int(res.Total),
 		Page:    q.Page,
 		PerPage: q.PerPage,
-		Facets:  map[string][]mitreden.FacetCount{},
+		Facets:  facets,
 	}
 	for _, h := range res.Hits {
-		out.Items = append(out.Items, toHit(h))
-	}
-	for name := range facetFields {
-		out.Facets[name] = facetCounts(res.Facets[name])
+		out.Items = append(out.Items, x.toHit(h, terms))
 	}
 	if out.Total == 0 && len(terms) > 0 {
 		out.Suggestion = x.suggest(ctx, idx, q, terms)
@@ -250,40 +198,80 @@ func (x *Index) Search(ctx context.Context, q mitreden.SearchQuery) (*mitreden.S
 	return out, nil
 }
 
-func toHit(h *search.DocumentMatch) mitreden.SearchHit {
-	d := fromBleve(h.ID, h.Fields)
-	titleField, bodyField := fieldTitleDE, fieldBodyDE
-	if isEnglish(d.Lang) {
-		titleField, bodyField = fieldTitleEN, fieldBodyEN
+// storedFields are the stored fields a hit is rebuilt from.
+var storedFields = []string{fieldSource, fieldTitleDE, fieldBodyDE, fieldTitleEN, fieldBodyEN}
+
+// run returns q's page of hits, its total and its facets. Facets are counted
+// while Bleve collects the hits (see facetCounter).
+//
+// A query of several words, or one sorted newest first, counts its hits and
+// facets in a first pass without scoring or sorting, which takes bitmap
+// operations only. With words, the second pass scores just those hits (see
+// hitSetQuery; a single word has no conjunction to speed up); newest first,
+// it finds the page among the newest documents (see newestPage).
+func (x *Index) run(ctx context.Context, idx bleve.Index, newest string, q *mitreden.SearchQuery, terms []term) (
+	*bleve.SearchResult, map[string][]mitreden.FacetCount, error) {
+	words := wordQueries(terms)
+	eq := engineQuery(q, words)
+	fc := &facetCounter{}
+	fctx := context.WithValue(ctx, search.MakeDocumentMatchHandlerKey, search.MakeDocumentMatchHandler(fc.handler))
+	from := (q.Page - 1) * q.PerPage
+	newestByKey := q.Sort == mitreden.SearchSortNewest && newest == fieldCreatedKey
+	if newestByKey || q.Sort == mitreden.SearchSortRelevance && len(terms) > 1 {
+		count := bleve.NewSearchRequestOptions(eq, 0, 0, false)
+		count.Score = bleve.ScoreNone
+		counted, err := idx.SearchInContext(fctx, count)
+		if err != nil || counted.Total == 0 {
+			return counted, fc.facets, err
+		}
+		var res *bleve.SearchResult
+		if newestByKey {
+			res, err = newestPage(ctx, idx, eq, pageRequest(q.PerPage, from, q.Text != ""), from+q.PerPage, int(counted.Total))
+		} else {
+			// The set holds the filters' effect; the words keep their
+			// fuzzy candidates from the first pass.
+			lead := &hitSetQuery{set: fc.set, filters: query.NewConjunctionQuery(filters(q))}
+			req := bleve.NewSearchRequestOptions(query.NewConjunctionQuery(append([]query.Query{lead}, words...)), q.PerPage, from, false)
+			req.Fields = storedFields
+			req.SortBy([]string{"-_score"})
+			res, err = idx.SearchInContext(ctx, req)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		res.Total = counted.Total
+		return res, fc.facets, nil
 	}
+
+	req := bleve.NewSearchRequestOptions(eq, q.PerPage, from, false)
+	req.Fields = storedFields
+	switch {
+	case q.Sort == mitreden.SearchSortNewest:
+		// An index built before created_key existed, until it is rebuilt.
+		req.SortBy([]string{"-" + newest})
+	default:
+		// Relevance has no date tiebreak: it would read a doc value for
+		// every hit, and equal scores are rare with text. Ties keep index
+		// order, which is stable, so pages neither repeat nor skip hits.
+		req.SortBy([]string{"-_score"})
+	}
+	if q.Text == "" {
+		req.Score = bleve.ScoreNone
+	}
+	res, err := idx.SearchInContext(fctx, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	return res, fc.facets, nil
+}
+
+func (x *Index) toHit(h *search.DocumentMatch, terms []term) mitreden.SearchHit {
+	d := fromBleve(h.ID, h.Fields)
+	en := isEnglish(d.Lang)
 	return mitreden.SearchHit{
 		SearchDoc: d,
-		TitleHTML: highlight.HTML(d.Title, spans(h.Locations[titleField])),
-		Excerpt:   highlight.Excerpt(d.Body, spans(h.Locations[bodyField]), excerptSize),
+		TitleHTML: highlight.HTML(d.Title, x.marks(d.Title, en, terms)),
+		Excerpt:   highlight.Excerpt(d.Body, x.marks(d.Body, en, terms), excerptSize),
 		Score:     h.Score,
 	}
-}
-
-func spans(tlm search.TermLocationMap) []highlight.Span {
-	var out []highlight.Span
-	for _, locs := range tlm {
-		for _, l := range locs {
-			out = append(out, highlight.Span{Start: int(l.Start), End: int(l.End)})
-		}
-	}
-	return out
-}
-
-func facetCounts(fr *search.FacetResult) []mitreden.FacetCount {
-	out := []mitreden.FacetCount{}
-	if fr == nil || fr.Terms == nil {
-		return out
-	}
-	for _, t := range fr.Terms.Terms() {
-		out = append(out, mitreden.FacetCount{Value: t.Term, Count: t.Count})
-	}
-	slices.SortFunc(out, func(a, b mitreden.FacetCount) int {
-		return cmp.Or(b.Count-a.Count, strings.Compare(a.Value, b.Value))
-	})
-	return out
 }

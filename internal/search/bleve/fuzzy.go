@@ -1,0 +1,244 @@
+package bleve
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/searcher"
+	index "github.com/blevesearch/bleve_index_api"
+	lev "github.com/blevesearch/vellum/levenshtein"
+)
+
+// levBuilders are the Levenshtein automaton builders for one and two edits
+// with transpositions, as Bleve's fuzzy queries use; each takes a while to
+// build, so they are built once.
+var levBuilders = sync.OnceValues(func() ([3]*lev.LevenshteinAutomatonBuilder, error) {
+	var b [3]*lev.LevenshteinAutomatonBuilder
+	for d := 1; d <= 2; d++ {
+		var err error
+		if b[d], err = lev.NewLevenshteinAutomatonBuilder(uint8(d), true); err != nil {
+			return b, err
+		}
+	}
+	return b, nil
+})
+
+// wordQuery matches one query word in the title and body fields of both
+// languages: exactly (stemmed), within fuzz edits sharing the first
+// fuzzyPrefix runes, and as a prefix when asked. It does what a disjunction
+// of term, fuzzy and prefix queries per field does, but builds the fuzzy
+// automaton once per language instead of once per field, skips a language
+// whose fields hold no terms, and does not search the exact term twice.
+type wordQuery struct {
+	t term
+	// memo keeps the fuzzy candidates of the last snapshot searched, as a
+	// search may run the query twice (see Index.run).
+	memo *wordMemo
+}
+
+// wordMemo is the fuzzy candidates of a word per language and field, found
+// on the snapshot of the given segments.
+type wordMemo struct {
+	segments []uint64
+	terms    [2][2][]string
+	dists    [2][2][]uint8
+}
+
+// wordFields are the fields of one language a word is looked up in.
+type wordFields struct {
+	title, body string
+	term, pre   string
+	fuzz        int
+}
+
+func (q *wordQuery) langs() [2]wordFields {
+	return [2]wordFields{
+		{fieldTitleDE, fieldBodyDE, q.t.de, q.t.dePre, q.t.fuzzDE},
+		{fieldTitleEN, fieldBodyEN, q.t.en, q.t.enP, q.t.fuzzEN},
+	}
+}
+
+// Searcher implements query.Query.
+func (q *wordQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping,
+	opts search.SearcherOptions) (search.Searcher, error) {
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return nil, fmt.Errorf("word query needs a scorch index, not %T", r)
+	}
+	var subs []search.Searcher
+	fail := func(err error) (search.Searcher, error) {
+		for _, s := range subs {
+			_ = s.Close()
+		}
+		return nil, err
+	}
+	segs := segmentIDs(snap)
+	memo := q.memo
+	if memo == nil || !slices.Equal(memo.segments, segs) {
+		memo = &wordMemo{segments: segs}
+		for li, l := range q.langs() {
+			if l.fuzz > 0 && hasTerms(snap, l.title, l.body) {
+				var err error
+				if memo.terms[li], memo.dists[li], err = fuzzyCandidates(snap, [2]string{l.title, l.body}, l.term, l.fuzz); err != nil {
+					return fail(err)
+				}
+			}
+		}
+		q.memo = memo
+	}
+	for li, l := range q.langs() {
+		if !hasTerms(snap, l.title, l.body) {
+			continue
+		}
+		fuzzy, dists := memo.terms[li], memo.dists[li]
+		for i, f := range [2]string{l.title, l.body} {
+			boost := 1.0
+			if f == l.title {
+				boost = boostTitle
+			}
+			s, err := searcher.NewTermSearcher(ctx, r, l.term, f, boost*boostExact, opts)
+			if err != nil {
+				return fail(err)
+			}
+			subs = append(subs, s)
+			if len(fuzzy[i]) > 0 {
+				s, err := searcher.NewMultiTermSearcherBoosted(ctx, r, fuzzy[i], f, boost*boostFuzzy, dists[i], opts, true)
+				if err != nil {
+					return fail(err)
+				}
+				subs = append(subs, s)
+			}
+			if q.t.prefix && l.pre != "" {
+				s, err := searcher.NewTermPrefixSearcher(ctx, r, l.pre, f, boost*boostPrefix, opts)
+				if err != nil {
+					return fail(err)
+				}
+				subs = append(subs, s)
+			}
+		}
+	}
+	if len(subs) == 0 {
+		return searcher.NewMatchNoneSearcher(r)
+	}
+	return searcher.NewDisjunctionSearcher(ctx, r, subs, 1, opts)
+}
+
+// segmentIDs returns the ids of the segments of snap, in order.
+func segmentIDs(snap *scorch.IndexSnapshot) []uint64 {
+	segs := snap.Segments()
+	ids := make([]uint64, len(segs))
+	for i, s := range segs {
+		ids[i] = s.Id()
+	}
+	return ids
+}
+
+// hasTerms reports whether any segment holds a term in one of fields.
+func hasTerms(snap *scorch.IndexSnapshot, fields ...string) bool {
+	for _, s := range snap.Segments() {
+		for _, f := range fields {
+			if d, err := s.Segment().Dictionary(f); err == nil && d.Cardinality() > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// fuzzyCandidates returns, per field, the terms other than term itself
+// within fuzz edits of it that share its first fuzzyPrefix runes, with their
+// edit distances.
+func fuzzyCandidates(snap *scorch.IndexSnapshot, fields [2]string, term string, fuzz int) (
+	terms [2][]string, dists [2][]uint8, err error) {
+	builders, err := levBuilders()
+	if err != nil {
+		return terms, dists, err
+	}
+	dfa, err := builders[min(fuzz, 2)].BuildDfa(term, uint8(min(fuzz, 2)))
+	if err != nil {
+		return terms, dists, err
+	}
+	prefix := []byte(term[:prefixLen(term, fuzzyPrefix)])
+	end := exclusiveEnd(prefix)
+	for i, f := range fields {
+		seen := map[string]bool{term: true}
+		for _, s := range snap.Segments() {
+			d, err := s.Segment().Dictionary(f)
+			if err != nil {
+				return terms, dists, err
+			}
+			it := d.AutomatonIterator(dfa, prefix, end)
+			for {
+				e, err := it.Next()
+				if err != nil {
+					return terms, dists, err
+				}
+				if e == nil {
+					break
+				}
+				if seen[e.Term] {
+					continue
+				}
+				seen[e.Term] = true
+				_, dist := dfa.MatchAndDistance(e.Term)
+				terms[i] = append(terms[i], e.Term)
+				dists[i] = append(dists[i], dist)
+			}
+		}
+		if len(snap.Segments()) > 1 {
+			sortTogether(terms[i], dists[i])
+		}
+	}
+	return terms, dists, nil
+}
+
+// prefixLen returns the byte length of the first n runes of s.
+func prefixLen(s string, n int) int {
+	i := 0
+	for ; n > 0 && i < len(s); n-- {
+		_, w := utf8.DecodeRuneInString(s[i:])
+		i += w
+	}
+	return i
+}
+
+// exclusiveEnd returns the smallest key greater than every key starting with
+// prefix, or nil when there is none.
+func exclusiveEnd(prefix []byte) []byte {
+	end := slices.Clone(prefix)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+// sortTogether sorts terms and their distances by term, so the searcher is
+// built the same way whatever the segment order.
+func sortTogether(terms []string, dists []uint8) {
+	idx := make([]int, len(terms))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		switch {
+		case terms[a] < terms[b]:
+			return -1
+		case terms[a] > terms[b]:
+			return 1
+		}
+		return 0
+	})
+	t, d := slices.Clone(terms), slices.Clone(dists)
+	for i, j := range idx {
+		terms[i], dists[i] = t[j], d[j]
+	}
+}
