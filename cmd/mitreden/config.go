@@ -130,16 +130,15 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 
 // Validate checks every setting and names the bad one.
 func (c *Config) Validate() error {
-	if host, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
 		return fmt.Errorf("setting MITREDEN_ADDR=%q: must be host:port, e.g. 127.0.0.1:8080", c.Addr)
-	} else if _, err := strconv.Atoi(port); err != nil {
-		return fmt.Errorf("setting MITREDEN_ADDR=%q: port %q is not a number", c.Addr, port)
-	} else {
-		_ = host
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("setting MITREDEN_ADDR=%q: port %q is not a number from 0 to 65535", c.Addr, port)
 	}
 	u, err := url.Parse(c.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
-		return fmt.Errorf("setting MITREDEN_BASE_URL=%q: must be an absolute http(s) URL without a path", c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") ||
+		u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return fmt.Errorf("setting MITREDEN_BASE_URL=%q: must be an absolute http(s) URL without a path, query or fragment", c.BaseURL)
 	}
 	c.BaseURL = strings.TrimSuffix(c.BaseURL, "/")
 	if c.DataDir == "" {

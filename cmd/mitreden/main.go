@@ -13,13 +13,16 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/mitreden/mitreden/internal/embedded"
+	mhttp "github.com/mitreden/mitreden/internal/http"
 	"github.com/mitreden/mitreden/internal/mitreden"
 	"github.com/mitreden/mitreden/internal/mongo"
 	"github.com/mitreden/mitreden/internal/service"
+	"github.com/mitreden/mitreden/web"
 )
 
 // Version is set at build time with -ldflags "-X main.Version=…".
@@ -91,13 +94,29 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
+// messages translates the domain's message keys for the operator, in English.
+var messages = sync.OnceValue(func() *mhttp.Catalog {
+	c, _ := mhttp.LoadCatalog(web.Locales)
+	return c
+})
+
+// translate returns the English text of a message key, or the key itself.
+func translate(key string, args map[string]any) string {
+	if c := messages(); c != nil && c.Has("en", key) {
+		return c.T("en", key, args)
+	}
+	return key
+}
+
 // describe turns an error into one sentence for the operator.
 func describe(err error) string {
 	var de *mitreden.Error
 	if errors.As(err, &de) {
-		msg := de.Message
+		msg := translate(de.Message, de.Args)
 		for _, f := range de.Fields {
-			msg += fmt.Sprintf("; %s: %s", f.Field, f.Message)
+			if fm := translate(f.Message, f.Args); fm != msg {
+				msg += fmt.Sprintf("; %s: %s", f.Field, fm)
+			}
 		}
 		if de.Err != nil && de.Code != mitreden.EUNAVAILABLE {
 			msg += ": " + de.Err.Error()

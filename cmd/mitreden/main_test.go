@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -14,12 +12,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
+	"sync"
 	"testing"
 	"time"
 )
 
-// binPath is the mitreden binary built once for the process tests.
+// binPath is the mitreden binary built once for the process tests; empty in
+// -short mode, where those tests skip.
 var binPath string
 
 func TestMain(m *testing.M) {
@@ -48,96 +47,47 @@ func envFunc(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
+// runCLI runs one verb in-process with env as the only environment.
 func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) (int, string, string) {
 	t.Helper()
+	return runCLIContext(t, context.Background(), env, stdin, args...)
+}
+
+func runCLIContext(t *testing.T, ctx context.Context, env map[string]string, stdin string, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errb, envFunc(env))
+	code := run(ctx, args, strings.NewReader(stdin), &out, &errb, envFunc(env))
 	return code, out.String(), errb.String()
 }
 
-func TestConfig_ValidationNamesTheSetting(t *testing.T) {
-	cases := map[string]string{
-		"MITREDEN_ADDR":                  "no-port",
-		"MITREDEN_BASE_URL":              "ftp://x",
-		"MONGODB_URI":                    "postgres://x",
-		"MONGODB_DATABASE":               "bad$name",
-		"MEILI_URL":                      "not a url",
-		"MITREDEN_TRUSTED_PROXIES":       "10.0.0.1,banana",
-		"MITREDEN_SECRET":                "short",
-		"MITREDEN_LOGIN_MAX_PER_ACCOUNT": "five",
-		"MITREDEN_LOGIN_MAX_PER_IP":      "0",
-		"MITREDEN_LOGIN_WINDOW":          "forever",
-		"MITREDEN_SESSION_IDLE":          "0s",
-		"MITREDEN_LOG_LEVEL":             "loud",
-	}
-	for name, value := range cases {
-		t.Run(name, func(t *testing.T) {
-			env := map[string]string{"MITREDEN_DATA_DIR": t.TempDir(), name: value}
-			code, _, stderr := runCLI(t, env, "", "serve")
-			if code != 2 || !strings.Contains(stderr, name) {
-				t.Fatalf("exit %d, stderr %q; want 2 naming %s", code, stderr, name)
-			}
-		})
-	}
-	if err := func() error { c := DefaultConfig(); return c.Validate() }(); err != nil {
-		t.Fatalf("defaults invalid: %v", err)
-	}
-	code, _, stderr := runCLI(t, map[string]string{"MITREDEN_DATA_DIR": t.TempDir()}, "", "serve", "--base-url", "http://x/path")
-	if code != 2 || !strings.Contains(stderr, "MITREDEN_BASE_URL") {
-		t.Fatalf("flag override not validated: %d %q", code, stderr)
-	}
-	if code, _, _ := runCLI(t, nil, "", "frobnicate"); code != 2 {
-		t.Fatalf("unknown verb exit %d", code)
-	}
-	if code, out, _ := runCLI(t, nil, "", "version"); code != 0 || !strings.HasPrefix(out, "mitreden ") {
-		t.Fatalf("version: %d %q", code, out)
-	}
+// syncBuffer is a bytes.Buffer a child process writes while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
 }
 
-func TestUserVerbs(t *testing.T) {
-	env := map[string]string{"MITREDEN_DATA_DIR": t.TempDir()}
-	code, out, stderr := runCLI(t, env, "Kartoffelsalat mit Gurke\n", "user", "create", "--email", "admin@example.org", "--name", "Admina", "--role", "admin", "--role", "council", "--password-stdin")
-	if code != 0 || !strings.Contains(out, "citizen,council,admin") || strings.Contains(out, "Kartoffelsalat") {
-		t.Fatalf("create: %d %q %q", code, out, stderr)
-	}
-	code, out, _ = runCLI(t, env, "", "user", "create", "--email", "gen@example.org", "--name", "Generiert")
-	if code != 0 || !strings.Contains(out, "password (shown once): ") {
-		t.Fatalf("generated: %d %q", code, out)
-	}
-	pw := strings.TrimSpace(out[strings.Index(out, "shown once): ")+len("shown once): "):])
-	e, err := open(context.Background(), func() Config { c := DefaultConfig(); c.DataDir = env["MITREDEN_DATA_DIR"]; return c }(), newLogger(io.Discard, "error"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.accounts.Login(context.Background(), loginIn("gen@example.org", pw)); err != nil {
-		t.Fatalf("generated password does not log in: %v", err)
-	}
-	e.close()
-	if code, _, stderr = runCLI(t, env, "", "user", "create", "--email", "x@example.org", "--name", "X", "--role", "king"); code != 2 || !strings.Contains(stderr, "king") {
-		t.Fatalf("bad role: %d %q", code, stderr)
-	}
-	if code, _, stderr = runCLI(t, env, "passwort123456\n", "user", "create", "--email", "weak@example.org", "--name", "Weak", "--password-stdin"); code != 1 || !strings.Contains(stderr, "password") {
-		t.Fatalf("weak password: %d %q", code, stderr)
-	}
-	if code, _, stderr = runCLI(t, env, "", "user", "create", "--email", "ADMIN@example.org", "--name", "Dup"); code != 1 || !strings.Contains(stderr, "account.email_taken") {
-		t.Fatalf("duplicate: %d %q", code, stderr)
-	}
-	if code, out, _ = runCLI(t, env, "", "user", "grant", "--email", "gen@example.org", "--role", "moderator"); code != 0 || !strings.Contains(out, "moderator") {
-		t.Fatalf("grant: %d %q", code, out)
-	}
-	if code, out, _ = runCLI(t, env, "", "user", "revoke", "--email", "gen@example.org", "--role", "moderator"); code != 0 || strings.Contains(out, "moderator") {
-		t.Fatalf("revoke: %d %q", code, out)
-	}
-	if code, out, _ = runCLI(t, env, "", "user", "list", "--role", "admin"); code != 0 || !strings.Contains(out, "admin@example.org") || strings.Contains(out, "gen@example.org") {
-		t.Fatalf("list: %d %q", code, out)
-	}
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
 }
 
-// server is a running mitreden process.
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// server is a running `mitreden serve` process.
 type server struct {
 	cmd    *exec.Cmd
 	base   string
-	stderr *bytes.Buffer
+	stderr *syncBuffer
+	exited chan struct{} // closed when the process has been waited for
+	err    error         // the Wait result, valid once exited is closed
+
+	mu   sync.Mutex
+	rids []string // X-Request-Id of every answer the test received
 }
 
 func freePort(t *testing.T) string {
@@ -150,136 +100,125 @@ func freePort(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func startServer(t *testing.T, dataDir string) *server {
+// baseEnv is the environment of a test process: no MITREDEN_/MONGODB_/MEILI_
+// settings leak in from the developer's shell.
+func baseEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "MITREDEN_") || strings.HasPrefix(kv, "MONGODB_") || strings.HasPrefix(kv, "MEILI_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, extra...)
+}
+
+// startServer starts `mitreden serve` on a free port and waits for /healthz.
+// The process is killed when the test ends if it is still running.
+func startServer(t *testing.T, dataDir string, extraEnv ...string) *server {
 	t.Helper()
 	if binPath == "" {
 		t.Skip("process tests need the binary (not in -short mode)")
 	}
 	addr := freePort(t)
 	cmd := exec.Command(binPath, "serve")
-	cmd.Env = append(os.Environ(), "MITREDEN_DATA_DIR="+dataDir, "MITREDEN_ADDR="+addr, "MITREDEN_BASE_URL=http://"+addr)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	cmd.Env = baseEnv(append([]string{"MITREDEN_DATA_DIR=" + dataDir, "MITREDEN_ADDR=" + addr,
+		"MITREDEN_BASE_URL=http://" + addr, "MITREDEN_REGISTER_MAX_PER_IP=1000", "MITREDEN_LOGIN_MAX_PER_IP=1000"}, extraEnv...)...)
+	s := &server{cmd: cmd, base: "http://" + addr, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	cmd.Stderr = s.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &server{cmd: cmd, base: "http://" + addr, stderr: &stderr}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	go func() { s.err = cmd.Wait(); close(s.exited) }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-s.exited })
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		resp, err := http.Get(s.base + "/healthz")
 		if err == nil {
+			s.record(resp)
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
 				return s
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server did not start: %s", stderr.String())
+		select {
+		case <-s.exited:
+			t.Fatalf("server exited during start-up: %v\n%s", s.err, s.stderr.String())
+		default:
 		}
-		time.Sleep(50 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not start: %s", s.stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
-func postJSON(t *testing.T, url, body string) (*http.Response, []byte) {
+func (s *server) record(resp *http.Response) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rids = append(s.rids, resp.Header.Get("X-Request-Id"))
+}
+
+// requestIDs returns the X-Request-Id of every answer received so far.
+func (s *server) requestIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.rids...)
+}
+
+// do sends req with client (http.DefaultClient when nil), records the
+// request id and returns the answer with its body read.
+func (s *server) do(t *testing.T, client *http.Client, req *http.Request) (*http.Response, []byte) {
 	t.Helper()
-	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	s.record(resp)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: reading body: %v", req.Method, req.URL, err)
+	}
 	return resp, b
 }
 
-func TestProcess_SecondProcessRefusesHeldDataDir(t *testing.T) {
-	dir := t.TempDir()
-	startServer(t, dir)
-	cmd := exec.Command(binPath, "user", "list")
-	cmd.Env = append(os.Environ(), "MITREDEN_DATA_DIR="+dir)
-	start := time.Now()
-	out, err := cmd.CombinedOutput()
-	if err == nil || time.Since(start) > 5*time.Second || !strings.Contains(string(out), "in use by another mitreden process") {
-		t.Fatalf("second process: err=%v after %s: %s", err, time.Since(start), out)
-	}
-}
-
-func TestProcess_AcknowledgedWritesSurviveKill9(t *testing.T) {
-	dir := t.TempDir()
-	var emails []string
-	for round := 0; round < 3; round++ {
-		s := startServer(t, dir)
-		email := fmt.Sprintf("kill%d@example.org", round)
-		resp, body := postJSON(t, s.base+"/api/v1/auth/register", `{"email":"`+email+`","password":"Zeche Zollverein bei Nacht","display_name":"Kill Test"}`)
-		if resp.StatusCode != 201 {
-			t.Fatalf("register: %d %s", resp.StatusCode, body)
-		}
-		emails = append(emails, email)
-		_ = s.cmd.Process.Signal(syscall.SIGKILL)
-		_ = s.cmd.Wait()
-	}
-	s := startServer(t, dir)
-	for _, email := range emails {
-		resp, body := postJSON(t, s.base+"/api/v1/auth/login", `{"email":"`+email+`","password":"Zeche Zollverein bei Nacht"}`)
-		if resp.StatusCode != 200 {
-			t.Fatalf("after kill -9, %s cannot log in: %d %s", email, resp.StatusCode, body)
-		}
-	}
-}
-
-func TestProcess_GracefulShutdownAndLogs(t *testing.T) {
-	dir := t.TempDir()
-	s := startServer(t, dir)
-	password := "Rheinufer im Frühling"
-	resp, _ := postJSON(t, s.base+"/api/v1/auth/register", `{"email":"log@example.org","password":"`+password+`","display_name":"Log"}`)
-	if resp.StatusCode != 201 {
-		t.Fatalf("register: %d", resp.StatusCode)
-	}
-	resp, body := postJSON(t, s.base+"/api/v1/auth/login", `{"email":"log@example.org","password":"`+password+`"}`)
-	var login struct{ Token string }
-	_ = json.Unmarshal(body, &login)
-	rid := resp.Header.Get("X-Request-Id")
-	if login.Token == "" || rid == "" {
-		t.Fatalf("login: %s", body)
-	}
-	ready, err := http.Get(s.base + "/readyz")
-	if err != nil || ready.StatusCode != 200 {
-		t.Fatalf("readyz: %v %v", err, ready)
-	}
-	ready.Body.Close()
-	start := time.Now()
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+func (s *server) postJSON(t *testing.T, path, body string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest("POST", s.base+path, strings.NewReader(body))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.cmd.Wait(); err != nil {
-		t.Fatalf("exit after SIGTERM: %v\n%s", err, s.stderr.String())
+	req.Header.Set("Content-Type", "application/json")
+	return s.do(t, nil, req)
+}
+
+func (s *server) get(t *testing.T, path string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest("GET", s.base+path, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if time.Since(start) > 10*time.Second {
-		t.Fatalf("shutdown took %s", time.Since(start))
+	return s.do(t, nil, req)
+}
+
+// kill9 kills the process without giving it a chance to flush anything.
+func (s *server) kill9(t *testing.T) {
+	t.Helper()
+	if err := s.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
 	}
-	logs := s.stderr.String()
-	if !strings.Contains(logs, `"msg":"stopped"`) {
-		t.Errorf("no stopped line: %s", logs)
-	}
-	found := false
-	sc := bufio.NewScanner(strings.NewReader(logs))
-	for sc.Scan() {
-		var line map[string]any
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == "request" && line["request_id"] == rid {
-			found = true
-		}
-	}
-	if !found {
-		t.Errorf("no request log line with request_id %s", rid)
-	}
-	for _, secret := range []string{password, login.Token} {
-		if strings.Contains(logs, secret) {
-			t.Errorf("logs contain a secret")
-		}
-	}
-	// The lock is released: the data dir opens again at once.
-	code, _, stderr := runCLI(t, map[string]string{"MITREDEN_DATA_DIR": dir}, "", "user", "list")
-	if code != 0 {
-		t.Fatalf("data dir still held: %s", stderr)
-	}
+	<-s.exited
+}
+
+// registerJSON is the body of POST /api/v1/auth/register.
+func registerJSON(email, password string) string {
+	return fmt.Sprintf(`{"email":%q,"password":%q,"display_name":"Testperson"}`, email, password)
+}
+
+func loginJSON(email, password string) string {
+	return fmt.Sprintf(`{"email":%q,"password":%q}`, email, password)
 }

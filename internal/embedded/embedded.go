@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -23,11 +25,12 @@ import (
 
 // Server is a running in-process FerretDB.
 type Server struct {
-	uri    string
-	lock   *os.File
-	cancel context.CancelFunc
-	done   chan struct{}
-	once   sync.Once
+	uri     string
+	lock    *os.File
+	sockTmp string // the private socket directory used when dir's path is too long
+	cancel  context.CancelFunc
+	done    chan struct{}
+	once    sync.Once
 }
 
 // ErrLocked is returned (wrapped in a mitreden.Error) when another process holds the data dir.
@@ -60,6 +63,12 @@ func Start(ctx context.Context, dir string, logger *slog.Logger) (*Server, error
 	if err != nil {
 		return nil, mitreden.Wrap(mitreden.EINTERNAL, err, "bad data dir")
 	}
+	if strings.ContainsAny(dir, "?#%") {
+		// FerretDB passes the path to SQLite inside a file: URI unescaped, so
+		// these characters would silently put the data somewhere else.
+		return nil, mitreden.Errorf(mitreden.EINVALID,
+			"the data directory %s must not contain ?, # or %%: the embedded store cannot address it", dir)
+	}
 	lock, err := Lock(dir)
 	if err != nil {
 		return nil, err
@@ -69,7 +78,7 @@ func Start(ctx context.Context, dir string, logger *slog.Logger) (*Server, error
 		lock.Close()
 		return nil, mitreden.Wrap(mitreden.EINTERNAL, err, "cannot create db dir")
 	}
-	sock := filepath.Join(dir, "mongo.sock")
+	sock, sockTmp := filepath.Join(dir, "mongo.sock"), ""
 	if len(sock) > 100 {
 		// Unix socket paths are limited to about 104 bytes; fall back to a short
 		// private directory that only this process uses.
@@ -78,24 +87,32 @@ func Start(ctx context.Context, dir string, logger *slog.Logger) (*Server, error
 			lock.Close()
 			return nil, mitreden.Wrap(mitreden.EINTERNAL, err, "cannot create socket dir")
 		}
-		sock = filepath.Join(tmp, "m.sock")
+		sock, sockTmp = filepath.Join(tmp, "m.sock"), tmp
 	}
 	_ = os.Remove(sock) // a stale socket from a killed process; we hold the lock
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	// FerretDB adds WAL journaling; synchronous(full) (fsync of the WAL on
+	// every commit) is SQLite's compiled-in default too, pinned here because an
+	// acknowledged write must survive a crash or power loss.
+	sqliteURL := (&url.URL{Scheme: "file", Path: dbDir + "/",
+		RawQuery: url.Values{"_pragma": {"synchronous(full)"}}.Encode()}).String()
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{Unix: sock},
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + dbDir + "/",
+		SQLiteURL: sqliteURL,
 		Logger:    logger,
 	})
 	if err != nil {
 		lock.Close()
+		if sockTmp != "" {
+			_ = os.RemoveAll(sockTmp)
+		}
 		return nil, mitreden.Wrap(mitreden.EINTERNAL, err, "cannot start embedded store")
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	s := &Server{lock: lock, cancel: cancel, done: make(chan struct{})}
+	s := &Server{lock: lock, sockTmp: sockTmp, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		_ = f.Run(runCtx)
@@ -131,6 +148,9 @@ func (s *Server) Close() error {
 		select {
 		case <-s.done:
 		case <-time.After(10 * time.Second):
+		}
+		if s.sockTmp != "" {
+			_ = os.RemoveAll(s.sockTmp)
 		}
 		s.lock.Close()
 	})
