@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	nethttp "net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -97,6 +98,8 @@ func TestAPIErrors_BadInput(t *testing.T) {
 		{"malformed JSON", `{"email":`, "application/json", "", 400, "", "", "JSON"},
 		{"trailing data", `{"email":"a@b.de","password":"x","display_name":"n"} {}`, "application/json", "", 400, "", "", ""},
 		{"unknown field", `{"email":"a@b.de","password":"Rheinwiesen im Herbst","display_name":"Ann","role":"admin"}`, "application/json", "", 400, "role", "malformed", "Unbekannt"},
+		{"field name in another case", `{"Email":"a@b.de","PASSWORD":"Rheinwiesen im Herbst","display_name":"Ann"}`, "application/json", "", 400, "Email", "malformed", "Unbekannt"},
+		{"repeated field", `{"email":"a@b.de","password":"Rheinwiesen im Herbst","display_name":"Ann","display_name":"Bob"}`, "application/json", "", 400, "display_name", "malformed", ""},
 		{"wrong type", `{"email":["a"],"password":"Rheinwiesen im Herbst","display_name":"Ann"}`, "application/json", "", 400, "email", "malformed", ""},
 		{"operator injection", `{"email":{"$ne":""},"password":{"$ne":""},"display_name":"Ann"}`, "application/json", "", 400, "email", "", ""},
 		{"wrong content type", `email=a@b.de`, "application/x-www-form-urlencoded", "", 415, "", "", ""},
@@ -154,6 +157,9 @@ func TestAPIErrors_BodyOver1MiBIs413(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	req, _ := nethttp.NewRequest("POST", "/api/v1/auth/register", nil)
+	req.Header.Set("Content-Type", "application/json")
+	checkContract(t, req, nil, resp)
 	readProblem(t, resp, 413)
 }
 
@@ -169,6 +175,9 @@ func TestAPILogin_NeverRevealsAccountsAndThrottles(t *testing.T) {
 	resp := e.api("POST", "/api/v1/auth/login", "", `{"email":{"$ne":""},"password":{"$ne":""}}`)
 	if resp.StatusCode != 400 && resp.StatusCode != 422 {
 		t.Fatalf("injection: %d", resp.StatusCode)
+	}
+	if body := readBody(resp); strings.Contains(body, "token") {
+		t.Fatalf("injection answered with a token: %s", body)
 	}
 	for i := 0; i < 4; i++ {
 		e.api("POST", "/api/v1/auth/login", "", map[string]string{"email": "known@example.org", "password": "falsches passwort"})
@@ -237,6 +246,7 @@ func TestAPI_StoreDownAnswers503(t *testing.T) {
 		{"GET", "/api/v1/me", tok, ""},
 		{"POST", "/api/v1/auth/login", "", `{"email":"s@example.org","password":"x"}`},
 		{"POST", "/api/v1/auth/register", "", `{"email":"n@example.org","password":"Rheinwiesen im Herbst","display_name":"Neu"}`},
+		{"GET", "/api/v1/consultations", "", ""},
 	} {
 		var body any
 		if tc.body != "" {
@@ -244,8 +254,14 @@ func TestAPI_StoreDownAnswers503(t *testing.T) {
 		}
 		resp := e.api(tc.method, tc.path, tc.token, body)
 		p := readProblem(t, resp, 503)
-		if resp.Header.Get("Retry-After") == "" || strings.Contains(strings.ToLower(p.Detail), "client") {
-			t.Errorf("%s %s: %+v", tc.method, tc.path, p)
+		raw, _ := json.Marshal(p)
+		if resp.Header.Get("Retry-After") == "" {
+			t.Errorf("%s %s: no Retry-After", tc.method, tc.path)
+		}
+		for _, leak := range []string{"client", "mongo", "disconnect", "socket", "connection", "driver"} {
+			if strings.Contains(strings.ToLower(string(raw)), leak) {
+				t.Errorf("%s %s leaks %q: %s", tc.method, tc.path, leak, raw)
+			}
 		}
 	}
 	if resp := e.api("GET", "/readyz", "", nil); resp.StatusCode != 503 {
@@ -255,14 +271,104 @@ func TestAPI_StoreDownAnswers503(t *testing.T) {
 
 func TestAPI_EmailNeverShownToOthers(t *testing.T) {
 	e := newEnv(t)
-	_, pw := e.createUser("privat@example.org", "Privat")
-	tok := e.login("privat@example.org", pw)
-	resp := e.api("GET", "/api/v1/users", tok, nil)
-	if resp.StatusCode != 403 {
-		t.Fatalf("citizen lists users: %d", resp.StatusCode)
+	_, apw := e.createUser("admin@example.org", "Admina", mitreden.RoleAdmin)
+	_, pw := e.createUser("privat.person@example.org", "Privat")
+	_, opw := e.createUser("andere@example.org", "Andere")
+	admin, author, other := e.login("admin@example.org", apw), e.login("privat.person@example.org", pw), e.login("andere@example.org", opw)
+	cid := newConsultationAPI(t, e, admin, nil)
+	resp := e.api("POST", "/api/v1/consultations/"+cid+"/proposals", author, map[string]any{"title": "Mehr Bänke im Park", "body": "Im Stadtpark fehlen Sitzgelegenheiten für Ältere."})
+	var pr struct{ ID string }
+	decodeJSON(t, resp, &pr)
+	if resp := e.api("POST", "/api/v1/proposals/"+pr.ID+"/comments", author, map[string]any{"body": "Gerne auch mit Lehne."}); resp.StatusCode != 201 {
+		t.Fatalf("comment: %d", resp.StatusCode)
 	}
-	_, doc := e.browser().get("/")
-	if strings.Contains(doc.Text(), "privat@example.org") {
-		t.Fatal("email on a public page")
+	if resp := e.api("POST", "/api/v1/consultations/"+cid+"/comments", author, map[string]any{"body": "Gute Idee insgesamt."}); resp.StatusCode != 201 {
+		t.Fatalf("comment: %d", resp.StatusCode)
 	}
+	leaks := func(body string) bool { return strings.Contains(strings.ToLower(body), "privat.person@") }
+
+	// Other users and visitors, through the API and the pages.
+	for _, token := range []string{"", other} {
+		for _, path := range []string{"/api/v1/proposals/" + pr.ID, "/api/v1/consultations/" + cid + "/proposals",
+			"/api/v1/proposals/" + pr.ID + "/comments", "/api/v1/consultations/" + cid + "/comments", "/api/v1/search?q=B%C3%A4nke"} {
+			resp := e.api("GET", path, token, nil)
+			body := readBody(resp)
+			named := strings.Contains(path, "/search") || strings.Contains(body, `"display_name":"Privat"`) // search hits carry no author
+			if resp.StatusCode != 200 || leaks(body) || !named {
+				t.Errorf("GET %s (token %t): %d, email shown or author missing: %.300s", path, token != "", resp.StatusCode, body)
+			}
+		}
+		readProblem(t, e.api("GET", "/api/v1/users", token, nil), map[bool]int{true: 403, false: 401}[token != ""])
+	}
+	b := e.browser()
+	b.loginForm("andere@example.org", opw)
+	for _, path := range []string{"/", "/proposals/" + pr.ID, "/consultations/" + cid, "/search?q=B%C3%A4nke"} {
+		resp, doc := b.get(path)
+		if html, _ := doc.Html(); resp.StatusCode != 200 || leaks(html) {
+			t.Errorf("page %s: %d or email shown", path, resp.StatusCode)
+		}
+	}
+	// The owner sees their own email, and admins see it in the user list.
+	if body := readBody(e.api("GET", "/api/v1/me", author, nil)); !leaks(body) {
+		t.Errorf("/me lacks the own email: %s", body)
+	}
+	if body := readBody(e.api("GET", "/api/v1/users", admin, nil)); !leaks(body) {
+		t.Errorf("admin list lacks emails: %s", body)
+	}
+}
+
+func TestAPILogin_ThrottlesPerIPAcrossAccounts(t *testing.T) {
+	e := newEnv(t) // default limits: 5 failures per account, 20 per IP
+	_, pw := e.createUser("fresh@example.org", "Frisch")
+	for i := range 20 {
+		p := readProblem(t, e.api("POST", "/api/v1/auth/login", "", map[string]string{"email": fmt.Sprintf("guess%d@example.org", i), "password": "falsches passwort"}), 401)
+		if p.Type != "urn:mitreden:problem:unauthorized" {
+			t.Fatalf("failure %d: %+v", i, p)
+		}
+	}
+	// This account never failed, but the address did too often: the right password waits too.
+	resp := e.api("POST", "/api/v1/auth/login", "", map[string]string{"email": "fresh@example.org", "password": pw})
+	p := readProblem(t, resp, 429)
+	if ra, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || ra <= 0 || ra > 15*60+1 {
+		t.Fatalf("Retry-After %q", resp.Header.Get("Retry-After"))
+	}
+	if p.Type != "urn:mitreden:problem:rate_limited" || strings.Contains(p.Detail, "fresh@") {
+		t.Fatalf("problem %+v", p)
+	}
+	// English on request.
+	req, _ := nethttp.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(`{"email":"fresh@example.org","password":"x"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept-Language", "en")
+	if p := readProblem(t, e.do(req), 429); p.Detail == "" || p.Title != "Too Many Requests" && !strings.Contains(strings.ToLower(p.Title+p.Detail), "many") {
+		t.Errorf("english throttle problem %+v", p)
+	}
+}
+
+func TestAPI_CSRFOnlyForCookieCredentials(t *testing.T) {
+	e := newEnv(t)
+	_, pw := e.createUser("keks@example.org", "Keks")
+	token := e.login("keks@example.org", pw)
+	// A bearer call needs no CSRF token: no browser sends it on its own.
+	if resp := e.api("PATCH", "/api/v1/me", token, map[string]string{"display_name": "Bearer"}); resp.StatusCode != 200 {
+		t.Fatalf("bearer PATCH without CSRF: %d %s", resp.StatusCode, readBody(resp))
+	}
+	// The same session as a cookie does: a cross-site page could send that.
+	b := e.browser()
+	b.loginForm("keks@example.org", pw)
+	for _, tc := range []struct{ method, path, body string }{
+		{"POST", "/api/v1/auth/logout", ""},
+		{"PATCH", "/api/v1/me", `{"display_name":"Keks"}`},
+		{"POST", "/api/v1/me/password", `{"current_password":"` + pw + `","new_password":"ganz neues passwort 1"}`},
+	} {
+		req, _ := nethttp.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
+		if tc.body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		readProblem(t, b.send(req), 403)
+	}
+	// Nothing happened: still logged in, old password still works.
+	if resp, _ := b.get("/profile"); resp.StatusCode != 200 {
+		t.Fatalf("session ended by a request without CSRF token: %d", resp.StatusCode)
+	}
+	e.login("keks@example.org", pw)
 }

@@ -88,7 +88,69 @@ func (s *Server) decodeJSON(c *fiber.Ctx, dst any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return badRequest("error.json_malformed", "")
 	}
+	if err := exactMembers(c.Body(), dst); err != nil {
+		return err
+	}
 	return s.check(dst)
+}
+
+// exactMembers rejects what encoding/json lets through: member names in
+// another case ("Email" fills email) and repeated members (the last wins).
+// Both would let a request past other parsers (the OpenAPI validator, a
+// proxy) with a meaning they did not see. body is already known to be valid JSON.
+func exactMembers(body []byte, dst any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil // null: the decoder left dst empty and validation answers
+	}
+	names := jsonNames(reflect.TypeOf(dst))
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return badRequest("error.json_malformed", "")
+		}
+		name, _ := tok.(string)
+		if !names[name] {
+			return badRequest("error.json_unknown_field", name)
+		}
+		if seen[name] {
+			return badRequest("error.json_malformed", name)
+		}
+		seen[name] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return badRequest("error.json_malformed", "")
+		}
+	}
+	return nil
+}
+
+// jsonNames lists the member names of a DTO struct, spelled as in its json tags.
+func jsonNames(t reflect.Type) map[string]bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	names := map[string]bool{}
+	if t.Kind() != reflect.Struct {
+		return names
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-" || !f.IsExported():
+		case f.Anonymous && name == "":
+			for n := range jsonNames(f.Type) {
+				names[n] = true
+			}
+		case name == "":
+			names[f.Name] = true
+		default:
+			names[name] = true
+		}
+	}
+	return names
 }
 
 // parseForm reads a form body into dst and validates its shape.

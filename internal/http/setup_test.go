@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -105,15 +106,20 @@ func (e *testEnv) createUser(email, name string, roles ...mitreden.Role) (*mitre
 	return u, pw
 }
 
-// do sends req in-process.
+// do sends req in-process and checks the exchange against api/openapi.yaml.
 func (e *testEnv) do(req *nethttp.Request) *nethttp.Response {
 	e.t.Helper()
+	var reqBody []byte
+	if req.Body != nil {
+		reqBody, _ = io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(reqBody))
+	}
 	resp, err := e.Server.App().Test(req, -1)
 	if err != nil {
 		e.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
 	e.t.Cleanup(func() { resp.Body.Close() })
-	checkContract(e.t, req, resp)
+	checkContract(e.t, req, reqBody, resp)
 	return resp
 }
 

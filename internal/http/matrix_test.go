@@ -1,0 +1,464 @@
+package http_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	nethttp "net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/internal/service"
+)
+
+// The access-control matrix (ASVS 4.2.1): every route × every role, with the
+// owner of the records as a role of its own. Each cell sends a valid request
+// on fresh records, so an allowed cell must really succeed and a denied one
+// must be denied for the right reason. A route missing from matrixRoutes
+// fails the test: add the row when you add the route.
+
+// matrixActors are the table's columns, in order.
+var matrixActors = []string{"anonymous", "citizen", "owner", "moderator", "council", "admin"}
+
+// matrixFixtures are fresh records for one cell; the owner wrote them.
+type matrixFixtures struct {
+	Consultation string // open, support voting, proposals and comments on
+	Closed       string // closed, ready for results (only when a row asks)
+	Proposal     string // by the owner, no votes or comments yet
+	Comment      string // by the owner, on the consultation
+	User         string // a plain citizen admins change roles of
+	Session      string // another session of the owner (only when a row asks)
+}
+
+// matrixActor is a logged-in user; Token is both bearer token and session cookie.
+type matrixActor struct {
+	Name, Email, PW string
+	User            *mitreden.User
+	Token           string
+}
+
+// matrixRow is one route: how to fill in :id and the body, and what each actor gets.
+type matrixRow struct {
+	// ID names the fixture that :id stands for: consultation, closed, proposal, comment, user, session.
+	ID string
+	// Query is appended to the path.
+	Query string
+	// Body builds a valid body: url.Values for pages, anything JSON-able for the API.
+	Body func(f *matrixFixtures, a *matrixActor) any
+	// Want lists the answer per actor (anonymous citizen owner moderator council admin):
+	// a status code, "login" (303 to the login form) or "303" (any other redirect).
+	Want string
+	// Relogin marks routes that end or replace the actor's session.
+	Relogin bool
+	// Password marks password changes: on success the actor's password is the new one.
+	Password bool
+	// Settle runs after an allowed cell (wait for background work).
+	Settle func(t *testing.T, e *testEnv, admin string)
+}
+
+var matrixSeq atomic.Int64
+
+func uniqueEmail() string { return fmt.Sprintf("neu%d@example.org", matrixSeq.Add(1)) }
+
+// currentPassword is what a (nil: anonymous) knows as their password.
+func currentPassword(a *matrixActor) string {
+	if a == nil {
+		return "correct horse battery staple 42"
+	}
+	return a.PW
+}
+
+// nextPassword alternates between two passwords for password changes.
+func nextPassword(a *matrixActor) string {
+	if strings.HasSuffix(currentPassword(a), " A") {
+		return "wolken ueber dem fluss B"
+	}
+	return "wolken ueber dem fluss A"
+}
+
+func form(kv ...string) func(*matrixFixtures, *matrixActor) any {
+	return func(*matrixFixtures, *matrixActor) any {
+		v := url.Values{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			v.Set(kv[i], kv[i+1])
+		}
+		return v
+	}
+}
+
+func jsonBody(m map[string]any) func(*matrixFixtures, *matrixActor) any {
+	return func(*matrixFixtures, *matrixActor) any { return m }
+}
+
+func consultationFormBody(*matrixFixtures, *matrixActor) any {
+	now := time.Now()
+	return url.Values{"title": {"Neue Beteiligung zur Matrix"}, "summary": {"Eine Zusammenfassung mit Länge."},
+		"body": {"Ein Text, der lang genug ist, um gültig zu sein."}, "topics": {"Verkehr"}, "region": {"Land"},
+		"opens_at": {now.Add(-time.Hour).Format("2006-01-02T15:04")}, "closes_at": {now.Add(72 * time.Hour).Format("2006-01-02T15:04")},
+		"voting_mode": {"support"}, "max_supports": {"0"}, "support_threshold": {"0"}, "proposals_enabled": {"true"}, "comments_enabled": {"true"}}
+}
+
+func consultationJSONBody(*matrixFixtures, *matrixActor) any {
+	return map[string]any{"title": "Neue Beteiligung zur Matrix", "summary": "Eine Zusammenfassung mit Länge.",
+		"body": "Ein Text, der lang genug ist, um gültig zu sein.", "topics": []string{"Verkehr"}, "region": "Land",
+		"opens_at": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), "closes_at": time.Now().Add(72 * time.Hour).UTC().Format(time.RFC3339),
+		"voting_mode": "support", "max_supports": 0, "support_threshold": 0, "proposals_enabled": true, "comments_enabled": true, "pre_moderation": false}
+}
+
+func waitReindex(t *testing.T, e *testEnv, admin string) {
+	t.Helper()
+	for range 200 {
+		resp := e.api("GET", "/api/v1/admin/reindex", admin, nil)
+		var st struct{ Running bool }
+		decodeJSON(t, resp, &st)
+		if !st.Running {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("reindex did not finish")
+}
+
+const (
+	all200   = "200 200 200 200 200 200"
+	allUsers = "401 303 303 303 303 303"
+	admin303 = "401 403 403 403 403 303"
+	owner303 = "401 403 303 403 403 403"
+	adminAPI = "401 403 403 403 403 200"
+	ownerAPI = "401 403 200 403 403 403"
+	usersAPI = "401 200 200 200 200 200"
+)
+
+// matrixRoutes is the table. Keys are "METHOD /fiber/path".
+var matrixRoutes = map[string]matrixRow{
+	// Health (outside the routing table, public by design).
+	"GET /healthz": {Want: all200},
+	"GET /readyz":  {Want: all200},
+
+	// Pages: account.
+	"GET /":         {Want: all200},
+	"GET /register": {Want: "200 303 303 303 303 303"},
+	"POST /register": {Want: "303 303 303 303 303 303", Relogin: true, Body: func(*matrixFixtures, *matrixActor) any {
+		return url.Values{"email": {uniqueEmail()}, "password": {"Rheinwiesen im Herbst"}, "display_name": {"Neu"}}
+	}},
+	"GET /login":     {Want: all200},
+	"POST /login":    {Want: "303 303 303 303 303 303", Relogin: true, Body: form("email", "target@example.org", "password", "correct horse battery staple 42")},
+	"POST /logout":   {Want: "303 303 303 303 303 303", Relogin: true},
+	"POST /language": {Want: "303 303 303 303 303 303", Body: form("lang", "de")},
+	"GET /profile":   {Want: "login 200 200 200 200 200"},
+	"POST /profile":  {Want: allUsers, Body: form("display_name", "Umbenannt")},
+	"POST /profile/password": {Want: allUsers, Password: true, Body: func(_ *matrixFixtures, a *matrixActor) any {
+		return url.Values{"current_password": {currentPassword(a)}, "new_password": {nextPassword(a)}}
+	}},
+	// Another's session answers 404 like a missing one.
+	"POST /profile/sessions/:id/revoke": {ID: "session", Want: "401 404 303 404 404 404"},
+
+	// Pages: administration.
+	"GET /admin/users":            {Want: "login 403 403 403 403 200"},
+	"POST /admin/users/:id/roles": {ID: "user", Want: admin303, Body: form("role", "council", "action", "grant")},
+	"GET /admin/search":           {Want: "login 403 403 403 403 200"},
+	"POST /admin/search/reindex":  {Want: admin303, Settle: waitReindex},
+
+	// Pages: participation.
+	"GET /consultations":                   {Want: all200},
+	"GET /consultations/new":               {Want: "login 403 403 403 403 200"},
+	"POST /consultations":                  {Want: admin303, Body: consultationFormBody},
+	"GET /consultations/:id":               {ID: "consultation", Want: all200},
+	"GET /consultations/:id/edit":          {ID: "consultation", Want: "login 403 403 403 403 200"},
+	"POST /consultations/:id":              {ID: "consultation", Want: admin303, Body: consultationFormBody},
+	"POST /consultations/:id/results":      {ID: "closed", Want: admin303, Body: form("results", "Das haben wir daraus gemacht.")},
+	"GET /consultations/:id/proposals/new": {ID: "consultation", Want: "login 200 200 200 200 200"},
+	"POST /consultations/:id/proposals":    {ID: "consultation", Want: allUsers, Body: form("title", "Ein neuer Vorschlag", "body", "Ein Vorschlag mit genug Text darin.")},
+	"POST /consultations/:id/comments":     {ID: "consultation", Want: allUsers, Body: form("body", "Ein Kommentar.")},
+	"GET /proposals/:id":                   {ID: "proposal", Want: all200},
+	"GET /proposals/:id/edit":              {ID: "proposal", Want: "login 403 200 403 403 403"},
+	"POST /proposals/:id":                  {ID: "proposal", Want: owner303, Body: form("title", "Ein geänderter Vorschlag", "body", "Ein Vorschlag mit genug neuem Text.")},
+	"POST /proposals/:id/withdraw":         {ID: "proposal", Want: owner303},
+	"POST /proposals/:id/answer":           {ID: "proposal", Want: admin303, Body: form("status", "accepted", "answer_text", "Wir setzen das um.")},
+	"POST /proposals/:id/vote":             {ID: "proposal", Want: allUsers, Body: form("value", "support")},
+	"POST /proposals/:id/vote/delete":      {ID: "proposal", Want: allUsers},
+	"POST /proposals/:id/comments":         {ID: "proposal", Want: allUsers, Body: form("body", "Ein Kommentar.")},
+	"POST /comments/:id/edit":              {ID: "comment", Want: owner303, Body: form("body", "Geändert.")},
+	"POST /comments/:id/delete":            {ID: "comment", Want: owner303},
+	"POST /comments/:id/vote":              {ID: "comment", Want: allUsers, Body: form("value", "1")},
+	"GET /search":                          {Query: "?q=Matrix", Want: all200},
+	"GET /search/suggest":                  {Query: "?q=Ma", Want: all200},
+	"GET /impressum":                       {Want: all200},
+	"GET /datenschutz":                     {Want: all200},
+	"GET /barrierefreiheit":                {Want: all200},
+	"GET /leichte-sprache":                 {Want: all200},
+
+	// API: account.
+	"GET /api/v1/openapi.yaml": {Want: all200},
+	"POST /api/v1/auth/register": {Want: "201 201 201 201 201 201", Body: func(*matrixFixtures, *matrixActor) any {
+		return map[string]any{"email": uniqueEmail(), "password": "Rheinwiesen im Herbst", "display_name": "Neu"}
+	}},
+	"POST /api/v1/auth/login":  {Want: all200, Body: jsonBody(map[string]any{"email": "target@example.org", "password": "correct horse battery staple 42"})},
+	"POST /api/v1/auth/logout": {Want: "401 204 204 204 204 204", Relogin: true},
+	"GET /api/v1/me":           {Want: usersAPI},
+	"PATCH /api/v1/me":         {Want: usersAPI, Body: jsonBody(map[string]any{"display_name": "Umbenannt"})},
+	"POST /api/v1/me/password": {Want: "401 204 204 204 204 204", Password: true, Body: func(_ *matrixFixtures, a *matrixActor) any {
+		return map[string]any{"current_password": currentPassword(a), "new_password": nextPassword(a)}
+	}},
+	"GET /api/v1/search":                   {Query: "?q=Matrix", Want: all200},
+	"POST /api/v1/admin/reindex":           {Want: "401 403 403 403 403 202", Settle: waitReindex},
+	"GET /api/v1/admin/reindex":            {Want: adminAPI},
+	"GET /api/v1/users":                    {Want: adminAPI},
+	"PUT /api/v1/users/:id/roles/:role":    {ID: "user", Want: adminAPI},
+	"DELETE /api/v1/users/:id/roles/:role": {ID: "user", Want: adminAPI},
+
+	// API: participation.
+	"GET /api/v1/consultations":                {Want: all200},
+	"POST /api/v1/consultations":               {Want: "401 403 403 403 403 201", Body: consultationJSONBody},
+	"GET /api/v1/consultations/:id":            {ID: "consultation", Want: all200},
+	"PATCH /api/v1/consultations/:id":          {ID: "consultation", Want: adminAPI, Body: jsonBody(map[string]any{"title": "Ein neuer Titel"})},
+	"GET /api/v1/consultations/:id/proposals":  {ID: "consultation", Want: all200},
+	"POST /api/v1/consultations/:id/proposals": {ID: "consultation", Want: "401 201 201 201 201 201", Body: jsonBody(map[string]any{"title": "Ein neuer Vorschlag", "body": "Ein Vorschlag mit genug Text darin."})},
+	"GET /api/v1/consultations/:id/comments":   {ID: "consultation", Want: all200},
+	"POST /api/v1/consultations/:id/comments":  {ID: "consultation", Want: "401 201 201 201 201 201", Body: jsonBody(map[string]any{"body": "Ein Kommentar."})},
+	"GET /api/v1/proposals/:id":                {ID: "proposal", Want: all200},
+	"PATCH /api/v1/proposals/:id":              {ID: "proposal", Want: ownerAPI, Body: jsonBody(map[string]any{"title": "Ein geänderter Vorschlag"})},
+	"POST /api/v1/proposals/:id/answer":        {ID: "proposal", Want: adminAPI, Body: jsonBody(map[string]any{"status": "accepted", "answer": "Wir setzen das um."})},
+	"PUT /api/v1/proposals/:id/vote":           {ID: "proposal", Want: usersAPI, Body: jsonBody(map[string]any{"value": "support"})},
+	"DELETE /api/v1/proposals/:id/vote":        {ID: "proposal", Want: usersAPI},
+	"GET /api/v1/proposals/:id/comments":       {ID: "proposal", Want: all200},
+	"POST /api/v1/proposals/:id/comments":      {ID: "proposal", Want: "401 201 201 201 201 201", Body: jsonBody(map[string]any{"body": "Ein Kommentar."})},
+	"PATCH /api/v1/comments/:id":               {ID: "comment", Want: ownerAPI, Body: jsonBody(map[string]any{"body": "Geändert."})},
+	"DELETE /api/v1/comments/:id":              {ID: "comment", Want: "401 403 204 403 403 403"},
+	"PUT /api/v1/comments/:id/vote":            {ID: "comment", Want: usersAPI, Body: jsonBody(map[string]any{"value": 1})},
+	"DELETE /api/v1/comments/:id/vote":         {ID: "comment", Want: usersAPI},
+}
+
+// matrixEnv is a server with one user per role, the owner and a target user.
+type matrixEnv struct {
+	*testEnv
+	actors map[string]*matrixActor
+	admin  *mitreden.User
+	target *mitreden.User
+}
+
+func newMatrixEnv(t *testing.T) *matrixEnv {
+	e := newEnv(t, withAccounts(func(c *service.AccountsConfig) { c.RegisterMaxPerIP = 1000 }))
+	m := &matrixEnv{testEnv: e, actors: map[string]*matrixActor{}}
+	roles := map[string][]mitreden.Role{"citizen": nil, "owner": nil, "moderator": {mitreden.RoleModerator},
+		"council": {mitreden.RoleCouncil}, "admin": {mitreden.RoleAdmin}}
+	for _, name := range matrixActors[1:] {
+		email := name + "@example.org"
+		u, pw := e.createUser(email, strings.ToUpper(name[:1])+name[1:], roles[name]...)
+		a := &matrixActor{Name: name, Email: email, PW: pw, User: u}
+		m.login(a)
+		m.actors[name] = a
+	}
+	m.admin = m.actors["admin"].User
+	m.target, _ = e.createUser("target@example.org", "Ziel")
+	return m
+}
+
+// login gives a a fresh session.
+func (m *matrixEnv) login(a *matrixActor) {
+	m.t.Helper()
+	l, err := m.Accounts.Login(context.Background(), service.LoginInput{Email: a.Email, Password: a.PW})
+	if err != nil {
+		m.t.Fatalf("login %s: %v", a.Name, err)
+	}
+	a.Token = l.Token
+}
+
+// fixtures writes the records row needs, fresh for each cell that may change them.
+func (m *matrixEnv) fixtures(t *testing.T, row matrixRow) *matrixFixtures {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	owner := m.actors["owner"]
+	newCons := func(opens, closes time.Time) string {
+		c := &mitreden.Consultation{Title: "Beteiligung für die Matrix", Summary: "Eine Zusammenfassung mit Länge.",
+			Body: "Ein Text, der lang genug ist, um gültig zu sein.", Region: "Land", OpensAt: opens, ClosesAt: closes,
+			VotingMode: mitreden.VotingSupport, ProposalsEnabled: true, CommentsEnabled: true}
+		if err := m.Participation.CreateConsultation(ctx, m.admin, c); err != nil {
+			t.Fatalf("fixture consultation: %v", err)
+		}
+		return c.ID
+	}
+	f := &matrixFixtures{User: m.target.ID}
+	switch row.ID {
+	case "consultation":
+		f.Consultation = newCons(now.Add(-time.Hour), now.Add(72*time.Hour))
+	case "proposal":
+		f.Consultation = newCons(now.Add(-time.Hour), now.Add(72*time.Hour))
+		pr := &mitreden.Proposal{Title: "Ein Vorschlag der Besitzerin", Body: "Ein Vorschlag mit genug Text darin."}
+		if err := m.Participation.CreateProposal(ctx, owner.User, f.Consultation, pr); err != nil {
+			t.Fatalf("fixture proposal: %v", err)
+		}
+		f.Proposal = pr.ID
+	case "comment":
+		f.Consultation = newCons(now.Add(-time.Hour), now.Add(72*time.Hour))
+		cm, err := m.Participation.AddComment(ctx, owner.User, "consultation", f.Consultation, mitreden.Comment{Body: "Ein Kommentar der Besitzerin."})
+		if err != nil {
+			t.Fatalf("fixture comment: %v", err)
+		}
+		f.Comment = cm.ID
+	case "closed":
+		f.Closed = newCons(now.Add(-72*time.Hour), now.Add(-time.Hour))
+	case "session":
+		l, err := m.Accounts.Login(ctx, service.LoginInput{Email: owner.Email, Password: owner.PW})
+		if err != nil {
+			t.Fatalf("fixture session: %v", err)
+		}
+		f.Session = l.Session.ID
+	}
+	return f
+}
+
+// matrixPath fills in the route's parameters.
+func matrixPath(route string, row matrixRow, f *matrixFixtures, id string) string {
+	if id == "" {
+		id = map[string]string{"consultation": f.Consultation, "closed": f.Closed, "proposal": f.Proposal,
+			"comment": f.Comment, "user": f.User, "session": f.Session}[row.ID]
+	}
+	p := strings.ReplaceAll(route, ":id", url.PathEscape(id))
+	return strings.ReplaceAll(p, ":role", "council") + row.Query
+}
+
+// send makes one request as a (nil: anonymous): API calls with the bearer
+// token, pages as a browser with the session cookie and a CSRF token.
+func (m *matrixEnv) send(method, path string, a *matrixActor, body any) *nethttp.Response {
+	m.t.Helper()
+	if strings.HasPrefix(path, "/api/") || path == "/healthz" || path == "/readyz" {
+		tok := ""
+		if a != nil {
+			tok = a.Token
+		}
+		return m.api(method, path, tok, body)
+	}
+	b := m.browser()
+	if a != nil {
+		b.jar.SetCookies(base, []*nethttp.Cookie{{Name: "mitreden_session", Value: a.Token, Path: "/"}})
+	}
+	if method == "GET" {
+		resp, _ := b.get(path)
+		return resp
+	}
+	vals, _ := body.(url.Values)
+	if vals == nil {
+		vals = url.Values{}
+	}
+	vals.Set("_csrf", b.csrf("/login"))
+	resp, _ := b.post(path, vals)
+	return resp
+}
+
+// matches tells whether resp is what want says.
+func matches(resp *nethttp.Response, want string) bool {
+	loc := resp.Header.Get("Location")
+	switch want {
+	case "login":
+		return resp.StatusCode == 303 && strings.HasPrefix(loc, "/login")
+	case "303":
+		return resp.StatusCode == 303 && !strings.HasPrefix(loc, "/login")
+	}
+	return fmt.Sprint(resp.StatusCode) == want
+}
+
+func TestMatrix_AccessControlCoversEveryRoute(t *testing.T) {
+	m := newMatrixEnv(t)
+	routes := []string{"GET /healthz", "GET /readyz"}
+	for _, r := range m.Server.Routes() {
+		routes = append(routes, r.Method()+" "+r.Path())
+	}
+	seen := map[string]bool{}
+	for _, route := range routes {
+		seen[route] = true
+		row, ok := matrixRoutes[route]
+		if !ok {
+			t.Errorf("%s is not in the access-control matrix (matrixRoutes in matrix_test.go): add its row", route)
+			continue
+		}
+		want := strings.Fields(row.Want)
+		if len(want) != len(matrixActors) {
+			t.Errorf("%s: Want needs %d columns, has %q", route, len(matrixActors), row.Want)
+			continue
+		}
+		method, path, _ := strings.Cut(route, " ")
+		var f *matrixFixtures
+		for i, name := range matrixActors {
+			a := m.actors[name]              // nil for anonymous
+			if f == nil || method != "GET" { // GET changes nothing, so its cells share records
+				f = m.fixtures(t, row)
+			}
+			var body any
+			if row.Body != nil {
+				body = row.Body(f, a)
+			}
+			resp := m.send(method, matrixPath(path, row, f, ""), a, body)
+			if !matches(resp, want[i]) {
+				t.Errorf("%s as %s: got %d (Location %q), want %s: %.200s", route, name, resp.StatusCode,
+					resp.Header.Get("Location"), want[i], readBody(resp))
+			}
+			ok := resp.StatusCode < 400
+			if ok && row.Settle != nil {
+				row.Settle(t, m.testEnv, m.actors["admin"].Token)
+			}
+			if a != nil && ok && row.Password {
+				a.PW = nextPassword(a)
+			}
+			if a != nil && (row.Relogin || row.Password) {
+				m.login(a)
+			}
+		}
+	}
+	for route := range matrixRoutes {
+		if !seen[route] {
+			t.Errorf("matrix row %s matches no route: remove or fix it", route)
+		}
+	}
+}
+
+// TestMatrix_IDsThatAreNotObjectIDsAre404 sends every route with an :id a
+// valid request for an id that cannot exist, as admin (whom no role check
+// stops): the answer is 404, never 500 or a driver message.
+func TestMatrix_IDsThatAreNotObjectIDsAre404(t *testing.T) {
+	m := newMatrixEnv(t)
+	admin := m.actors["admin"]
+	checked := 0
+	for _, r := range m.Server.Routes() {
+		route := r.Method() + " " + r.Path()
+		row, ok := matrixRoutes[route]
+		if !ok || !strings.Contains(r.Path(), ":id") {
+			continue
+		}
+		f := &matrixFixtures{} // the ids are made up
+		for _, id := range []string{"not-an-id", "000000000000000000000000", `{"$ne":""}`, "ZZZZZZZZZZZZZZZZZZZZZZZZ"} {
+			var body any
+			if row.Body != nil {
+				body = row.Body(f, admin)
+			}
+			resp := m.send(r.Method(), matrixPath(r.Path(), row, f, id), admin, body)
+			text := readBody(resp)
+			if resp.StatusCode != 404 {
+				t.Errorf("%s with id %q: %d, want 404: %.200s", route, id, resp.StatusCode, text)
+			}
+			for _, leak := range []string{"mongo", "bson", "objectid", "driver"} {
+				if strings.Contains(strings.ToLower(text), leak) {
+					t.Errorf("%s with id %q leaks %q", route, id, leak)
+				}
+			}
+			if strings.HasPrefix(r.Path(), "/api/") {
+				var p problemDoc
+				if err := json.Unmarshal([]byte(text), &p); err != nil || p.Status != 404 || p.RequestID == "" {
+					t.Errorf("%s with id %q: not a 404 problem: %s", route, id, text)
+				}
+			}
+			checked++
+		}
+		if row.Relogin || row.Password {
+			m.login(admin)
+		}
+	}
+	if checked < 40 {
+		t.Fatalf("only %d requests checked", checked)
+	}
+}
