@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -45,6 +46,9 @@ type Index struct {
 	// created in an index built before created_key existed (until the next
 	// reindex).
 	newest string
+
+	// parallelFrom is the index size from which searches split across cores.
+	parallelFrom atomic.Int64
 
 	// rebuildMu serialises rebuilds; pendingMu guards pending, the writes
 	// that arrive while a rebuild runs and must be replayed on the new index.
@@ -79,6 +83,7 @@ func Open(dir string) (*Index, error) {
 		return nil, mitreden.Wrap(mitreden.EUNAVAILABLE, err, "search.unavailable")
 	}
 	x := &Index{dir: dir, lock: lock}
+	x.parallelFrom.Store(DefaultParallelFrom)
 	if err := x.open(); err != nil {
 		_ = lock.Close()
 		return nil, err

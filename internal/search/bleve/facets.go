@@ -85,12 +85,21 @@ func countFacets(snap *scorch.IndexSnapshot, hits []*roaring.Bitmap) (map[string
 		if err != nil {
 			return nil, err
 		}
+		out[name] = counts
+	}
+	return out, nil
+}
+
+// trimFacets orders each facet's values by count, then value, and keeps the
+// first maxFacetValues.
+func trimFacets(facets map[string][]mitreden.FacetCount) map[string][]mitreden.FacetCount {
+	for name, counts := range facets {
 		slices.SortFunc(counts, func(a, b mitreden.FacetCount) int {
 			return cmp.Or(b.Count-a.Count, strings.Compare(a.Value, b.Value))
 		})
-		out[name] = counts[:min(len(counts), maxFacetValues)]
+		facets[name] = counts[:min(len(counts), maxFacetValues)]
 	}
-	return out, nil
+	return facets
 }
 
 func countField(snap *scorch.IndexSnapshot, field string, hits []*roaring.Bitmap) ([]mitreden.FacetCount, error) {

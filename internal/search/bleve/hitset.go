@@ -9,6 +9,7 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/search/searcher"
 	index "github.com/blevesearch/bleve_index_api"
 )
 
@@ -33,6 +34,8 @@ type hitSetQuery struct {
 	// filters is what the set was collected with besides the text; it
 	// stands in for the set on another snapshot.
 	filters query.Query
+	// none makes the query match nothing off the set's snapshot instead.
+	none bool
 }
 
 // Searcher implements query.Query. On a snapshot other than the one the set
@@ -42,7 +45,10 @@ type hitSetQuery struct {
 func (q *hitSetQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping,
 	opts search.SearcherOptions) (search.Searcher, error) {
 	snap, ok := r.(*scorch.IndexSnapshot)
-	if !ok || !q.set.sameSegments(snap) {
+	if !ok || q.set == nil || !q.set.sameSegments(snap) {
+		if q.none {
+			return searcher.NewMatchNoneSearcher(r)
+		}
 		opts.Score = "none"
 		return q.filters.Searcher(ctx, r, m, opts)
 	}

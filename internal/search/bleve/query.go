@@ -209,60 +209,97 @@ var storedFields = []string{fieldSource, fieldTitleDE, fieldBodyDE, fieldTitleEN
 // operations only. With words, the second pass scores just those hits (see
 // hitSetQuery; a single word has no conjunction to speed up); newest first,
 // it finds the page among the newest documents (see newestPage).
+//
+// On a large index the passes sorted by score run split across cores (see
+// parallel.go).
 func (x *Index) run(ctx context.Context, idx bleve.Index, newest string, q *mitreden.SearchQuery, terms []term) (
 	*bleve.SearchResult, map[string][]mitreden.FacetCount, error) {
 	words := wordQueries(terms)
 	eq := engineQuery(q, words)
-	fc := &facetCounter{}
-	fctx := context.WithValue(ctx, search.MakeDocumentMatchHandlerKey, search.MakeDocumentMatchHandler(fc.handler))
 	from := (q.Page - 1) * q.PerPage
+	nparts, bounds := x.parts(idx, from+q.PerPage)
+	// within restricts query to a part of the documents (nil: all).
+	within := func(part, q query.Query) query.Query {
+		if part == nil {
+			return q
+		}
+		return query.NewConjunctionQuery([]query.Query{q, part})
+	}
 	newestByKey := q.Sort == mitreden.SearchSortNewest && newest == fieldCreatedKey
 	if newestByKey || q.Sort == mitreden.SearchSortRelevance && len(terms) > 1 {
-		count := bleve.NewSearchRequestOptions(eq, 0, 0, false)
-		count.Score = bleve.ScoreNone
-		counted, err := idx.SearchInContext(fctx, count)
-		if err != nil || counted.Total == 0 {
-			return counted, fc.facets, err
+		c, err := searchCounting(ctx, idx, bounds, func(part query.Query) *bleve.SearchRequest {
+			count := bleve.NewSearchRequestOptions(within(part, eq), 0, 0, false)
+			count.Score = bleve.ScoreNone
+			return count
+		}, 0, 0)
+		if err != nil || c.res.Total == 0 {
+			if err != nil {
+				return nil, nil, err
+			}
+			return c.res, trimFacets(c.facets), nil
 		}
 		var res *bleve.SearchResult
 		if newestByKey {
-			res, err = newestPage(ctx, idx, eq, pageRequest(q.PerPage, from, q.Text != ""), from+q.PerPage, int(counted.Total))
+			res, err = newestPage(ctx, idx, eq, pageRequest(q.PerPage, from, q.Text != ""), from+q.PerPage, int(c.res.Total))
 		} else {
 			// The set holds the filters' effect; the words keep their
 			// fuzzy candidates from the first pass.
-			lead := &hitSetQuery{set: fc.set, filters: query.NewConjunctionQuery(filters(q))}
-			req := bleve.NewSearchRequestOptions(query.NewConjunctionQuery(append([]query.Query{lead}, words...)), q.PerPage, from, false)
-			req.Fields = storedFields
-			req.SortBy([]string{"-_score"})
-			res, err = idx.SearchInContext(ctx, req)
+			fs := query.NewConjunctionQuery(filters(q))
+			scored := func(lead *hitSetQuery, size, from int) *bleve.SearchRequest {
+				req := bleve.NewSearchRequestOptions(query.NewConjunctionQuery(append([]query.Query{lead}, words...)), size, from, false)
+				req.Fields = storedFields
+				req.SortBy([]string{"-_score"})
+				return req
+			}
+			if nparts > 1 && c.set != nil {
+				sets := c.set.split(nparts)
+				reqs := make([]*bleve.SearchRequest, nparts)
+				for i, set := range sets {
+					// Off the set's snapshot, the first part stands in the
+					// filters for the set, the others match nothing.
+					reqs[i] = scored(&hitSetQuery{set: set, filters: fs, none: i > 0}, from+q.PerPage, 0)
+				}
+				res, err = searchParts(ctx, idx, reqs, from, q.PerPage)
+			} else {
+				res, err = idx.SearchInContext(ctx, scored(&hitSetQuery{set: c.set, filters: fs}, q.PerPage, from))
+			}
 		}
 		if err != nil {
 			return nil, nil, err
 		}
-		res.Total = counted.Total
-		return res, fc.facets, nil
+		res.Total = c.res.Total
+		return res, trimFacets(c.facets), nil
 	}
 
-	req := bleve.NewSearchRequestOptions(eq, q.PerPage, from, false)
-	req.Fields = storedFields
-	switch {
-	case q.Sort == mitreden.SearchSortNewest:
+	if q.Sort == mitreden.SearchSortNewest {
 		// An index built before created_key existed, until it is rebuilt.
-		req.SortBy([]string{"-" + newest})
-	default:
-		// Relevance has no date tiebreak: it would read a doc value for
-		// every hit, and equal scores are rare with text. Ties keep index
-		// order, which is stable, so pages neither repeat nor skip hits.
-		req.SortBy([]string{"-_score"})
+		nparts, bounds = 1, nil
 	}
-	if q.Text == "" {
-		req.Score = bleve.ScoreNone
-	}
-	res, err := idx.SearchInContext(fctx, req)
+	c, err := searchCounting(ctx, idx, bounds, func(part query.Query) *bleve.SearchRequest {
+		size, skip := q.PerPage, from
+		if part != nil {
+			size, skip = from+q.PerPage, 0
+		}
+		req := bleve.NewSearchRequestOptions(within(part, eq), size, skip, false)
+		req.Fields = storedFields
+		switch {
+		case q.Sort == mitreden.SearchSortNewest:
+			req.SortBy([]string{"-" + newest})
+		default:
+			// Relevance has no date tiebreak: it would read a doc value for
+			// every hit, and equal scores are rare with text. Ties keep index
+			// order, which is stable, so pages neither repeat nor skip hits.
+			req.SortBy([]string{"-_score"})
+		}
+		if q.Text == "" {
+			req.Score = bleve.ScoreNone
+		}
+		return req
+	}, from, q.PerPage)
 	if err != nil {
 		return nil, nil, err
 	}
-	return res, fc.facets, nil
+	return c.res, trimFacets(c.facets), nil
 }
 
 func (x *Index) toHit(h *search.DocumentMatch, terms []term) mitreden.SearchHit {
