@@ -78,20 +78,10 @@ func (q *wordQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping
 		}
 		return nil, err
 	}
-	segs := segmentIDs(snap)
-	memo := q.memo
-	if memo == nil || !slices.Equal(memo.segments, segs) {
-		memo = &wordMemo{segments: segs}
-		for li, l := range q.langs() {
-			if l.fuzz > 0 && hasTerms(snap, l.title, l.body) {
-				var err error
-				if memo.terms[li], memo.dists[li], err = fuzzyCandidates(snap, [2]string{l.title, l.body}, l.term, l.fuzz); err != nil {
-					return fail(err)
-				}
-			}
-		}
-		q.memo = memo
+	if err := q.remember(snap); err != nil {
+		return fail(err)
 	}
+	memo := q.memo
 	for li, l := range q.langs() {
 		if !hasTerms(snap, l.title, l.body) {
 			continue

@@ -76,6 +76,8 @@ func TestSplitMatchesWhole(t *testing.T) {
 	queries := []mitreden.SearchQuery{
 		{Text: "Radweg Schule"},
 		{Text: "Radweg Schule", Page: 3},
+		{Text: "Radweg Schule", From: start.Add(500 * time.Hour), To: start.Add(2500 * time.Hour)},
+		{Text: "Digitalisirung", From: start.Add(100 * time.Hour), Page: 2},
 		{Text: "Radweg Schule", PerPage: 100, Page: 2},
 		{Text: "Digitalisirung"},
 		{Text: "Digitalisirung", Page: 4},

@@ -97,12 +97,14 @@ func (x *Index) terms(text string, prefix bool) []term {
 
 // wordQueries returns one query per term, matching it in some text field of
 // either language.
-func wordQueries(terms []term) []query.Query {
+func wordQueries(terms []term) ([]query.Query, []*wordQuery) {
 	words := make([]query.Query, len(terms))
+	wqs := make([]*wordQuery, len(terms))
 	for i, t := range terms {
-		words[i] = &wordQuery{t: t}
+		wqs[i] = &wordQuery{t: t}
+		words[i] = wqs[i]
 	}
-	return words
+	return words, wqs
 }
 
 func anyTerm(field string, values []string) query.Query {
@@ -204,17 +206,17 @@ var storedFields = []string{fieldSource, fieldTitleDE, fieldBodyDE, fieldTitleEN
 // run returns q's page of hits, its total and its facets. Facets are counted
 // while Bleve collects the hits (see facetCounter).
 //
-// A query of several words, or one sorted newest first, counts its hits and
-// facets in a first pass without scoring or sorting, which takes bitmap
-// operations only. With words, the second pass scores just those hits (see
-// hitSetQuery; a single word has no conjunction to speed up); newest first,
-// it finds the page among the newest documents (see newestPage).
+// A query with words, or one sorted newest first, counts its hits and facets
+// in a first pass without scoring or sorting: on the postings bitmaps (see
+// bitmaps.go), or walking the matches when a date range is set. With words,
+// the second pass scores just those hits (see hitSetQuery); newest first, it
+// finds the page among the newest documents (see newestPage).
 //
 // On a large index the passes sorted by score run split across cores (see
 // parallel.go).
 func (x *Index) run(ctx context.Context, idx bleve.Index, newest string, q *mitreden.SearchQuery, terms []term) (
 	*bleve.SearchResult, map[string][]mitreden.FacetCount, error) {
-	words := wordQueries(terms)
+	words, wqs := wordQueries(terms)
 	eq := engineQuery(q, words)
 	from := (q.Page - 1) * q.PerPage
 	nparts, bounds := x.parts(idx, from+q.PerPage)
@@ -226,12 +228,25 @@ func (x *Index) run(ctx context.Context, idx bleve.Index, newest string, q *mitr
 		return query.NewConjunctionQuery([]query.Query{q, part})
 	}
 	newestByKey := q.Sort == mitreden.SearchSortNewest && newest == fieldCreatedKey
-	if newestByKey || q.Sort == mitreden.SearchSortRelevance && len(terms) > 1 {
-		c, err := searchCounting(ctx, idx, bounds, func(part query.Query) *bleve.SearchRequest {
-			count := bleve.NewSearchRequestOptions(within(part, eq), 0, 0, false)
-			count.Score = bleve.ScoreNone
-			return count
-		}, 0, 0)
+	// One word scored in one pass needs no first pass, unless that pass is
+	// on bitmaps and lets the scoring split across cores.
+	twoPass := len(terms) > 1 || len(terms) == 1 && bitmapCountable(q)
+	if newestByKey || q.Sort == mitreden.SearchSortRelevance && twoPass {
+		var c *counted
+		var err error
+		if bitmapCountable(q) {
+			c = &counted{}
+			c.set, c.facets, err = countByBitmaps(idx, q, wqs)
+			if err == nil {
+				c.res = &bleve.SearchResult{Total: c.set.total}
+			}
+		} else {
+			c, err = searchCounting(ctx, idx, bounds, func(part query.Query) *bleve.SearchRequest {
+				count := bleve.NewSearchRequestOptions(within(part, eq), 0, 0, false)
+				count.Score = bleve.ScoreNone
+				return count
+			}, 0, 0)
+		}
 		if err != nil || c.res.Total == 0 {
 			if err != nil {
 				return nil, nil, err

@@ -51,7 +51,8 @@ func (x *Index) suggest(ctx context.Context, idx bleve.Index, q mitreden.SearchQ
 
 	sq := q
 	sq.Text, sq.Page, sq.PerPage, sq.Prefix = suggestion, 1, 1, false
-	req := bleve.NewSearchRequestOptions(engineQuery(&sq, wordQueries(x.terms(suggestion, false))), 0, 0, false)
+	wq, _ := wordQueries(x.terms(suggestion, false))
+	req := bleve.NewSearchRequestOptions(engineQuery(&sq, wq), 0, 0, false)
 	req.Score = bleve.ScoreNone
 	res, err := idx.SearchInContext(ctx, req)
 	if err != nil || res.Total == 0 {
