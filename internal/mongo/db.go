@@ -29,7 +29,9 @@ type DB struct {
 	// embedded FerretDB applies updates as read-modify-write without isolation
 	// (20 concurrent $inc on one document were measured to yield 1), so in that
 	// mode, where one process owns the data dir, writes are serialized here.
-	serial  *sync.Mutex
+	serial *sync.Mutex
+	// lists, when set, keeps proposal sort keys in memory (CacheListings).
+	lists   *listCache
 	client  *mongo.Client
 	db      *mongo.Database
 	Timeout time.Duration
@@ -89,6 +91,9 @@ func (d *DB) Ping(ctx context.Context) error {
 func (d *DB) Drop(ctx context.Context) error {
 	ctx, cancel := d.ctx(ctx)
 	defer cancel()
+	if d.lists != nil {
+		defer d.lists.reset()
+	}
 	return d.db.Drop(ctx)
 }
 

@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -264,9 +265,13 @@ func (s *ParticipationStore) CreateProposal(ctx context.Context, p *mitreden.Pro
 	}
 	p.UpdatedAt = p.CreatedAt
 	if _, err := s.db.C("proposals").InsertOne(ctx, proposalToDoc(p, id)); err != nil {
+		s.db.lists.after(err, "", nil)
 		return mapErr(err)
 	}
 	p.ID = id.Hex()
+	if s.db.lists != nil {
+		s.db.lists.add(p)
+	}
 	return nil
 }
 
@@ -295,6 +300,11 @@ func (s *ParticipationStore) UpdateProposalContent(ctx context.Context, p *mitre
 		{Key: "comment_count", Value: 0}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "title", Value: p.Title}, {Key: "body", Value: p.Body},
 			{Key: "topics", Value: nonNil(p.Topics)}, {Key: "updated_at", Value: p.UpdatedAt}}}})
+	s.db.lists.after(err, p.ID, func(e *listEntry) {
+		if res.MatchedCount > 0 {
+			e.topics = slices.Clone(p.Topics)
+		}
+	})
 	if err != nil {
 		return mapErr(err)
 	}
@@ -317,11 +327,15 @@ func (s *ParticipationStore) SetProposalStatus(ctx context.Context, p *mitreden.
 		{Key: "status", Value: p.Status}, {Key: "answer", Value: p.Answer}, {Key: "answered_by_id", Value: p.AnsweredByID},
 		{Key: "answered_by", Value: p.AnsweredBy}, {Key: "answered_at", Value: p.AnsweredAt},
 		{Key: "response_seconds", Value: p.ResponseSeconds}, {Key: "updated_at", Value: p.UpdatedAt}}}})
+	s.db.lists.after(err, p.ID, func(e *listEntry) { e.status = p.Status })
 	return mapErr(err)
 }
 
 // ListProposals returns one page of a consultation's proposals.
 func (s *ParticipationStore) ListProposals(ctx context.Context, f mitreden.ProposalFilter) ([]*mitreden.Proposal, int, error) {
+	if s.db.lists != nil {
+		return s.listCached(ctx, f)
+	}
 	ctx, cancel := s.db.ctx(ctx)
 	defer cancel()
 	page, per := mitreden.NormalizePage(f.Page, f.PerPage)
@@ -431,6 +445,11 @@ func (s *ParticipationStore) IncProposalCounts(ctx context.Context, id string, t
 	ctx, done := s.db.write(ctx)
 	defer done()
 	_, err = s.db.C("proposals").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}}, bson.D{{Key: "$inc", Value: inc}})
+	s.db.lists.after(err, id, func(e *listEntry) {
+		e.support += t.Support
+		e.yes += t.Yes
+		e.comments += comments
+	})
 	return mapErr(err)
 }
 
@@ -445,6 +464,7 @@ func (s *ParticipationStore) SetProposalCounts(ctx context.Context, id string, t
 	_, err = s.db.C("proposals").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "tally", Value: tallyDoc{Support: t.Support, Yes: t.Yes, No: t.No, Abstain: t.Abstain}},
 		{Key: "comment_count", Value: comments}, {Key: "for", Value: forN}, {Key: "against", Value: against}, {Key: "neutral", Value: neutral}}}})
+	s.db.lists.after(err, id, func(e *listEntry) { e.support, e.yes, e.comments = t.Support, t.Yes, comments })
 	return mapErr(err)
 }
 

@@ -29,6 +29,10 @@ func NewSeedID() string { return bson.NewObjectID().Hex() }
 func (s *ParticipationStore) InsertSeed(ctx context.Context, b SeedBatch) error {
 	ctx, done := s.db.write(context.WithoutCancel(ctx))
 	defer done()
+	if s.db.lists != nil {
+		// Seeded votes and counters go around the cache's bookkeeping.
+		defer s.db.lists.reset()
+	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	if len(b.Proposals) > 0 {

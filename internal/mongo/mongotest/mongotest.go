@@ -79,5 +79,5 @@ func Options() []mongo.Option {
 	if os.Getenv("MITREDEN_TEST_MONGODB_URI") != "" {
 		return nil
 	}
-	return []mongo.Option{mongo.SerializeWrites()}
+	return []mongo.Option{mongo.SerializeWrites(), mongo.CacheListings()}
 }

@@ -1,0 +1,117 @@
+package mongo_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/internal/mongo"
+	"github.com/mitreden/mitreden/internal/mongo/mongotest"
+)
+
+// TestListCacheMatchesQueries writes through a store that caches listings
+// and checks, after every round of writes, that its pages are exactly those
+// of the indexed queries of a store without the cache on the same data:
+// every sort, filter, seed and page.
+func TestListCacheMatchesQueries(t *testing.T) {
+	ctx := context.Background()
+	name := mongotest.DBName(t)
+	open := func(opts ...mongo.Option) *mongo.ParticipationStore {
+		db, err := mongo.Open(ctx, mongotest.URI(t), name, append([]mongo.Option{mongo.SerializeWrites()}, opts...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Drop(ctx); _ = db.Close(ctx) })
+		return db.Participation()
+	}
+	cached, plain := open(mongo.CacheListings()), open()
+	r := rand.New(rand.NewPCG(9, 9))
+	topics := []string{"Verwaltung", "Schule", "Radwege"}
+	statuses := []string{mitreden.StatusSubmitted, mitreden.StatusInReview, mitreden.StatusAccepted, mitreden.StatusWithdrawn}
+	var ids []string
+	create := func(cid string) {
+		p := &mitreden.Proposal{ConsultationID: cid, AuthorID: "a", AuthorName: "Anna", Title: "Vorschlag", Body: "Text genug für einen Vorschlag.",
+			Topics: []string{topics[r.IntN(3)]}, Status: mitreden.StatusSubmitted, Rand: r.Int64N(1000),
+			// Equal creation times and positions exercise the tie-breaks.
+			CreatedAt: t0.Add(time.Duration(r.IntN(5)) * time.Hour)}
+		if err := cached.CreateProposal(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+	}
+	for i := range 40 {
+		create([]string{"c1", "c2"}[i%2])
+	}
+	check := func(round int) {
+		t.Helper()
+		for _, cid := range []string{"c1", "c3"} {
+			for _, sort := range mitreden.ProposalSorts {
+				for _, f := range []mitreden.ProposalFilter{{Page: 1}, {Page: 3}, {Topic: "Schule", Page: 1}, {Topic: "Schule", Page: 2},
+					{Status: mitreden.StatusAccepted}} {
+					f.ConsultationID, f.Sort, f.PerPage, f.Seed = cid, sort, 7, int64(round*97%1000)
+					got, gotN, err := cached.ListProposals(ctx, f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want, wantN, err := plain.ListProposals(ctx, f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					key := func(ps []*mitreden.Proposal) []string {
+						var out []string
+						for _, p := range ps {
+							out = append(out, fmt.Sprintf("%s/%d/%d", p.ID, p.Tally.Support, p.CommentCount))
+						}
+						return out
+					}
+					if gotN != wantN || !slices.Equal(key(got), key(want)) {
+						t.Fatalf("round %d, %+v: cached %d %v, queried %d %v", round, f, gotN, key(got), wantN, key(want))
+					}
+				}
+			}
+		}
+	}
+	check(0)
+	for round := 1; round <= 3; round++ {
+		for range 30 {
+			id := ids[r.IntN(len(ids))]
+			switch op := r.IntN(6); op {
+			case 0:
+				create([]string{"c1", "c2", "c3"}[r.IntN(3)])
+			case 1, 2:
+				if err := cached.IncProposalCounts(ctx, id, mitreden.Tally{Support: r.IntN(3), Yes: r.IntN(2)}, r.IntN(2), "for"); err != nil {
+					t.Fatal(err)
+				}
+			case 3:
+				p, err := cached.FindProposal(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p.Status = statuses[r.IntN(len(statuses))]
+				if err := cached.SetProposalStatus(ctx, p); err != nil {
+					t.Fatal(err)
+				}
+			case 4:
+				p, err := cached.FindProposal(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p.Topics = []string{topics[r.IntN(3)], topics[r.IntN(3)]}
+				// Refused (ECONFLICT) once the proposal has votes or comments:
+				// the cache must not take the change then.
+				if err := cached.UpdateProposalContent(ctx, p); err != nil && mitreden.ErrorCode(err) != mitreden.ECONFLICT {
+					t.Fatal(err)
+				}
+			case 5:
+				if err := cached.SetProposalCounts(ctx, id, mitreden.Tally{Support: r.IntN(9)}, r.IntN(4), 0, 0, 0); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		check(round)
+	}
+}
