@@ -178,6 +178,12 @@ func open(ctx context.Context, cfg Config, log *slog.Logger) (*env, error) {
 	}
 	db.Logger = log
 	e.db = db
+	if e.emb != nil {
+		if err := e.emb.IndexIDLookups(ctx, cfg.MongoDatabase); err != nil {
+			e.close()
+			return nil, err
+		}
+	}
 	e.accounts = service.NewAccounts(db.Users(), db.Sessions(), db.Counters(), service.AccountsConfig{
 		SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute,
 		LoginMaxPerAccount: cfg.LoginMaxPerAccount, LoginMaxPerIP: cfg.LoginMaxPerIP,

@@ -26,6 +26,7 @@ import (
 // Server is a running in-process FerretDB.
 type Server struct {
 	uri     string
+	dbDir   string
 	lock    *os.File
 	sockTmp string // the private socket directory used when dir's path is too long
 	cancel  context.CancelFunc
@@ -112,7 +113,7 @@ func Start(ctx context.Context, dir string, logger *slog.Logger) (*Server, error
 		return nil, mitreden.Wrap(mitreden.EINTERNAL, err, "cannot start embedded store")
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	s := &Server{lock: lock, sockTmp: sockTmp, cancel: cancel, done: make(chan struct{})}
+	s := &Server{dbDir: dbDir, lock: lock, sockTmp: sockTmp, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		_ = f.Run(runCtx)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -142,9 +143,34 @@ func registerIndexes(ix ...index) { indexes = append(indexes, ix...) }
 
 func ptr[T any](v T) *T { return &v }
 
-// EnsureIndexes creates every index. A TTL option the engine does not support
-// is retried without it, because FerretDB v1 accepts fewer index options.
+// Collections are the collections the stores use. Open creates the missing
+// ones, so they exist from the start (the embedded engine indexes each at
+// start, see embedded.IndexIDLookups).
+var Collections = []string{"users", "sessions", "counters", "consultations", "proposals", "votes", "support_quota",
+	"comments", "comment_threads", "comment_votes"}
+
+// EnsureIndexes creates the collections and every index. A TTL option the
+// engine does not support is retried without it, because FerretDB v1 accepts
+// fewer index options.
 func (d *DB) EnsureIndexes(ctx context.Context) error {
+	lctx, cancel := d.ctx(ctx)
+	names, err := d.db.ListCollectionNames(lctx, bson.D{})
+	cancel()
+	if err != nil {
+		return mapErr(err)
+	}
+	for _, c := range Collections {
+		if slices.Contains(names, c) {
+			continue
+		}
+		cctx, cancel := d.ctx(ctx)
+		err := d.db.CreateCollection(cctx, c)
+		cancel()
+		var ce mongo.CommandError
+		if err != nil && !(errors.As(err, &ce) && ce.Code == 48) { // 48: created meanwhile
+			return mapErr(err)
+		}
+	}
 	for _, ix := range indexes {
 		cctx, cancel := d.ctx(ctx)
 		opt := options.Index().SetName(ix.name)

@@ -17,6 +17,7 @@ import (
 
 var (
 	once   sync.Once
+	server *embedded.Server
 	uri    string
 	srvErr error
 	seq    atomic.Int64
@@ -43,7 +44,7 @@ func URI(tb testing.TB) string {
 			srvErr = err
 			return
 		}
-		uri = srv.URI()
+		server, uri = srv, srv.URI()
 	})
 	if srvErr != nil {
 		tb.Fatalf("embedded store: %v", srvErr)
@@ -63,9 +64,15 @@ func DBName(tb testing.TB) string {
 // MustOpenDB opens a fresh database for this test and drops it afterwards.
 func MustOpenDB(tb testing.TB) *mongo.DB {
 	tb.Helper()
-	db, err := mongo.Open(context.Background(), URI(tb), DBName(tb), Options()...)
+	name := DBName(tb)
+	db, err := mongo.Open(context.Background(), URI(tb), name, Options()...)
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
+	}
+	if server != nil {
+		if err := server.IndexIDLookups(context.Background(), name); err != nil {
+			tb.Fatalf("index store: %v", err)
+		}
 	}
 	tb.Cleanup(func() {
 		_ = db.Drop(context.Background())
