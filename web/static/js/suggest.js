@@ -37,12 +37,32 @@
       var opts = options();
       if (ev.key === "ArrowDown" && opts.length) { ev.preventDefault(); select(active + 1); }
       else if (ev.key === "ArrowUp" && opts.length) { ev.preventDefault(); select(active - 1); }
-      else if (ev.key === "Escape") { close(); }
+      else if (ev.key === "Escape" && opts.length) {
+        // Close the list only; a second Escape clears the field as usual.
+        ev.preventDefault();
+        close();
+      }
       else if (ev.key === "Enter" && active >= 0 && opts[active]) {
         ev.preventDefault();
-        var a = opts[active].querySelector("a");
-        if (a) { window.location.href = a.getAttribute("href"); }
+        open(opts[active]);
       }
+    });
+    // Options hold no links (no interactive content inside an option): a
+    // click or Enter follows the option's data-href.
+    function open(opt) {
+      var href = opt.getAttribute("data-href");
+      if (href && href.charAt(0) === "/") { window.location.href = href; }
+    }
+    // Enter on an active option opens it, never the results page.
+    if (input.form) {
+      input.form.addEventListener("submit", function (ev) {
+        var opts = options();
+        if (active >= 0 && opts[active]) { ev.preventDefault(); open(opts[active]); }
+      });
+    }
+    list.addEventListener("mousedown", function (ev) {
+      var opt = ev.target.closest('[role="option"]');
+      if (opt) { ev.preventDefault(); open(opt); }
     });
     input.addEventListener("blur", function () { setTimeout(close, 200); });
   }
