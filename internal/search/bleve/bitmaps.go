@@ -30,6 +30,17 @@ func bitmapCountable(q *mitreden.SearchQuery) bool {
 // snapshot of idx, with the facets of those hits. The word queries keep the
 // fuzzy candidates they found, as after a search.
 func countByBitmaps(idx bleve.Index, q *mitreden.SearchQuery, words []*wordQuery) (*hitSet, map[string][]mitreden.FacetCount, error) {
+	snap, release, err := snapshotOf(idx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer release()
+	return countOnSnapshot(snap, q, words)
+}
+
+// snapshotOf opens a snapshot of idx's current segments; call release when
+// done with it.
+func snapshotOf(idx bleve.Index) (*scorch.IndexSnapshot, func(), error) {
 	adv, err := idx.Advanced()
 	if err != nil {
 		return nil, nil, err
@@ -38,12 +49,12 @@ func countByBitmaps(idx bleve.Index, q *mitreden.SearchQuery, words []*wordQuery
 	if err != nil {
 		return nil, nil, err
 	}
-	defer r.Close()
 	snap, ok := r.(*scorch.IndexSnapshot)
 	if !ok {
-		return nil, nil, fmt.Errorf("bitmap count needs a scorch index, not %T", r)
+		_ = r.Close()
+		return nil, nil, fmt.Errorf("bleve index is not a scorch index: %T", r)
 	}
-	return countOnSnapshot(snap, q, words)
+	return snap, func() { _ = r.Close() }, nil
 }
 
 // countOnSnapshot is countByBitmaps on snap.

@@ -62,15 +62,11 @@ func newestPage(ctx context.Context, idx bleve.Index, eq query.Query, page func(
 // from the sort key's dictionary: its first term, and the last one found by
 // bisecting the key space.
 func createdBounds(idx bleve.Index) (first, last time.Time, ok bool) {
-	adv, err := idx.Advanced()
+	r, release, err := snapshotOf(idx)
 	if err != nil {
 		return first, last, false
 	}
-	r, err := adv.Reader()
-	if err != nil {
-		return first, last, false
-	}
-	defer r.Close()
+	defer release()
 	lowest, ok := firstTermFrom(r, nil)
 	if !ok {
 		return first, last, false

@@ -80,7 +80,7 @@ func (x *Index) bestSpelling(fr index.IndexReaderFuzzy, word string) string {
 		if r == first {
 			same = 0
 		}
-		return [3]int{levenshtein(word, term), same, -int(min(count, 1<<30))}
+		return [3]int{osaDistance([]rune(word), []rune(term)), same, -int(min(count, 1<<30))}
 	}
 	best, bestRank := "", [3]int{3, 0, 0}
 	for i := 0; i < maxSuggestCandidates; i++ {
@@ -97,26 +97,4 @@ func (x *Index) bestSpelling(fr index.IndexReaderFuzzy, word string) string {
 		}
 	}
 	return best
-}
-
-// levenshtein returns the edit distance of a and b in runes.
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
