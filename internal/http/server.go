@@ -7,8 +7,10 @@ import (
 	"context"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-playground/validator/v10"
@@ -52,6 +54,8 @@ type Server struct {
 	log      *slog.Logger
 	secure   bool
 	routes   []Route
+	// conns is the listener's connection tracker, once Listen runs.
+	conns atomic.Pointer[connTracker]
 }
 
 // Route is one registered method and path.
@@ -122,10 +126,35 @@ func New(cfg Config, deps Deps) (*Server, error) {
 func (s *Server) App() *fiber.App { return s.app }
 
 // Listen serves on addr until Shutdown.
-func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+func (s *Server) Listen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	t := newConnTracker(ln)
+	s.conns.Store(t)
+	return s.app.Listener(t)
+}
 
-// Shutdown stops accepting and waits for in-flight requests up to ctx's deadline.
-func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+// Shutdown stops accepting and waits for in-flight requests up to ctx's
+// deadline. Connections without a request in progress are closed, so an
+// unused or stalled connection does not hold the shutdown.
+func (s *Server) Shutdown(ctx context.Context) error {
+	done := make(chan error, 1)
+	go func() { done <- s.app.ShutdownWithContext(ctx) }()
+	tick := time.NewTicker(25 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-tick.C:
+			if t := s.conns.Load(); t != nil {
+				t.closeQuiet()
+			}
+		}
+	}
+}
 
 // Routes lists every registered method and path (for the access-control matrix test).
 func (s *Server) Routes() []Route { return s.routes }
@@ -136,7 +165,7 @@ func (s *Server) add(method, path string, handlers ...fiber.Handler) {
 }
 
 func (s *Server) routesSetup() {
-	s.app.Use(s.mwRequestID, s.mwLog, s.mwRecover, s.mwSecurityHeaders)
+	s.app.Use(s.mwBusy, s.mwRequestID, s.mwLog, s.mwRecover, s.mwSecurityHeaders)
 	s.app.Get("/healthz", s.handleHealthz)
 	s.app.Get("/readyz", s.handleReadyz)
 	s.app.Use("/static", s.staticHandler())
