@@ -166,7 +166,7 @@ type LoginInput struct {
 // Login checks credentials and opens a new session. Failures never reveal
 // whether the email is registered. Returns EUNAUTHORIZED, ERATELIMITED.
 func (a *Accounts) Login(ctx context.Context, in LoginInput) (*Login, error) {
-	acctKey := "login:acct:" + shortHash(mitreden.NormalizeEmail(in.Email))
+	acctKey := loginAccountKey(in.Email)
 	ipKey := "login:ip:" + in.IP
 	if err := a.throttle(ctx, acctKey, a.cfg.LoginMaxPerAccount, false); err != nil {
 		a.log.Warn("login throttled", "reason", "account", "ip", in.IP)
@@ -206,6 +206,12 @@ func (a *Accounts) Login(ctx context.Context, in LoginInput) (*Login, error) {
 	}
 	a.log.Info("login", "user_id", u.ID, "ip", in.IP)
 	return &Login{Token: token, Session: s, User: u}, nil
+}
+
+// loginAccountKey is the throttling counter of failed password checks of an
+// account.
+func loginAccountKey(email string) string {
+	return "login:acct:" + shortHash(mitreden.NormalizeEmail(email))
 }
 
 // throttle answers ERATELIMITED when key reached max in the current window.
@@ -306,7 +312,10 @@ func (a *Accounts) Logout(ctx context.Context, sessionID string) error {
 }
 
 // ChangePassword re-checks the current password, sets the new one and ends
-// every other session of the user. Returns EINVALID, EUNAUTHORIZED.
+// every other session of the user. A wrong current password counts as a
+// failed login of the account (both guess the same secret), so a stolen
+// session cannot try passwords faster than the login form allows.
+// Returns EINVALID, EUNAUTHORIZED, ERATELIMITED.
 func (a *Accounts) ChangePassword(ctx context.Context, u *mitreden.User, sessionID, current, next string) error {
 	if u == nil {
 		return &mitreden.Error{Code: mitreden.EUNAUTHORIZED, Message: "error.unauthorized"}
@@ -315,7 +324,15 @@ func (a *Accounts) ChangePassword(ctx context.Context, u *mitreden.User, session
 	if err != nil {
 		return err
 	}
+	acctKey := loginAccountKey(fresh.Email)
+	if err := a.throttle(ctx, acctKey, a.cfg.LoginMaxPerAccount, false); err != nil {
+		a.log.Warn("password change throttled", "user_id", u.ID)
+		return err
+	}
 	if !VerifyPassword(fresh.PasswordHash, current) {
+		if _, err := a.counters.IncrCounter(ctx, acctKey, a.cfg.LoginWindow, a.now()); err != nil {
+			return err
+		}
 		return mitreden.Invalid(mitreden.FieldError{Field: "current_password", Code: "wrong", Message: "validation.current_password"})
 	}
 	if fe := CheckPassword(next, fresh.Email, fresh.DisplayName); fe != nil {

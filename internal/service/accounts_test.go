@@ -705,3 +705,32 @@ func TestRoles_ListUsersRequiresAdmin(t *testing.T) {
 
 // errorsAs is errors.As for domain errors (shared with the participation tests).
 func errorsAs(err error, target **mitreden.Error) bool { return errors.As(err, target) }
+
+// TestSessions_ChangePasswordThrottled checks that wrong current passwords
+// count as failed logins of the account: after the limit, neither another
+// try nor a login gets through until the window ends.
+func TestSessions_ChangePasswordThrottled(t *testing.T) {
+	acc, clk, _ := newAccounts(t, service.AccountsConfig{LoginMaxPerAccount: 3})
+	ctx := context.Background()
+	u := mustUser(t, acc, "tilo@example.org")
+	cur := mustLogin(t, acc, "tilo@example.org")
+	const next = "Neues Passwort am Rhein"
+	for i := range 3 {
+		wantCode(t, fmt.Sprintf("wrong current %d", i+1), acc.ChangePassword(ctx, u, cur.Session.ID, "geraten", next), mitreden.EINVALID)
+	}
+	err := acc.ChangePassword(ctx, u, cur.Session.ID, pw, next)
+	wantCode(t, "after the limit, even the right password", err, mitreden.ERATELIMITED)
+	var de *mitreden.Error
+	if !errors.As(err, &de) || de.RetryAfter <= 0 {
+		t.Fatalf("no Retry-After: %+v", err)
+	}
+	_, err = acc.Login(ctx, service.LoginInput{Email: "tilo@example.org", Password: pw})
+	wantCode(t, "login of the same account", err, mitreden.ERATELIMITED)
+	if _, err := acc.Login(ctx, service.LoginInput{Email: "other@example.org", Password: pw}); mitreden.ErrorCode(err) == mitreden.ERATELIMITED {
+		t.Fatal("another account is throttled too")
+	}
+	clk.now = clk.now.Add(16 * time.Minute)
+	if err := acc.ChangePassword(ctx, u, cur.Session.ID, pw, next); err != nil {
+		t.Fatalf("after the window: %v", err)
+	}
+}
