@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
@@ -86,6 +87,25 @@ type RegisterInput struct {
 	Roles       []mitreden.Role
 }
 
+// checkDisplayName checks a trimmed display name: 2 to 50 characters, none
+// of them a control or format character (such as a bidirectional override
+// or a zero-width space), which could disguise a public name.
+func checkDisplayName(name string) *mitreden.FieldError {
+	if name == "" {
+		return &mitreden.FieldError{Field: "display_name", Code: "required", Message: "validation.required"}
+	}
+	if n := utf8.RuneCountInString(name); n < 2 || n > 50 {
+		return &mitreden.FieldError{Field: "display_name", Code: "length", Message: "validation.display_name_length",
+			Args: map[string]any{"min": 2, "max": 50}}
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError {
+			return &mitreden.FieldError{Field: "display_name", Code: "chars", Message: "validation.display_name_chars"}
+		}
+	}
+	return nil
+}
+
 // Validate checks the domain rules of a registration.
 func (in *RegisterInput) Validate() error {
 	var fields []mitreden.FieldError
@@ -96,11 +116,8 @@ func (in *RegisterInput) Validate() error {
 	} else if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || len(in.Email) > 254 || !strings.Contains(in.Email[strings.LastIndex(in.Email, "@"):], ".") {
 		fields = append(fields, mitreden.FieldError{Field: "email", Code: "email", Message: "validation.email"})
 	}
-	if in.DisplayName == "" {
-		fields = append(fields, mitreden.FieldError{Field: "display_name", Code: "required", Message: "validation.required"})
-	} else if n := utf8.RuneCountInString(in.DisplayName); n < 2 || n > 50 {
-		fields = append(fields, mitreden.FieldError{Field: "display_name", Code: "length", Message: "validation.display_name_length",
-			Args: map[string]any{"min": 2, "max": 50}})
+	if fe := checkDisplayName(in.DisplayName); fe != nil {
+		fields = append(fields, *fe)
 	}
 	if in.Password == "" {
 		fields = append(fields, mitreden.FieldError{Field: "password", Code: "required", Message: "validation.required"})
@@ -359,9 +376,8 @@ func (a *Accounts) UpdateProfile(ctx context.Context, u *mitreden.User, upd mitr
 	if upd.DisplayName != nil {
 		name := strings.TrimSpace(*upd.DisplayName)
 		upd.DisplayName = &name
-		if n := utf8.RuneCountInString(name); n < 2 || n > 50 {
-			fields = append(fields, mitreden.FieldError{Field: "display_name", Code: "length", Message: "validation.display_name_length",
-				Args: map[string]any{"min": 2, "max": 50}})
+		if fe := checkDisplayName(name); fe != nil {
+			fields = append(fields, *fe)
 		}
 	}
 	if upd.Language != nil && !slices.Contains(mitreden.Languages, *upd.Language) {

@@ -147,6 +147,15 @@ func TestRegister_ValidationNamesFieldsWithMessageKeys(t *testing.T) {
 		{"long name", service.RegisterInput{Email: "anna@example.org", DisplayName: strings.Repeat("ä", 51), Password: pw}, []fe{
 			{"display_name", "length", "validation.display_name_length"},
 		}},
+		{"bidi override in name", service.RegisterInput{Email: "anna@example.org", DisplayName: "Anna\u202Enimda", Password: pw}, []fe{
+			{"display_name", "chars", "validation.display_name_chars"},
+		}},
+		{"zero-width space in name", service.RegisterInput{Email: "anna@example.org", DisplayName: "Ad\u200Bmin", Password: pw}, []fe{
+			{"display_name", "chars", "validation.display_name_chars"},
+		}},
+		{"newline in name", service.RegisterInput{Email: "anna@example.org", DisplayName: "Anna\nBerg", Password: pw}, []fe{
+			{"display_name", "chars", "validation.display_name_chars"},
+		}},
 		{"common password", service.RegisterInput{Email: "anna@example.org", DisplayName: "Anna", Password: "Passwort1234"}, []fe{
 			{"password", "common", "validation.password_common"},
 		}},
@@ -732,5 +741,30 @@ func TestSessions_ChangePasswordThrottled(t *testing.T) {
 	clk.now = clk.now.Add(16 * time.Minute)
 	if err := acc.ChangePassword(ctx, u, cur.Session.ID, pw, next); err != nil {
 		t.Fatalf("after the window: %v", err)
+	}
+}
+
+func TestUpdateProfile_ChecksNameAndLanguage(t *testing.T) {
+	acc, _, _ := newAccounts(t, service.AccountsConfig{})
+	ctx := context.Background()
+	u := mustUser(t, acc, "lena@example.org")
+	str := func(s string) *string { return &s }
+	_, err := acc.UpdateProfile(ctx, nil, mitreden.UserUpdate{DisplayName: str("Lena")})
+	wantCode(t, "nil user", err, mitreden.EUNAUTHORIZED)
+	for name, code := range map[string]string{"L": "length", "  ": "required", "Le\u202Ena": "chars", "Le\tna": "chars"} {
+		_, err := acc.UpdateProfile(ctx, u, mitreden.UserUpdate{DisplayName: str(name)})
+		de := domainErr(t, err, mitreden.EINVALID)
+		if len(de.Fields) != 1 || de.Fields[0].Field != "display_name" || de.Fields[0].Code != code {
+			t.Fatalf("name %q: %+v, want display_name/%s", name, de.Fields, code)
+		}
+	}
+	_, err = acc.UpdateProfile(ctx, u, mitreden.UserUpdate{Language: str("fr")})
+	domainErr(t, err, mitreden.EINVALID)
+	got, err := acc.UpdateProfile(ctx, u, mitreden.UserUpdate{DisplayName: str("  Lena Wörth "), Language: str("en")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.DisplayName != "Lena Wörth" || got.Language != "en" {
+		t.Fatalf("profile = %q/%q", got.DisplayName, got.Language)
 	}
 }
