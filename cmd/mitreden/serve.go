@@ -52,6 +52,7 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		}
 	}()
 	go purgeLoop(ctx, e, log)
+	go retryLoop(ctx, e, log, 30*time.Second)
 	srv, err := mhttp.New(mhttp.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, Secret: secret,
 		ContactEmail: cfg.ContactEmail, Version: Version}, mhttp.Deps{Accounts: e.accounts, Store: e.db, Searcher: e.searcher,
 		Participation: e.participation, Indexing: e.indexing, Logger: log})
@@ -92,6 +93,33 @@ func purgeLoop(ctx context.Context, e *env, log *slog.Logger) {
 			} else if n > 0 {
 				log.Info("purged expired sessions and counters", "count", n)
 			}
+		}
+	}
+}
+
+// retryLoop indexes again, every interval and once at start, the search
+// documents whose indexing failed (the search engine was down or slow), as
+// long as there are any.
+func retryLoop(ctx context.Context, e *env, log *slog.Logger, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		for range 50 { // at most 10,000 documents a round
+			n, err := e.participation.RetryIndexing(ctx)
+			if err != nil {
+				if ctx.Err() == nil {
+					log.Warn("search retry failed; trying again later", "err", err)
+				}
+				break
+			}
+			if n == 0 {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
 	}
 }

@@ -363,4 +363,19 @@ type ParticipationStore interface {
 	AllComments(ctx context.Context, yield func(*Comment) error) error
 	AllConsultations(ctx context.Context, yield func(*Consultation) error) error
 	AllProposals(ctx context.Context, yield func(*Proposal) error) error
+
+	// Search retries: documents whose indexing failed, to be indexed again.
+	// AddSearchRetries records (or re-records) the search document ids.
+	AddSearchRetries(ctx context.Context, docIDs ...string) error
+	// SearchRetries returns up to limit records.
+	SearchRetries(ctx context.Context, limit int) ([]SearchRetry, error)
+	// DeleteSearchRetries removes the records, unless one was recorded again
+	// since it was read.
+	DeleteSearchRetries(ctx context.Context, rs ...SearchRetry) error
+}
+
+// SearchRetry is a search document to index again, as recorded at At.
+type SearchRetry struct {
+	DocID string
+	At    time.Time
 }

@@ -147,7 +147,7 @@ func ptr[T any](v T) *T { return &v }
 // ones, so they exist from the start (the embedded engine indexes each at
 // start, see embedded.IndexIDLookups).
 var Collections = []string{"users", "sessions", "counters", "consultations", "proposals", "votes", "support_quota",
-	"comments", "comment_threads", "comment_votes"}
+	"comments", "comment_threads", "comment_votes", "search_retries"}
 
 // EnsureIndexes creates the collections and every index. A TTL option the
 // engine does not support is retried without it, because FerretDB v1 accepts

@@ -451,3 +451,86 @@ func TestHideComment_RemovesItFromPublicSearchAtOnce(t *testing.T) {
 		t.Fatalf("moderator cannot find the hidden comment: %d", n)
 	}
 }
+
+// flakySearcher fails every write while down is set.
+type flakySearcher struct {
+	mitreden.Searcher
+	down atomic.Bool
+}
+
+func (f *flakySearcher) Index(ctx context.Context, docs ...mitreden.SearchDoc) error {
+	if f.down.Load() {
+		return mitreden.Errorf(mitreden.EUNAVAILABLE, "search.unavailable")
+	}
+	return f.Searcher.Index(ctx, docs...)
+}
+
+func (f *flakySearcher) Delete(ctx context.Context, ids ...string) error {
+	if f.down.Load() {
+		return mitreden.Errorf(mitreden.EUNAVAILABLE, "search.unavailable")
+	}
+	return f.Searcher.Delete(ctx, ids...)
+}
+
+// TestRetryIndexing_CatchesUpAfterAnOutage writes while the search engine
+// fails: the writes succeed, and once it is back RetryIndexing brings the
+// index to the current state of the store, deletions included.
+func TestRetryIndexing_CatchesUpAfterAnOutage(t *testing.T) {
+	e := newPart(t)
+	ctx := context.Background()
+	flaky := &flakySearcher{Searcher: e.idx}
+	p := service.NewParticipation(e.db.Participation(), flaky, e.clk.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	find := func(text string, types ...string) int {
+		t.Helper()
+		res, err := e.idx.Search(ctx, mitreden.SearchQuery{Text: text, Types: types, Audience: mitreden.SearchAudience{Moderator: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Total
+	}
+	c := e.consultation(t, nil)
+	author, commenter := e.user(), e.user()
+	kept, err := p.AddComment(ctx, commenter, "consultation", c.ID, mitreden.Comment{Body: "Vorher indexiert: Glasfaser."})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	flaky.down.Store(true)
+	pr := &mitreden.Proposal{Title: "Bibliotheksausweis online beantragen", Body: "Der Ausweis der Stadtbibliothek soll online beantragt werden können.", Topics: []string{"Kultur"}}
+	if err := p.CreateProposal(ctx, author, c.ID, pr); err != nil {
+		t.Fatalf("a write failed because search is down: %v", err)
+	}
+	if _, err := p.EditProposal(ctx, author, pr.ID, mitreden.Proposal{Title: "Büchereiausweis online beantragen", Body: pr.Body, Topics: pr.Topics}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.AddComment(ctx, commenter, "proposal", pr.ID, mitreden.Comment{Body: "Während des Ausfalls: Lesesaal."}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.DeleteComment(ctx, commenter, kept.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.RetryIndexing(ctx); err == nil {
+		t.Fatal("RetryIndexing succeeded while search is down")
+	}
+	if find("Bibliotheksausweis") != 0 || find("Glasfaser") != 1 {
+		t.Fatal("the index changed while search was down")
+	}
+
+	flaky.down.Store(false)
+	n, err := p.RetryIndexing(ctx)
+	if err != nil || n == 0 {
+		t.Fatalf("RetryIndexing = %d, %v", n, err)
+	}
+	if find("Lesesaal") != 1 {
+		t.Error("comment written during the outage not indexed")
+	}
+	if find("Glasfaser") != 0 {
+		t.Error("comment deleted during the outage still found")
+	}
+	if a, b := find("Büchereiausweis", "proposal"), find("Bibliotheksausweis"); a != 1 || b != 0 {
+		t.Errorf("proposal not indexed in its current state: %d new title, %d old", a, b)
+	}
+	if n, err := p.RetryIndexing(ctx); err != nil || n != 0 {
+		t.Fatalf("records left after catching up: %d, %v", n, err)
+	}
+}
