@@ -206,3 +206,42 @@ func TestParticipationPages_RenderAndRefuse(t *testing.T) {
 		t.Fatalf("unknown proposal: %d", resp.StatusCode)
 	}
 }
+
+// TestLists_HugePageNumbers asks every list for a page number whose offset
+// would overflow: an empty page, never an error.
+func TestLists_HugePageNumbers(t *testing.T) {
+	e := newEnv(t)
+	_, apw := e.createUser("admin@example.org", "Admina", mitreden.RoleAdmin)
+	admin := e.login("admin@example.org", apw)
+	cid := newConsultationAPI(t, e, admin, nil)
+	if resp := e.api("POST", "/api/v1/consultations/"+cid+"/proposals", admin, map[string]any{"title": "Wohngeld online beantragen",
+		"body": "Bitte das Wohngeld vollständig online beantragen können.", "topics": []string{"Soziales"}}); resp.StatusCode != 201 {
+		t.Fatalf("proposal: %d %s", resp.StatusCode, readBody(resp))
+	}
+	const huge = "4611686018427387904"
+	for _, path := range []string{"/api/v1/consultations", "/api/v1/consultations/" + cid + "/proposals",
+		"/api/v1/consultations/" + cid + "/proposals?sort=random", "/api/v1/consultations/" + cid + "/proposals?sort=newest", "/api/v1/users"} {
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		resp := e.api("GET", path+sep+"page="+huge, admin, nil)
+		var list struct {
+			Items []any
+			Total int
+		}
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", path, resp.StatusCode, readBody(resp))
+		}
+		decodeJSON(t, resp, &list)
+		if len(list.Items) != 0 || list.Total == 0 {
+			t.Fatalf("%s: %d items of %d", path, len(list.Items), list.Total)
+		}
+	}
+	for _, path := range []string{"/consultations?page=" + huge, "/consultations/" + cid + "?page=" + huge} {
+		if resp, _ := e.browser().get(path); resp.StatusCode != 200 {
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+	}
+	readProblem(t, e.api("GET", "/api/v1/search?q=Wohngeld&page="+huge, "", nil), 422)
+}

@@ -180,7 +180,7 @@ func (q *SearchQuery) Validate() error {
 	} else if q.PerPage > SearchMaxPerPage {
 		q.PerPage = SearchMaxPerPage
 	}
-	if q.Page*q.PerPage > SearchMaxResultWindow {
+	if q.Page > SearchMaxResultWindow/q.PerPage { // not Page*PerPage, which can overflow
 		fields = append(fields, FieldError{Field: "page", Code: "max", Message: "search.page_too_deep",
 			Args: map[string]any{"max": SearchMaxResultWindow / q.PerPage}})
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
 )
@@ -84,4 +85,31 @@ func TestSearchAudience(t *testing.T) {
 	if (mitreden.SearchAudience{}).CanSee(mitreden.VisibilityHidden) {
 		t.Error("anonymous audience sees hidden documents")
 	}
+}
+
+// FuzzSearchQueryValidate checks what an accepted query promises the engines:
+// a bounded text, a known sort and a result window they can serve.
+func FuzzSearchQueryValidate(f *testing.F) {
+	f.Add("Radweg", "proposal", "", 1, 20)
+	f.Add("", "", "newest", 0, 0)
+	f.Add(strings.Repeat("ä", 201), "x", "relevance", -3, 1000)
+	f.Add("a", "", "", 1<<61, 100)
+	f.Fuzz(func(t *testing.T, text, typ, sort string, page, perPage int) {
+		q := mitreden.SearchQuery{Text: text, Sort: sort, Page: page, PerPage: perPage, Topics: []string{"Verwaltung"}}
+		if typ != "" {
+			q.Types = []string{typ}
+		}
+		if q.Validate() != nil {
+			return
+		}
+		if utf8.RuneCountInString(q.Text) > mitreden.SearchMaxQueryLength {
+			t.Fatalf("text of %d runes accepted", utf8.RuneCountInString(q.Text))
+		}
+		if q.Sort != mitreden.SearchSortRelevance && q.Sort != mitreden.SearchSortNewest {
+			t.Fatalf("sort %q accepted", q.Sort)
+		}
+		if q.Page < 1 || q.PerPage < 1 || q.PerPage > mitreden.SearchMaxPerPage || q.Page > mitreden.SearchMaxResultWindow/q.PerPage {
+			t.Fatalf("page %d × %d accepted", q.Page, q.PerPage)
+		}
+	})
 }

@@ -144,11 +144,17 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
+// MaxPage is the highest page number a list serves.
+const MaxPage = 1 << 20
+
 // NormalizePage returns a 1-based page and a page size: 20 by default, at most 100.
 func NormalizePage(page, perPage int) (int, int) {
 	if page < 1 {
 		page = 1
 	}
+	// Far past any list, and small enough that (page-1)*perPage cannot
+	// overflow: a huge page number shows an empty page.
+	page = min(page, MaxPage)
 	if perPage < 1 {
 		perPage = 20
 	}

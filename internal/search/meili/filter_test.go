@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
 )
@@ -132,4 +133,39 @@ func TestQueryText(t *testing.T) {
 			t.Errorf("queryText(%q, %v) = %q, want %q", tt.text, tt.prefix, got, tt.want)
 		}
 	}
+}
+
+// FuzzFilterExpr checks that no value changes the structure of a filter: it
+// lexes to the same tokens as harmless values do, and every quoted string
+// holds exactly its value (control characters dropped).
+func FuzzFilterExpr(f *testing.F) {
+	for _, s := range []string{"x", `" OR visibility = "council`, `\`, `\"`, "a\x00b", "ä'ö", `\\" OR 1`} {
+		f.Add(s, "Verwaltung")
+	}
+	build := func(a, b string) *mitreden.SearchQuery {
+		return &mitreden.SearchQuery{Types: []string{a}, ConsultationIDs: []string{b, a}, Topics: []string{b}, Region: a}
+	}
+	want, _ := lex(&testing.T{}, FilterExpr(build("x", "y")))
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if !utf8.ValidString(a) || !utf8.ValidString(b) || a == "" {
+			t.Skip("requests carry valid UTF-8; an empty region sets no filter")
+		}
+		structure, values := lex(t, FilterExpr(build(a, b)))
+		if !slices.Equal(structure, want) {
+			t.Fatalf("values %q, %q changed the filter: %v", a, b, structure)
+		}
+		clean := func(s string) string {
+			return strings.Map(func(r rune) rune {
+				if r < 0x20 || r == 0x7f {
+					return -1
+				}
+				return r
+			}, s)
+		}
+		// visibility first, then type, consultation (two), topic, region.
+		got := values[len(values)-5:]
+		if exp := []string{clean(a), clean(b), clean(a), clean(b), clean(a)}; !slices.Equal(got, exp) {
+			t.Fatalf("values %q, want %q", got, exp)
+		}
+	})
 }
