@@ -135,6 +135,8 @@ type SessionStore interface {
 type CounterStore interface {
 	// IncrCounter adds one to key in the window that contains now and returns the new count.
 	IncrCounter(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
+	// DecrCounter takes one back from key in the window that contains now.
+	DecrCounter(ctx context.Context, key string, window time.Duration, now time.Time) error
 	// GetCounter returns the count of key in the window that contains now.
 	GetCounter(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
 }

@@ -46,6 +46,15 @@ func (s *CounterStore) IncrCounter(ctx context.Context, key string, window time.
 	return d.Count, nil
 }
 
+// DecrCounter takes one back from key in the current window.
+func (s *CounterStore) DecrCounter(ctx context.Context, key string, window time.Duration, now time.Time) error {
+	ctx, cancel := s.db.write(ctx)
+	defer cancel()
+	id, _ := counterID(key, window, now)
+	_, err := s.db.C("counters").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "count", Value: -1}}}})
+	return mapErr(err)
+}
+
 // GetCounter returns the count of key in the current window.
 func (s *CounterStore) GetCounter(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
 	ctx, cancel := s.db.ctx(ctx)

@@ -140,7 +140,7 @@ func (in *RegisterInput) Validate() error {
 func (a *Accounts) Register(ctx context.Context, in RegisterInput, ip string) (*mitreden.User, error) {
 	in.Roles = nil
 	if ip != "" {
-		if err := a.throttle(ctx, "reg:ip:"+ip, a.cfg.RegisterMaxPerIP, true); err != nil {
+		if err := a.throttle(ctx, "reg:ip:"+ip, a.cfg.RegisterMaxPerIP); err != nil {
 			return nil, err
 		}
 	}
@@ -183,20 +183,19 @@ type LoginInput struct {
 // Login checks credentials and opens a new session. Failures never reveal
 // whether the email is registered. Returns EUNAUTHORIZED, ERATELIMITED.
 func (a *Accounts) Login(ctx context.Context, in LoginInput) (*Login, error) {
-	acctKey := loginAccountKey(in.Email)
-	ipKey := "login:ip:" + in.IP
-	if err := a.throttle(ctx, acctKey, a.cfg.LoginMaxPerAccount, false); err != nil {
-		a.log.Warn("login throttled", "reason", "account", "ip", in.IP)
-		return nil, err
-	}
+	now := a.now()
+	keys := []string{loginAccountKey(in.Email)}
 	if in.IP != "" {
-		if err := a.throttle(ctx, ipKey, a.cfg.LoginMaxPerIP, false); err != nil {
-			a.log.Warn("login throttled", "reason", "ip", "ip", in.IP)
-			return nil, err
-		}
+		keys = append(keys, "login:ip:"+in.IP)
+	}
+	slots, err := a.takeSlots(ctx, now, keys...)
+	if err != nil {
+		a.log.Warn("login throttled", "ip", in.IP)
+		return nil, err
 	}
 	u, err := a.users.FindUserByEmail(ctx, in.Email)
 	if err != nil && mitreden.ErrorCode(err) != mitreden.ENOTFOUND {
+		a.giveBack(ctx, now, slots)
 		return nil, err
 	}
 	hash := dummyHash
@@ -205,18 +204,11 @@ func (a *Accounts) Login(ctx context.Context, in LoginInput) (*Login, error) {
 	}
 	ok := VerifyPassword(hash, in.Password) && u != nil && !u.Blocked
 	if !ok {
-		now := a.now()
-		if _, err := a.counters.IncrCounter(ctx, acctKey, a.cfg.LoginWindow, now); err != nil {
-			return nil, err
-		}
-		if in.IP != "" {
-			if _, err := a.counters.IncrCounter(ctx, ipKey, a.cfg.LoginWindow, now); err != nil {
-				return nil, err
-			}
-		}
+		// The slots taken stay: they count this failure.
 		a.log.Warn("login failed", "ip", in.IP)
 		return nil, &mitreden.Error{Code: mitreden.EUNAUTHORIZED, Message: "account.login_failed"}
 	}
+	a.giveBack(ctx, now, slots)
 	token, s, err := a.newSession(ctx, u.ID, in.IP, in.UserAgent)
 	if err != nil {
 		return nil, err
@@ -225,32 +217,67 @@ func (a *Accounts) Login(ctx context.Context, in LoginInput) (*Login, error) {
 	return &Login{Token: token, Session: s, User: u}, nil
 }
 
+// takeSlots takes one attempt from the allowance of every key (failed
+// password checks of an account, of a client IP) before the password is
+// checked, so parallel guesses cannot all pass a check made before any of
+// them counted. When a key's allowance is used up it gives back what it took
+// and answers ERATELIMITED.
+func (a *Accounts) takeSlots(ctx context.Context, now time.Time, keys ...string) ([]string, error) {
+	var taken []string
+	for _, key := range keys {
+		max := a.cfg.LoginMaxPerAccount
+		if strings.HasPrefix(key, "login:ip:") {
+			max = a.cfg.LoginMaxPerIP
+		}
+		n, err := a.counters.IncrCounter(ctx, key, a.cfg.LoginWindow, now)
+		if err == nil {
+			taken = append(taken, key)
+			if n > max {
+				err = a.limited(now)
+			}
+		}
+		if err != nil {
+			a.giveBack(ctx, now, taken)
+			return nil, err
+		}
+	}
+	return taken, nil
+}
+
+// giveBack returns slots taken by takeSlots, for an attempt that was not a
+// failed guess.
+func (a *Accounts) giveBack(ctx context.Context, now time.Time, keys []string) {
+	for _, key := range keys {
+		if err := a.counters.DecrCounter(context.WithoutCancel(ctx), key, a.cfg.LoginWindow, now); err != nil {
+			a.log.Warn("throttling counter not given back", "err", err)
+		}
+	}
+}
+
+// limited is the ERATELIMITED error until the end of now's window.
+func (a *Accounts) limited(now time.Time) error {
+	end := now.Truncate(a.cfg.LoginWindow).Add(a.cfg.LoginWindow)
+	secs := int(end.Sub(now).Seconds()) + 1
+	return &mitreden.Error{Code: mitreden.ERATELIMITED, Message: "error.rate_limited", RetryAfter: secs,
+		Args: map[string]any{"minutes": (secs + 59) / 60}}
+}
+
 // loginAccountKey is the throttling counter of failed password checks of an
 // account.
 func loginAccountKey(email string) string {
 	return "login:acct:" + shortHash(mitreden.NormalizeEmail(email))
 }
 
-// throttle answers ERATELIMITED when key reached max in the current window.
-// With count set, it also counts this attempt.
-func (a *Accounts) throttle(ctx context.Context, key string, max int, count bool) error {
+// throttle counts an attempt on key and answers ERATELIMITED when the
+// attempts before it in the current window reached max.
+func (a *Accounts) throttle(ctx context.Context, key string, max int) error {
 	now := a.now()
-	var n int
-	var err error
-	if count {
-		n, err = a.counters.IncrCounter(ctx, key, a.cfg.LoginWindow, now)
-		n-- // attempts before this one
-	} else {
-		n, err = a.counters.GetCounter(ctx, key, a.cfg.LoginWindow, now)
-	}
+	n, err := a.counters.IncrCounter(ctx, key, a.cfg.LoginWindow, now)
 	if err != nil {
 		return err
 	}
-	if n >= max {
-		end := now.Truncate(a.cfg.LoginWindow).Add(a.cfg.LoginWindow)
-		secs := int(end.Sub(now).Seconds()) + 1
-		return &mitreden.Error{Code: mitreden.ERATELIMITED, Message: "error.rate_limited", RetryAfter: secs,
-			Args: map[string]any{"minutes": (secs + 59) / 60}}
+	if n-1 >= max {
+		return a.limited(now)
 	}
 	return nil
 }
@@ -341,17 +368,16 @@ func (a *Accounts) ChangePassword(ctx context.Context, u *mitreden.User, session
 	if err != nil {
 		return err
 	}
-	acctKey := loginAccountKey(fresh.Email)
-	if err := a.throttle(ctx, acctKey, a.cfg.LoginMaxPerAccount, false); err != nil {
+	now := a.now()
+	slots, err := a.takeSlots(ctx, now, loginAccountKey(fresh.Email))
+	if err != nil {
 		a.log.Warn("password change throttled", "user_id", u.ID)
 		return err
 	}
 	if !VerifyPassword(fresh.PasswordHash, current) {
-		if _, err := a.counters.IncrCounter(ctx, acctKey, a.cfg.LoginWindow, a.now()); err != nil {
-			return err
-		}
 		return mitreden.Invalid(mitreden.FieldError{Field: "current_password", Code: "wrong", Message: "validation.current_password"})
 	}
+	a.giveBack(ctx, now, slots)
 	if fe := CheckPassword(next, fresh.Email, fresh.DisplayName); fe != nil {
 		fe.Field = "new_password"
 		return mitreden.Invalid(*fe)

@@ -12,6 +12,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -766,5 +768,53 @@ func TestUpdateProfile_ChecksNameAndLanguage(t *testing.T) {
 	}
 	if got.DisplayName != "Lena Wörth" || got.Language != "en" {
 		t.Fatalf("profile = %q/%q", got.DisplayName, got.Language)
+	}
+}
+
+// TestLogin_ParallelGuessesStayWithinTheLimit fires many wrong passwords at
+// one account at once: no more of them may be checked than the limit allows,
+// and afterwards the right password is throttled too.
+func TestLogin_ParallelGuessesStayWithinTheLimit(t *testing.T) {
+	acc, _, _ := newAccounts(t, service.AccountsConfig{LoginMaxPerAccount: 5, LoginMaxPerIP: 1000})
+	ctx := context.Background()
+	mustUser(t, acc, "paula@example.org")
+	var wg sync.WaitGroup
+	var checked, throttled atomic.Int32
+	for i := range 20 {
+		wg.Go(func() {
+			_, err := acc.Login(ctx, service.LoginInput{Email: "paula@example.org", Password: fmt.Sprintf("falsch geraten %d", i), IP: "192.0.2.7"})
+			switch mitreden.ErrorCode(err) {
+			case mitreden.EUNAUTHORIZED:
+				checked.Add(1)
+			case mitreden.ERATELIMITED:
+				throttled.Add(1)
+			default:
+				t.Errorf("guess %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if checked.Load() > 5 || checked.Load()+throttled.Load() != 20 {
+		t.Fatalf("%d guesses checked, %d throttled; at most 5 may be checked", checked.Load(), throttled.Load())
+	}
+	_, err := acc.Login(ctx, service.LoginInput{Email: "paula@example.org", Password: pw})
+	wantCode(t, "right password after the guesses", err, mitreden.ERATELIMITED)
+}
+
+// TestLogin_SuccessGivesItsSlotBack checks that successful logins do not use
+// up the allowance for failures.
+func TestLogin_SuccessGivesItsSlotBack(t *testing.T) {
+	acc, _, _ := newAccounts(t, service.AccountsConfig{LoginMaxPerAccount: 2, LoginMaxPerIP: 3})
+	ctx := context.Background()
+	mustUser(t, acc, "sven@example.org")
+	for i := range 10 {
+		if _, err := acc.Login(ctx, service.LoginInput{Email: "sven@example.org", Password: pw, IP: "192.0.2.8"}); err != nil {
+			t.Fatalf("login %d: %v", i+1, err)
+		}
+	}
+	_, err := acc.Login(ctx, service.LoginInput{Email: "sven@example.org", Password: "falsch geraten", IP: "192.0.2.8"})
+	wantCode(t, "first failure", err, mitreden.EUNAUTHORIZED)
+	if _, err := acc.Login(ctx, service.LoginInput{Email: "sven@example.org", Password: pw, IP: "192.0.2.8"}); err != nil {
+		t.Fatalf("after one failure: %v", err)
 	}
 }
