@@ -11,14 +11,21 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// queryPlan returns SQLite's plan for the _id lookup FerretDB runs on table.
-func queryPlan(t *testing.T, s *Server, database, table string) string {
+// openFile opens the SQLite file of database read-only, next to FerretDB.
+func openFile(t *testing.T, s *Server, database string) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(s.dbDir, database+".sqlite")+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// queryPlan returns SQLite's plan for the _id lookup FerretDB runs on table.
+func queryPlan(t *testing.T, s *Server, database, table string) string {
+	t.Helper()
+	db := openFile(t, s, database)
 	rows, err := db.Query(fmt.Sprintf(`EXPLAIN QUERY PLAN SELECT _ferretdb_sjson FROM %q WHERE %s = ?`, table, idExpr), `"a"`)
 	if err != nil {
 		t.Fatal(err)
@@ -39,11 +46,7 @@ func queryPlan(t *testing.T, s *Server, database, table string) string {
 // tableOf returns the SQLite table FerretDB keeps collection in.
 func tableOf(t *testing.T, s *Server, database, collection string) string {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(s.dbDir, database+".sqlite")+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openFile(t, s, database)
 	var table string
 	if err := db.QueryRow(`SELECT table_name FROM _ferretdb_collections WHERE name = ?`, collection).Scan(&table); err != nil {
 		t.Fatal(err)
