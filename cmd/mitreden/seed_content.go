@@ -18,7 +18,7 @@ var demoConsultations = []demoConsultation{
 	{
 		title:   "Welche Verwaltungsleistungen sollen zuerst online gehen?",
 		summary: "Das Land will die meistgenutzten Leistungen vollständig digital anbieten. Sagen Sie uns, womit wir anfangen sollen.",
-		body: "Viele Anträge lassen sich heute schon online beginnen, aber nicht online abschließen. " +
+		body: "Die Digitalisierung der Verwaltung kommt voran, doch viele Anträge lassen sich heute nur online beginnen, nicht online abschließen. " +
 			"Bis Ende 2027 sollen die wichtigsten Leistungen **Ende-zu-Ende digital** werden: vom Antrag bis zum Bescheid.\n\n" +
 			"Welche Leistung kostet Sie heute am meisten Zeit? Wo fehlt Ihnen ein digitaler Weg? " +
 			"Jede Person hat **fünf Unterstützungen**; Vorschläge mit mindestens 20 Unterstützungen prüft die Landesregierung verbindlich.",
