@@ -14,9 +14,9 @@ import (
 // contents counts what the data dir holds, opening it in-process.
 type contents struct {
 	consultations, proposals, comments, answered int
-	phases                                      map[mitreden.Phase]int
-	searchTotal                                 int // hits for a typo of "Digitalisierung"
-	indexed, stored                             int
+	phases                                       map[mitreden.Phase]int
+	searchTotal                                  int // hits for a typo of "Digitalisierung"
+	indexed, stored                              int
 }
 
 func inspect(t *testing.T, dir string) contents {
