@@ -117,11 +117,17 @@ func baseEnv(extra ...string) []string {
 // The process is killed when the test ends if it is still running.
 func startServer(t *testing.T, dataDir string, extraEnv ...string) *server {
 	t.Helper()
+	return startServerArgs(t, dataDir, []string{"serve"}, extraEnv...)
+}
+
+// startServerArgs is startServer with the binary's arguments given.
+func startServerArgs(t *testing.T, dataDir string, args []string, extraEnv ...string) *server {
+	t.Helper()
 	if binPath == "" {
 		t.Skip("process tests need the binary (not in -short mode)")
 	}
 	addr := freePort(t)
-	cmd := exec.Command(binPath, "serve")
+	cmd := exec.Command(binPath, args...)
 	cmd.Env = baseEnv(append([]string{"MITREDEN_DATA_DIR=" + dataDir, "MITREDEN_ADDR=" + addr,
 		"MITREDEN_BASE_URL=http://" + addr, "MITREDEN_REGISTER_MAX_PER_IP=1000", "MITREDEN_LOGIN_MAX_PER_IP=1000"}, extraEnv...)...)
 	s := &server{cmd: cmd, base: "http://" + addr, stderr: &syncBuffer{}, exited: make(chan struct{})}

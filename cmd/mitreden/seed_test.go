@@ -170,3 +170,27 @@ func TestSeedScale_RecountRepairsDriftAndReindex(t *testing.T) {
 		t.Fatalf("after reindex %d indexed of %d", after.indexed, after.stored)
 	}
 }
+
+// TestProcess_ServeDemo starts the binary as scripts/run.sh does: the demo
+// content is served and its admin logs in; a restart adds nothing.
+func TestProcess_ServeDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("process test")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	for round := range 2 {
+		s := startServerArgs(t, dir, []string{"serve", "--demo"})
+		resp, body := s.get(t, "/api/v1/consultations?per_page=10")
+		if resp.StatusCode != 200 || !strings.Contains(string(body), `"total":6`) {
+			t.Fatalf("round %d: consultations %d %s", round, resp.StatusCode, body)
+		}
+		if resp, body := s.postJSON(t, "/api/v1/auth/login", loginJSON(demoAccounts[0].email, demoAccounts[0].password)); resp.StatusCode != 200 {
+			t.Fatalf("round %d: demo admin login %d %s", round, resp.StatusCode, body)
+		}
+		if resp, body := s.get(t, "/consultations"); resp.StatusCode != 200 || !strings.Contains(string(body), "Schnelles Internet im ländlichen Raum") {
+			t.Fatalf("round %d: consultations page %d", round, resp.StatusCode)
+		}
+		stopServer(t, s, 10*time.Second)
+	}
+}
