@@ -52,6 +52,12 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		}
 	}()
 	go purgeLoop(ctx, e, log)
+	go func() {
+		// Embedded mode lists proposals from memory; load it before visitors ask.
+		if err := e.db.Participation().WarmListings(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("loading proposal listings", "err", err)
+		}
+	}()
 	go retryLoop(ctx, e, log, 30*time.Second)
 	srv, err := mhttp.New(mhttp.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, Secret: secret,
 		ContactEmail: cfg.ContactEmail, Version: Version}, mhttp.Deps{Accounts: e.accounts, Store: e.db, Searcher: e.searcher,

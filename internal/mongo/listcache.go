@@ -37,27 +37,30 @@ type listEntry struct {
 	comments         int
 }
 
-// listCache holds the entries of the consultations listed so far.
+// listCache holds the sort keys of every proposal once loaded: the embedded
+// engine scans the whole collection for any filter, so one scan loads all
+// consultations at once.
 type listCache struct {
 	mu      sync.Mutex
-	loaded  map[string]map[string]*listEntry // consultation → proposal id → entry
-	entries map[string]*listEntry            // proposal id → entry, of loaded consultations
+	full    bool                             // everything is loaded
+	byC     map[string]map[string]*listEntry // consultation → proposal id → entry
+	entries map[string]*listEntry            // proposal id → entry
 }
 
 func newListCache() *listCache {
-	return &listCache{loaded: map[string]map[string]*listEntry{}, entries: map[string]*listEntry{}}
+	return &listCache{byC: map[string]map[string]*listEntry{}, entries: map[string]*listEntry{}}
 }
 
 // reset forgets everything (after a bulk write or a failed one).
 func (c *listCache) reset() {
 	c.mu.Lock()
-	c.loaded, c.entries = map[string]map[string]*listEntry{}, map[string]*listEntry{}
+	c.full, c.byC, c.entries = false, map[string]map[string]*listEntry{}, map[string]*listEntry{}
 	c.mu.Unlock()
 }
 
-// after applies change to the entry of proposal id, if its consultation is
-// loaded, once the write succeeded; a failed write may or may not have
-// happened, so the cache is dropped.
+// after applies change to the entry of proposal id once the write
+// succeeded; a failed write may or may not have happened, so the cache is
+// dropped.
 func (c *listCache) after(err error, id string, change func(e *listEntry)) {
 	if c == nil {
 		return
@@ -73,14 +76,33 @@ func (c *listCache) after(err error, id string, change func(e *listEntry)) {
 	}
 }
 
-// add records a new proposal when its consultation is loaded.
+// add records a new proposal when the cache is loaded.
 func (c *listCache) add(p *mitreden.Proposal) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if m := c.loaded[p.ConsultationID]; m != nil {
-		e := entryOf(p)
-		m[p.ID], c.entries[p.ID] = e, e
+	if c.full {
+		c.put(entryOf(p))
 	}
+}
+
+// put stores e; the caller holds mu.
+func (c *listCache) put(e *listEntry) {
+	m := c.byC[e.consultation]
+	if m == nil {
+		m = map[string]*listEntry{}
+		c.byC[e.consultation] = m
+	}
+	m[e.id], c.entries[e.id] = e, e
+}
+
+// copyOf returns copies of the entries of consultation; the caller holds mu.
+func (c *listCache) copyOf(consultation string) []listEntry {
+	m := c.byC[consultation]
+	out := make([]listEntry, 0, len(m))
+	for _, e := range m {
+		out = append(out, *e)
+	}
+	return out
 }
 
 func entryOf(p *mitreden.Proposal) *listEntry {
@@ -88,51 +110,65 @@ func entryOf(p *mitreden.Proposal) *listEntry {
 		topics: slices.Clone(p.Topics), support: p.Tally.Support, yes: p.Tally.Yes, comments: p.CommentCount}
 }
 
-// snapshot returns copies of the entries of consultation, loading them with
-// one scan on first use. The scan holds the write lock, so no write slips
-// between it and the cache.
+// snapshot returns copies of the entries of consultation, loading every
+// proposal's entry with one scan on first use. The scan holds the write
+// lock, so no write slips between it and the cache.
 func (s *ParticipationStore) snapshot(ctx context.Context, consultation string) ([]listEntry, error) {
 	c := s.db.lists
-	copyOut := func(m map[string]*listEntry) []listEntry {
-		out := make([]listEntry, 0, len(m))
-		for _, e := range m {
-			out = append(out, *e)
-		}
-		return out
-	}
 	c.mu.Lock()
-	if m := c.loaded[consultation]; m != nil {
+	if c.full {
 		defer c.mu.Unlock()
-		return copyOut(m), nil
+		return c.copyOf(consultation), nil
 	}
 	c.mu.Unlock()
+	if err := s.WarmListings(ctx); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.copyOf(consultation), nil
+}
 
-	wctx, done := s.db.write(ctx)
-	defer done()
-	c.mu.Lock()
-	if m := c.loaded[consultation]; m != nil {
-		defer c.mu.Unlock()
-		return copyOut(m), nil
+// warmTimeout bounds the scan that loads the listing cache.
+const warmTimeout = 2 * time.Minute
+
+// WarmListings loads the listing cache (CacheListings) unless it is loaded,
+// so the first visitor of a consultation page does not wait for the scan.
+func (s *ParticipationStore) WarmListings(ctx context.Context) error {
+	c := s.db.lists
+	if c == nil {
+		return nil
 	}
+	// The write lock, but a deadline of its own: one scan of every proposal
+	// takes seconds at tens of thousands.
+	if s.db.serial != nil {
+		s.db.serial.Lock()
+		defer s.db.serial.Unlock()
+	}
+	wctx, cancel := context.WithTimeout(ctx, warmTimeout)
+	defer cancel()
+	c.mu.Lock()
+	full := c.full
 	c.mu.Unlock()
+	if full {
+		return nil
+	}
 	proj := bson.D{{Key: "title", Value: 0}, {Key: "body", Value: 0}, {Key: "answer", Value: 0}}
-	cur, err := s.db.C("proposals").Find(wctx, bson.D{{Key: "consultation_id", Value: consultation}}, options.Find().SetProjection(proj))
+	cur, err := s.db.C("proposals").Find(wctx, bson.D{}, options.Find().SetProjection(proj))
 	if err != nil {
-		return nil, mapErr(err)
+		return mapErr(err)
 	}
 	var docs []proposalDoc
 	if err := cur.All(wctx, &docs); err != nil {
-		return nil, mapErr(err)
+		return mapErr(err)
 	}
-	m := make(map[string]*listEntry, len(docs))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i := range docs {
-		e := entryOf(docs[i].domain())
-		m[e.id], c.entries[e.id] = e, e
+		c.put(entryOf(docs[i].domain()))
 	}
-	c.loaded[consultation] = m
-	return copyOut(m), nil
+	c.full = true
+	return nil
 }
 
 // listCached is ListProposals on the cached sort keys.
