@@ -171,7 +171,7 @@ func open(ctx context.Context, cfg Config, log *slog.Logger) (*env, error) {
 		}
 		e.lock = lock
 	}
-	db, err := mongo.Open(ctx, uri, cfg.MongoDatabase, opts...)
+	db, err := mongo.Open(ctx, uri, cfg.MongoDatabase, append(opts, mongo.WithLogger(log))...)
 	if err != nil {
 		e.close()
 		return nil, err

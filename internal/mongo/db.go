@@ -46,6 +46,9 @@ type Option func(*DB)
 // embedded engine, whose updates are not atomic under concurrency.
 func SerializeWrites() Option { return func(d *DB) { d.serial = new(sync.Mutex) } }
 
+// WithLogger sets the logger (slog.Default otherwise).
+func WithLogger(l *slog.Logger) Option { return func(d *DB) { d.Logger = l } }
+
 // Open connects to uri, selects database name and creates the indexes.
 func Open(ctx context.Context, uri, name string, opts ...Option) (*DB, error) {
 	copts := options.Client().ApplyURI(uri).
@@ -66,12 +69,35 @@ func Open(ctx context.Context, uri, name string, opts ...Option) (*DB, error) {
 		_ = client.Disconnect(context.Background())
 		return nil, err
 	}
+	if v := d.ferretDBVersion(ctx); v != "" && d.serial == nil {
+		// FerretDB (on PostgreSQL too) applies updates as unisolated
+		// read-modify-writes; serializing them is safe in one process only.
+		d.serial = new(sync.Mutex)
+		d.Logger.Warn("the store is FerretDB: writes are serialized in this process; run a single instance", "ferretdb", v)
+	}
 	if err := d.EnsureIndexes(ctx); err != nil {
 		_ = client.Disconnect(context.Background())
 		return nil, err
 	}
 	return d, nil
 }
+
+// ferretDBVersion returns the FerretDB version when the server is FerretDB
+// (its buildInfo says so), else "".
+func (d *DB) ferretDBVersion(ctx context.Context) string {
+	ctx, cancel := d.ctx(ctx)
+	defer cancel()
+	var info struct {
+		FerretDB string `bson:"ferretdbVersion"`
+	}
+	if err := d.db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
+		return ""
+	}
+	return info.FerretDB
+}
+
+// Serialized reports whether the DB runs one write at a time.
+func (d *DB) Serialized() bool { return d.serial != nil }
 
 // Close disconnects the client.
 func (d *DB) Close(ctx context.Context) error {
