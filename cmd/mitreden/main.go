@@ -202,6 +202,7 @@ func (e *env) openSearch(ctx context.Context) error {
 	e.searcher = s
 	e.participation = service.NewParticipation(e.db.Participation(), s, service.SystemClock, e.log)
 	e.indexing = service.NewIndexing(s, e.participation.AllSearchDocs, service.SystemClock, e.log)
+	e.indexing.CountStored = e.participation.CountSearchDocs
 	return nil
 }
 

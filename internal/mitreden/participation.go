@@ -364,6 +364,10 @@ type ParticipationStore interface {
 	AllConsultations(ctx context.Context, yield func(*Consultation) error) error
 	AllProposals(ctx context.Context, yield func(*Proposal) error) error
 
+	// CountSearchable counts what AllSearchDocs would index: consultations,
+	// proposals, official answers and comments not deleted.
+	CountSearchable(ctx context.Context) (int, error)
+
 	// Search retries: documents whose indexing failed, to be indexed again.
 	// AddSearchRetries records (or re-records) the search document ids.
 	AddSearchRetries(ctx context.Context, docIDs ...string) error

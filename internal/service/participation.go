@@ -852,6 +852,12 @@ func visibilityOf(cm *mitreden.Comment) string {
 	return mitreden.VisibilityPublic
 }
 
+// CountSearchDocs counts what AllSearchDocs yields (items of a missing
+// consultation or proposal aside), without reading it.
+func (p *Participation) CountSearchDocs(ctx context.Context) (int, error) {
+	return p.st.CountSearchable(ctx)
+}
+
 // AllSearchDocs streams every searchable document from the store (reindex).
 func (p *Participation) AllSearchDocs(ctx context.Context, yield func(mitreden.SearchDoc) error) error {
 	cons := map[string]*mitreden.Consultation{}

@@ -534,3 +534,58 @@ func TestRetryIndexing_CatchesUpAfterAnOutage(t *testing.T) {
 		t.Fatalf("records left after catching up: %d, %v", n, err)
 	}
 }
+
+// TestCountSearchDocs_MatchesTheStream checks the cheap count the start-up
+// check uses against the documents a reindex streams: answered proposals
+// add a document, deleted comments none, hidden ones one.
+func TestCountSearchDocs_MatchesTheStream(t *testing.T) {
+	e := newPart(t)
+	ctx := context.Background()
+	streamed := func() int {
+		n := 0
+		if err := e.p.AllSearchDocs(ctx, func(mitreden.SearchDoc) error { n++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	check := func(what string) {
+		t.Helper()
+		n, err := e.p.CountSearchDocs(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := streamed(); n != want {
+			t.Fatalf("%s: counted %d, streamed %d", what, n, want)
+		}
+	}
+	check("empty store")
+	c := e.consultation(t, nil)
+	author, commenter := e.user(), e.user()
+	pr := e.proposal(t, c, author, "Kita-Anmeldung online")
+	e.proposal(t, c, author, "Sperrmüll online anmelden")
+	check("consultation and proposals")
+	if _, err := e.p.AnswerProposal(ctx, e.admin, pr.ID, mitreden.StatusRejected, "Das regelt der Kreis."); err != nil {
+		t.Fatal(err)
+	}
+	check("answered proposal")
+	var ids []string
+	for i := range 4 {
+		cm, err := e.p.AddComment(ctx, commenter, "proposal", pr.ID, mitreden.Comment{Body: fmt.Sprintf("Kommentar Nummer %d zur Anmeldung.", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, cm.ID)
+	}
+	if err := e.p.DeleteComment(ctx, commenter, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids[1:3] {
+		if _, err := e.p.HideComment(ctx, e.admin, id, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("deleted and hidden comments")
+	if n := streamed(); n != 7 { // consultation, 2 proposals, 1 answer, 3 comments (two hidden)
+		t.Fatalf("streamed %d documents, want 7", n)
+	}
+}
