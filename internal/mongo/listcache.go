@@ -206,6 +206,11 @@ func (s *ParticipationStore) listCached(ctx context.Context, f mitreden.Proposal
 	out := make([]*mitreden.Proposal, 0, len(shown))
 	for _, e := range shown {
 		p, err := s.FindProposal(ctx, e.id)
+		if mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
+			// Removed behind the store's back (by hand): reload next time.
+			s.db.lists.reset()
+			continue
+		}
 		if err != nil {
 			return nil, 0, err
 		}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/mitreden/mitreden/internal/mitreden"
 	"github.com/mitreden/mitreden/internal/mongo"
 	"github.com/mitreden/mitreden/internal/mongo/mongotest"
@@ -113,5 +115,33 @@ func TestListCacheMatchesQueries(t *testing.T) {
 			}
 		}
 		check(round)
+	}
+}
+
+// TestListCache_SurvivesProposalRemovedByHand removes a proposal around the
+// store (as an operator might with a database shell): the page skips it and
+// the next listing no longer counts it.
+func TestListCache_SurvivesProposalRemovedByHand(t *testing.T) {
+	ctx := context.Background()
+	db := mongotest.MustOpenDB(t)
+	s := db.Participation()
+	a := mustProposal(t, s, "c1", 1, 1)
+	mustProposal(t, s, "c1", 2, 2)
+	f := mitreden.ProposalFilter{ConsultationID: "c1", Sort: "newest"}
+	if list, n, err := s.ListProposals(ctx, f); err != nil || n != 2 || len(list) != 2 {
+		t.Fatalf("before: %d %d %v", len(list), n, err)
+	}
+	o, err := bson.ObjectIDFromHex(a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.C("proposals").DeleteOne(ctx, bson.D{{Key: "_id", Value: o}}); err != nil {
+		t.Fatal(err)
+	}
+	if list, _, err := s.ListProposals(ctx, f); err != nil || len(list) != 1 {
+		t.Fatalf("page after removal: %d %v", len(list), err)
+	}
+	if list, n, err := s.ListProposals(ctx, f); err != nil || n != 1 || len(list) != 1 {
+		t.Fatalf("next listing: %d of %d, %v", len(list), n, err)
 	}
 }
