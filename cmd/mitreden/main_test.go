@@ -43,6 +43,15 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// needBinary skips a test that runs the mitreden binary when TestMain did
+// not build it, which is under -short.
+func needBinary(t *testing.T) {
+	t.Helper()
+	if binPath == "" {
+		t.Skip("runs the mitreden binary, which is not built under go test -short")
+	}
+}
+
 func envFunc(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
@@ -123,9 +132,7 @@ func startServer(t *testing.T, dataDir string, extraEnv ...string) *server {
 // startServerArgs is startServer with the binary's arguments given.
 func startServerArgs(t *testing.T, dataDir string, args []string, extraEnv ...string) *server {
 	t.Helper()
-	if binPath == "" {
-		t.Skip("process tests need the binary (not in -short mode)")
-	}
+	needBinary(t)
 	addr := freePort(t)
 	cmd := exec.Command(binPath, args...)
 	cmd.Env = baseEnv(append([]string{"MITREDEN_DATA_DIR=" + dataDir, "MITREDEN_ADDR=" + addr,

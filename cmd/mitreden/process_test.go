@@ -73,9 +73,7 @@ func logLines(t *testing.T, s *server) []map[string]any {
 }
 
 func TestProcess_SecondProcessRefusesHeldDataDir(t *testing.T) {
-	if testing.Short() {
-		t.Skip("process test")
-	}
+	needBinary(t)
 	t.Parallel()
 	dir := t.TempDir()
 	s := startServer(t, dir)
@@ -97,9 +95,7 @@ func TestProcess_SecondProcessRefusesHeldDataDir(t *testing.T) {
 }
 
 func TestProcess_AcknowledgedWritesSurviveKill9(t *testing.T) {
-	if testing.Short() {
-		t.Skip("process test")
-	}
+	needBinary(t)
 	t.Parallel()
 	dir := t.TempDir()
 	const password = "Zeche Zollverein bei Nacht"
@@ -135,9 +131,7 @@ func TestProcess_AcknowledgedWritesSurviveKill9(t *testing.T) {
 }
 
 func TestProcess_GracefulShutdownDrainsInFlightRequests(t *testing.T) {
-	if testing.Short() {
-		t.Skip("process test")
-	}
+	needBinary(t)
 	t.Parallel()
 	dir := t.TempDir()
 	s := startServer(t, dir)
@@ -266,9 +260,7 @@ func TestProcess_GracefulShutdownDrainsInFlightRequests(t *testing.T) {
 }
 
 func TestProcess_SlowClientDoesNotBlockShutdown(t *testing.T) {
-	if testing.Short() {
-		t.Skip("process test")
-	}
+	needBinary(t)
 	// fasthttp counts a connection as active from accept: without the
 	// server closing quiet connections, a browser preconnect or a stalled
 	// request held the shutdown until the 10 s read timeout.
@@ -294,9 +286,7 @@ func TestProcess_SlowClientDoesNotBlockShutdown(t *testing.T) {
 }
 
 func TestProcess_Readyz(t *testing.T) {
-	if testing.Short() {
-		t.Skip("process test")
-	}
+	needBinary(t)
 	t.Parallel()
 	s := startServer(t, t.TempDir())
 	resp, body := s.get(t, "/readyz")
@@ -314,9 +304,7 @@ func TestProcess_Readyz(t *testing.T) {
 }
 
 func TestProcess_OneLogLinePerRequestWithoutSecrets(t *testing.T) {
-	if testing.Short() {
-		t.Skip("process test")
-	}
+	needBinary(t)
 	t.Parallel()
 	s := startServer(t, t.TempDir())
 	const email, password = "log@example.org", "Rheinufer im Frühling"

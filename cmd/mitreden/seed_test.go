@@ -174,9 +174,7 @@ func TestSeedScale_RecountRepairsDriftAndReindex(t *testing.T) {
 // TestProcess_ServeDemo starts the binary as scripts/run.sh does: the demo
 // content is served and its admin logs in; a restart adds nothing.
 func TestProcess_ServeDemo(t *testing.T) {
-	if testing.Short() {
-		t.Skip("process test")
-	}
+	needBinary(t)
 	t.Parallel()
 	dir := t.TempDir()
 	for round := range 2 {

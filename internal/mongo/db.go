@@ -69,11 +69,13 @@ func Open(ctx context.Context, uri, name string, opts ...Option) (*DB, error) {
 		_ = client.Disconnect(context.Background())
 		return nil, err
 	}
-	if v := d.ferretDBVersion(ctx); v != "" && d.serial == nil {
-		// FerretDB (on PostgreSQL too) applies updates as unisolated
-		// read-modify-writes; serializing them is safe in one process only.
-		d.serial = new(sync.Mutex)
-		d.Logger.Warn("the store is FerretDB: writes are serialized in this process; run a single instance", "ferretdb", v)
+	if d.serial == nil {
+		if v := d.ferretDBVersion(ctx); v != "" {
+			// FerretDB (on PostgreSQL too) applies updates as unisolated
+			// read-modify-writes; serializing them is safe in one process only.
+			d.serial = new(sync.Mutex)
+			d.Logger.Warn("the store is FerretDB: writes are serialized in this process; run a single instance", "ferretdb", v)
+		}
 	}
 	if err := d.EnsureIndexes(ctx); err != nil {
 		_ = client.Disconnect(context.Background())

@@ -71,7 +71,7 @@ func (c *listCache) after(err error, id string, change func(e *listEntry)) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e := c.entries[id]; e != nil && change != nil {
+	if e := c.entries[id]; e != nil {
 		change(e)
 	}
 }

@@ -265,7 +265,9 @@ func (s *ParticipationStore) CreateProposal(ctx context.Context, p *mitreden.Pro
 	}
 	p.UpdatedAt = p.CreatedAt
 	if _, err := s.db.C("proposals").InsertOne(ctx, proposalToDoc(p, id)); err != nil {
-		s.db.lists.after(err, "", nil)
+		if s.db.lists != nil {
+			s.db.lists.reset() // the insert may or may not have happened
+		}
 		return mapErr(err)
 	}
 	p.ID = id.Hex()
@@ -476,6 +478,30 @@ func (s *ParticipationStore) AllProposalIDs(ctx context.Context, yield func(id, 
 // AllProposals streams every proposal.
 func (s *ParticipationStore) AllProposals(ctx context.Context, yield func(*mitreden.Proposal) error) error {
 	return streamAll(ctx, s.db, "proposals", func(d *proposalDoc) error { return yield(d.domain()) })
+}
+
+// CountSearchable counts consultations, proposals, official answers and
+// comments not deleted, without reading them out of the store.
+func (s *ParticipationStore) CountSearchable(ctx context.Context) (int, error) {
+	ctx, cancel := s.db.ctx(ctx)
+	defer cancel()
+	total := 0
+	for _, q := range []struct {
+		coll   string
+		filter bson.D
+	}{
+		{"consultations", bson.D{}},
+		{"proposals", bson.D{}},
+		{"proposals", bson.D{{Key: "answer", Value: bson.D{{Key: "$gt", Value: ""}}}}},
+		{"comments", bson.D{{Key: "deleted", Value: false}}},
+	} {
+		n, err := s.db.C(q.coll).CountDocuments(ctx, q.filter)
+		if err != nil {
+			return 0, mapErr(err)
+		}
+		total += int(n)
+	}
+	return total, nil
 }
 
 type voteDoc struct {

@@ -64,27 +64,3 @@ func (s *ParticipationStore) DeleteSearchRetries(ctx context.Context, rs ...mitr
 	}
 	return nil
 }
-
-// CountSearchable counts consultations, proposals, official answers and
-// comments not deleted, without reading them out of the store.
-func (s *ParticipationStore) CountSearchable(ctx context.Context) (int, error) {
-	ctx, cancel := s.db.ctx(ctx)
-	defer cancel()
-	total := 0
-	for _, q := range []struct {
-		coll   string
-		filter bson.D
-	}{
-		{"consultations", bson.D{}},
-		{"proposals", bson.D{}},
-		{"proposals", bson.D{{Key: "answer", Value: bson.D{{Key: "$gt", Value: ""}}}}},
-		{"comments", bson.D{{Key: "deleted", Value: false}}},
-	} {
-		n, err := s.db.C(q.coll).CountDocuments(ctx, q.filter)
-		if err != nil {
-			return 0, mapErr(err)
-		}
-		total += int(n)
-	}
-	return total, nil
-}

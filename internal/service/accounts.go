@@ -184,11 +184,11 @@ type LoginInput struct {
 // whether the email is registered. Returns EUNAUTHORIZED, ERATELIMITED.
 func (a *Accounts) Login(ctx context.Context, in LoginInput) (*Login, error) {
 	now := a.now()
-	keys := []string{loginAccountKey(in.Email)}
+	limits := []allowance{{loginAccountKey(in.Email), a.cfg.LoginMaxPerAccount}}
 	if in.IP != "" {
-		keys = append(keys, "login:ip:"+in.IP)
+		limits = append(limits, allowance{"login:ip:" + in.IP, a.cfg.LoginMaxPerIP})
 	}
-	slots, err := a.takeSlots(ctx, now, keys...)
+	slots, err := a.takeSlots(ctx, now, limits...)
 	if err != nil {
 		a.log.Warn("login throttled", "ip", in.IP)
 		return nil, err
@@ -222,17 +222,13 @@ func (a *Accounts) Login(ctx context.Context, in LoginInput) (*Login, error) {
 // checked, so parallel guesses cannot all pass a check made before any of
 // them counted. When a key's allowance is used up it gives back what it took
 // and answers ERATELIMITED.
-func (a *Accounts) takeSlots(ctx context.Context, now time.Time, keys ...string) ([]string, error) {
+func (a *Accounts) takeSlots(ctx context.Context, now time.Time, allowances ...allowance) ([]string, error) {
 	var taken []string
-	for _, key := range keys {
-		max := a.cfg.LoginMaxPerAccount
-		if strings.HasPrefix(key, "login:ip:") {
-			max = a.cfg.LoginMaxPerIP
-		}
-		n, err := a.counters.IncrCounter(ctx, key, a.cfg.LoginWindow, now)
+	for _, al := range allowances {
+		n, err := a.counters.IncrCounter(ctx, al.key, a.cfg.LoginWindow, now)
 		if err == nil {
-			taken = append(taken, key)
-			if n > max {
+			taken = append(taken, al.key)
+			if n > al.max {
 				err = a.limited(now)
 			}
 		}
@@ -242,6 +238,12 @@ func (a *Accounts) takeSlots(ctx context.Context, now time.Time, keys ...string)
 		}
 	}
 	return taken, nil
+}
+
+// allowance is a throttling counter and the attempts it allows per window.
+type allowance struct {
+	key string
+	max int
 }
 
 // giveBack returns slots taken by takeSlots, for an attempt that was not a
@@ -369,7 +371,7 @@ func (a *Accounts) ChangePassword(ctx context.Context, u *mitreden.User, session
 		return err
 	}
 	now := a.now()
-	slots, err := a.takeSlots(ctx, now, loginAccountKey(fresh.Email))
+	slots, err := a.takeSlots(ctx, now, allowance{loginAccountKey(fresh.Email), a.cfg.LoginMaxPerAccount})
 	if err != nil {
 		a.log.Warn("password change throttled", "user_id", u.ID)
 		return err

@@ -781,31 +781,39 @@ func (p *Participation) currentDocs(ctx context.Context, typ, id string) ([]mitr
 		if err != nil || cm.Deleted {
 			return nil, err
 		}
-		c, err := p.st.FindConsultation(ctx, cm.ConsultationID)
+		d, err := p.commentDocOf(ctx, cm)
 		if err != nil {
 			return nil, err
 		}
-		var pr *mitreden.Proposal
-		if cm.TargetType == "proposal" {
-			if pr, err = p.st.FindProposal(ctx, cm.TargetID); err != nil {
-				return nil, err
-			}
-		}
-		return []mitreden.SearchDoc{p.commentDoc(cm, c, pr)}, nil
+		return []mitreden.SearchDoc{d}, nil
 	}
 	return nil, &mitreden.Error{Code: mitreden.ENOTFOUND, Message: "error.not_found"}
 }
 
 func (p *Participation) reindexComment(ctx context.Context, cm *mitreden.Comment) {
+	d, err := p.commentDocOf(ctx, cm)
+	if err != nil {
+		p.log.Warn("search document of a comment not built; will retry", "err", err)
+		p.retryLater(ctx, mitreden.SearchDocID(mitreden.SearchTypeComment, cm.ID))
+		return
+	}
+	p.index(ctx, d)
+}
+
+// commentDocOf builds the search document of cm with its consultation and
+// proposal from the store.
+func (p *Participation) commentDocOf(ctx context.Context, cm *mitreden.Comment) (mitreden.SearchDoc, error) {
 	c, err := p.st.FindConsultation(ctx, cm.ConsultationID)
 	if err != nil {
-		return
+		return mitreden.SearchDoc{}, err
 	}
 	var pr *mitreden.Proposal
 	if cm.TargetType == "proposal" {
-		pr, _ = p.st.FindProposal(ctx, cm.TargetID)
+		if pr, err = p.st.FindProposal(ctx, cm.TargetID); err != nil {
+			return mitreden.SearchDoc{}, err
+		}
 	}
-	p.index(ctx, p.commentDoc(cm, c, pr))
+	return p.commentDoc(cm, c, pr), nil
 }
 
 func (p *Participation) consultationDoc(c *mitreden.Consultation) mitreden.SearchDoc {

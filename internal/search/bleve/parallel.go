@@ -40,23 +40,23 @@ func (x *Index) SetParallelFrom(n int) {
 	x.parallelFrom.Store(int64(n))
 }
 
-// parts returns how many parts a search on idx splits into, and the first
-// document number of every part after the first.
-func (x *Index) parts(idx bleve.Index, depth int) (int, []uint64) {
+// bounds returns the first document number of every part after the first
+// that a search on idx splits into; none when it does not split.
+func (x *Index) bounds(idx bleve.Index, depth int) []uint64 {
 	from := x.parallelFrom.Load()
 	n := min(runtime.GOMAXPROCS(0), maxParallelParts)
 	if from <= 0 || n < 2 || depth > maxParallelDepth {
-		return 1, nil
+		return nil
 	}
 	docs, err := idx.DocCount()
 	if err != nil || docs < uint64(from) || docs < uint64(n) {
-		return 1, nil
+		return nil
 	}
 	bounds := make([]uint64, n-1)
 	for i := range bounds {
 		bounds[i] = docs * uint64(i+1) / uint64(n)
 	}
-	return n, bounds
+	return bounds
 }
 
 // docRange returns the query of part i: documents numbered from bounds[i-1]
@@ -153,7 +153,9 @@ func searchCounting(ctx context.Context, idx bleve.Index, bounds []uint64,
 	for i, p := range parts {
 		results[i] = p.res
 		out.facets = addFacets(out.facets, p.facets)
-		out.set = out.set.join(p.set)
+		if i > 0 {
+			out.set = out.set.join(p.set)
+		}
 	}
 	out.res = mergeScored(results, from, size)
 	return out, nil
@@ -229,9 +231,6 @@ func addFacets(a, b map[string][]mitreden.FacetCount) map[string][]mitreden.Face
 func (s *hitSet) join(o *hitSet) *hitSet {
 	if s == nil || o == nil || !slices.Equal(s.segments, o.segments) {
 		return nil
-	}
-	if s == o {
-		return s
 	}
 	out := &hitSet{segments: s.segments, offsets: s.offsets, hits: make([]*roaring.Bitmap, len(s.hits)), total: s.total + o.total}
 	for i := range s.hits {

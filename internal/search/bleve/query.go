@@ -219,7 +219,7 @@ func (x *Index) run(ctx context.Context, idx bleve.Index, newest string, q *mitr
 	words, wqs := wordQueries(terms)
 	eq := engineQuery(q, words)
 	from := (q.Page - 1) * q.PerPage
-	nparts, bounds := x.parts(idx, from+q.PerPage)
+	bounds := x.bounds(idx, from+q.PerPage)
 	// within restricts query to a part of the documents (nil: all).
 	within := func(part, q query.Query) query.Query {
 		if part == nil {
@@ -247,10 +247,10 @@ func (x *Index) run(ctx context.Context, idx bleve.Index, newest string, q *mitr
 				return count
 			}, 0, 0)
 		}
-		if err != nil || c.res.Total == 0 {
-			if err != nil {
-				return nil, nil, err
-			}
+		if err != nil {
+			return nil, nil, err
+		}
+		if c.res.Total == 0 {
 			return c.res, trimFacets(c.facets), nil
 		}
 		var res *bleve.SearchResult
@@ -266,9 +266,9 @@ func (x *Index) run(ctx context.Context, idx bleve.Index, newest string, q *mitr
 				req.SortBy([]string{"-_score"})
 				return req
 			}
-			if nparts > 1 && c.set != nil {
-				sets := c.set.split(nparts)
-				reqs := make([]*bleve.SearchRequest, nparts)
+			if len(bounds) > 0 && c.set != nil {
+				sets := c.set.split(len(bounds) + 1)
+				reqs := make([]*bleve.SearchRequest, len(sets))
 				for i, set := range sets {
 					// Off the set's snapshot, the first part stands in the
 					// filters for the set, the others match nothing.
@@ -287,8 +287,9 @@ func (x *Index) run(ctx context.Context, idx bleve.Index, newest string, q *mitr
 	}
 
 	if q.Sort == mitreden.SearchSortNewest {
-		// An index built before created_key existed, until it is rebuilt.
-		nparts, bounds = 1, nil
+		// An index built before created_key existed, until it is rebuilt:
+		// sorted by a stored value, which the merge of parts cannot do.
+		bounds = nil
 	}
 	c, err := searchCounting(ctx, idx, bounds, func(part query.Query) *bleve.SearchRequest {
 		size, skip := q.PerPage, from
