@@ -197,8 +197,9 @@ type postings struct {
 	it  segment.PostingsIterator
 }
 
-// term returns the documents holding term in field, as a bitmap the caller
-// may change.
+// term returns the documents holding term in field, as a bitmap of its own:
+// the postings list is reused for the next term, which overwrites the
+// bitmap it exposes (facets.go counts in place instead, so it needs no copy).
 func (p *postings) term(field, term string) (*roaring.Bitmap, error) {
 	d, err := p.seg.Dictionary(field)
 	if err != nil {
