@@ -160,6 +160,10 @@ func (c *Consultation) Validate() error {
 	add(lengthErr("title", utf8.RuneCountInString(c.Title), 5, 150, "validation.title_length"))
 	add(lengthErr("summary", utf8.RuneCountInString(c.Summary), 10, 500, "validation.summary_length"))
 	add(lengthErr("body", utf8.RuneCountInString(c.Body), 20, 50000, "validation.body_length"))
+	add(CheckText("title", c.Title))
+	add(CheckText("summary", c.Summary))
+	add(CheckText("body", c.Body))
+	add(CheckText("region", c.Region))
 	add(checkTopics(c.Topics))
 	if utf8.RuneCountInString(c.Region) > 120 {
 		fs = append(fs, FieldError{Field: "region", Code: "max", Message: "validation.max", Args: map[string]any{"param": 120}})
@@ -230,6 +234,8 @@ func (p *Proposal) Validate() error {
 	for _, fe := range []*FieldError{
 		lengthErr("title", utf8.RuneCountInString(p.Title), ProposalTitleMin, ProposalTitleMax, "validation.title_length"),
 		lengthErr("body", utf8.RuneCountInString(p.Body), ProposalBodyMin, ProposalBodyMax, "validation.body_length"),
+		CheckText("title", p.Title),
+		CheckText("body", p.Body),
 		checkTopics(p.Topics),
 	} {
 		if fe != nil {
@@ -274,6 +280,9 @@ func (c *Comment) Score() int { return c.Up - c.Down }
 // ValidateBody checks a comment's text.
 func ValidateCommentBody(body string) error {
 	if fe := lengthErr("body", utf8.RuneCountInString(strings.TrimSpace(body)), 1, CommentBodyMax, "validation.comment_length"); fe != nil {
+		return Invalid(*fe)
+	}
+	if fe := CheckText("body", body); fe != nil {
 		return Invalid(*fe)
 	}
 	return nil
