@@ -50,6 +50,15 @@ func NewIndexing(searcher mitreden.Searcher, source DocSource, now Clock, log *s
 	return &Indexing{searcher: searcher, source: source, now: now, log: log}
 }
 
+// NewDocIndexing wires the reindexer to feed what docs builds from the
+// store, counting with docs.Count for Check, so the index is rebuilt from
+// the same documents the writes index.
+func NewDocIndexing(searcher mitreden.Searcher, docs *SearchDocs, now Clock, log *slog.Logger) *Indexing {
+	x := NewIndexing(searcher, docs.All, now, log)
+	x.CountStored = docs.Count
+	return x
+}
+
 // Reindex builds a fresh index from the store and swaps it in when complete;
 // search keeps answering from the old index meanwhile. progress, when set, is
 // called with the number of documents fed so far.

@@ -134,3 +134,48 @@ func (p *Participation) RecountConsultations(ctx context.Context) ([]CounterFix,
 	}
 	return fixes, nil
 }
+
+// RecountChange is one counter that recount repaired.
+type RecountChange struct {
+	ProposalID string
+	Field      string
+	From, To   int
+}
+
+// Recount recomputes every proposal's tally and comment counters from the
+// vote and comment records and repairs drift; it returns what it changed.
+func (p *Participation) Recount(ctx context.Context) ([]RecountChange, error) {
+	var changes []RecountChange
+	var props []*mitreden.Proposal
+	if err := p.st.AllProposals(ctx, func(pr *mitreden.Proposal) error { props = append(props, pr); return nil }); err != nil {
+		return nil, err
+	}
+	for _, pr := range props {
+		t, err := p.st.CountVotes(ctx, pr.ID)
+		if err != nil {
+			return nil, err
+		}
+		total, forN, against, neutral, err := p.st.CountComments(ctx, pr.ID)
+		if err != nil {
+			return nil, err
+		}
+		var ch []RecountChange
+		for _, f := range []struct {
+			name     string
+			from, to int
+		}{{"tally.support", pr.Tally.Support, t.Support}, {"tally.yes", pr.Tally.Yes, t.Yes}, {"tally.no", pr.Tally.No, t.No},
+			{"tally.abstain", pr.Tally.Abstain, t.Abstain}, {"comment_count", pr.CommentCount, total},
+			{"for", pr.For, forN}, {"against", pr.Against, against}, {"neutral", pr.Neutral, neutral}} {
+			if f.from != f.to {
+				ch = append(ch, RecountChange{ProposalID: pr.ID, Field: f.name, From: f.from, To: f.to})
+			}
+		}
+		if len(ch) > 0 {
+			if err := p.st.SetProposalCounts(ctx, pr.ID, t, total, forN, against, neutral); err != nil {
+				return nil, err
+			}
+			changes = append(changes, ch...)
+		}
+	}
+	return changes, nil
+}

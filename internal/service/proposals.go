@@ -1,0 +1,171 @@
+package service
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mitreden/mitreden/internal/mitreden"
+)
+
+// CreateProposal stores a citizen's proposal in an open consultation.
+// Returns EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND, ECONFLICT (not open, proposals off), EINVALID.
+func (p *Participation) CreateProposal(ctx context.Context, actor *mitreden.User, consultationID string, pr *mitreden.Proposal) error {
+	if err := requireParticipant(actor); err != nil {
+		return err
+	}
+	c, err := p.st.FindConsultation(ctx, consultationID)
+	if err != nil {
+		return err
+	}
+	if err := c.NotOpenError(p.now()); err != nil {
+		return err
+	}
+	if !c.ProposalsEnabled {
+		return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "proposal.disabled"}
+	}
+	if err := pr.Validate(); err != nil {
+		return err
+	}
+	pr.ConsultationID, pr.AuthorID, pr.AuthorName = c.ID, actor.ID, actor.DisplayName
+	pr.Status, pr.Tally, pr.CommentCount = mitreden.StatusSubmitted, mitreden.Tally{}, 0
+	pr.Rand = rand.Int64N(1 << 62)
+	pr.CreatedAt = p.now()
+	if err := p.st.CreateProposal(ctx, pr); err != nil {
+		return err
+	}
+	if err := p.st.IncConsultationCounts(ctx, c.ID, 1, 0); err != nil {
+		p.log.Warn("consultation counter", "err", err)
+	}
+	p.index(ctx, p.docs.Proposal(pr, c)...)
+	return nil
+}
+
+// Proposal returns a proposal with its consultation. Returns ENOTFOUND.
+func (p *Participation) Proposal(ctx context.Context, id string) (*mitreden.Proposal, *mitreden.Consultation, error) {
+	pr, err := p.st.FindProposal(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := p.st.FindConsultation(ctx, pr.ConsultationID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pr, c, nil
+}
+
+// Proposals lists the proposals of a consultation.
+func (p *Participation) Proposals(ctx context.Context, f mitreden.ProposalFilter) ([]*mitreden.Proposal, int, error) {
+	if f.Sort != "" && !slices.Contains(mitreden.ProposalSorts, f.Sort) {
+		return nil, 0, mitreden.Invalid(mitreden.FieldError{Field: "sort", Code: "oneof", Message: "validation.oneof"})
+	}
+	if f.Status != "" && !slices.Contains(mitreden.ProposalStatuses, f.Status) {
+		return nil, 0, mitreden.Invalid(mitreden.FieldError{Field: "status", Code: "oneof", Message: "validation.oneof"})
+	}
+	if f.Status == "" && f.Topic == "" {
+		if c, err := p.st.FindConsultation(ctx, f.ConsultationID); err == nil {
+			f.Total, f.TotalKnown = c.ProposalCount, true
+		}
+	}
+	return p.st.ListProposals(ctx, f)
+}
+
+// CanEditProposal tells whether actor may still edit pr (author, no votes or comments yet).
+func CanEditProposal(actor *mitreden.User, pr *mitreden.Proposal, c *mitreden.Consultation, now time.Time) bool {
+	return actor != nil && actor.ID == pr.AuthorID && pr.Status == mitreden.StatusSubmitted &&
+		pr.Tally.Total() == 0 && pr.CommentCount == 0 && c.Phase(now) == mitreden.PhaseOpen
+}
+
+// EditProposal changes title, body and topics while nobody supported or
+// commented yet. Returns EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND, ECONFLICT, EINVALID.
+func (p *Participation) EditProposal(ctx context.Context, actor *mitreden.User, id string, upd mitreden.Proposal) (*mitreden.Proposal, error) {
+	if err := requireParticipant(actor); err != nil {
+		return nil, err
+	}
+	pr, c, err := p.Proposal(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if pr.AuthorID != actor.ID {
+		return nil, &mitreden.Error{Code: mitreden.EFORBIDDEN, Message: "proposal.not_author"}
+	}
+	if err := c.NotOpenError(p.now()); err != nil {
+		return nil, err
+	}
+	if pr.Tally.Total() > 0 || pr.CommentCount > 0 || pr.Status != mitreden.StatusSubmitted {
+		return nil, &mitreden.Error{Code: mitreden.ECONFLICT, Message: "proposal.edit_locked"}
+	}
+	pr.Title, pr.Body, pr.Topics = upd.Title, upd.Body, upd.Topics
+	if err := pr.Validate(); err != nil {
+		return nil, err
+	}
+	if err := p.st.UpdateProposalContent(ctx, pr); err != nil {
+		return nil, err
+	}
+	p.index(ctx, p.docs.Proposal(pr, c)...)
+	return pr, nil
+}
+
+// WithdrawProposal marks the author's proposal withdrawn; it stays readable and takes no more votes.
+func (p *Participation) WithdrawProposal(ctx context.Context, actor *mitreden.User, id string) (*mitreden.Proposal, error) {
+	if err := requireParticipant(actor); err != nil {
+		return nil, err
+	}
+	pr, c, err := p.Proposal(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if pr.AuthorID != actor.ID {
+		return nil, &mitreden.Error{Code: mitreden.EFORBIDDEN, Message: "proposal.not_author"}
+	}
+	if pr.Status != mitreden.StatusSubmitted && pr.Status != mitreden.StatusInReview {
+		return nil, &mitreden.Error{Code: mitreden.ECONFLICT, Message: "proposal.cannot_withdraw"}
+	}
+	pr.Status = mitreden.StatusWithdrawn
+	if err := p.st.SetProposalStatus(ctx, pr); err != nil {
+		return nil, err
+	}
+	p.index(ctx, p.docs.Proposal(pr, c)...)
+	return pr, nil
+}
+
+// AnswerProposal sets the official status and answer. Admins only; a
+// rejection needs an answer text. Returns EINVALID, ECONFLICT (withdrawn).
+func (p *Participation) AnswerProposal(ctx context.Context, actor *mitreden.User, id, status, answer string) (*mitreden.Proposal, error) {
+	if err := requireAdmin(actor); err != nil {
+		return nil, err
+	}
+	pr, c, err := p.Proposal(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	answer = strings.TrimSpace(answer)
+	var fs []mitreden.FieldError
+	if !slices.Contains(mitreden.AnswerStatuses, status) {
+		fs = append(fs, mitreden.FieldError{Field: "status", Code: "oneof", Message: "validation.oneof"})
+	}
+	if status == mitreden.StatusRejected && answer == "" {
+		fs = append(fs, mitreden.FieldError{Field: "answer", Code: "required", Message: "validation.answer_required"})
+	}
+	if len([]rune(answer)) > 20000 {
+		fs = append(fs, mitreden.FieldError{Field: "answer", Code: "max", Message: "validation.max", Args: map[string]any{"param": 20000}})
+	}
+	if len(fs) > 0 {
+		return nil, mitreden.Invalid(fs...)
+	}
+	if pr.Status == mitreden.StatusWithdrawn {
+		return nil, &mitreden.Error{Code: mitreden.ECONFLICT, Message: "proposal.withdrawn"}
+	}
+	now := p.now()
+	if pr.AnsweredAt.IsZero() {
+		pr.ResponseSeconds = int64(now.Sub(pr.CreatedAt).Seconds())
+	}
+	pr.Status, pr.Answer, pr.AnsweredByID, pr.AnsweredBy, pr.AnsweredAt = status, answer, actor.ID, actor.DisplayName, now
+	if err := p.st.SetProposalStatus(ctx, pr); err != nil {
+		return nil, err
+	}
+	p.index(ctx, p.docs.Proposal(pr, c)...)
+	return pr, nil
+}

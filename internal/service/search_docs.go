@@ -1,0 +1,193 @@
+package service
+
+import (
+	"context"
+
+	"github.com/mitreden/mitreden/internal/markdown"
+	"github.com/mitreden/mitreden/internal/mitreden"
+)
+
+// SearchDocStore is what SearchDocs reads: the items that become search
+// documents and the context (consultation, proposal) each document carries.
+type SearchDocStore interface {
+	FindConsultation(ctx context.Context, id string) (*mitreden.Consultation, error)
+	FindProposal(ctx context.Context, id string) (*mitreden.Proposal, error)
+	FindComment(ctx context.Context, id string) (*mitreden.Comment, error)
+	AllConsultations(ctx context.Context, yield func(*mitreden.Consultation) error) error
+	AllProposals(ctx context.Context, yield func(*mitreden.Proposal) error) error
+	AllComments(ctx context.Context, yield func(*mitreden.Comment) error) error
+	CountSearchable(ctx context.Context) (int, error)
+}
+
+// SearchDocs builds the search documents of stored items. It is the one
+// place that decides what of an item is searchable, under which title, with
+// which context and visibility, so that the write paths (which index at
+// once), the retry of failed indexing and a full reindex all produce the
+// same document, and later item kinds (council recommendations, meetings)
+// add their builders here rather than in the service that writes them.
+type SearchDocs struct {
+	st  SearchDocStore
+	now Clock
+}
+
+// NewSearchDocs returns a builder over st; now decides a consultation's
+// phase, which its document carries as status.
+func NewSearchDocs(st SearchDocStore, now Clock) *SearchDocs {
+	if now == nil {
+		now = SystemClock
+	}
+	return &SearchDocs{st: st, now: now}
+}
+
+// Consultation returns the document of c: its summary, body and published
+// results are searched together.
+func (s *SearchDocs) Consultation(c *mitreden.Consultation) mitreden.SearchDoc {
+	body := markdown.PlainText(c.Summary + "\n\n" + c.Body)
+	if c.Results != "" {
+		body += " " + markdown.PlainText(c.Results)
+	}
+	return mitreden.SearchDoc{ID: mitreden.SearchDocID(mitreden.SearchTypeConsultation, c.ID), Type: mitreden.SearchTypeConsultation,
+		ItemID: c.ID, Title: c.Title, Body: body, Lang: "de", ConsultationID: c.ID, ConsultationTitle: c.Title,
+		Status: string(c.Phase(s.now())), Topics: c.Topics, Region: c.Region, Visibility: mitreden.VisibilityPublic,
+		URL: "/consultations/" + c.ID, CreatedAt: c.CreatedAt, Comments: c.CommentCount}
+}
+
+// Proposal returns the documents of pr in c: the proposal first, then its
+// official answer when there is one (found as an answer of its own, so a
+// search can ask for answers only).
+func (s *SearchDocs) Proposal(pr *mitreden.Proposal, c *mitreden.Consultation) []mitreden.SearchDoc {
+	docs := []mitreden.SearchDoc{{ID: mitreden.SearchDocID(mitreden.SearchTypeProposal, pr.ID), Type: mitreden.SearchTypeProposal,
+		ItemID: pr.ID, Title: pr.Title, Body: markdown.PlainText(pr.Body), Lang: "de", ConsultationID: c.ID, ConsultationTitle: c.Title,
+		Status: pr.Status, Topics: pr.Topics, Region: c.Region, Visibility: mitreden.VisibilityPublic, URL: "/proposals/" + pr.ID,
+		CreatedAt: pr.CreatedAt, Supports: pr.Tally.Support + pr.Tally.Yes, Comments: pr.CommentCount}}
+	if pr.Answer != "" {
+		docs = append(docs, mitreden.SearchDoc{ID: mitreden.SearchDocID(mitreden.SearchTypeAnswer, pr.ID), Type: mitreden.SearchTypeAnswer,
+			ItemID: pr.ID, Title: pr.Title, Body: markdown.PlainText(pr.Answer), Lang: "de", ConsultationID: c.ID,
+			ConsultationTitle: c.Title, ProposalID: pr.ID, Status: pr.Status, Topics: pr.Topics, Region: c.Region,
+			Visibility: mitreden.VisibilityPublic, URL: "/proposals/" + pr.ID + "#answer", CreatedAt: pr.AnsweredAt})
+	}
+	return docs
+}
+
+// Comment returns the document of cm on the consultation c or, when pr is
+// not nil, on the proposal pr. A hidden comment is indexed as hidden, so
+// only moderators find it.
+func (s *SearchDocs) Comment(cm *mitreden.Comment, c *mitreden.Consultation, pr *mitreden.Proposal) mitreden.SearchDoc {
+	title, url := c.Title, "/consultations/"+c.ID+"#comment-"+cm.ID
+	proposalID := ""
+	if pr != nil {
+		title, url, proposalID = pr.Title, "/proposals/"+pr.ID+"#comment-"+cm.ID, pr.ID
+	}
+	return mitreden.SearchDoc{ID: mitreden.SearchDocID(mitreden.SearchTypeComment, cm.ID), Type: mitreden.SearchTypeComment,
+		ItemID: cm.ID, Title: title, Body: markdown.PlainText(cm.Body), Lang: "de", ConsultationID: c.ID, ConsultationTitle: c.Title,
+		ProposalID: proposalID, Topics: c.Topics, Region: c.Region, URL: url,
+		CreatedAt: cm.CreatedAt, Supports: cm.Up, Visibility: visibilityOf(cm)}
+}
+
+func visibilityOf(cm *mitreden.Comment) string {
+	if cm.Hidden {
+		return mitreden.VisibilityHidden
+	}
+	return mitreden.VisibilityPublic
+}
+
+// CommentOf returns the document of cm with its consultation and proposal
+// read from the store, for a write that does not hold them.
+func (s *SearchDocs) CommentOf(ctx context.Context, cm *mitreden.Comment) (mitreden.SearchDoc, error) {
+	c, err := s.st.FindConsultation(ctx, cm.ConsultationID)
+	if err != nil {
+		return mitreden.SearchDoc{}, err
+	}
+	var pr *mitreden.Proposal
+	if cm.TargetType == "proposal" {
+		if pr, err = s.st.FindProposal(ctx, cm.TargetID); err != nil {
+			return mitreden.SearchDoc{}, err
+		}
+	}
+	return s.Comment(cm, c, pr), nil
+}
+
+// Current returns the documents of the item of search type typ with id as
+// the store holds it now: none for a deleted comment, ENOTFOUND when the
+// item (or its consultation or proposal) is gone or typ is unknown.
+func (s *SearchDocs) Current(ctx context.Context, typ, id string) ([]mitreden.SearchDoc, error) {
+	switch typ {
+	case mitreden.SearchTypeConsultation:
+		c, err := s.st.FindConsultation(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return []mitreden.SearchDoc{s.Consultation(c)}, nil
+	case mitreden.SearchTypeProposal, mitreden.SearchTypeAnswer:
+		pr, err := s.st.FindProposal(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		c, err := s.st.FindConsultation(ctx, pr.ConsultationID)
+		if err != nil {
+			return nil, err
+		}
+		return s.Proposal(pr, c), nil
+	case mitreden.SearchTypeComment:
+		cm, err := s.st.FindComment(ctx, id)
+		if err != nil || cm.Deleted {
+			return nil, err
+		}
+		d, err := s.CommentOf(ctx, cm)
+		if err != nil {
+			return nil, err
+		}
+		return []mitreden.SearchDoc{d}, nil
+	}
+	return nil, &mitreden.Error{Code: mitreden.ENOTFOUND, Message: "error.not_found"}
+}
+
+// Count counts what All yields (items of a missing consultation or proposal
+// aside) without reading it, so a start-up check stays cheap.
+func (s *SearchDocs) Count(ctx context.Context) (int, error) {
+	return s.st.CountSearchable(ctx)
+}
+
+// All streams every searchable document from the store (reindex). It keeps
+// the consultations and the proposals' titles in memory to give comments
+// their context without a store round-trip per comment. It satisfies
+// DocSource.
+func (s *SearchDocs) All(ctx context.Context, yield func(mitreden.SearchDoc) error) error {
+	cons := map[string]*mitreden.Consultation{}
+	if err := s.st.AllConsultations(ctx, func(c *mitreden.Consultation) error {
+		cons[c.ID] = c
+		return yield(s.Consultation(c))
+	}); err != nil {
+		return err
+	}
+	props := map[string]*mitreden.Proposal{}
+	if err := s.st.AllProposals(ctx, func(pr *mitreden.Proposal) error {
+		c, ok := cons[pr.ConsultationID]
+		if !ok {
+			return nil
+		}
+		props[pr.ID] = &mitreden.Proposal{ID: pr.ID, Title: pr.Title}
+		for _, d := range s.Proposal(pr, c) {
+			if err := yield(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	return s.st.AllComments(ctx, func(cm *mitreden.Comment) error {
+		c, ok := cons[cm.ConsultationID]
+		if !ok || cm.Deleted {
+			return nil
+		}
+		var pr *mitreden.Proposal
+		if cm.TargetType == "proposal" {
+			pr = props[cm.TargetID]
+			if pr == nil {
+				return nil
+			}
+		}
+		return yield(s.Comment(cm, c, pr))
+	})
+}

@@ -1,0 +1,161 @@
+package service
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/mitreden/mitreden/internal/mitreden"
+)
+
+func tallyOf(value string, n int) mitreden.Tally {
+	switch value {
+	case "support":
+		return mitreden.Tally{Support: n}
+	case "yes":
+		return mitreden.Tally{Yes: n}
+	case "no":
+		return mitreden.Tally{No: n}
+	case "abstain":
+		return mitreden.Tally{Abstain: n}
+	}
+	return mitreden.Tally{}
+}
+
+func (p *Participation) votable(ctx context.Context, actor *mitreden.User, proposalID string) (*mitreden.Proposal, *mitreden.Consultation, error) {
+	if err := requireParticipant(actor); err != nil {
+		return nil, nil, err
+	}
+	pr, c, err := p.Proposal(ctx, proposalID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := c.NotOpenError(p.now()); err != nil {
+		return nil, nil, err
+	}
+	if pr.Status == mitreden.StatusWithdrawn {
+		return nil, nil, &mitreden.Error{Code: mitreden.ECONFLICT, Message: "proposal.withdrawn"}
+	}
+	return pr, c, nil
+}
+
+// Vote records actor's vote. The store's deterministic key allows one vote
+// per user and proposal; the same value again changes nothing. The support
+// limit of the consultation holds under concurrency through a conditional
+// per-user quota. Returns EINVALID (value), ECONFLICT (closed, withdrawn, limit).
+func (p *Participation) Vote(ctx context.Context, actor *mitreden.User, proposalID, value string) (*mitreden.VoteResult, error) {
+	pr, c, err := p.votable(ctx, actor, proposalID)
+	if err != nil {
+		return nil, err
+	}
+	allowed := []string{"support"}
+	if c.VotingMode == mitreden.VotingRating {
+		allowed = []string{"yes", "no", "abstain"}
+	}
+	if !slices.Contains(allowed, value) {
+		return nil, mitreden.Invalid(mitreden.FieldError{Field: "value", Code: "oneof", Message: "validation.vote_value",
+			Args: map[string]any{"values": strings.Join(allowed, ", ")}})
+	}
+	limited := c.MaxSupports > 0 && value == "support"
+	if limited {
+		if old, err := p.st.FindVote(ctx, pr.ID, actor.ID); err == nil && old == value {
+			return &mitreden.VoteResult{Changed: false, Value: value, Tally: pr.Tally}, nil
+		}
+		if err := p.st.ReserveSupport(ctx, c.ID, actor.ID, c.MaxSupports); err != nil {
+			// A concurrent duplicate of this request may hold the last support.
+			if old, ferr := p.st.FindVote(ctx, pr.ID, actor.ID); ferr == nil && old == value {
+				return p.voteResult(ctx, pr.ID, false, value)
+			}
+			return nil, err
+		}
+	}
+	err = p.st.InsertVote(ctx, pr.ID, actor.ID, c.ID, value)
+	switch mitreden.ErrorCode(err) {
+	case "":
+		if err := p.st.IncProposalCounts(ctx, pr.ID, tallyOf(value, 1), 0, ""); err != nil {
+			return nil, err
+		}
+		return p.voteResult(ctx, pr.ID, true, value)
+	case mitreden.ECONFLICT:
+		if limited {
+			_ = p.st.ReleaseSupport(ctx, c.ID, actor.ID)
+		}
+	default:
+		if limited {
+			_ = p.st.ReleaseSupport(ctx, c.ID, actor.ID)
+		}
+		return nil, err
+	}
+	// The user voted before: same value changes nothing, another swaps.
+	old, err := p.st.FindVote(ctx, pr.ID, actor.ID)
+	if err != nil {
+		return nil, err
+	}
+	if old == value {
+		return p.voteResult(ctx, pr.ID, false, value)
+	}
+	if err := p.st.ChangeVote(ctx, pr.ID, actor.ID, old, value); err != nil {
+		return nil, err
+	}
+	delta := tallyOf(value, 1)
+	o := tallyOf(old, -1)
+	delta.Support += o.Support
+	delta.Yes += o.Yes
+	delta.No += o.No
+	delta.Abstain += o.Abstain
+	if err := p.st.IncProposalCounts(ctx, pr.ID, delta, 0, ""); err != nil {
+		return nil, err
+	}
+	return p.voteResult(ctx, pr.ID, true, value)
+}
+
+func (p *Participation) voteResult(ctx context.Context, proposalID string, changed bool, value string) (*mitreden.VoteResult, error) {
+	pr, err := p.st.FindProposal(ctx, proposalID)
+	if err != nil {
+		return nil, err
+	}
+	if changed {
+		c, err := p.st.FindConsultation(ctx, pr.ConsultationID)
+		if err == nil {
+			p.index(ctx, p.docs.Proposal(pr, c)[0])
+		}
+	}
+	return &mitreden.VoteResult{Changed: changed, Value: value, Tally: pr.Tally}, nil
+}
+
+// Unvote withdraws actor's vote while the consultation is open. Withdrawing
+// nothing is not an error (Changed is false).
+func (p *Participation) Unvote(ctx context.Context, actor *mitreden.User, proposalID string) (*mitreden.VoteResult, error) {
+	pr, c, err := p.votable(ctx, actor, proposalID)
+	if err != nil && mitreden.ErrorMessage(err) != "proposal.withdrawn" {
+		return nil, err
+	}
+	if pr == nil {
+		if pr, c, err = p.Proposal(ctx, proposalID); err != nil {
+			return nil, err
+		}
+	}
+	old, err := p.st.DeleteVote(ctx, pr.ID, actor.ID)
+	if mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
+		return &mitreden.VoteResult{Changed: false, Tally: pr.Tally}, nil
+	} else if err != nil {
+		return nil, err
+	}
+	if err := p.st.IncProposalCounts(ctx, pr.ID, tallyOf(old, -1), 0, ""); err != nil {
+		return nil, err
+	}
+	if c.MaxSupports > 0 && old == "support" {
+		if err := p.st.ReleaseSupport(ctx, c.ID, actor.ID); err != nil {
+			p.log.Warn("release support", "err", err)
+		}
+	}
+	return p.voteResult(ctx, pr.ID, true, "")
+}
+
+// MyVotes returns actor's votes on the proposals.
+func (p *Participation) MyVotes(ctx context.Context, actor *mitreden.User, ids []string) (map[string]string, error) {
+	if actor == nil {
+		return map[string]string{}, nil
+	}
+	return p.st.UserVotes(ctx, actor.ID, ids)
+}
