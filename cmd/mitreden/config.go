@@ -154,6 +154,13 @@ func (c *Config) Validate() error {
 		if mu, err := url.Parse(c.MeiliURL); err != nil || (mu.Scheme != "http" && mu.Scheme != "https") || mu.Host == "" {
 			return fmt.Errorf("setting MEILI_URL=%q: must be an http(s) URL", c.MeiliURL)
 		}
+		// The Meilisearch index is named after the database; index names
+		// allow fewer characters than database names.
+		if strings.IndexFunc(c.MongoDatabase, func(r rune) bool {
+			return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != '-' && r != '_'
+		}) >= 0 {
+			return fmt.Errorf("setting MONGODB_DATABASE=%q: with MEILI_URL it names the search index too, so only letters a-z, digits, - and _", c.MongoDatabase)
+		}
 	}
 	for _, p := range c.TrustedProxies {
 		if net.ParseIP(p) == nil {
