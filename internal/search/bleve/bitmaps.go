@@ -59,8 +59,10 @@ func snapshotOf(idx bleve.Index) (*scorch.IndexSnapshot, func(), error) {
 
 // countOnSnapshot is countByBitmaps on snap.
 func countOnSnapshot(snap *scorch.IndexSnapshot, q *mitreden.SearchQuery, words []*wordQuery) (*hitSet, map[string][]mitreden.FacetCount, error) {
-	for _, w := range words {
-		if err := w.remember(snap); err != nil {
+	memos := make([]*wordMemo, len(words))
+	for i, w := range words {
+		var err error
+		if memos[i], err = w.remember(snap); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -71,7 +73,7 @@ func countOnSnapshot(snap *scorch.IndexSnapshot, q *mitreden.SearchQuery, words 
 		return set, facets, err
 	}
 	for i, seg := range snap.Segments() {
-		hits, err := segmentHits(seg, q, words)
+		hits, err := segmentHits(seg, q, words, memos)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -86,8 +88,8 @@ func countOnSnapshot(snap *scorch.IndexSnapshot, q *mitreden.SearchQuery, words 
 }
 
 // segmentHits returns the documents of one segment that match q's filters
-// and every word.
-func segmentHits(seg *scorch.SegmentSnapshot, q *mitreden.SearchQuery, words []*wordQuery) (*roaring.Bitmap, error) {
+// and every word, whose fuzzy candidates memos holds.
+func segmentHits(seg *scorch.SegmentSnapshot, q *mitreden.SearchQuery, words []*wordQuery, memos []*wordMemo) (*roaring.Bitmap, error) {
 	var acc *roaring.Bitmap
 	and := func(bm *roaring.Bitmap) bool {
 		if acc == nil {
@@ -127,8 +129,8 @@ func segmentHits(seg *scorch.SegmentSnapshot, q *mitreden.SearchQuery, words []*
 			return acc, nil
 		}
 	}
-	for _, w := range words {
-		bm, err := w.bitmap(p)
+	for i, w := range words {
+		bm, err := w.bitmap(p, memos[i])
 		if err != nil {
 			return nil, err
 		}
@@ -146,12 +148,12 @@ func segmentHits(seg *scorch.SegmentSnapshot, q *mitreden.SearchQuery, words []*
 }
 
 // bitmap returns the documents of the segment the word matches in any of
-// its fields: what its Searcher matches.
-func (q *wordQuery) bitmap(p *postings) (*roaring.Bitmap, error) {
+// its fields, given its fuzzy candidates memo: what its Searcher matches.
+func (q *wordQuery) bitmap(p *postings, memo *wordMemo) (*roaring.Bitmap, error) {
 	var union []*roaring.Bitmap
 	for li, l := range q.langs() {
 		for i, f := range [2]string{l.title, l.body} {
-			terms := append([]string{l.term}, q.memo.terms[li][i]...)
+			terms := append([]string{l.term}, memo.terms[li][i]...)
 			for _, t := range terms {
 				bm, err := p.term(f, t)
 				if err != nil {
@@ -171,23 +173,28 @@ func (q *wordQuery) bitmap(p *postings) (*roaring.Bitmap, error) {
 	return roaring.FastOr(union...), nil
 }
 
-// remember finds the word's fuzzy candidates on snap, as its Searcher does.
-func (q *wordQuery) remember(snap *scorch.IndexSnapshot) error {
+// remember returns the word's fuzzy candidates on snap, as its Searcher
+// finds them, computing them only when the last memo is of other segments.
+// The parts of a split search call it at once on the same snapshot: the
+// first computes, the others wait for it and share its memo.
+func (q *wordQuery) remember(snap *scorch.IndexSnapshot) (*wordMemo, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
 	segs := segmentIDs(snap)
 	if q.memo != nil && slices.Equal(q.memo.segments, segs) {
-		return nil
+		return q.memo, nil
 	}
 	memo := &wordMemo{segments: segs}
 	for li, l := range q.langs() {
 		if l.fuzz > 0 && hasTerms(snap, l.title, l.body) {
 			var err error
 			if memo.terms[li], memo.dists[li], err = fuzzyCandidates(snap, [2]string{l.title, l.body}, l.term, l.fuzz); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
 	q.memo = memo
-	return nil
+	return memo, nil
 }
 
 // postings reads the postings bitmaps of one segment.

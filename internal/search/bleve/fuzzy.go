@@ -37,8 +37,13 @@ var levBuilders = sync.OnceValues(func() ([3]*lev.LevenshteinAutomatonBuilder, e
 // whose fields hold no terms, and does not search the exact term twice.
 type wordQuery struct {
 	t term
+	// mu guards memo: the parts of a split search build their searchers
+	// from one query in several goroutines at once. It is held only while
+	// a searcher is built, once per part, never while matches are walked.
+	mu sync.Mutex
 	// memo keeps the fuzzy candidates of the last snapshot searched, as a
-	// search may run the query twice (see Index.run).
+	// search may run the query twice (see Index.run) and its parts share one
+	// snapshot. A memo is never changed once stored, so it is read without mu.
 	memo *wordMemo
 }
 
@@ -78,10 +83,10 @@ func (q *wordQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping
 		}
 		return nil, err
 	}
-	if err := q.remember(snap); err != nil {
+	memo, err := q.remember(snap)
+	if err != nil {
 		return fail(err)
 	}
-	memo := q.memo
 	for li, l := range q.langs() {
 		if !hasTerms(snap, l.title, l.body) {
 			continue
