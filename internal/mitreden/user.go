@@ -86,13 +86,17 @@ type UserUpdate struct {
 
 // UserStore persists users.
 type UserStore interface {
-	// CreateUser inserts u and sets its ID. Returns ECONFLICT when the email is taken.
+	// CreateUser inserts u and sets its ID. Returns ECONFLICT when the email
+	// is taken or when another account's display name has the same
+	// DisplayNameKey (the field error names which).
 	CreateUser(ctx context.Context, u *User) error
 	// FindUserByID returns ENOTFOUND when there is no such user.
 	FindUserByID(ctx context.Context, id string) (*User, error)
 	// FindUserByEmail looks up by NormalizeEmail(email). Returns ENOTFOUND.
 	FindUserByEmail(ctx context.Context, email string) (*User, error)
-	// UpdateUser applies upd and returns the new user. Returns ENOTFOUND.
+	// UpdateUser applies upd and returns the new user. Returns ENOTFOUND, and
+	// ECONFLICT when another account's display name has the same
+	// DisplayNameKey.
 	UpdateUser(ctx context.Context, id string, upd UserUpdate) (*User, error)
 	// SetPasswordHash replaces the password hash. Returns ENOTFOUND.
 	SetPasswordHash(ctx context.Context, id, hash string) error

@@ -218,7 +218,7 @@ func (d *DB) EnsureIndexes(ctx context.Context) error {
 			return mapErr(err)
 		}
 	}
-	return nil
+	return d.ensureNameKeys(ctx)
 }
 
 // mapErr turns driver errors into domain errors.
