@@ -8,11 +8,10 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/mail"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
 )
@@ -21,7 +20,7 @@ import (
 type AccountsConfig struct {
 	SessionIdle        time.Duration // idle timeout, default 30 min
 	SessionAbsolute    time.Duration // absolute timeout, default 12 h
-	TouchEvery         time.Duration // how often activity is written, default 1 min
+	TouchEvery         time.Duration // how often activity is written at most: default 1 min, never above SessionIdle/4
 	LoginMaxPerAccount int           // failed logins per account and window, default 5
 	LoginMaxPerIP      int           // failed logins per client IP and window, default 20
 	LoginWindow        time.Duration // default 15 min
@@ -38,6 +37,9 @@ func (c *AccountsConfig) defaults() {
 	if c.TouchEvery <= 0 {
 		c.TouchEvery = time.Minute
 	}
+	// An idle timeout of seconds (the settings allow 1 s) must not be
+	// outlasted by activity that is not yet written.
+	c.TouchEvery = min(c.TouchEvery, c.SessionIdle/4)
 	if c.LoginMaxPerAccount <= 0 {
 		c.LoginMaxPerAccount = 5
 	}
@@ -87,25 +89,6 @@ type RegisterInput struct {
 	Roles       []mitreden.Role
 }
 
-// checkDisplayName checks a trimmed display name: 2 to 50 characters, none
-// of them a control or format character (such as a bidirectional override
-// or a zero-width space), which could disguise a public name.
-func checkDisplayName(name string) *mitreden.FieldError {
-	if name == "" {
-		return &mitreden.FieldError{Field: "display_name", Code: "required", Message: "validation.required"}
-	}
-	if n := utf8.RuneCountInString(name); n < 2 || n > 50 {
-		return &mitreden.FieldError{Field: "display_name", Code: "length", Message: "validation.display_name_length",
-			Args: map[string]any{"min": 2, "max": 50}}
-	}
-	for _, r := range name {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError {
-			return &mitreden.FieldError{Field: "display_name", Code: "chars", Message: "validation.display_name_chars"}
-		}
-	}
-	return nil
-}
-
 // Validate checks the domain rules of a registration.
 func (in *RegisterInput) Validate() error {
 	var fields []mitreden.FieldError
@@ -116,7 +99,7 @@ func (in *RegisterInput) Validate() error {
 	} else if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || len(in.Email) > 254 || !strings.Contains(in.Email[strings.LastIndex(in.Email, "@"):], ".") {
 		fields = append(fields, mitreden.FieldError{Field: "email", Code: "email", Message: "validation.email"})
 	}
-	if fe := checkDisplayName(in.DisplayName); fe != nil {
+	if fe := mitreden.ValidateDisplayName(in.DisplayName); fe != nil {
 		fields = append(fields, *fe)
 	}
 	if in.Password == "" {
@@ -135,19 +118,21 @@ func (in *RegisterInput) Validate() error {
 	return nil
 }
 
-// Register creates a citizen account. Registrations per IP are throttled.
-// Returns EINVALID, ECONFLICT (email taken), ERATELIMITED.
+// Register creates a citizen account. Registrations per IP (per /64 for
+// IPv6) are throttled. Returns EINVALID, ECONFLICT (email taken, or a
+// display name that looks like another account's), ERATELIMITED.
 func (a *Accounts) Register(ctx context.Context, in RegisterInput, ip string) (*mitreden.User, error) {
 	in.Roles = nil
 	if ip != "" {
-		if err := a.throttle(ctx, "reg:ip:"+ip, a.cfg.RegisterMaxPerIP); err != nil {
+		if err := a.throttle(ctx, "reg:ip:"+ClientKey(ip), a.cfg.RegisterMaxPerIP); err != nil {
 			return nil, err
 		}
 	}
 	return a.CreateUser(ctx, in)
 }
 
-// CreateUser creates an account with the given roles (used by the CLI and seeding).
+// CreateUser creates an account with the given roles (used by the CLI and
+// seeding). Returns EINVALID, ECONFLICT (email or display name taken).
 func (a *Accounts) CreateUser(ctx context.Context, in RegisterInput) (*mitreden.User, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
@@ -186,7 +171,7 @@ func (a *Accounts) Login(ctx context.Context, in LoginInput) (*Login, error) {
 	now := a.now()
 	limits := []allowance{{loginAccountKey(in.Email), a.cfg.LoginMaxPerAccount}}
 	if in.IP != "" {
-		limits = append(limits, allowance{"login:ip:" + in.IP, a.cfg.LoginMaxPerIP})
+		limits = append(limits, allowance{"login:ip:" + ClientKey(in.IP), a.cfg.LoginMaxPerIP})
 	}
 	slots, err := a.takeSlots(ctx, now, limits...)
 	if err != nil {
@@ -315,7 +300,12 @@ func shortHash(s string) string {
 }
 
 // Authenticate resolves a token to its session and user, enforcing the idle
-// and absolute timeouts. Activity is written at most every TouchEvery.
+// and absolute timeouts. Activity is written at most every TouchEvery, so
+// the recorded last activity may lag the real one by up to TouchEvery: a
+// session ends once it has been idle for SessionIdle counted from the
+// recorded activity plus that lag. An active person (no pause as long as
+// SessionIdle) is thus never logged out, and a person who left is logged
+// out after SessionIdle and at most TouchEvery (≤ SessionIdle/4) more.
 // Returns EUNAUTHORIZED for unknown, expired or blocked.
 func (a *Accounts) Authenticate(ctx context.Context, token string) (*mitreden.Session, *mitreden.User, error) {
 	unauth := &mitreden.Error{Code: mitreden.EUNAUTHORIZED, Message: "error.unauthorized"}
@@ -329,7 +319,7 @@ func (a *Accounts) Authenticate(ctx context.Context, token string) (*mitreden.Se
 		return nil, nil, err
 	}
 	now := a.now()
-	if !now.Before(s.ExpiresAt) || now.Sub(s.LastSeenAt) >= a.cfg.SessionIdle {
+	if !now.Before(s.ExpiresAt) || now.Sub(s.LastSeenAt) >= a.cfg.SessionIdle+a.cfg.TouchEvery {
 		_ = a.sessions.DeleteSession(ctx, s.ID)
 		return nil, nil, unauth
 	}
@@ -395,7 +385,8 @@ func (a *Accounts) ChangePassword(ctx context.Context, u *mitreden.User, session
 	return a.sessions.DeleteUserSessions(ctx, u.ID, sessionID)
 }
 
-// UpdateProfile changes the display name and language. Returns EINVALID.
+// UpdateProfile changes the display name and language. Returns EINVALID,
+// ECONFLICT (a display name that looks like another account's).
 func (a *Accounts) UpdateProfile(ctx context.Context, u *mitreden.User, upd mitreden.UserUpdate) (*mitreden.User, error) {
 	if u == nil {
 		return nil, &mitreden.Error{Code: mitreden.EUNAUTHORIZED, Message: "error.unauthorized"}
@@ -404,7 +395,7 @@ func (a *Accounts) UpdateProfile(ctx context.Context, u *mitreden.User, upd mitr
 	if upd.DisplayName != nil {
 		name := strings.TrimSpace(*upd.DisplayName)
 		upd.DisplayName = &name
-		if fe := checkDisplayName(name); fe != nil {
+		if fe := mitreden.ValidateDisplayName(name); fe != nil {
 			fields = append(fields, *fe)
 		}
 	}
@@ -504,4 +495,25 @@ func (a *Accounts) FindUserByEmail(ctx context.Context, email string) (*mitreden
 // User returns a user by id. Returns ENOTFOUND.
 func (a *Accounts) User(ctx context.Context, id string) (*mitreden.User, error) {
 	return a.users.FindUserByID(ctx, id)
+}
+
+// ClientKey is the key under which per-IP throttles count a client: an IPv4
+// address as it is (an IPv4-mapped IPv6 address counts as its IPv4
+// address), an IPv6 address by its /64 prefix, the smallest block a site
+// is given, so one client cannot dodge a limit by rotating through the
+// 2^64 addresses it holds. Anything else is used unchanged.
+func ClientKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	addr = addr.Unmap()
+	if addr.Is4() {
+		return addr.String()
+	}
+	p, err := addr.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }
