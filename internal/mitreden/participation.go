@@ -1,7 +1,6 @@
 package mitreden
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"time"
@@ -317,78 +316,6 @@ type VoteResult struct {
 	Changed bool
 	Value   string
 	Tally   Tally
-}
-
-// ParticipationStore persists consultations, proposals, comments and votes.
-// Every write is a single-document atomic operation.
-type ParticipationStore interface {
-	CreateConsultation(ctx context.Context, c *Consultation) error
-	// FindConsultation returns ENOTFOUND.
-	FindConsultation(ctx context.Context, id string) (*Consultation, error)
-	UpdateConsultation(ctx context.Context, c *Consultation) error
-	ListConsultations(ctx context.Context, f ConsultationFilter) ([]*Consultation, int, error)
-	IncConsultationCounts(ctx context.Context, id string, proposals, comments int) error
-
-	CreateProposal(ctx context.Context, p *Proposal) error
-	// FindProposal returns ENOTFOUND.
-	FindProposal(ctx context.Context, id string) (*Proposal, error)
-	// UpdateProposalContent changes title, body and topics only while the
-	// proposal has no votes and no comments; ECONFLICT otherwise.
-	UpdateProposalContent(ctx context.Context, p *Proposal) error
-	SetProposalStatus(ctx context.Context, p *Proposal) error
-	ListProposals(ctx context.Context, f ProposalFilter) ([]*Proposal, int, error)
-	IncProposalCounts(ctx context.Context, id string, tally Tally, comments int, alignment string) error
-
-	// PutVote inserts the user's vote; returns the previous value ("" when new).
-	InsertVote(ctx context.Context, proposalID, userID, consultationID, value string) error
-	FindVote(ctx context.Context, proposalID, userID string) (string, error)
-	// ChangeVote sets value only when the stored value is old (ECONFLICT otherwise).
-	ChangeVote(ctx context.Context, proposalID, userID, old, value string) error
-	// DeleteVote removes the vote and returns its value (ENOTFOUND when none).
-	DeleteVote(ctx context.Context, proposalID, userID string) (string, error)
-	// ReserveSupport takes one of max supports of the user in the consultation; ECONFLICT when used up.
-	ReserveSupport(ctx context.Context, consultationID, userID string, max int) error
-	ReleaseSupport(ctx context.Context, consultationID, userID string) error
-	// UserVotes returns the user's votes on the given proposals.
-	UserVotes(ctx context.Context, userID string, proposalIDs []string) (map[string]string, error)
-
-	CreateComment(ctx context.Context, c *Comment) error
-	FindComment(ctx context.Context, id string) (*Comment, error)
-	UpdateCommentBody(ctx context.Context, id, authorID, body string, at time.Time) error
-	MarkCommentDeleted(ctx context.Context, id, authorID string) error
-	// SetCommentHidden hides or shows a comment (moderation). Returns ENOTFOUND.
-	SetCommentHidden(ctx context.Context, id string, hidden bool) error
-	ListComments(ctx context.Context, targetType, targetID string) ([]*Comment, error)
-	// PutCommentVote stores +1/-1 (0 deletes) and returns the previous value.
-	PutCommentVote(ctx context.Context, commentID, userID string, value int) (int, error)
-	IncCommentVotes(ctx context.Context, id string, up, down int) error
-	UserCommentVotes(ctx context.Context, userID string, commentIDs []string) (map[string]int, error)
-
-	// Recount support.
-	AllProposalIDs(ctx context.Context, yield func(id, consultationID string) error) error
-	CountVotes(ctx context.Context, proposalID string) (Tally, error)
-	CountComments(ctx context.Context, proposalID string) (total, forN, against, neutral int, err error)
-	SetProposalCounts(ctx context.Context, id string, t Tally, comments, forN, against, neutral int) error
-	AllComments(ctx context.Context, yield func(*Comment) error) error
-	AllConsultations(ctx context.Context, yield func(*Consultation) error) error
-	AllProposals(ctx context.Context, yield func(*Proposal) error) error
-
-	// CountSearchable counts what AllSearchDocs would index: consultations,
-	// proposals, official answers and comments not deleted.
-	CountSearchable(ctx context.Context) (int, error)
-
-	// Search retries: documents whose indexing failed, to be indexed again.
-	// AddSearchRetries records (or re-records) the search document ids.
-	AddSearchRetries(ctx context.Context, docIDs ...string) error
-	// SearchRetries returns up to limit records.
-	SearchRetries(ctx context.Context, limit int) ([]SearchRetry, error)
-	// DeleteSearchRetries removes the records, unless one was recorded again
-	// since it was read.
-	DeleteSearchRetries(ctx context.Context, rs ...SearchRetry) error
-}
-
-// SearchRetry is a search document to index again, as recorded at At.
-type SearchRetry struct {
-	DocID string
-	At    time.Time
+	// VotingMode is the consultation's, which tells how to show the tally.
+	VotingMode string
 }

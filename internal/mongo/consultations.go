@@ -2,11 +2,173 @@ package mongo
 
 import (
 	"context"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
 )
+
+func init() {
+	registerIndexes(
+		index{coll: "consultations", keys: bson.D{{Key: "opens_at", Value: -1}}, name: "opens_at"},
+	)
+}
+
+type consultationDoc struct {
+	ID               bson.ObjectID `bson:"_id"`
+	Title            string        `bson:"title"`
+	Summary          string        `bson:"summary"`
+	Body             string        `bson:"body"`
+	Topics           []string      `bson:"topics"`
+	Region           string        `bson:"region"`
+	OpensAt          time.Time     `bson:"opens_at"`
+	ClosesAt         time.Time     `bson:"closes_at"`
+	VotingMode       string        `bson:"voting_mode"`
+	MaxSupports      int           `bson:"max_supports"`
+	SupportThreshold int           `bson:"support_threshold"`
+	ProposalsEnabled bool          `bson:"proposals_enabled"`
+	CommentsEnabled  bool          `bson:"comments_enabled"`
+	PreModeration    bool          `bson:"pre_moderation"`
+	Results          string        `bson:"results"`
+	EvaluatedAt      time.Time     `bson:"evaluated_at"`
+	ProposalCount    int           `bson:"proposal_count"`
+	CommentCount     int           `bson:"comment_count"`
+	CreatedBy        string        `bson:"created_by"`
+	CreatedAt        time.Time     `bson:"created_at"`
+	UpdatedAt        time.Time     `bson:"updated_at"`
+}
+
+func (d *consultationDoc) domain() *mitreden.Consultation {
+	return &mitreden.Consultation{ID: d.ID.Hex(), Title: d.Title, Summary: d.Summary, Body: d.Body, Topics: d.Topics,
+		Region: d.Region, OpensAt: d.OpensAt.UTC(), ClosesAt: d.ClosesAt.UTC(), VotingMode: d.VotingMode,
+		MaxSupports: d.MaxSupports, SupportThreshold: d.SupportThreshold, ProposalsEnabled: d.ProposalsEnabled,
+		CommentsEnabled: d.CommentsEnabled, PreModeration: d.PreModeration, Results: d.Results,
+		EvaluatedAt: zeroUTC(d.EvaluatedAt), ProposalCount: d.ProposalCount, CommentCount: d.CommentCount,
+		CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC()}
+}
+
+func consultationToDoc(c *mitreden.Consultation, id bson.ObjectID) consultationDoc {
+	return consultationDoc{ID: id, Title: c.Title, Summary: c.Summary, Body: c.Body, Topics: nonNil(c.Topics), Region: c.Region,
+		OpensAt: c.OpensAt, ClosesAt: c.ClosesAt, VotingMode: c.VotingMode, MaxSupports: c.MaxSupports,
+		SupportThreshold: c.SupportThreshold, ProposalsEnabled: c.ProposalsEnabled, CommentsEnabled: c.CommentsEnabled,
+		PreModeration: c.PreModeration, Results: c.Results, EvaluatedAt: c.EvaluatedAt, ProposalCount: c.ProposalCount,
+		CommentCount: c.CommentCount, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+}
+
+// CreateConsultation inserts c and sets its ID.
+func (s *ParticipationStore) CreateConsultation(ctx context.Context, c *mitreden.Consultation) error {
+	ctx, done := s.db.write(ctx)
+	defer done()
+	id := bson.NewObjectID()
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = now()
+	}
+	c.UpdatedAt = c.CreatedAt
+	if _, err := s.db.C("consultations").InsertOne(ctx, consultationToDoc(c, id)); err != nil {
+		return mapErr(err)
+	}
+	c.ID = id.Hex()
+	return nil
+}
+
+// FindConsultation returns the consultation with id.
+func (s *ParticipationStore) FindConsultation(ctx context.Context, id string) (*mitreden.Consultation, error) {
+	d, err := findByOID[consultationDoc](ctx, s.db, "consultations", id)
+	if err != nil {
+		return nil, err
+	}
+	return d.domain(), nil
+}
+
+// UpdateConsultation replaces the editable fields (not the counters).
+func (s *ParticipationStore) UpdateConsultation(ctx context.Context, c *mitreden.Consultation) error {
+	o, err := oid(c.ID)
+	if err != nil {
+		return err
+	}
+	ctx, done := s.db.write(ctx)
+	defer done()
+	c.UpdatedAt = now()
+	res, err := s.db.C("consultations").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}}, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "title", Value: c.Title}, {Key: "summary", Value: c.Summary}, {Key: "body", Value: c.Body},
+		{Key: "topics", Value: nonNil(c.Topics)}, {Key: "region", Value: c.Region}, {Key: "opens_at", Value: c.OpensAt},
+		{Key: "closes_at", Value: c.ClosesAt}, {Key: "voting_mode", Value: c.VotingMode}, {Key: "max_supports", Value: c.MaxSupports},
+		{Key: "support_threshold", Value: c.SupportThreshold}, {Key: "proposals_enabled", Value: c.ProposalsEnabled},
+		{Key: "comments_enabled", Value: c.CommentsEnabled}, {Key: "pre_moderation", Value: c.PreModeration},
+		{Key: "results", Value: c.Results}, {Key: "evaluated_at", Value: c.EvaluatedAt}, {Key: "updated_at", Value: c.UpdatedAt},
+	}}})
+	if err != nil {
+		return mapErr(err)
+	}
+	if res.MatchedCount == 0 {
+		return &mitreden.Error{Code: mitreden.ENOTFOUND, Message: "error.not_found"}
+	}
+	return nil
+}
+
+// ListConsultations returns a page of consultations, newest opening first.
+func (s *ParticipationStore) ListConsultations(ctx context.Context, f mitreden.ConsultationFilter) ([]*mitreden.Consultation, int, error) {
+	ctx, cancel := s.db.ctx(ctx)
+	defer cancel()
+	page, per := mitreden.NormalizePage(f.Page, f.PerPage)
+	filter := bson.D{}
+	zero := time.Time{}
+	switch f.Phase {
+	case mitreden.PhaseUpcoming:
+		filter = append(filter, bson.E{Key: "opens_at", Value: bson.D{{Key: "$gt", Value: f.Now}}}, bson.E{Key: "evaluated_at", Value: zero})
+	case mitreden.PhaseOpen:
+		filter = append(filter, bson.E{Key: "opens_at", Value: bson.D{{Key: "$lte", Value: f.Now}}},
+			bson.E{Key: "closes_at", Value: bson.D{{Key: "$gt", Value: f.Now}}}, bson.E{Key: "evaluated_at", Value: zero})
+	case mitreden.PhaseClosed:
+		filter = append(filter, bson.E{Key: "closes_at", Value: bson.D{{Key: "$lte", Value: f.Now}}}, bson.E{Key: "evaluated_at", Value: zero})
+	case mitreden.PhaseEvaluated:
+		filter = append(filter, bson.E{Key: "evaluated_at", Value: bson.D{{Key: "$gt", Value: zero}}})
+	}
+	if f.Topic != "" {
+		filter = append(filter, bson.E{Key: "topics", Value: f.Topic})
+	}
+	if f.Region != "" {
+		filter = append(filter, bson.E{Key: "region", Value: f.Region})
+	}
+	total, err := s.db.C("consultations").CountDocuments(ctx, filter)
+	if err != nil {
+		return nil, 0, mapErr(err)
+	}
+	cur, err := s.db.C("consultations").Find(ctx, filter, options.Find().
+		SetSort(bson.D{{Key: "opens_at", Value: -1}, {Key: "_id", Value: -1}}).SetSkip(int64((page-1)*per)).SetLimit(int64(per)))
+	if err != nil {
+		return nil, 0, mapErr(err)
+	}
+	var docs []consultationDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, 0, mapErr(err)
+	}
+	out := make([]*mitreden.Consultation, len(docs))
+	for i := range docs {
+		out[i] = docs[i].domain()
+	}
+	return out, int(total), nil
+}
+
+// IncConsultationCounts adjusts the denormalized counters.
+func (s *ParticipationStore) IncConsultationCounts(ctx context.Context, id string, proposals, comments int) error {
+	o, err := oid(id)
+	if err != nil {
+		return err
+	}
+	ctx, done := s.db.write(ctx)
+	defer done()
+	_, err = s.db.C("consultations").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "proposal_count", Value: proposals}, {Key: "comment_count", Value: comments}}}})
+	return mapErr(err)
+}
+
+// AllConsultations streams every consultation.
+func (s *ParticipationStore) AllConsultations(ctx context.Context, yield func(*mitreden.Consultation) error) error {
+	return streamAll(ctx, s.db, "consultations", func(d *consultationDoc) error { return yield(d.domain()) })
+}
 
 // SetConsultationCounts overwrites the denormalized counters of a
 // consultation, conditioned on their previous values so that a proposal or

@@ -3,6 +3,7 @@ package mongo
 import (
 	"context"
 	"strings"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -10,7 +11,154 @@ import (
 	"github.com/mitreden/mitreden/internal/mitreden"
 )
 
-var _ mitreden.CounterRepairStore = (*ParticipationStore)(nil)
+func init() {
+	registerIndexes(
+		index{coll: "votes", keys: bson.D{{Key: "proposal_id", Value: 1}}, name: "proposal"},
+		index{coll: "votes", keys: bson.D{{Key: "user_id", Value: 1}}, name: "user"},
+	)
+}
+
+type voteDoc struct {
+	ID             string    `bson:"_id"` // proposal:user
+	ProposalID     string    `bson:"proposal_id"`
+	UserID         string    `bson:"user_id"`
+	ConsultationID string    `bson:"consultation_id"`
+	Value          string    `bson:"value"`
+	CreatedAt      time.Time `bson:"created_at"`
+}
+
+func voteID(proposalID, userID string) string { return proposalID + ":" + userID }
+
+// InsertVote stores a new vote; the deterministic _id makes a second vote of
+// the same user on the same proposal a duplicate key (ECONFLICT).
+func (s *ParticipationStore) InsertVote(ctx context.Context, proposalID, userID, consultationID, value string) error {
+	ctx, done := s.db.write(ctx)
+	defer done()
+	_, err := s.db.C("votes").InsertOne(ctx, voteDoc{ID: voteID(proposalID, userID), ProposalID: proposalID, UserID: userID,
+		ConsultationID: consultationID, Value: value, CreatedAt: now()})
+	return mapErr(err)
+}
+
+// FindVote returns the user's vote value or ENOTFOUND.
+func (s *ParticipationStore) FindVote(ctx context.Context, proposalID, userID string) (string, error) {
+	ctx, cancel := s.db.ctx(ctx)
+	defer cancel()
+	var d voteDoc
+	if err := s.db.C("votes").FindOne(ctx, bson.D{{Key: "_id", Value: voteID(proposalID, userID)}}).Decode(&d); err != nil {
+		return "", mapErr(err)
+	}
+	return d.Value, nil
+}
+
+// ChangeVote swaps old for value in one conditional update.
+func (s *ParticipationStore) ChangeVote(ctx context.Context, proposalID, userID, old, value string) error {
+	ctx, done := s.db.write(ctx)
+	defer done()
+	res, err := s.db.C("votes").UpdateOne(ctx, bson.D{{Key: "_id", Value: voteID(proposalID, userID)}, {Key: "value", Value: old}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "value", Value: value}}}})
+	if err != nil {
+		return mapErr(err)
+	}
+	if res.MatchedCount == 0 {
+		return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "vote.changed_concurrently"}
+	}
+	return nil
+}
+
+// DeleteVote removes the vote and returns its value.
+func (s *ParticipationStore) DeleteVote(ctx context.Context, proposalID, userID string) (string, error) {
+	ctx, done := s.db.write(ctx)
+	defer done()
+	var d voteDoc
+	if err := s.db.C("votes").FindOneAndDelete(ctx, bson.D{{Key: "_id", Value: voteID(proposalID, userID)}}).Decode(&d); err != nil {
+		return "", mapErr(err)
+	}
+	return d.Value, nil
+}
+
+// ReserveSupport takes one support of the user's quota in one conditional
+// upsert: when the quota is used up the filter misses and the upsert collides
+// with the existing document, which the driver reports as a duplicate key.
+func (s *ParticipationStore) ReserveSupport(ctx context.Context, consultationID, userID string, max int) error {
+	ctx, done := s.db.write(ctx)
+	defer done()
+	_, err := s.db.C("support_quota").UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: consultationID + ":" + userID}, {Key: "used", Value: bson.D{{Key: "$lt", Value: max}}}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "used", Value: 1}}}}, options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		err = mapErr(err)
+		if mitreden.ErrorCode(err) == mitreden.ECONFLICT {
+			return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "vote.limit_reached", Args: map[string]any{"limit": max}}
+		}
+		return err
+	}
+	return nil
+}
+
+// ReleaseSupport gives one support back.
+func (s *ParticipationStore) ReleaseSupport(ctx context.Context, consultationID, userID string) error {
+	ctx, done := s.db.write(ctx)
+	defer done()
+	_, err := s.db.C("support_quota").UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: consultationID + ":" + userID}, {Key: "used", Value: bson.D{{Key: "$gt", Value: 0}}}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "used", Value: -1}}}})
+	return mapErr(err)
+}
+
+// UserVotes returns the user's votes on the given proposals by _id lookups.
+func (s *ParticipationStore) UserVotes(ctx context.Context, userID string, proposalIDs []string) (map[string]string, error) {
+	out := map[string]string{}
+	if userID == "" || len(proposalIDs) == 0 {
+		return out, nil
+	}
+	ids := make([]string, len(proposalIDs))
+	for i, p := range proposalIDs {
+		ids[i] = voteID(p, userID)
+	}
+	ctx, cancel := s.db.ctx(ctx)
+	defer cancel()
+	cur, err := s.db.C("votes").Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	var docs []voteDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapErr(err)
+	}
+	for _, d := range docs {
+		out[d.ProposalID] = d.Value
+	}
+	return out, nil
+}
+
+// CountVotes recounts a proposal's tally from the vote records.
+func (s *ParticipationStore) CountVotes(ctx context.Context, proposalID string) (mitreden.Tally, error) {
+	ctx, cancel := s.db.ctx(ctx)
+	defer cancel()
+	var t mitreden.Tally
+	cur, err := s.db.C("votes").Find(ctx, bson.D{{Key: "proposal_id", Value: proposalID}}, options.Find().SetProjection(bson.D{{Key: "value", Value: 1}}))
+	if err != nil {
+		return t, mapErr(err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var d voteDoc
+		if err := cur.Decode(&d); err != nil {
+			return t, mapErr(err)
+		}
+		switch d.Value {
+		case "support":
+			t.Support++
+		case "yes":
+			t.Yes++
+		case "no":
+			t.No++
+		case "abstain":
+			t.Abstain++
+		}
+	}
+	return t, mapErr(cur.Err())
+}
 
 // quotaDoc is the per-user, per-consultation support quota that
 // ReserveSupport increments conditionally; its _id is "consultation:user".

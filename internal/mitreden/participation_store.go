@@ -1,0 +1,13 @@
+package mitreden
+
+// ParticipationStore is every store the participation service writes to,
+// as one implementation provides them; wiring passes it whole, the service
+// keeps each aggregate's store apart.
+type ParticipationStore interface {
+	ConsultationStore
+	ProposalStore
+	VoteStore
+	CommentStore
+	SearchRetryStore
+	SearchableCounter
+}

@@ -1,0 +1,35 @@
+package mitreden
+
+import "context"
+
+// ProposalStore persists proposals with their denormalized counters. Every
+// write is one atomic single-document operation. Besides the codes named per
+// method, every method returns EUNAVAILABLE when the store cannot be reached
+// in time and EINTERNAL for anything unexpected.
+type ProposalStore interface {
+	// CreateProposal inserts p and sets its ID (and CreatedAt when zero).
+	CreateProposal(ctx context.Context, p *Proposal) error
+	// FindProposal returns the proposal with id; ENOTFOUND when there is
+	// none (or id is malformed).
+	FindProposal(ctx context.Context, id string) (*Proposal, error)
+	// UpdateProposalContent changes title, body and topics only while p's
+	// author still owns a submitted proposal without votes and comments;
+	// ECONFLICT ("proposal.edit_locked") otherwise, also when it is gone.
+	UpdateProposalContent(ctx context.Context, p *Proposal) error
+	// SetProposalStatus stores status and the official answer fields; a
+	// missing proposal is no error (ENOTFOUND only for a malformed id).
+	SetProposalStatus(ctx context.Context, p *Proposal) error
+	// ListProposals returns one page of a consultation's proposals in the
+	// order f.Sort names and how many match in all.
+	ListProposals(ctx context.Context, f ProposalFilter) ([]*Proposal, int, error)
+	// IncProposalCounts adds to the tally and the comment counters (the
+	// alignment counter named by alignment moves with comments); a missing
+	// proposal is no error (ENOTFOUND only for a malformed id).
+	IncProposalCounts(ctx context.Context, id string, tally Tally, comments int, alignment string) error
+	// SetProposalCounts overwrites the counters (recount); a missing
+	// proposal is no error (ENOTFOUND only for a malformed id).
+	SetProposalCounts(ctx context.Context, id string, t Tally, comments, forN, against, neutral int) error
+	// AllProposals streams every proposal to yield and returns the first
+	// error yield returns.
+	AllProposals(ctx context.Context, yield func(*Proposal) error) error
+}

@@ -1,0 +1,272 @@
+package mongo
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/mitreden/mitreden/internal/mitreden"
+)
+
+func init() {
+	registerIndexes(
+		index{coll: "comments", keys: bson.D{{Key: "target_type", Value: 1}, {Key: "target_id", Value: 1}, {Key: "created_at", Value: 1}}, name: "target_created"},
+		index{coll: "comment_votes", keys: bson.D{{Key: "user_id", Value: 1}}, name: "user"},
+	)
+}
+
+type commentDoc struct {
+	ID             bson.ObjectID `bson:"_id"`
+	TargetType     string        `bson:"target_type"`
+	TargetID       string        `bson:"target_id"`
+	ConsultationID string        `bson:"consultation_id"`
+	ParentID       string        `bson:"parent_id"`
+	Depth          int           `bson:"depth"`
+	AuthorID       string        `bson:"author_id"`
+	AuthorName     string        `bson:"author_name"`
+	Body           string        `bson:"body"`
+	Alignment      string        `bson:"alignment"`
+	Edited         bool          `bson:"edited"`
+	Deleted        bool          `bson:"deleted"`
+	Hidden         bool          `bson:"hidden"`
+	Up             int           `bson:"up"`
+	Down           int           `bson:"down"`
+	CreatedAt      time.Time     `bson:"created_at"`
+	EditedAt       time.Time     `bson:"edited_at"`
+}
+
+func (d *commentDoc) domain() *mitreden.Comment {
+	return &mitreden.Comment{ID: d.ID.Hex(), TargetType: d.TargetType, TargetID: d.TargetID, ConsultationID: d.ConsultationID,
+		ParentID: d.ParentID, Depth: d.Depth, AuthorID: d.AuthorID, AuthorName: d.AuthorName, Body: d.Body, Alignment: d.Alignment,
+		Edited: d.Edited, Deleted: d.Deleted, Hidden: d.Hidden, Up: d.Up, Down: d.Down, CreatedAt: d.CreatedAt.UTC(), EditedAt: zeroUTC(d.EditedAt)}
+}
+
+func commentToDoc(c *mitreden.Comment, id bson.ObjectID) commentDoc {
+	return commentDoc{ID: id, TargetType: c.TargetType, TargetID: c.TargetID, ConsultationID: c.ConsultationID, ParentID: c.ParentID,
+		Depth: c.Depth, AuthorID: c.AuthorID, AuthorName: c.AuthorName, Body: c.Body, Alignment: c.Alignment, Edited: c.Edited,
+		Deleted: c.Deleted, Hidden: c.Hidden, Up: c.Up, Down: c.Down, CreatedAt: c.CreatedAt, EditedAt: c.EditedAt}
+}
+
+// CreateComment inserts c and sets its ID.
+func (s *ParticipationStore) CreateComment(ctx context.Context, c *mitreden.Comment) error {
+	ctx, done := s.db.write(ctx)
+	defer done()
+	id := bson.NewObjectID()
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = now()
+	}
+	if _, err := s.db.C("comments").InsertOne(ctx, commentToDoc(c, id)); err != nil {
+		return mapErr(err)
+	}
+	c.ID = id.Hex()
+	// The thread document lists the comment ids of a target, so that reading a
+	// discussion is a few lookups by _id: the only indexed access the
+	// embedded engine has.
+	_, err := s.db.C("comment_threads").UpdateOne(ctx, bson.D{{Key: "_id", Value: threadID(c.TargetType, c.TargetID)}},
+		bson.D{{Key: "$push", Value: bson.D{{Key: "ids", Value: c.ID}}}}, options.UpdateOne().SetUpsert(true))
+	return mapErr(err)
+}
+
+func threadID(targetType, targetID string) string { return targetType + ":" + targetID }
+
+type threadDoc struct {
+	ID  string   `bson:"_id"`
+	IDs []string `bson:"ids"`
+}
+
+// FindComment returns the comment with id.
+func (s *ParticipationStore) FindComment(ctx context.Context, id string) (*mitreden.Comment, error) {
+	d, err := findByOID[commentDoc](ctx, s.db, "comments", id)
+	if err != nil {
+		return nil, err
+	}
+	return d.domain(), nil
+}
+
+// UpdateCommentBody edits a comment of authorID that is not deleted.
+func (s *ParticipationStore) UpdateCommentBody(ctx context.Context, id, authorID, body string, at time.Time) error {
+	o, err := oid(id)
+	if err != nil {
+		return err
+	}
+	ctx, done := s.db.write(ctx)
+	defer done()
+	res, err := s.db.C("comments").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}, {Key: "author_id", Value: authorID}, {Key: "deleted", Value: false}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "body", Value: body}, {Key: "edited", Value: true}, {Key: "edited_at", Value: at}}}})
+	if err != nil {
+		return mapErr(err)
+	}
+	if res.MatchedCount == 0 {
+		return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "comment.not_editable"}
+	}
+	return nil
+}
+
+// MarkCommentDeleted clears the body and keeps the placeholder.
+func (s *ParticipationStore) MarkCommentDeleted(ctx context.Context, id, authorID string) error {
+	o, err := oid(id)
+	if err != nil {
+		return err
+	}
+	ctx, done := s.db.write(ctx)
+	defer done()
+	res, err := s.db.C("comments").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}, {Key: "author_id", Value: authorID}, {Key: "deleted", Value: false}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "body", Value: ""}, {Key: "deleted", Value: true}, {Key: "alignment", Value: ""}}}})
+	if err != nil {
+		return mapErr(err)
+	}
+	if res.MatchedCount == 0 {
+		return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "comment.not_editable"}
+	}
+	return nil
+}
+
+// SetCommentHidden hides or shows a comment.
+func (s *ParticipationStore) SetCommentHidden(ctx context.Context, id string, hidden bool) error {
+	o, err := oid(id)
+	if err != nil {
+		return err
+	}
+	ctx, done := s.db.write(ctx)
+	defer done()
+	res, err := s.db.C("comments").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}}, bson.D{{Key: "$set", Value: bson.D{{Key: "hidden", Value: hidden}}}})
+	if err != nil {
+		return mapErr(err)
+	}
+	if res.MatchedCount == 0 {
+		return &mitreden.Error{Code: mitreden.ENOTFOUND, Message: "error.not_found"}
+	}
+	return nil
+}
+
+// ListComments returns every comment of a target, oldest first, by reading
+// the target's thread document and each comment by _id.
+func (s *ParticipationStore) ListComments(ctx context.Context, targetType, targetID string) ([]*mitreden.Comment, error) {
+	ctx, cancel := s.db.ctx(ctx)
+	defer cancel()
+	var t threadDoc
+	err := s.db.C("comment_threads").FindOne(ctx, bson.D{{Key: "_id", Value: threadID(targetType, targetID)}}).Decode(&t)
+	if err == mongo.ErrNoDocuments {
+		return []*mitreden.Comment{}, nil
+	} else if err != nil {
+		return nil, mapErr(err)
+	}
+	if len(t.IDs) > 2000 {
+		t.IDs = t.IDs[:2000]
+	}
+	out := make([]*mitreden.Comment, 0, len(t.IDs))
+	for _, id := range t.IDs {
+		o, err := bson.ObjectIDFromHex(id)
+		if err != nil {
+			continue
+		}
+		var d commentDoc
+		if err := s.db.C("comments").FindOne(ctx, bson.D{{Key: "_id", Value: o}}).Decode(&d); err != nil {
+			if err == mongo.ErrNoDocuments {
+				continue
+			}
+			return nil, mapErr(err)
+		}
+		out = append(out, d.domain())
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out, nil
+}
+
+// CountComments recounts a proposal's comments from the records.
+func (s *ParticipationStore) CountComments(ctx context.Context, proposalID string) (total, forN, against, neutral int, err error) {
+	list, err := s.ListComments(ctx, "proposal", proposalID)
+	if err != nil {
+		return 0, 0, 0, 0, err
+	}
+	for _, c := range list {
+		if c.Deleted {
+			continue
+		}
+		total++
+		switch c.Alignment {
+		case "for":
+			forN++
+		case "against":
+			against++
+		case "neutral":
+			neutral++
+		}
+	}
+	return total, forN, against, neutral, nil
+}
+
+// AllComments streams every comment.
+func (s *ParticipationStore) AllComments(ctx context.Context, yield func(*mitreden.Comment) error) error {
+	return streamAll(ctx, s.db, "comments", func(d *commentDoc) error { return yield(d.domain()) })
+}
+
+type commentVoteDoc struct {
+	ID        string `bson:"_id"`
+	CommentID string `bson:"comment_id"`
+	UserID    string `bson:"user_id"`
+	Value     int    `bson:"value"`
+}
+
+// PutCommentVote stores value (+1/-1, 0 deletes) and returns the previous one.
+func (s *ParticipationStore) PutCommentVote(ctx context.Context, commentID, userID string, value int) (int, error) {
+	ctx, done := s.db.write(ctx)
+	defer done()
+	id := commentID + ":" + userID
+	var old commentVoteDoc
+	var err error
+	if value == 0 {
+		err = s.db.C("comment_votes").FindOneAndDelete(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&old)
+	} else {
+		err = s.db.C("comment_votes").FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "value", Value: value}, {Key: "comment_id", Value: commentID}, {Key: "user_id", Value: userID}}}},
+			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.Before)).Decode(&old)
+	}
+	if err != nil && err != mongo.ErrNoDocuments {
+		return 0, mapErr(err)
+	}
+	return old.Value, nil
+}
+
+// IncCommentVotes adjusts a comment's up/down counters.
+func (s *ParticipationStore) IncCommentVotes(ctx context.Context, id string, up, down int) error {
+	o, err := oid(id)
+	if err != nil {
+		return err
+	}
+	ctx, done := s.db.write(ctx)
+	defer done()
+	_, err = s.db.C("comments").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "up", Value: up}, {Key: "down", Value: down}}}})
+	return mapErr(err)
+}
+
+// UserCommentVotes returns the user's votes on the given comments.
+func (s *ParticipationStore) UserCommentVotes(ctx context.Context, userID string, commentIDs []string) (map[string]int, error) {
+	out := map[string]int{}
+	if userID == "" || len(commentIDs) == 0 {
+		return out, nil
+	}
+	ids := make([]string, len(commentIDs))
+	for i, c := range commentIDs {
+		ids[i] = c + ":" + userID
+	}
+	ctx, cancel := s.db.ctx(ctx)
+	defer cancel()
+	cur, err := s.db.C("comment_votes").Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	var docs []commentVoteDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapErr(err)
+	}
+	for _, d := range docs {
+		out[strings.TrimSuffix(d.ID, ":"+userID)] = d.Value
+	}
+	return out, nil
+}

@@ -1,0 +1,290 @@
+package mongo
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/mitreden/mitreden/internal/mitreden"
+)
+
+func init() {
+	registerIndexes(
+		index{coll: "proposals", keys: bson.D{{Key: "consultation_id", Value: 1}, {Key: "rand", Value: 1}}, name: "consultation_rand"},
+		index{coll: "proposals", keys: bson.D{{Key: "consultation_id", Value: 1}, {Key: "tally.support", Value: -1}}, name: "consultation_support"},
+		index{coll: "proposals", keys: bson.D{{Key: "consultation_id", Value: 1}, {Key: "created_at", Value: -1}}, name: "consultation_created"},
+	)
+}
+
+type tallyDoc struct {
+	Support int `bson:"support"`
+	Yes     int `bson:"yes"`
+	No      int `bson:"no"`
+	Abstain int `bson:"abstain"`
+}
+
+type proposalDoc struct {
+	ID              bson.ObjectID `bson:"_id"`
+	ConsultationID  string        `bson:"consultation_id"`
+	AuthorID        string        `bson:"author_id"`
+	AuthorName      string        `bson:"author_name"`
+	Title           string        `bson:"title"`
+	Body            string        `bson:"body"`
+	Topics          []string      `bson:"topics"`
+	Status          string        `bson:"status"`
+	Tally           tallyDoc      `bson:"tally"`
+	CommentCount    int           `bson:"comment_count"`
+	For             int           `bson:"for"`
+	Against         int           `bson:"against"`
+	Neutral         int           `bson:"neutral"`
+	Answer          string        `bson:"answer"`
+	AnsweredByID    string        `bson:"answered_by_id"`
+	AnsweredBy      string        `bson:"answered_by"`
+	AnsweredAt      time.Time     `bson:"answered_at"`
+	ResponseSeconds int64         `bson:"response_seconds"`
+	Rand            int64         `bson:"rand"`
+	CreatedAt       time.Time     `bson:"created_at"`
+	UpdatedAt       time.Time     `bson:"updated_at"`
+}
+
+func (d *proposalDoc) domain() *mitreden.Proposal {
+	return &mitreden.Proposal{ID: d.ID.Hex(), ConsultationID: d.ConsultationID, AuthorID: d.AuthorID, AuthorName: d.AuthorName,
+		Title: d.Title, Body: d.Body, Topics: d.Topics, Status: d.Status,
+		Tally:        mitreden.Tally{Support: d.Tally.Support, Yes: d.Tally.Yes, No: d.Tally.No, Abstain: d.Tally.Abstain},
+		CommentCount: d.CommentCount, For: d.For, Against: d.Against, Neutral: d.Neutral, Answer: d.Answer,
+		AnsweredByID: d.AnsweredByID, AnsweredBy: d.AnsweredBy, AnsweredAt: zeroUTC(d.AnsweredAt), ResponseSeconds: d.ResponseSeconds,
+		Rand: d.Rand, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC()}
+}
+
+// ProposalDoc converts a proposal for bulk inserts (seeding).
+func proposalToDoc(p *mitreden.Proposal, id bson.ObjectID) proposalDoc {
+	return proposalDoc{ID: id, ConsultationID: p.ConsultationID, AuthorID: p.AuthorID, AuthorName: p.AuthorName, Title: p.Title,
+		Body: p.Body, Topics: nonNil(p.Topics), Status: p.Status,
+		Tally:        tallyDoc{Support: p.Tally.Support, Yes: p.Tally.Yes, No: p.Tally.No, Abstain: p.Tally.Abstain},
+		CommentCount: p.CommentCount, For: p.For, Against: p.Against, Neutral: p.Neutral, Answer: p.Answer,
+		AnsweredByID: p.AnsweredByID, AnsweredBy: p.AnsweredBy, AnsweredAt: p.AnsweredAt, ResponseSeconds: p.ResponseSeconds,
+		Rand: p.Rand, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+}
+
+// CreateProposal inserts p and sets its ID.
+func (s *ParticipationStore) CreateProposal(ctx context.Context, p *mitreden.Proposal) error {
+	ctx, done := s.db.write(ctx)
+	defer done()
+	id := bson.NewObjectID()
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = now()
+	}
+	p.UpdatedAt = p.CreatedAt
+	if _, err := s.db.C("proposals").InsertOne(ctx, proposalToDoc(p, id)); err != nil {
+		if s.db.lists != nil {
+			s.db.lists.reset() // the insert may or may not have happened
+		}
+		return mapErr(err)
+	}
+	p.ID = id.Hex()
+	if s.db.lists != nil {
+		s.db.lists.add(p)
+	}
+	return nil
+}
+
+// FindProposal returns the proposal with id.
+func (s *ParticipationStore) FindProposal(ctx context.Context, id string) (*mitreden.Proposal, error) {
+	d, err := findByOID[proposalDoc](ctx, s.db, "proposals", id)
+	if err != nil {
+		return nil, err
+	}
+	return d.domain(), nil
+}
+
+// UpdateProposalContent edits only while nobody voted or commented: the
+// condition is part of the update, so a support arriving meanwhile wins.
+func (s *ParticipationStore) UpdateProposalContent(ctx context.Context, p *mitreden.Proposal) error {
+	o, err := oid(p.ID)
+	if err != nil {
+		return err
+	}
+	ctx, done := s.db.write(ctx)
+	defer done()
+	p.UpdatedAt = now()
+	res, err := s.db.C("proposals").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}, {Key: "author_id", Value: p.AuthorID},
+		{Key: "status", Value: mitreden.StatusSubmitted},
+		{Key: "tally.support", Value: 0}, {Key: "tally.yes", Value: 0}, {Key: "tally.no", Value: 0}, {Key: "tally.abstain", Value: 0},
+		{Key: "comment_count", Value: 0}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "title", Value: p.Title}, {Key: "body", Value: p.Body},
+			{Key: "topics", Value: nonNil(p.Topics)}, {Key: "updated_at", Value: p.UpdatedAt}}}})
+	s.db.lists.after(err, p.ID, func(e *listEntry) {
+		if res.MatchedCount > 0 {
+			e.topics = slices.Clone(p.Topics)
+		}
+	})
+	if err != nil {
+		return mapErr(err)
+	}
+	if res.MatchedCount == 0 {
+		return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "proposal.edit_locked"}
+	}
+	return nil
+}
+
+// SetProposalStatus stores status and the official answer.
+func (s *ParticipationStore) SetProposalStatus(ctx context.Context, p *mitreden.Proposal) error {
+	o, err := oid(p.ID)
+	if err != nil {
+		return err
+	}
+	ctx, done := s.db.write(ctx)
+	defer done()
+	p.UpdatedAt = now()
+	_, err = s.db.C("proposals").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}}, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "status", Value: p.Status}, {Key: "answer", Value: p.Answer}, {Key: "answered_by_id", Value: p.AnsweredByID},
+		{Key: "answered_by", Value: p.AnsweredBy}, {Key: "answered_at", Value: p.AnsweredAt},
+		{Key: "response_seconds", Value: p.ResponseSeconds}, {Key: "updated_at", Value: p.UpdatedAt}}}})
+	s.db.lists.after(err, p.ID, func(e *listEntry) { e.status = p.Status })
+	return mapErr(err)
+}
+
+// ListProposals returns one page of a consultation's proposals.
+func (s *ParticipationStore) ListProposals(ctx context.Context, f mitreden.ProposalFilter) ([]*mitreden.Proposal, int, error) {
+	if s.db.lists != nil {
+		return s.listCached(ctx, f)
+	}
+	ctx, cancel := s.db.ctx(ctx)
+	defer cancel()
+	page, per := mitreden.NormalizePage(f.Page, f.PerPage)
+	filter := bson.D{{Key: "consultation_id", Value: f.ConsultationID}}
+	if f.Status != "" {
+		filter = append(filter, bson.E{Key: "status", Value: f.Status})
+	}
+	if f.Topic != "" {
+		filter = append(filter, bson.E{Key: "topics", Value: f.Topic})
+	}
+	c := s.db.C("proposals")
+	var total int64
+	if f.Status == "" && f.Topic == "" && f.Total >= 0 && f.TotalKnown {
+		total = int64(f.Total) // the consultation's denormalized counter
+	} else {
+		n, err := c.CountDocuments(ctx, filter)
+		if err != nil {
+			return nil, 0, mapErr(err)
+		}
+		total = n
+	}
+	find := func(filter bson.D, sort bson.D, skip, limit int) ([]*mitreden.Proposal, error) {
+		if limit <= 0 {
+			return nil, nil
+		}
+		cur, err := c.Find(ctx, filter, options.Find().SetSort(sort).SetSkip(int64(skip)).SetLimit(int64(limit)))
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		var docs []proposalDoc
+		if err := cur.All(ctx, &docs); err != nil {
+			return nil, mapErr(err)
+		}
+		out := make([]*mitreden.Proposal, len(docs))
+		for i := range docs {
+			out[i] = docs[i].domain()
+		}
+		return out, nil
+	}
+	skip := (page - 1) * per
+	switch f.Sort {
+	case "supported":
+		out, err := find(filter, bson.D{{Key: "tally.support", Value: -1}, {Key: "tally.yes", Value: -1}, {Key: "_id", Value: 1}}, skip, per)
+		return out, int(total), err
+	case "newest":
+		out, err := find(filter, bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}, skip, per)
+		return out, int(total), err
+	case "commented":
+		out, err := find(filter, bson.D{{Key: "comment_count", Value: -1}, {Key: "_id", Value: 1}}, skip, per)
+		return out, int(total), err
+	}
+	// Random: the order of the stored random positions, rotated to start at
+	// the visitor's seed, so it is stable per visitor and nobody gets a head start.
+	upper := append(filter, bson.E{Key: "rand", Value: bson.D{{Key: "$gte", Value: f.Seed}}})
+	var nUpper int64
+	if skip > 0 {
+		n, err := c.CountDocuments(ctx, upper)
+		if err != nil {
+			return nil, 0, mapErr(err)
+		}
+		nUpper = n
+	} else {
+		nUpper = int64(per) + 1 // page 1 reads the upper range first, whatever its size
+	}
+	sort := bson.D{{Key: "rand", Value: 1}, {Key: "_id", Value: 1}}
+	var out []*mitreden.Proposal
+	if skip < int(nUpper) {
+		part, err := find(upper, sort, skip, per)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = part
+	}
+	if len(out) < per {
+		lower := append(filter[:len(filter):len(filter)], bson.E{Key: "rand", Value: bson.D{{Key: "$lt", Value: f.Seed}}})
+		lskip := skip - int(nUpper)
+		if lskip < 0 {
+			lskip = 0
+		}
+		part, err := find(lower, sort, lskip, per-len(out))
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, part...)
+	}
+	return out, int(total), nil
+}
+
+// IncProposalCounts adjusts tallies and comment counters atomically.
+func (s *ParticipationStore) IncProposalCounts(ctx context.Context, id string, t mitreden.Tally, comments int, alignment string) error {
+	o, err := oid(id)
+	if err != nil {
+		return err
+	}
+	inc := bson.D{}
+	for k, v := range map[string]int{"tally.support": t.Support, "tally.yes": t.Yes, "tally.no": t.No, "tally.abstain": t.Abstain, "comment_count": comments} {
+		if v != 0 {
+			inc = append(inc, bson.E{Key: k, Value: v})
+		}
+	}
+	if alignment != "" && comments != 0 {
+		inc = append(inc, bson.E{Key: alignment, Value: comments})
+	}
+	if len(inc) == 0 {
+		return nil
+	}
+	ctx, done := s.db.write(ctx)
+	defer done()
+	_, err = s.db.C("proposals").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}}, bson.D{{Key: "$inc", Value: inc}})
+	s.db.lists.after(err, id, func(e *listEntry) {
+		e.support += t.Support
+		e.yes += t.Yes
+		e.comments += comments
+	})
+	return mapErr(err)
+}
+
+// SetProposalCounts overwrites the counters (recount).
+func (s *ParticipationStore) SetProposalCounts(ctx context.Context, id string, t mitreden.Tally, comments, forN, against, neutral int) error {
+	o, err := oid(id)
+	if err != nil {
+		return err
+	}
+	ctx, done := s.db.write(ctx)
+	defer done()
+	_, err = s.db.C("proposals").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}}, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "tally", Value: tallyDoc{Support: t.Support, Yes: t.Yes, No: t.No, Abstain: t.Abstain}},
+		{Key: "comment_count", Value: comments}, {Key: "for", Value: forN}, {Key: "against", Value: against}, {Key: "neutral", Value: neutral}}}})
+	s.db.lists.after(err, id, func(e *listEntry) { e.support, e.yes, e.comments = t.Support, t.Yes, comments })
+	return mapErr(err)
+}
+
+// AllProposals streams every proposal.
+func (s *ParticipationStore) AllProposals(ctx context.Context, yield func(*mitreden.Proposal) error) error {
+	return streamAll(ctx, s.db, "proposals", func(d *proposalDoc) error { return yield(d.domain()) })
+}
