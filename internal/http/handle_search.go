@@ -184,7 +184,7 @@ func (s *Server) handleSearchSuggest(c *fiber.Ctx) error {
 	var hits []searchHitView
 	if err == nil && s.deps.Searcher != nil && len([]rune(strings.TrimSpace(req.Q))) >= 2 {
 		q := req.query(p.User)
-		q.Prefix, q.PerPage, q.Page = true, 6, 1
+		q.PerPage, q.Page = 6, 1
 		if res, serr := s.deps.Searcher.Search(c.UserContext(), q); serr == nil {
 			hits = s.hitViews(p, res)
 		}

@@ -103,7 +103,9 @@ func (a SearchAudience) Visibilities() []string {
 func (a SearchAudience) CanSee(v string) bool { return slices.Contains(a.Visibilities(), v) }
 
 // SearchQuery is one search request. Filters of different kinds combine with
-// AND; several values of one filter combine with OR.
+// AND; several values of one filter combine with OR. The last word of Text
+// also matches as a prefix ("Glasf" finds "Glasfaser"), as people search as
+// they type; exact and stemmed matches rank above prefix matches.
 type SearchQuery struct {
 	Text            string
 	Types           []string
@@ -119,8 +121,6 @@ type SearchQuery struct {
 	// Page is 1-based; PerPage defaults to 20 and is capped at 100.
 	Page, PerPage int
 	Audience      SearchAudience
-	// Prefix matches the last word as a prefix (search-as-you-type).
-	Prefix bool
 }
 
 // HasFilter reports whether any filter narrows the query.

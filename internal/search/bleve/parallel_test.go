@@ -82,7 +82,7 @@ func TestSplitMatchesWhole(t *testing.T) {
 		{Text: "Digitalisirung"},
 		{Text: "Digitalisirung", Page: 4},
 		{Text: "Glasfaser Breitband Termin", Types: []string{"proposal"}, Statuses: []string{"accepted", "rejected"}},
-		{Text: "Bibl", Prefix: true},
+		{Text: "Bibl"},
 		{Text: "Haushalt", Sort: mitreden.SearchSortNewest, Page: 2},
 		{Types: []string{"comment"}, Page: 2},
 		{Topics: []string{"umwelt"}, ConsultationIDs: []string{"c1", "c2"}},

@@ -175,7 +175,7 @@ func (x *Index) Search(ctx context.Context, q mitreden.SearchQuery) (*mitreden.S
 	}
 	defer release()
 
-	terms := x.terms(q.Text, q.Prefix)
+	terms := x.terms(q.Text, true)
 	res, facets, err := x.run(ctx, idx, newest, &q, terms)
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {

@@ -50,7 +50,7 @@ func (x *Index) suggest(ctx context.Context, idx bleve.Index, q mitreden.SearchQ
 	suggestion := strings.Join(words, " ")
 
 	sq := q
-	sq.Text, sq.Page, sq.PerPage, sq.Prefix = suggestion, 1, 1, false
+	sq.Text, sq.Page, sq.PerPage = suggestion, 1, 1
 	wq, _ := wordQueries(x.terms(suggestion, false))
 	req := bleve.NewSearchRequestOptions(engineQuery(&sq, wq), 0, 0, false)
 	req.Score = bleve.ScoreNone

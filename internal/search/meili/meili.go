@@ -505,7 +505,7 @@ func (x *Index) Search(ctx context.Context, q mitreden.SearchQuery) (*mitreden.S
 		Facets: map[string][]mitreden.FacetCount{}}
 	text := ""
 	if q.Text != "" {
-		if text = queryText(q.Text, q.Prefix); text == "" {
+		if text = queryText(q.Text, true); text == "" {
 			for _, k := range []string{mitreden.FacetType, mitreden.FacetStatus, mitreden.FacetTopic} {
 				out.Facets[k] = []mitreden.FacetCount{}
 			}

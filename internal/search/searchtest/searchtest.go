@@ -278,11 +278,24 @@ func testExactAboveFuzzy(t *testing.T, s mitreden.Searcher) {
 
 func testPrefix(t *testing.T, s mitreden.Searcher) {
 	indexFixture(t, s)
-	expect(t, s, mitreden.SearchQuery{Text: "Bürgerb", Prefix: true}, "consultation:c1")
-	expect(t, s, mitreden.SearchQuery{Text: "Bürgerb", Prefix: false})
+	g1 := doc(mitreden.SearchTypeProposal, "g1", "Schnelles Internet", "Wir wollen Glasfaser in jedem Ortsteil.")
+	g2 := doc(mitreden.SearchTypeProposal, "g2", "Schnelles Internet", "Wir wollen Glasfaserausbau in jedem Ortsteil.")
+	z1 := doc(mitreden.SearchTypeProposal, "z1", "Sicherer Schulweg", "Eine Zebrastreifenampel vor der Grundschule.")
+	mustIndex(t, s, g1, g2, z1)
+	// The last word of every search matches as a prefix.
+	expect(t, s, text("Bürgerb"), "consultation:c1")
+	expect(t, s, text("Zebrastr"), z1.ID)
+	expect(t, s, text("Glasf"), g1.ID, g2.ID)
+	expect(t, s, text("Ortsteil Glasf"), g1.ID, g2.ID)
+	// An exact match ranks above a prefix match.
+	res := expect(t, s, text("Glasfaser"), g1.ID, g2.ID)
+	if got := ids(res); len(got) == 2 && got[0] != g1.ID {
+		t.Errorf("order = %v, want the exact match %s first", got, g1.ID)
+	}
 	// Only the last word is a prefix.
-	expect(t, s, mitreden.SearchQuery{Text: "Bürgerb Stadt", Prefix: true})
-	expect(t, s, mitreden.SearchQuery{Text: "Stadt Bürgerb", Prefix: true}, "consultation:c1")
+	expect(t, s, text("Bürgerb Stadt"))
+	expect(t, s, text("Stadt Bürgerb"), "consultation:c1")
+	expect(t, s, text("Glasf Ortsteil"))
 }
 
 func testStopWords(t *testing.T, s mitreden.Searcher) {
