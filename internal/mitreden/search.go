@@ -103,9 +103,16 @@ func (a SearchAudience) Visibilities() []string {
 func (a SearchAudience) CanSee(v string) bool { return slices.Contains(a.Visibilities(), v) }
 
 // SearchQuery is one search request. Filters of different kinds combine with
-// AND; several values of one filter combine with OR. The last word of Text
-// also matches as a prefix ("Glasf" finds "Glasfaser"), as people search as
-// they type; exact and stemmed matches rank above prefix matches.
+// AND; several values of one filter combine with OR.
+//
+// A search finds what holds all words of Text. When nothing does, it drops
+// words from the end one at a time until something matches, as Meilisearch's
+// default matching strategy ("last") does; unlike that strategy it does not
+// add documents with fewer words below those holding all, so Total and the
+// facets count exactly the documents that hold every word kept. The last
+// word as typed also matches as a prefix ("Glasf" finds "Glasfaser"), as
+// people search while they type; exact and stemmed matches rank above
+// prefix ones.
 type SearchQuery struct {
 	Text            string
 	Types           []string

@@ -175,8 +175,16 @@ func (x *Index) Search(ctx context.Context, q mitreden.SearchQuery) (*mitreden.S
 	}
 	defer release()
 
-	terms := x.terms(q.Text, true)
+	all := x.terms(q.Text, true)
+	// All words first; when nothing holds them all, the words are dropped
+	// from the end one by one (see mitreden.SearchQuery), so total and
+	// facets always count the hits returned.
+	terms := all
 	res, facets, err := x.run(ctx, idx, newest, &q, terms)
+	for err == nil && res.Total == 0 && len(terms) > 1 {
+		terms = terms[:len(terms)-1]
+		res, facets, err = x.run(ctx, idx, newest, &q, terms)
+	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil, mitreden.Wrap(mitreden.EUNAVAILABLE, err, "search.timeout")
@@ -194,8 +202,8 @@ func (x *Index) Search(ctx context.Context, q mitreden.SearchQuery) (*mitreden.S
 	for _, h := range res.Hits {
 		out.Items = append(out.Items, x.toHit(h, terms))
 	}
-	if out.Total == 0 && len(terms) > 0 {
-		out.Suggestion = x.suggest(ctx, idx, q, terms)
+	if out.Total == 0 && len(all) > 0 {
+		out.Suggestion = x.suggest(ctx, idx, q, all)
 	}
 	return out, nil
 }

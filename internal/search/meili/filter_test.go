@@ -117,20 +117,23 @@ func TestFilterExprAudience(t *testing.T) {
 	}
 }
 
-func TestQueryText(t *testing.T) {
+func TestQueryTexts(t *testing.T) {
 	tests := []struct {
-		text   string
-		prefix bool
-		want   string
+		text string
+		want []string
 	}{
-		{"die Kita", false, "Kita "},
-		{"die Kita", true, "Kita"},
-		{"und die der the", false, ""},
-		{`"Rad-spur"`, true, "Rad spur"},
+		// The last word typed is a prefix; stop words are left out.
+		{"die Kita", []string{"Kita"}},
+		{"und die der the", nil},
+		{`"Rad-spur"`, []string{"Rad spur", "Rad "}},
+		// Words are dropped from the end; the remaining last word was not
+		// typed last, so it is no prefix (trailing space).
+		{"Genehmigungsverfahren schneller beschleunigen", []string{
+			"Genehmigungsverfahren schneller beschleunigen", "Genehmigungsverfahren schneller ", "Genehmigungsverfahren "}},
 	}
 	for _, tt := range tests {
-		if got := queryText(tt.text, tt.prefix); got != tt.want {
-			t.Errorf("queryText(%q, %v) = %q, want %q", tt.text, tt.prefix, got, tt.want)
+		if got := queryTexts(tt.text); !slices.Equal(got, tt.want) {
+			t.Errorf("queryTexts(%q) = %q, want %q", tt.text, got, tt.want)
 		}
 	}
 }

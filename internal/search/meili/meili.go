@@ -475,10 +475,13 @@ func quote(v string) string {
 	return b.String()
 }
 
-// queryText returns the words of text Meilisearch should match, without stop
-// words, or "" when only stop words remain. A trailing space tells
-// Meilisearch not to treat the last word as a prefix.
-func queryText(text string, prefix bool) string {
+// queryTexts returns the q parameters a search for text tries in turn: all
+// its words with the last one as a prefix, then fewer and fewer words from
+// the start, none a prefix (Meilisearch matches the last word of q as a
+// prefix unless q ends with a space). Stop words are left out, as
+// Meilisearch would otherwise require them; none remain for a text of stop
+// words only.
+func queryTexts(text string) []string {
 	words := strings.FieldsFunc(text, func(r rune) bool { return !isWordRune(r) })
 	kept := words[:0]
 	for _, w := range words {
@@ -486,14 +489,15 @@ func queryText(text string, prefix bool) string {
 			kept = append(kept, w)
 		}
 	}
-	if len(kept) == 0 {
-		return ""
+	var out []string
+	for n := len(kept); n > 0; n-- {
+		q := strings.Join(kept[:n], " ")
+		if n < len(kept) {
+			q += " "
+		}
+		out = append(out, q)
 	}
-	s := strings.Join(kept, " ")
-	if !prefix {
-		s += " "
-	}
-	return s
+	return out
 }
 
 // Search runs q.
@@ -503,29 +507,28 @@ func (x *Index) Search(ctx context.Context, q mitreden.SearchQuery) (*mitreden.S
 	}
 	out := &mitreden.SearchResult{Items: []mitreden.SearchHit{}, Page: q.Page, PerPage: q.PerPage,
 		Facets: map[string][]mitreden.FacetCount{}}
-	text := ""
+	texts := []string{""}
 	if q.Text != "" {
-		if text = queryText(q.Text, true); text == "" {
+		if texts = queryTexts(q.Text); len(texts) == 0 {
 			for _, k := range []string{mitreden.FacetType, mitreden.FacetStatus, mitreden.FacetTopic} {
 				out.Facets[k] = []mitreden.FacetCount{}
 			}
 			return out, nil
 		}
 	}
-	perPage := int64(q.PerPage)
-	req := &meilisearch.SearchRequest{
-		Filter:              FilterExpr(&q),
-		Page:                int64(q.Page),
-		HitsPerPage:         &perPage,
-		MatchingStrategy:    meilisearch.All,
-		Facets:              []string{attrType, attrStatus, attrTopics},
-		ShowMatchesPosition: text != "",
-		ShowRankingScore:    text != "",
+	// All words first, then (when nothing holds them all) dropping words
+	// from the end, as mitreden.SearchQuery describes. Meilisearch's own
+	// "last" strategy would also list documents with fewer words below
+	// those holding all, which Total and the facets would then count; so
+	// the strategy is "all", and the words are dropped here, at the cost of
+	// another request only when a search found nothing.
+	var res *meilisearch.SearchResponse
+	var err error
+	for _, text := range texts {
+		if res, err = x.search(ctx, &q, text); err != nil || res.TotalHits > 0 {
+			break
+		}
 	}
-	if q.Sort == mitreden.SearchSortNewest {
-		req.Sort = []string{attrCreated + ":desc"}
-	}
-	res, err := x.client.Index(x.name).Search(ctx, text, req)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -547,6 +550,25 @@ func (x *Index) Search(ctx context.Context, q mitreden.SearchQuery) (*mitreden.S
 		out.Facets[k] = facetCounts(dist[attr])
 	}
 	return out, nil
+}
+
+// search asks Meilisearch for q's page of documents that hold every word of
+// text; an empty text lists everything q's filters admit.
+func (x *Index) search(ctx context.Context, q *mitreden.SearchQuery, text string) (*meilisearch.SearchResponse, error) {
+	perPage := int64(q.PerPage)
+	req := &meilisearch.SearchRequest{
+		Filter:              FilterExpr(q),
+		Page:                int64(q.Page),
+		HitsPerPage:         &perPage,
+		MatchingStrategy:    meilisearch.All,
+		Facets:              []string{attrType, attrStatus, attrTopics},
+		ShowMatchesPosition: text != "",
+		ShowRankingScore:    text != "",
+	}
+	if q.Sort == mitreden.SearchSortNewest {
+		req.Sort = []string{attrCreated + ":desc"}
+	}
+	return x.client.Index(x.name).Search(ctx, text, req)
 }
 
 type matchPosition struct {

@@ -51,6 +51,7 @@ func RunWith(t *testing.T, open func(t *testing.T) mitreden.Searcher, opts Optio
 		{"Prefix", testPrefix, false},
 		{"StopWords", testStopWords, false},
 		{"AllWordsMatch", testAllWordsMatch, false},
+		{"FallbackDropsLastWords", testFallback, false},
 		{"FilterType", testFilterType, false},
 		{"FilterConsultation", testFilterConsultation, false},
 		{"FilterStatus", testFilterStatus, false},
@@ -308,8 +309,36 @@ func testStopWords(t *testing.T, s mitreden.Searcher) {
 
 func testAllWordsMatch(t *testing.T, s mitreden.Searcher) {
 	indexFixture(t, s)
+	// Something holds both words: only that is found.
 	expect(t, s, text("Radwege Hauptstraße"), "proposal:p2")
-	expect(t, s, text("Radwege Spielplatz"))
+	expect(t, s, text("Radwege Hauptstraße Spielplatz"), "proposal:p2")
+}
+
+// testFallback checks that a search nothing matches in full drops words from
+// the end until something matches, and that Total and facets count exactly
+// the hits returned.
+func testFallback(t *testing.T, s mitreden.Searcher) {
+	indexFixture(t, s)
+	g := doc(mitreden.SearchTypeProposal, "gv", "Bauanträge",
+		"Das Genehmigungsverfahren für Solaranlagen auf Dächern dauert Monate.")
+	g.Topics = []string{"energie"}
+	mustIndex(t, s, g)
+	expect(t, s, text("Genehmigungsverfahren beschleunigen"), g.ID)
+	expect(t, s, text("Genehmigungsverfahren Solaranlagen beschleunigen digital"), g.ID)
+	// From the end: the first words stay.
+	res := expect(t, s, text("Radwege Spielplatz"), "proposal:p2", "answer:a1")
+	if got := facet(res, mitreden.FacetType); fmt.Sprint(got) != fmt.Sprint(map[string]int{"proposal": 1, "answer": 1}) {
+		t.Errorf("facet type = %v, want the hits returned", got)
+	}
+	if got := facet(res, mitreden.FacetTopic); fmt.Sprint(got) != fmt.Sprint(map[string]int{"verkehr": 2, "umwelt": 1}) {
+		t.Errorf("facet topic = %v, want the hits returned", got)
+	}
+	expect(t, s, text("Spielplatz Radwege"), "proposal:p3")
+	// Filters stay: the fallback never widens them.
+	expect(t, s, mitreden.SearchQuery{Text: "Radwege Spielplatz", Types: []string{mitreden.SearchTypeAnswer}}, "answer:a1")
+	expect(t, s, mitreden.SearchQuery{Text: "Genehmigungsverfahren beschleunigen", Types: []string{mitreden.SearchTypeComment}})
+	// No word matches: nothing.
+	expect(t, s, text("Quantenphysik Teilchenbeschleuniger"))
 }
 
 func testFilterType(t *testing.T, s mitreden.Searcher) {
