@@ -32,7 +32,7 @@ type DB struct {
 	// mode, where one process owns the data dir, writes are serialized here.
 	serial *sync.Mutex
 	// lists, when set, keeps proposal sort keys in memory (CacheListings).
-	lists   *listCache
+	lists   *ListingCache
 	client  *mongo.Client
 	db      *mongo.Database
 	Timeout time.Duration
@@ -120,9 +120,7 @@ func (d *DB) Ping(ctx context.Context) error {
 func (d *DB) Drop(ctx context.Context) error {
 	ctx, cancel := d.ctx(ctx)
 	defer cancel()
-	if d.lists != nil {
-		defer d.lists.reset()
-	}
+	defer d.lists.Forget()
 	return d.db.Drop(ctx)
 }
 

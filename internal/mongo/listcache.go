@@ -16,15 +16,42 @@ import (
 
 // The embedded engine filters and sorts by scanning the whole collection, so
 // a consultation page listing 20 proposals would read every proposal of every
-// consultation. In that mode one process owns the data, and every write to
-// proposals goes through this package; so the sort keys of the proposals are
-// kept in memory, loaded once per consultation and changed with every write,
-// and a page costs one lookup by _id per proposal shown.
+// consultation. In that mode one process owns the data; so the sort keys of
+// the proposals are kept in memory, loaded once and changed with every
+// write, and a page costs one lookup by _id per proposal shown.
 
-// CacheListings keeps the proposal sort keys in memory. Only for a store no
-// other process writes to: the embedded engine, whose data dir one process
-// holds.
-func CacheListings() Option { return func(d *DB) { d.lists = newListCache() } }
+// CacheListings keeps the proposal sort keys in memory (a ListingCache
+// around the proposal store). Only for a store no other process writes to:
+// the embedded engine, whose data dir one process holds.
+func CacheListings() Option {
+	return func(d *DB) { d.lists = NewListingCache(&ProposalStore{db: d}) }
+}
+
+// ListingCache is a mitreden.ProposalStore that answers ListProposals from
+// the sort keys of every proposal kept in memory, and passes everything else
+// to the store it wraps. Every write goes through it, so none can forget to
+// update the keys; it implements each method of the interface itself
+// (nothing is promoted from the inner store), so a write added to the
+// interface does not compile here until it keeps the cache right.
+type ListingCache struct {
+	inner mitreden.ProposalStore
+	// rw orders writes and loading: a write holds it shared from the inner
+	// write until the keys follow, a load (or a reset) exclusively, so no
+	// write slips between a load's scan and its keys.
+	rw sync.RWMutex
+
+	mu      sync.Mutex
+	full    bool                             // everything is loaded
+	byC     map[string]map[string]*listEntry // consultation → proposal id → entry
+	entries map[string]*listEntry            // proposal id → entry
+}
+
+var _ mitreden.ProposalStore = (*ListingCache)(nil)
+
+// NewListingCache wraps inner; the keys are loaded on first use or by Warm.
+func NewListingCache(inner mitreden.ProposalStore) *ListingCache {
+	return &ListingCache{inner: inner, byC: map[string]map[string]*listEntry{}, entries: map[string]*listEntry{}}
+}
 
 // listEntry is what a proposal is filtered and sorted by.
 type listEntry struct {
@@ -37,35 +64,40 @@ type listEntry struct {
 	comments         int
 }
 
-// listCache holds the sort keys of every proposal once loaded: the embedded
-// engine scans the whole collection for any filter, so one scan loads all
-// consultations at once.
-type listCache struct {
-	mu      sync.Mutex
-	full    bool                             // everything is loaded
-	byC     map[string]map[string]*listEntry // consultation → proposal id → entry
-	entries map[string]*listEntry            // proposal id → entry
+func entryOf(p *mitreden.Proposal) *listEntry {
+	return &listEntry{id: p.ID, consultation: p.ConsultationID, rand: p.Rand, created: p.CreatedAt.UTC(), status: p.Status,
+		topics: slices.Clone(p.Topics), support: p.Tally.Support, yes: p.Tally.Yes, comments: p.CommentCount}
 }
 
-func newListCache() *listCache {
-	return &listCache{byC: map[string]map[string]*listEntry{}, entries: map[string]*listEntry{}}
+// Forget drops the keys, to be loaded again on next use: after a write
+// around the cache (bulk seeding, dropping the database). Nil-safe.
+func (c *ListingCache) Forget() {
+	if c == nil {
+		return
+	}
+	c.rw.Lock()
+	defer c.rw.Unlock()
+	c.reset()
 }
 
-// reset forgets everything (after a bulk write or a failed one).
-func (c *listCache) reset() {
+// reset forgets everything; the caller holds rw (either way).
+func (c *ListingCache) reset() {
 	c.mu.Lock()
 	c.full, c.byC, c.entries = false, map[string]map[string]*listEntry{}, map[string]*listEntry{}
 	c.mu.Unlock()
 }
 
-// after applies change to the entry of proposal id once the write
-// succeeded; a failed write may or may not have happened, so the cache is
-// dropped.
-func (c *listCache) after(err error, id string, change func(e *listEntry)) {
-	if c == nil {
+// written brings the keys of proposal id in line after an inner write that
+// returned err: change runs once it succeeded; an error that says nothing
+// was written (conflict, not found, invalid) changes nothing; any other
+// error leaves it open whether the write happened, so the keys are dropped.
+// The caller holds rw shared.
+func (c *ListingCache) written(err error, id string, change func(e *listEntry)) {
+	switch mitreden.ErrorCode(err) {
+	case "":
+	case mitreden.ECONFLICT, mitreden.ENOTFOUND, mitreden.EINVALID:
 		return
-	}
-	if err != nil {
+	default:
 		c.reset()
 		return
 	}
@@ -76,17 +108,8 @@ func (c *listCache) after(err error, id string, change func(e *listEntry)) {
 	}
 }
 
-// add records a new proposal when the cache is loaded.
-func (c *listCache) add(p *mitreden.Proposal) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.full {
-		c.put(entryOf(p))
-	}
-}
-
 // put stores e; the caller holds mu.
-func (c *listCache) put(e *listEntry) {
+func (c *ListingCache) put(e *listEntry) {
 	m := c.byC[e.consultation]
 	if m == nil {
 		m = map[string]*listEntry{}
@@ -95,92 +118,148 @@ func (c *listCache) put(e *listEntry) {
 	m[e.id], c.entries[e.id] = e, e
 }
 
-// copyOf returns copies of the entries of consultation; the caller holds mu.
-func (c *listCache) copyOf(consultation string) []listEntry {
-	m := c.byC[consultation]
-	out := make([]listEntry, 0, len(m))
-	for _, e := range m {
-		out = append(out, *e)
-	}
-	return out
-}
-
-func entryOf(p *mitreden.Proposal) *listEntry {
-	return &listEntry{id: p.ID, consultation: p.ConsultationID, rand: p.Rand, created: p.CreatedAt.UTC(), status: p.Status,
-		topics: slices.Clone(p.Topics), support: p.Tally.Support, yes: p.Tally.Yes, comments: p.CommentCount}
-}
-
-// snapshot returns copies of the entries of consultation, loading every
-// proposal's entry with one scan on first use. The scan holds the write
-// lock, so no write slips between it and the cache.
-func (s *ParticipationStore) snapshot(ctx context.Context, consultation string) ([]listEntry, error) {
-	c := s.db.lists
-	c.mu.Lock()
-	if c.full {
-		defer c.mu.Unlock()
-		return c.copyOf(consultation), nil
-	}
-	c.mu.Unlock()
-	if err := s.WarmListings(ctx); err != nil {
-		return nil, err
+// CreateProposal creates p in the inner store and adds its keys.
+func (c *ListingCache) CreateProposal(ctx context.Context, p *mitreden.Proposal) error {
+	c.rw.RLock()
+	defer c.rw.RUnlock()
+	err := c.inner.CreateProposal(ctx, p)
+	if err != nil {
+		c.written(err, "", nil)
+		return err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.copyOf(consultation), nil
+	if c.full {
+		c.put(entryOf(p))
+	}
+	return nil
+}
+
+// FindProposal reads from the inner store.
+func (c *ListingCache) FindProposal(ctx context.Context, id string) (*mitreden.Proposal, error) {
+	return c.inner.FindProposal(ctx, id)
+}
+
+// UpdateProposalContent edits in the inner store; the topics follow.
+func (c *ListingCache) UpdateProposalContent(ctx context.Context, p *mitreden.Proposal) error {
+	c.rw.RLock()
+	defer c.rw.RUnlock()
+	err := c.inner.UpdateProposalContent(ctx, p)
+	topics := slices.Clone(p.Topics)
+	c.written(err, p.ID, func(e *listEntry) { e.topics = topics })
+	return err
+}
+
+// SetProposalStatus writes to the inner store; the status follows.
+func (c *ListingCache) SetProposalStatus(ctx context.Context, p *mitreden.Proposal) error {
+	c.rw.RLock()
+	defer c.rw.RUnlock()
+	err := c.inner.SetProposalStatus(ctx, p)
+	status := p.Status
+	c.written(err, p.ID, func(e *listEntry) { e.status = status })
+	return err
+}
+
+// IncProposalCounts writes to the inner store; the sort counters follow.
+func (c *ListingCache) IncProposalCounts(ctx context.Context, id string, t mitreden.Tally, comments int, alignment string) error {
+	c.rw.RLock()
+	defer c.rw.RUnlock()
+	err := c.inner.IncProposalCounts(ctx, id, t, comments, alignment)
+	c.written(err, id, func(e *listEntry) {
+		e.support += t.Support
+		e.yes += t.Yes
+		e.comments += comments
+	})
+	return err
+}
+
+// SetProposalCounts writes to the inner store; the sort counters follow.
+func (c *ListingCache) SetProposalCounts(ctx context.Context, id string, t mitreden.Tally, comments, forN, against, neutral int) error {
+	c.rw.RLock()
+	defer c.rw.RUnlock()
+	err := c.inner.SetProposalCounts(ctx, id, t, comments, forN, against, neutral)
+	c.written(err, id, func(e *listEntry) { e.support, e.yes, e.comments = t.Support, t.Yes, comments })
+	return err
+}
+
+// AllProposals streams from the inner store.
+func (c *ListingCache) AllProposals(ctx context.Context, yield func(*mitreden.Proposal) error) error {
+	return c.inner.AllProposals(ctx, yield)
 }
 
 // warmTimeout bounds the scan that loads the listing cache.
 const warmTimeout = 2 * time.Minute
 
-// WarmListings loads the listing cache (CacheListings) unless it is loaded,
-// so the first visitor of a consultation page does not wait for the scan.
-func (s *ParticipationStore) WarmListings(ctx context.Context) error {
-	c := s.db.lists
-	if c == nil {
-		return nil
-	}
-	// The write lock, but a deadline of its own: one scan of every proposal
-	// takes seconds at tens of thousands.
-	if s.db.serial != nil {
-		s.db.serial.Lock()
-		defer s.db.serial.Unlock()
-	}
-	wctx, cancel := context.WithTimeout(ctx, warmTimeout)
-	defer cancel()
+// listingLoader is implemented by an inner store that can read the sort
+// keys of every proposal cheaper than AllProposals (without the texts).
+type listingLoader interface {
+	allListingKeys(ctx context.Context, yield func(*mitreden.Proposal) error) error
+}
+
+// Warm loads the keys unless they are loaded, so the first visitor of a
+// consultation page does not wait for the scan.
+func (c *ListingCache) Warm(ctx context.Context) error {
 	c.mu.Lock()
 	full := c.full
 	c.mu.Unlock()
 	if full {
 		return nil
 	}
-	proj := bson.D{{Key: "title", Value: 0}, {Key: "body", Value: 0}, {Key: "answer", Value: 0}}
-	cur, err := s.db.C("proposals").Find(wctx, bson.D{}, options.Find().SetProjection(proj))
-	if err != nil {
-		return mapErr(err)
+	c.rw.Lock()
+	defer c.rw.Unlock()
+	c.mu.Lock()
+	full = c.full
+	c.mu.Unlock()
+	if full {
+		return nil
 	}
-	var docs []proposalDoc
-	if err := cur.All(wctx, &docs); err != nil {
-		return mapErr(err)
+	// A deadline of its own: one scan of every proposal takes seconds at
+	// tens of thousands.
+	wctx, cancel := context.WithTimeout(ctx, warmTimeout)
+	defer cancel()
+	scan := c.inner.AllProposals
+	if l, ok := c.inner.(listingLoader); ok {
+		scan = l.allListingKeys
+	}
+	var loaded []*listEntry
+	if err := scan(wctx, func(p *mitreden.Proposal) error { loaded = append(loaded, entryOf(p)); return nil }); err != nil {
+		return err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for i := range docs {
-		c.put(entryOf(docs[i].domain()))
+	for _, e := range loaded {
+		c.put(e)
 	}
 	c.full = true
 	return nil
 }
 
-// listCached is ListProposals on the cached sort keys.
-func (s *ParticipationStore) listCached(ctx context.Context, f mitreden.ProposalFilter) ([]*mitreden.Proposal, int, error) {
-	all, err := s.snapshot(ctx, f.ConsultationID)
+// snapshot returns copies of the entries of consultation, loading every
+// proposal's keys with one scan on first use.
+func (c *ListingCache) snapshot(ctx context.Context, consultation string) ([]listEntry, error) {
+	if err := c.Warm(ctx); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m := c.byC[consultation]
+	out := make([]listEntry, 0, len(m))
+	for _, e := range m {
+		out = append(out, *e)
+	}
+	return out, nil
+}
+
+// ListProposals is the inner store's ListProposals on the cached keys: the
+// orders are those of the indexed queries of ProposalStore.ListProposals.
+func (c *ListingCache) ListProposals(ctx context.Context, f mitreden.ProposalFilter) ([]*mitreden.Proposal, int, error) {
+	all, err := c.snapshot(ctx, f.ConsultationID)
 	if err != nil {
 		return nil, 0, err
 	}
 	list := slices.DeleteFunc(all, func(e listEntry) bool {
 		return f.Status != "" && e.status != f.Status || f.Topic != "" && !slices.Contains(e.topics, f.Topic)
 	})
-	// The orders are those of the indexed queries in ListProposals.
 	switch f.Sort {
 	case "supported":
 		slices.SortFunc(list, func(a, b listEntry) int {
@@ -205,10 +284,10 @@ func (s *ParticipationStore) listCached(ctx context.Context, f mitreden.Proposal
 	shown := list[from:min(from+per, len(list))]
 	out := make([]*mitreden.Proposal, 0, len(shown))
 	for _, e := range shown {
-		p, err := s.FindProposal(ctx, e.id)
+		p, err := c.inner.FindProposal(ctx, e.id)
 		if mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
-			// Removed behind the store's back (by hand): reload next time.
-			s.db.lists.reset()
+			// Removed around the store (by hand): reload next time.
+			c.Forget()
 			continue
 		}
 		if err != nil {
@@ -217,4 +296,34 @@ func (s *ParticipationStore) listCached(ctx context.Context, f mitreden.Proposal
 		out = append(out, p)
 	}
 	return out, len(list), nil
+}
+
+// allListingKeys streams every proposal without its texts, for the
+// ListingCache to load its keys.
+func (s *ProposalStore) allListingKeys(ctx context.Context, yield func(*mitreden.Proposal) error) error {
+	proj := bson.D{{Key: "title", Value: 0}, {Key: "body", Value: 0}, {Key: "answer", Value: 0}}
+	cur, err := s.db.C("proposals").Find(ctx, bson.D{}, options.Find().SetProjection(proj))
+	if err != nil {
+		return mapErr(err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var d proposalDoc
+		if err := cur.Decode(&d); err != nil {
+			return mapErr(err)
+		}
+		if err := yield(d.domain()); err != nil {
+			return err
+		}
+	}
+	return mapErr(cur.Err())
+}
+
+// WarmListings loads the listing cache (CacheListings) unless it is loaded
+// or there is none.
+func (s *ParticipationStore) WarmListings(ctx context.Context) error {
+	if s.db.lists == nil {
+		return nil
+	}
+	return s.db.lists.Warm(ctx)
 }

@@ -145,3 +145,66 @@ func TestListCache_SurvivesProposalRemovedByHand(t *testing.T) {
 		t.Fatalf("next listing: %d of %d, %v", len(list), n, err)
 	}
 }
+
+// appliedButFailed is a proposal store whose counter writes happen and then
+// report the store unavailable, as a write whose answer was lost does.
+type appliedButFailed struct{ mitreden.ProposalStore }
+
+func (s appliedButFailed) IncProposalCounts(ctx context.Context, id string, t mitreden.Tally, comments int, alignment string) error {
+	if err := s.ProposalStore.IncProposalCounts(ctx, id, t, comments, alignment); err != nil {
+		return err
+	}
+	return &mitreden.Error{Code: mitreden.EUNAVAILABLE, Message: "error.unavailable"}
+}
+
+// TestListingCache_DropsKeysWhenAWriteMayHaveHappened wraps a store whose
+// write lands but answers "unavailable": the cache cannot know, so its next
+// listing must be that of the store, not its stale keys.
+func TestListingCache_DropsKeysWhenAWriteMayHaveHappened(t *testing.T) {
+	ctx := context.Background()
+	db, err := mongo.Open(ctx, mongotest.URI(t), mongotest.DBName(t), mongo.SerializeWrites())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Drop(ctx); _ = db.Close(ctx) })
+	raw := db.Proposals()
+	if _, ok := raw.(*mongo.ListingCache); ok {
+		t.Fatal("a DB opened without CacheListings returned the cache")
+	}
+	cache := mongo.NewListingCache(appliedButFailed{raw})
+	var ids []string
+	for i := range 3 {
+		p := &mitreden.Proposal{ConsultationID: "c1", AuthorID: "a", Title: fmt.Sprintf("Vorschlag %d", i), Body: "Text genug.",
+			Status: mitreden.StatusSubmitted, CreatedAt: t0}
+		if err := cache.CreateProposal(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+	}
+	f := mitreden.ProposalFilter{ConsultationID: "c1", Sort: "supported"}
+	if _, _, err := cache.ListProposals(ctx, f); err != nil { // loads the keys
+		t.Fatal(err)
+	}
+	if err := cache.IncProposalCounts(ctx, ids[2], mitreden.Tally{Support: 5}, 0, ""); mitreden.ErrorCode(err) != mitreden.EUNAVAILABLE {
+		t.Fatalf("write answered %v", err)
+	}
+	got, _, err := cache.ListProposals(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, err := raw.ListProposals(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0].ID != ids[2] || got[0].ID != want[0].ID {
+		t.Fatalf("cached order %v, store order %v", idsOf(got), idsOf(want))
+	}
+}
+
+func idsOf(ps []*mitreden.Proposal) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.ID)
+	}
+	return out
+}

@@ -13,10 +13,27 @@ import (
 // aggregate (mitreden.ParticipationStore); each aggregate's methods live in
 // the file named after it: consultations.go, proposals.go, votes.go,
 // comments.go, searchretry.go.
-type ParticipationStore struct{ db *DB }
+type ParticipationStore struct {
+	db *DB
+	// ProposalStore is the proposal store of the DB: the ListingCache
+	// around it when listings are cached, so every proposal write through
+	// this store keeps the cache right.
+	mitreden.ProposalStore
+}
 
 // Participation returns the participation store of d.
-func (d *DB) Participation() *ParticipationStore { return &ParticipationStore{db: d} }
+func (d *DB) Participation() *ParticipationStore {
+	return &ParticipationStore{db: d, ProposalStore: d.Proposals()}
+}
+
+// Proposals returns the proposal store of d: the listing cache around it
+// when d caches listings (CacheListings).
+func (d *DB) Proposals() mitreden.ProposalStore {
+	if d.lists != nil {
+		return d.lists
+	}
+	return &ProposalStore{db: d}
+}
 
 var (
 	_ mitreden.ParticipationStore = (*ParticipationStore)(nil)

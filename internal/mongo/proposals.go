@@ -2,7 +2,6 @@ package mongo
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -10,6 +9,12 @@ import (
 
 	"github.com/mitreden/mitreden/internal/mitreden"
 )
+
+// ProposalStore implements mitreden.ProposalStore on the proposals
+// collection. The embedded mode wraps it in a ListingCache.
+type ProposalStore struct{ db *DB }
+
+var _ mitreden.ProposalStore = (*ProposalStore)(nil)
 
 func init() {
 	registerIndexes(
@@ -70,7 +75,7 @@ func proposalToDoc(p *mitreden.Proposal, id bson.ObjectID) proposalDoc {
 }
 
 // CreateProposal inserts p and sets its ID.
-func (s *ParticipationStore) CreateProposal(ctx context.Context, p *mitreden.Proposal) error {
+func (s *ProposalStore) CreateProposal(ctx context.Context, p *mitreden.Proposal) error {
 	ctx, done := s.db.write(ctx)
 	defer done()
 	id := bson.NewObjectID()
@@ -79,20 +84,14 @@ func (s *ParticipationStore) CreateProposal(ctx context.Context, p *mitreden.Pro
 	}
 	p.UpdatedAt = p.CreatedAt
 	if _, err := s.db.C("proposals").InsertOne(ctx, proposalToDoc(p, id)); err != nil {
-		if s.db.lists != nil {
-			s.db.lists.reset() // the insert may or may not have happened
-		}
 		return mapErr(err)
 	}
 	p.ID = id.Hex()
-	if s.db.lists != nil {
-		s.db.lists.add(p)
-	}
 	return nil
 }
 
 // FindProposal returns the proposal with id.
-func (s *ParticipationStore) FindProposal(ctx context.Context, id string) (*mitreden.Proposal, error) {
+func (s *ProposalStore) FindProposal(ctx context.Context, id string) (*mitreden.Proposal, error) {
 	d, err := findByOID[proposalDoc](ctx, s.db, "proposals", id)
 	if err != nil {
 		return nil, err
@@ -102,7 +101,7 @@ func (s *ParticipationStore) FindProposal(ctx context.Context, id string) (*mitr
 
 // UpdateProposalContent edits only while nobody voted or commented: the
 // condition is part of the update, so a support arriving meanwhile wins.
-func (s *ParticipationStore) UpdateProposalContent(ctx context.Context, p *mitreden.Proposal) error {
+func (s *ProposalStore) UpdateProposalContent(ctx context.Context, p *mitreden.Proposal) error {
 	o, err := oid(p.ID)
 	if err != nil {
 		return err
@@ -116,11 +115,6 @@ func (s *ParticipationStore) UpdateProposalContent(ctx context.Context, p *mitre
 		{Key: "comment_count", Value: 0}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "title", Value: p.Title}, {Key: "body", Value: p.Body},
 			{Key: "topics", Value: nonNil(p.Topics)}, {Key: "updated_at", Value: p.UpdatedAt}}}})
-	s.db.lists.after(err, p.ID, func(e *listEntry) {
-		if res.MatchedCount > 0 {
-			e.topics = slices.Clone(p.Topics)
-		}
-	})
 	if err != nil {
 		return mapErr(err)
 	}
@@ -131,7 +125,7 @@ func (s *ParticipationStore) UpdateProposalContent(ctx context.Context, p *mitre
 }
 
 // SetProposalStatus stores status and the official answer.
-func (s *ParticipationStore) SetProposalStatus(ctx context.Context, p *mitreden.Proposal) error {
+func (s *ProposalStore) SetProposalStatus(ctx context.Context, p *mitreden.Proposal) error {
 	o, err := oid(p.ID)
 	if err != nil {
 		return err
@@ -143,15 +137,11 @@ func (s *ParticipationStore) SetProposalStatus(ctx context.Context, p *mitreden.
 		{Key: "status", Value: p.Status}, {Key: "answer", Value: p.Answer}, {Key: "answered_by_id", Value: p.AnsweredByID},
 		{Key: "answered_by", Value: p.AnsweredBy}, {Key: "answered_at", Value: p.AnsweredAt},
 		{Key: "response_seconds", Value: p.ResponseSeconds}, {Key: "updated_at", Value: p.UpdatedAt}}}})
-	s.db.lists.after(err, p.ID, func(e *listEntry) { e.status = p.Status })
 	return mapErr(err)
 }
 
 // ListProposals returns one page of a consultation's proposals.
-func (s *ParticipationStore) ListProposals(ctx context.Context, f mitreden.ProposalFilter) ([]*mitreden.Proposal, int, error) {
-	if s.db.lists != nil {
-		return s.listCached(ctx, f)
-	}
+func (s *ProposalStore) ListProposals(ctx context.Context, f mitreden.ProposalFilter) ([]*mitreden.Proposal, int, error) {
 	ctx, cancel := s.db.ctx(ctx)
 	defer cancel()
 	page, per := mitreden.NormalizePage(f.Page, f.PerPage)
@@ -241,7 +231,7 @@ func (s *ParticipationStore) ListProposals(ctx context.Context, f mitreden.Propo
 }
 
 // IncProposalCounts adjusts tallies and comment counters atomically.
-func (s *ParticipationStore) IncProposalCounts(ctx context.Context, id string, t mitreden.Tally, comments int, alignment string) error {
+func (s *ProposalStore) IncProposalCounts(ctx context.Context, id string, t mitreden.Tally, comments int, alignment string) error {
 	o, err := oid(id)
 	if err != nil {
 		return err
@@ -261,16 +251,11 @@ func (s *ParticipationStore) IncProposalCounts(ctx context.Context, id string, t
 	ctx, done := s.db.write(ctx)
 	defer done()
 	_, err = s.db.C("proposals").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}}, bson.D{{Key: "$inc", Value: inc}})
-	s.db.lists.after(err, id, func(e *listEntry) {
-		e.support += t.Support
-		e.yes += t.Yes
-		e.comments += comments
-	})
 	return mapErr(err)
 }
 
 // SetProposalCounts overwrites the counters (recount).
-func (s *ParticipationStore) SetProposalCounts(ctx context.Context, id string, t mitreden.Tally, comments, forN, against, neutral int) error {
+func (s *ProposalStore) SetProposalCounts(ctx context.Context, id string, t mitreden.Tally, comments, forN, against, neutral int) error {
 	o, err := oid(id)
 	if err != nil {
 		return err
@@ -280,11 +265,10 @@ func (s *ParticipationStore) SetProposalCounts(ctx context.Context, id string, t
 	_, err = s.db.C("proposals").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "tally", Value: tallyDoc{Support: t.Support, Yes: t.Yes, No: t.No, Abstain: t.Abstain}},
 		{Key: "comment_count", Value: comments}, {Key: "for", Value: forN}, {Key: "against", Value: against}, {Key: "neutral", Value: neutral}}}})
-	s.db.lists.after(err, id, func(e *listEntry) { e.support, e.yes, e.comments = t.Support, t.Yes, comments })
 	return mapErr(err)
 }
 
 // AllProposals streams every proposal.
-func (s *ParticipationStore) AllProposals(ctx context.Context, yield func(*mitreden.Proposal) error) error {
+func (s *ProposalStore) AllProposals(ctx context.Context, yield func(*mitreden.Proposal) error) error {
 	return streamAll(ctx, s.db, "proposals", func(d *proposalDoc) error { return yield(d.domain()) })
 }

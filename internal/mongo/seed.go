@@ -27,12 +27,12 @@ func NewSeedID() string { return bson.NewObjectID().Hex() }
 
 // InsertSeed writes a batch with InsertMany; ids must be set (NewSeedID).
 func (s *ParticipationStore) InsertSeed(ctx context.Context, b SeedBatch) error {
+	// Seeded proposals and counters go around the listing cache. Forget
+	// runs after the write lock is released: a write through the cache may
+	// be waiting for that lock while holding the cache.
+	defer s.db.lists.Forget()
 	ctx, done := s.db.write(context.WithoutCancel(ctx))
 	defer done()
-	if s.db.lists != nil {
-		// Seeded votes and counters go around the cache's bookkeeping.
-		defer s.db.lists.reset()
-	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	if len(b.Proposals) > 0 {
