@@ -28,7 +28,7 @@ func (x *Index) marks(text string, english bool, terms []term) []highlight.Span 
 	for _, tok := range a.Analyze([]byte(text)) {
 		for i := range terms {
 			if terms[i].matches(string(tok.Term), english) {
-				out = append(out, highlight.Span{Start: tok.Start, End: tok.End})
+				out = append(out, highlight.Span{Start: tok.Start, End: tok.End, Word: i})
 				break
 			}
 		}

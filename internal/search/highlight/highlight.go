@@ -15,6 +15,10 @@ import (
 // Span is the byte range [Start, End) of one match in a text.
 type Span struct {
 	Start, End int
+	// Word is the query word the span matches (its index, or any number
+	// the caller uses per word): an excerpt shows the passage where the
+	// most different words meet.
+	Word int
 }
 
 // Ellipsis marks where an excerpt cuts the text.
@@ -25,25 +29,34 @@ func HTML(text string, spans []Span) string {
 	return format(text, 0, len(text), normalize(text, spans))
 }
 
-// Excerpt returns about size runes of text around the first span, cut at word
-// boundaries and marked with Ellipsis where cut, formatted like HTML. Without
-// spans it returns the start of text.
+// Excerpt returns about size runes of text around the passage where spans
+// of the most different words meet (the first such passage), starting at
+// its sentence when that is near, cut at word boundaries and marked with
+// Ellipsis where cut, formatted like HTML. Without spans it returns the
+// start of text.
 func Excerpt(text string, spans []Span, size int) string {
 	spans = normalize(text, spans)
 	if utf8.RuneCountInString(text) <= size {
 		return format(text, 0, len(text), spans)
 	}
 	start := 0
+	var anchor Span
 	if len(spans) > 0 {
-		// Show some context before the first match: a quarter of the window.
-		start = backRunes(text, spans[0].Start, size/4)
+		anchor = spans[densest(text, spans, size-size/4)]
+		// Show some context before the passage: up to a quarter of the
+		// window, from the start of its sentence when that lies within.
+		start = backRunes(text, anchor.Start, size/4)
 		if start > 0 {
-			start = wordStart(text, start, spans[0].Start)
+			if s, ok := sentenceStart(text, start, anchor.Start); ok {
+				start = s
+			} else {
+				start = wordStart(text, start, anchor.Start)
+			}
 		}
 	}
 	end, floor := forwardRunes(text, start, size), start
 	if len(spans) > 0 {
-		floor = spans[0].End
+		floor = anchor.End
 		end = max(end, floor)
 	}
 	if end < len(text) {
@@ -58,6 +71,49 @@ func Excerpt(text string, spans []Span, size int) string {
 		b.WriteString(Ellipsis)
 	}
 	return b.String()
+}
+
+// densest returns the index of the first span from which a stretch of reach
+// runes holds spans of the most different words.
+func densest(text string, spans []Span, reach int) int {
+	best, bestWords := 0, 0
+	seen := map[int]bool{}
+	for i, s := range spans {
+		limit := forwardRunes(text, s.Start, reach)
+		clear(seen)
+		for _, o := range spans[i:] {
+			if o.End > limit {
+				break
+			}
+			seen[o.Word] = true
+		}
+		if len(seen) > bestWords {
+			best, bestWords = i, len(seen)
+		}
+	}
+	return best
+}
+
+// sentenceStart returns the start of the sentence holding limit when it lies
+// at or after from: the first letter after the last ".", "!", "?" or line
+// break before limit.
+func sentenceStart(text string, from, limit int) (int, bool) {
+	for j := limit; j > from; {
+		r, w := utf8.DecodeLastRuneInString(text[:j])
+		if r == '.' || r == '!' || r == '?' || r == '\n' {
+			k := j
+			for k < limit {
+				r, w := utf8.DecodeRuneInString(text[k:])
+				if !unicode.IsSpace(r) {
+					break
+				}
+				k += w
+			}
+			return k, true
+		}
+		j -= w
+	}
+	return 0, false
 }
 
 // normalize sorts spans, drops those out of range or off rune boundaries and

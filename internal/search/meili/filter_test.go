@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/internal/search/highlight"
 )
 
 // lex splits a filter expression the way Meilisearch's parser does: a quoted
@@ -171,4 +172,14 @@ func FuzzFilterExpr(f *testing.F) {
 			t.Fatalf("values %q, want %q", got, exp)
 		}
 	})
+}
+
+func TestSpansTellWordsApart(t *testing.T) {
+	text := "Vorbehalte gegen digitale Prozesse"
+	words := []string{"Vorbehalt", "digital", "Prozesse"}
+	got := spans(text, []matchPosition{{0, 10}, {17, 8}, {26, 8}, {30, 100}}, words)
+	want := []highlight.Span{{Start: 0, End: 10, Word: 0}, {Start: 17, End: 25, Word: 1}, {Start: 26, End: 34, Word: 2}, {Start: 30, End: 130}}
+	if !slices.Equal(got, want) {
+		t.Errorf("spans = %v, want %v", got, want)
+	}
 }

@@ -524,7 +524,9 @@ func (x *Index) Search(ctx context.Context, q mitreden.SearchQuery) (*mitreden.S
 	// another request only when a search found nothing.
 	var res *meilisearch.SearchResponse
 	var err error
+	var words []string
 	for _, text := range texts {
+		words = strings.Fields(text)
 		if res, err = x.search(ctx, &q, text); err != nil || res.TotalHits > 0 {
 			break
 		}
@@ -534,7 +536,7 @@ func (x *Index) Search(ctx context.Context, q mitreden.SearchQuery) (*mitreden.S
 	}
 	out.Total = int(res.TotalHits)
 	for _, h := range res.Hits {
-		hit, err := toHit(h)
+		hit, err := toHit(h, words)
 		if err != nil {
 			return nil, mitreden.Wrap(mitreden.EINTERNAL, err, "search.failed")
 		}
@@ -576,7 +578,8 @@ type matchPosition struct {
 	Length int `json:"length"`
 }
 
-func toHit(h meilisearch.Hit) (mitreden.SearchHit, error) {
+// toHit decodes one hit of a search for words and highlights its matches.
+func toHit(h meilisearch.Hit, words []string) (mitreden.SearchHit, error) {
 	var m document
 	if err := h.DecodeInto(&m); err != nil {
 		return mitreden.SearchHit{}, err
@@ -592,20 +595,47 @@ func toHit(h meilisearch.Hit) (mitreden.SearchHit, error) {
 	d := fromMeili(&m)
 	return mitreden.SearchHit{
 		SearchDoc: d,
-		TitleHTML: highlight.HTML(d.Title, spans(pos[attrTitle])),
-		Excerpt:   highlight.Excerpt(d.Body, spans(pos[attrBody]), excerptSize),
+		TitleHTML: highlight.HTML(d.Title, spans(d.Title, pos[attrTitle], words)),
+		Excerpt:   highlight.Excerpt(d.Body, spans(d.Body, pos[attrBody], words), excerptSize),
 		Score:     score,
 	}, nil
 }
 
-// spans converts Meilisearch's match positions (byte offsets) to spans; the
-// highlighter drops any that do not fall on character boundaries.
-func spans(ps []matchPosition) []highlight.Span {
+// spans converts Meilisearch's match positions in text (byte offsets) to
+// spans; the highlighter drops any that do not fall on character boundaries.
+// Meilisearch does not say which query word a match is of, so each is given
+// the word it shares the longest beginning with: a typo or prefix match
+// shares most of its word's beginning, and the excerpt needs only to tell
+// the words apart (see highlight.Span).
+func spans(text string, ps []matchPosition, words []string) []highlight.Span {
 	out := make([]highlight.Span, len(ps))
 	for i, p := range ps {
 		out[i] = highlight.Span{Start: p.Start, End: p.Start + p.Length}
+		if p.Start >= 0 && p.Start+p.Length <= len(text) {
+			out[i].Word = closestWord(text[p.Start:p.Start+p.Length], words)
+		}
 	}
 	return out
+}
+
+// closestWord returns the index of the word in words that shares the longest
+// case-insensitive beginning with match, the first on a tie.
+func closestWord(match string, words []string) int {
+	best, bestLen := 0, -1
+	m := []rune(strings.ToLower(match))
+	for i, w := range words {
+		n := 0
+		for _, r := range strings.ToLower(w) {
+			if n >= len(m) || m[n] != r {
+				break
+			}
+			n++
+		}
+		if n > bestLen {
+			best, bestLen = i, n
+		}
+	}
+	return best
 }
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }

@@ -68,6 +68,7 @@ func RunWith(t *testing.T, open func(t *testing.T) mitreden.Searcher, opts Optio
 		{"Upsert", testUpsert, false},
 		{"ExcerptEscaping", testExcerptEscaping, false},
 		{"ExcerptWindow", testExcerptWindow, false},
+		{"ExcerptWhereWordsMeet", testExcerptWordsMeet, false},
 		{"Count", testCount, false},
 		{"Rebuild", testRebuild, false},
 		{"RebuildFailureKeepsIndex", testRebuildFailure, false},
@@ -588,6 +589,27 @@ func testExcerptWindow(t *testing.T, s mitreden.Searcher) {
 	plain := html.UnescapeString(strings.NewReplacer("<mark>", "", "</mark>", "").Replace(ex))
 	if n := utf8.RuneCountInString(plain); n < 100 || n > 300 {
 		t.Errorf("Excerpt has %d runes, want about 200: %q", n, ex)
+	}
+	checkSafe(t, "Excerpt", ex, "")
+}
+
+// testExcerptWordsMeet checks that the excerpt shows the passage where the
+// most query words meet, not the first match of one of them.
+func testExcerptWordsMeet(t *testing.T, s mitreden.Searcher) {
+	filler := strings.Repeat("Dazu gibt es im Rat viele Meinungen und noch mehr Sitzungen. ", 5)
+	d := doc(mitreden.SearchTypeComment, "meet", "Zur Verwaltung",
+		"Die digitale Verwaltung ist seit Jahren ein Thema, und viele Anträge liegen noch auf Papier vor. "+
+			filler+"Viele Menschen haben Vorbehalte gegen digitale Prozesse im Bürgeramt. "+filler)
+	mustIndex(t, s, d)
+	res := expect(t, s, text("Vorbehalte digitale Prozesse"), d.ID)
+	if len(res.Items) != 1 {
+		return
+	}
+	ex := res.Items[0].Excerpt
+	for _, w := range []string{"Vorbehalte", "digitale", "Prozesse"} {
+		if !strings.Contains(ex, "<mark>"+w+"</mark>") {
+			t.Errorf("Excerpt = %q, want the sentence holding all three words, %s marked", ex, w)
+		}
 	}
 	checkSafe(t, "Excerpt", ex, "")
 }
