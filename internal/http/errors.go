@@ -25,24 +25,26 @@ var statusOf = map[string]int{
 
 // messageOfStatus names the catalogue key of a plain HTTP error.
 var messageOfStatus = map[int]string{
-	fiber.StatusBadRequest:            "error.bad_request",
-	fiber.StatusUnauthorized:          "error.unauthorized",
-	fiber.StatusForbidden:             "error.forbidden",
-	fiber.StatusNotFound:              "error.not_found",
-	fiber.StatusMethodNotAllowed:      "error.method_not_allowed",
-	fiber.StatusRequestEntityTooLarge: "error.too_large",
-	fiber.StatusUnsupportedMediaType:  "error.unsupported_media_type",
-	fiber.StatusTooManyRequests:       "error.rate_limited",
-	fiber.StatusServiceUnavailable:    "error.unavailable",
+	fiber.StatusBadRequest:                  "error.bad_request",
+	fiber.StatusUnauthorized:                "error.unauthorized",
+	fiber.StatusForbidden:                   "error.forbidden",
+	fiber.StatusNotFound:                    "error.not_found",
+	fiber.StatusMethodNotAllowed:            "error.method_not_allowed",
+	fiber.StatusRequestEntityTooLarge:       "error.too_large",
+	fiber.StatusUnsupportedMediaType:        "error.unsupported_media_type",
+	fiber.StatusTooManyRequests:             "error.rate_limited",
+	fiber.StatusRequestHeaderFieldsTooLarge: "error.headers_too_large",
+	fiber.StatusServiceUnavailable:          "error.unavailable",
 }
 
 // codeOfStatus names the problem type of a plain HTTP error.
 var codeOfStatus = map[int]string{
-	fiber.StatusBadRequest:            "bad_request",
-	fiber.StatusNotFound:              mitreden.ENOTFOUND,
-	fiber.StatusMethodNotAllowed:      "method_not_allowed",
-	fiber.StatusRequestEntityTooLarge: "too_large",
-	fiber.StatusUnsupportedMediaType:  "unsupported_media_type",
+	fiber.StatusBadRequest:                  "bad_request",
+	fiber.StatusNotFound:                    mitreden.ENOTFOUND,
+	fiber.StatusMethodNotAllowed:            "method_not_allowed",
+	fiber.StatusRequestEntityTooLarge:       "too_large",
+	fiber.StatusUnsupportedMediaType:        "unsupported_media_type",
+	fiber.StatusRequestHeaderFieldsTooLarge: "headers_too_large",
 }
 
 // problemField is one entry of a problem's errors list.
@@ -75,11 +77,15 @@ func wantsJSON(c *fiber.Ctx) bool {
 // logged with their cause; clients see a translated, safe message.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if requestID(c) == "" {
-		// Errors raised before the middleware ran (body too large) get an id too.
+		// Errors raised before the middleware ran (body or headers too
+		// large, answered by Fiber itself) get an id and the headers
+		// every answer carries too.
 		rid := randomToken(12)
 		c.Locals(localRID, rid)
 		c.Set("X-Request-Id", rid)
+		s.setSecurityHeaders(c)
 	}
+	defer privateIfCookie(c)
 	lang := langOf(c)
 	status := fiber.StatusInternalServerError
 	code := mitreden.EINTERNAL

@@ -179,7 +179,9 @@ func (s *Server) handleProfileUpdate(c *fiber.Ctx) error {
 }
 
 func (s *Server) profileError(c *fiber.Ctx, err error, name *string) error {
-	if code := mitreden.ErrorCode(err); code != mitreden.EINVALID && code != ebadRequest {
+	// A conflict here is a display name taken by another account: the form
+	// shows it at the field.
+	if code := mitreden.ErrorCode(err); code != mitreden.EINVALID && code != mitreden.ECONFLICT && code != ebadRequest {
 		return err
 	}
 	p, perr := s.profilePage(c)

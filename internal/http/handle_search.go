@@ -1,6 +1,7 @@
 package http
 
 import (
+	"cmp"
 	"html/template"
 	"strings"
 	"time"
@@ -136,7 +137,12 @@ func (s *Server) hitViews(p *Page, res *mitreden.SearchResult) []searchHitView {
 	out := make([]searchHitView, 0, len(res.Items))
 	for _, h := range res.Items {
 		title := h.TitleHTML
-		if title == "" {
+		switch {
+		case h.Title == "":
+			// A comment has no title of its own: its heading is the title
+			// of the proposal or consultation it belongs to.
+			title = template.HTMLEscapeString(h.ContextTitle)
+		case title == "":
 			title = template.HTMLEscapeString(h.Title)
 		}
 		out = append(out, searchHitView{SearchHit: h, TitleSafe: safeHighlight(title), ExcerptSafe: safeHighlight(h.Excerpt),
@@ -246,7 +252,7 @@ func (s *Server) apiSearch(c *fiber.Ctx) error {
 		if topics == nil {
 			topics = []string{}
 		}
-		out.Items = append(out.Items, searchItemJSON{Type: h.Type, ID: h.ItemID, Title: h.Title,
+		out.Items = append(out.Items, searchItemJSON{Type: h.Type, ID: h.ItemID, Title: cmp.Or(h.Title, h.ContextTitle),
 			Excerpt: string(safeHighlight(h.Excerpt)), URL: h.URL, ConsultationID: h.ConsultationID,
 			ConsultationTitle: h.ConsultationTitle, Status: h.Status, Topics: topics, Region: h.Region,
 			CreatedAt: h.CreatedAt, Supports: h.Supports, Comments: h.Comments})

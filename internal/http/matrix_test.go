@@ -64,6 +64,9 @@ var matrixSeq atomic.Int64
 
 func uniqueEmail() string { return fmt.Sprintf("neu%d@example.org", matrixSeq.Add(1)) }
 
+// uniqueName is a display name no other account has: names are unique.
+func uniqueName() string { return fmt.Sprintf("Neu %d", matrixSeq.Add(1)) }
+
 // currentPassword is what a (nil: anonymous) knows as their password.
 func currentPassword(a *matrixActor) string {
 	if a == nil {
@@ -143,14 +146,16 @@ var matrixRoutes = map[string]matrixRow{
 	"GET /":         {Want: all200},
 	"GET /register": {Want: "200 303 303 303 303 303"},
 	"POST /register": {Want: "303 303 303 303 303 303", Relogin: true, Body: func(*matrixFixtures, *matrixActor) any {
-		return url.Values{"email": {uniqueEmail()}, "password": {"Rheinwiesen im Herbst"}, "display_name": {"Neu"}}
+		return url.Values{"email": {uniqueEmail()}, "password": {"Rheinwiesen im Herbst"}, "display_name": {uniqueName()}}
 	}},
 	"GET /login":     {Want: all200},
 	"POST /login":    {Want: "303 303 303 303 303 303", Relogin: true, Body: form("email", "target@example.org", "password", "correct horse battery staple 42")},
 	"POST /logout":   {Want: "303 303 303 303 303 303", Relogin: true},
 	"POST /language": {Want: "303 303 303 303 303 303", Body: form("lang", "de")},
 	"GET /profile":   {Want: "login 200 200 200 200 200"},
-	"POST /profile":  {Want: allUsers, Body: form("display_name", "Umbenannt")},
+	"POST /profile": {Want: allUsers, Body: func(*matrixFixtures, *matrixActor) any {
+		return url.Values{"display_name": {uniqueName()}}
+	}},
 	"POST /profile/password": {Want: allUsers, Password: true, Body: func(_ *matrixFixtures, a *matrixActor) any {
 		return url.Values{"current_password": {currentPassword(a)}, "new_password": {nextPassword(a)}}
 	}},
@@ -195,12 +200,14 @@ var matrixRoutes = map[string]matrixRow{
 	// API: account.
 	"GET /api/v1/openapi.yaml": {Want: all200},
 	"POST /api/v1/auth/register": {Want: "201 201 201 201 201 201", Body: func(*matrixFixtures, *matrixActor) any {
-		return map[string]any{"email": uniqueEmail(), "password": "Rheinwiesen im Herbst", "display_name": "Neu"}
+		return map[string]any{"email": uniqueEmail(), "password": "Rheinwiesen im Herbst", "display_name": uniqueName()}
 	}},
 	"POST /api/v1/auth/login":  {Want: all200, Body: jsonBody(map[string]any{"email": "target@example.org", "password": "correct horse battery staple 42"})},
 	"POST /api/v1/auth/logout": {Want: "401 204 204 204 204 204", Relogin: true},
 	"GET /api/v1/me":           {Want: usersAPI},
-	"PATCH /api/v1/me":         {Want: usersAPI, Body: jsonBody(map[string]any{"display_name": "Umbenannt"})},
+	"PATCH /api/v1/me": {Want: usersAPI, Body: func(*matrixFixtures, *matrixActor) any {
+		return map[string]any{"display_name": uniqueName()}
+	}},
 	"POST /api/v1/me/password": {Want: "401 204 204 204 204 204", Password: true, Body: func(_ *matrixFixtures, a *matrixActor) any {
 		return map[string]any{"current_password": currentPassword(a), "new_password": nextPassword(a)}
 	}},

@@ -89,8 +89,21 @@ func (s *Server) mwLog(c *fiber.Ctx) error {
 	return nil
 }
 
-// mwSecurityHeaders sets CSP and friends on every answer.
+// mwSecurityHeaders sets CSP and friends on every answer, and keeps
+// answers that set a cookie out of shared caches. Error pages get the same
+// from handleError, which renders them after this has returned.
 func (s *Server) mwSecurityHeaders(c *fiber.Ctx) error {
+	s.setSecurityHeaders(c)
+	err := c.Next()
+	if err == nil {
+		privateIfCookie(c)
+	}
+	return err
+}
+
+// setSecurityHeaders sets the headers every answer carries, those Fiber
+// sends on its own (413, 431) included.
+func (s *Server) setSecurityHeaders(c *fiber.Ctx) {
 	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
 		"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 	c.Set("X-Content-Type-Options", "nosniff")
@@ -101,7 +114,18 @@ func (s *Server) mwSecurityHeaders(c *fiber.Ctx) error {
 	if s.secure {
 		c.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 	}
-	return c.Next()
+}
+
+// privateIfCookie marks an answer that sets a cookie (an anonymous page
+// handing out its CSRF seed, a login, a flash message) as private and not to
+// be stored: a shared cache that kept it would hand the same cookie to
+// everyone behind it.
+func privateIfCookie(c *fiber.Ctx) {
+	setsCookie := false
+	c.Response().Header.VisitAllCookie(func(_, _ []byte) { setsCookie = true })
+	if setsCookie {
+		c.Set(fiber.HeaderCacheControl, "private, no-store")
+	}
 }
 
 // mwAuth resolves a bearer token or the session cookie to the user. A bad or
@@ -208,7 +232,7 @@ func (s *Server) mwCSRF(c *fiber.Ctx) error {
 	}
 	got := c.Get("X-CSRF-Token")
 	if got == "" && !isJSON {
-		got = c.FormValue("_csrf")
+		got = formBodyValue(c, "_csrf")
 	}
 	seed := c.Cookies(s.cookieName("csrf"))
 	sid := ""
@@ -220,6 +244,22 @@ func (s *Server) mwCSRF(c *fiber.Ctx) error {
 		return &mitreden.Error{Code: mitreden.EFORBIDDEN, Message: "error.csrf"}
 	}
 	return c.Next()
+}
+
+// formBodyValue returns a field of a form body, urlencoded or multipart.
+// Unlike c.FormValue it never reads the query string: a token in a URL
+// leaks through logs, history and Referer headers.
+func formBodyValue(c *fiber.Ctx, key string) string {
+	ct := strings.ToLower(c.Get(fiber.HeaderContentType))
+	switch {
+	case strings.HasPrefix(ct, fiber.MIMEApplicationForm):
+		return string(c.Request().PostArgs().Peek(key))
+	case strings.HasPrefix(ct, fiber.MIMEMultipartForm):
+		if f, err := c.MultipartForm(); err == nil && len(f.Value[key]) > 0 {
+			return f.Value[key][0]
+		}
+	}
+	return ""
 }
 
 // requireUser sends anonymous visitors of a page to the login form.

@@ -55,9 +55,16 @@ type SearchDoc struct {
 	// Type is one of the SearchType constants.
 	Type   string
 	ItemID string
-	Title  string
+	// Title is the item's own title, searched; empty for a comment, which
+	// has none.
+	Title string
 	// Body is plain text: the caller strips Markdown before indexing.
 	Body string
+	// ContextTitle is the title of what the item belongs to (a comment's
+	// proposal, or its consultation), shown with the hit. It is stored but
+	// never searched, so a proposal's name finds the proposal and not each
+	// of its comments.
+	ContextTitle string
 	// Lang picks the analyzer: "en" for English, anything else German.
 	Lang              string
 	ConsultationID    string

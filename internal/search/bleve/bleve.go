@@ -327,13 +327,15 @@ func flush(ctx context.Context, idx bleve.Index, b *bleve.Batch) error {
 }
 
 // source is the stored part of a document; Title and Body are stored in their
-// text fields, so they are not repeated here.
+// text fields, so they are not repeated here. ContextTitle is stored here
+// only: it is shown, never searched.
 type source struct {
 	Type              string    `json:"t"`
 	ItemID            string    `json:"i"`
 	Lang              string    `json:"l,omitempty"`
 	ConsultationID    string    `json:"c,omitempty"`
 	ConsultationTitle string    `json:"ct,omitempty"`
+	ContextTitle      string    `json:"xt,omitempty"`
 	ProposalID        string    `json:"p,omitempty"`
 	Status            string    `json:"s,omitempty"`
 	Topics            []string  `json:"to,omitempty"`
@@ -351,8 +353,8 @@ func isEnglish(lang string) bool { return lang == "en" }
 func toBleve(d *mitreden.SearchDoc) map[string]any {
 	src, _ := json.Marshal(source{
 		Type: d.Type, ItemID: d.ItemID, Lang: d.Lang, ConsultationID: d.ConsultationID,
-		ConsultationTitle: d.ConsultationTitle, ProposalID: d.ProposalID, Status: d.Status,
-		Topics: d.Topics, Region: d.Region, Visibility: d.Visibility, URL: d.URL,
+		ConsultationTitle: d.ConsultationTitle, ContextTitle: d.ContextTitle, ProposalID: d.ProposalID,
+		Status: d.Status, Topics: d.Topics, Region: d.Region, Visibility: d.Visibility, URL: d.URL,
 		CreatedAt: d.CreatedAt, Supports: d.Supports, Comments: d.Comments,
 	})
 	m := map[string]any{
@@ -392,7 +394,7 @@ func fromBleve(id string, fields map[string]any) mitreden.SearchDoc {
 	}
 	d := mitreden.SearchDoc{
 		ID: id, Type: s.Type, ItemID: s.ItemID, Lang: s.Lang, ConsultationID: s.ConsultationID,
-		ConsultationTitle: s.ConsultationTitle, ProposalID: s.ProposalID, Status: s.Status,
+		ConsultationTitle: s.ConsultationTitle, ContextTitle: s.ContextTitle, ProposalID: s.ProposalID, Status: s.Status,
 		Topics: s.Topics, Region: s.Region, Visibility: s.Visibility, URL: s.URL,
 		CreatedAt: s.CreatedAt, Supports: s.Supports, Comments: s.Comments,
 	}

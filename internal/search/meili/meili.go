@@ -109,7 +109,8 @@ func (x *Index) ensure(ctx context.Context, uid string) error {
 	return x.await(ctx, task, err)
 }
 
-// settings are the index settings: typo tolerance as in Bleve (one typo from
+// settings are the index settings: only title and body are searched (a
+// comment's context title is shown, never searched), typo tolerance as in Bleve (one typo from
 // five letters, two from nine), sort before the relevance rules so "newest"
 // orders by date alone (without a sort parameter the rule does nothing), and
 // German and English stop words.
@@ -243,6 +244,7 @@ type document struct {
 	Lang              string   `json:"lang"`
 	ConsultationID    string   `json:"consultation"`
 	ConsultationTitle string   `json:"consultation_title"`
+	ContextTitle      string   `json:"context_title"`
 	ProposalID        string   `json:"proposal_id"`
 	Status            string   `json:"status"`
 	Topics            []string `json:"topics"`
@@ -263,7 +265,7 @@ func toMeili(d *mitreden.SearchDoc) document {
 	return document{
 		Key: key(d.ID), ID: d.ID, Type: d.Type, ItemID: d.ItemID, Title: d.Title, Body: d.Body,
 		Lang: d.Lang, ConsultationID: d.ConsultationID, ConsultationTitle: d.ConsultationTitle,
-		ProposalID: d.ProposalID, Status: d.Status, Topics: d.Topics, Region: d.Region,
+		ContextTitle: d.ContextTitle, ProposalID: d.ProposalID, Status: d.Status, Topics: d.Topics, Region: d.Region,
 		Visibility: d.Visibility, URL: d.URL, Created: d.CreatedAt.UnixMilli(),
 		CreatedAt: d.CreatedAt.Format(time.RFC3339Nano), Supports: d.Supports, Comments: d.Comments,
 	}
@@ -274,7 +276,7 @@ func fromMeili(m *document) mitreden.SearchDoc {
 	return mitreden.SearchDoc{
 		ID: m.ID, Type: m.Type, ItemID: m.ItemID, Title: m.Title, Body: m.Body, Lang: m.Lang,
 		ConsultationID: m.ConsultationID, ConsultationTitle: m.ConsultationTitle,
-		ProposalID: m.ProposalID, Status: m.Status, Topics: m.Topics, Region: m.Region,
+		ContextTitle: m.ContextTitle, ProposalID: m.ProposalID, Status: m.Status, Topics: m.Topics, Region: m.Region,
 		Visibility: m.Visibility, URL: m.URL, CreatedAt: at, Supports: m.Supports, Comments: m.Comments,
 	}
 }

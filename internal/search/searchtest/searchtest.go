@@ -42,6 +42,7 @@ func RunWith(t *testing.T, open func(t *testing.T) mitreden.Searcher, opts Optio
 		skip bool
 	}{
 		{"RoundTrip", testRoundTrip, false},
+		{"CommentFoundByOwnText", testCommentContext, false},
 		{"GermanStemming", testGermanStemming, opts.NoStemming},
 		{"EnglishStemming", testEnglishStemming, opts.NoStemming},
 		{"TypoOne", testTypoOne, false},
@@ -111,6 +112,7 @@ func fixture() []mitreden.SearchDoc {
 	k1 := doc(mitreden.SearchTypeComment, "k1", "",
 		"Das Bürgeramt digitalisierte letztes Jahr die Terminvergabe, das war gut.")
 	k1.ConsultationID, k1.ProposalID, k1.Topics, k1.Region = "c1", "p1", []string{"digital"}, "nord"
+	k1.ContextTitle = p1.Title
 	k1.URL, k1.CreatedAt = "/proposals/p1#comment-k1", day(2)
 
 	p2 := doc(mitreden.SearchTypeProposal, "p2", "Sichere Radwege an der Hauptstraße",
@@ -208,21 +210,49 @@ func text(s string) mitreden.SearchQuery { return mitreden.SearchQuery{Text: s} 
 
 func testRoundTrip(t *testing.T, s mitreden.Searcher) {
 	indexFixture(t, s)
-	want := fixture()[0]
-	res := expect(t, s, text("Anträge Bürgeramts"), want.ID)
-	if len(res.Items) != 1 {
-		return
+	for _, tc := range []struct {
+		text string
+		want mitreden.SearchDoc
+	}{{"Anträge Bürgeramts", fixture()[0]}, {"Terminvergabe", fixture()[1]}} {
+		want := tc.want
+		res := expect(t, s, text(tc.text), want.ID)
+		if len(res.Items) != 1 {
+			continue
+		}
+		got := res.Items[0].SearchDoc
+		if !got.CreatedAt.Equal(want.CreatedAt) {
+			t.Errorf("CreatedAt = %v, want %v", got.CreatedAt, want.CreatedAt)
+		}
+		got.CreatedAt = want.CreatedAt
+		if fmt.Sprintf("%#v", got) != fmt.Sprintf("%#v", want) {
+			t.Errorf("stored document changed:\n got %#v\nwant %#v", got, want)
+		}
+		if res.Page != 1 || res.PerPage != mitreden.SearchDefaultPerPage {
+			t.Errorf("Page, PerPage = %d, %d; want 1, %d", res.Page, res.PerPage, mitreden.SearchDefaultPerPage)
+		}
 	}
-	got := res.Items[0].SearchDoc
-	if !got.CreatedAt.Equal(want.CreatedAt) {
-		t.Errorf("CreatedAt = %v, want %v", got.CreatedAt, want.CreatedAt)
+}
+
+// testCommentContext checks that comments are found by their own text, not
+// by their proposal's title, which they carry as context to show.
+func testCommentContext(t *testing.T, s mitreden.Searcher) {
+	indexFixture(t, s)
+	p2 := fixture()[2]
+	var comments []string
+	for i := range 3 {
+		c := doc(mitreden.SearchTypeComment, fmt.Sprintf("rc%d", i), "", fmt.Sprintf("Beitrag %d: bitte die Spuren breiter bauen.", i))
+		c.ConsultationID, c.ProposalID, c.ContextTitle = p2.ConsultationID, p2.ID, p2.Title
+		mustIndex(t, s, c)
+		comments = append(comments, c.ID)
 	}
-	got.CreatedAt = want.CreatedAt
-	if fmt.Sprintf("%#v", got) != fmt.Sprintf("%#v", want) {
-		t.Errorf("stored document changed:\n got %#v\nwant %#v", got, want)
-	}
-	if res.Page != 1 || res.PerPage != mitreden.SearchDefaultPerPage {
-		t.Errorf("Page, PerPage = %d, %d; want 1, %d", res.Page, res.PerPage, mitreden.SearchDefaultPerPage)
+	expect(t, s, text(p2.Title), p2.ID)
+	expect(t, s, text("Sichere Radwege"), p2.ID)
+	res := expect(t, s, text("Spuren breiter"), comments...)
+	for _, h := range res.Items {
+		if h.ContextTitle != p2.Title || h.Title != "" || h.TitleHTML != "" {
+			t.Errorf("hit %s: Title %q, TitleHTML %q, ContextTitle %q; want no title and the proposal's as context",
+				h.ID, h.Title, h.TitleHTML, h.ContextTitle)
+		}
 	}
 }
 
