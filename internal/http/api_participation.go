@@ -1,7 +1,6 @@
 package http
 
 import (
-	"slices"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -34,6 +33,47 @@ type consultationJSON struct {
 	ProposalCount    int        `json:"proposal_count"`
 	CommentCount     int        `json:"comment_count"`
 	CreatedAt        time.Time  `json:"created_at"`
+	// Permissions say what the caller may do here now, and why not.
+	Permissions map[string]permissionJSON `json:"permissions,omitempty"`
+}
+
+// permissionJSON is one permission of the caller with the reason of a refusal.
+type permissionJSON struct {
+	Allowed bool   `json:"allowed"`
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+func (s *Server) permissionsJSON(c *fiber.Ctx, perms map[string]mitreden.Permission) map[string]permissionJSON {
+	out := make(map[string]permissionJSON, len(perms))
+	lang := langOf(c)
+	for name, pm := range perms {
+		if pm.Allowed() {
+			out[name] = permissionJSON{Allowed: true}
+			continue
+		}
+		out[name] = permissionJSON{Reason: pm.Denied.Message, Message: s.cat.T(lang, pm.Denied.Message, jsonArgs(pm.Denied.Args))}
+	}
+	return out
+}
+
+// jsonArgs shows dates in a refusal as RFC 3339.
+func jsonArgs(args map[string]any) map[string]any {
+	out := make(map[string]any, len(args))
+	for k, v := range args {
+		if t, ok := v.(time.Time); ok {
+			v = t.UTC().Format(time.RFC3339)
+		}
+		out[k] = v
+	}
+	return out
+}
+
+func (s *Server) consultationItemJSON(c *fiber.Ctx, it *service.ConsultationItem) consultationJSON {
+	j := s.toConsultationJSON(it.Consultation)
+	j.Phase = string(it.Phase)
+	j.Permissions = s.permissionsJSON(c, map[string]mitreden.Permission{"propose": it.CanPropose, "comment": it.CanComment})
+	return j
 }
 
 func (s *Server) toConsultationJSON(c *mitreden.Consultation) consultationJSON {
@@ -56,73 +96,19 @@ func nonNilStrings(s []string) []string {
 	return s
 }
 
-// consultationRequest creates or (with pointers left nil) patches a consultation.
-type consultationRequest struct {
-	Title            *string    `json:"title" validate:"omitempty,max=300"`
-	Summary          *string    `json:"summary" validate:"omitempty,max=1000"`
-	Body             *string    `json:"body" validate:"omitempty,max=60000"`
-	Topics           *[]string  `json:"topics" validate:"omitempty,max=20,dive,max=80"`
-	Region           *string    `json:"region" validate:"omitempty,max=200"`
-	OpensAt          *time.Time `json:"opens_at"`
-	ClosesAt         *time.Time `json:"closes_at"`
-	VotingMode       *string    `json:"voting_mode" validate:"omitempty,oneof=support rating"`
-	MaxSupports      *int       `json:"max_supports"`
-	SupportThreshold *int       `json:"support_threshold"`
-	ProposalsEnabled *bool      `json:"proposals_enabled"`
-	CommentsEnabled  *bool      `json:"comments_enabled"`
-	PreModeration    *bool      `json:"pre_moderation"`
-}
-
-func (r *consultationRequest) apply(c *mitreden.Consultation) {
-	set := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	set(&c.Title, r.Title)
-	set(&c.Summary, r.Summary)
-	set(&c.Body, r.Body)
-	set(&c.Region, r.Region)
-	set(&c.VotingMode, r.VotingMode)
-	if r.Topics != nil {
-		c.Topics = *r.Topics
-	}
-	if r.OpensAt != nil {
-		c.OpensAt = r.OpensAt.UTC()
-	}
-	if r.ClosesAt != nil {
-		c.ClosesAt = r.ClosesAt.UTC()
-	}
-	if r.MaxSupports != nil {
-		c.MaxSupports = *r.MaxSupports
-	}
-	if r.SupportThreshold != nil {
-		c.SupportThreshold = *r.SupportThreshold
-	}
-	if r.ProposalsEnabled != nil {
-		c.ProposalsEnabled = *r.ProposalsEnabled
-	}
-	if r.CommentsEnabled != nil {
-		c.CommentsEnabled = *r.CommentsEnabled
-	}
-	if r.PreModeration != nil {
-		c.PreModeration = *r.PreModeration
-	}
-}
-
 func (s *Server) apiConsultations(c *fiber.Ctx) error {
-	page, per := mitreden.NormalizePage(c.QueryInt("page", 1), c.QueryInt("per_page", 20))
-	f := mitreden.ConsultationFilter{Phase: mitreden.Phase(c.Query("phase")), Topic: c.Query("topic"), Region: c.Query("region"), Page: page, PerPage: per}
-	if f.Phase != "" && !slices.Contains(mitreden.Phases, f.Phase) {
-		return mitreden.Invalid(mitreden.FieldError{Field: "phase", Code: "oneof", Message: "validation.oneof"})
+	var q consultationListQuery
+	if err := s.parseQuery(c, &q); err != nil {
+		return err
 	}
-	list, total, err := s.deps.Participation.Consultations(c.UserContext(), f)
+	f := q.filter(c.QueryInt("per_page", 20))
+	list, total, err := s.deps.Participation.ReadConsultations(c.UserContext(), userOf(c), f)
 	if err != nil {
 		return err
 	}
-	out := listJSON[consultationJSON]{Items: []consultationJSON{}, Total: total, Page: page, PerPage: per}
+	out := listJSON[consultationJSON]{Items: []consultationJSON{}, Total: total, Page: f.Page, PerPage: f.PerPage}
 	for _, x := range list {
-		out.Items = append(out.Items, s.toConsultationJSON(x))
+		out.Items = append(out.Items, s.consultationItemJSON(c, x))
 	}
 	return sendJSON(c, fiber.StatusOK, out)
 }
@@ -133,20 +119,29 @@ func (s *Server) apiConsultationCreate(c *fiber.Ctx) error {
 		return err
 	}
 	cons := &mitreden.Consultation{VotingMode: mitreden.VotingSupport, ProposalsEnabled: true, CommentsEnabled: true}
-	req.apply(cons)
+	if err := req.apply(cons); err != nil {
+		return err
+	}
 	if err := s.deps.Participation.CreateConsultation(c.UserContext(), userOf(c), cons); err != nil {
 		return err
 	}
-	c.Location("/api/v1/consultations/" + cons.ID)
-	return sendJSON(c, fiber.StatusCreated, s.toConsultationJSON(cons))
+	return s.apiConsultationAnswer(c, fiber.StatusCreated, cons.ID)
 }
 
-func (s *Server) apiConsultation(c *fiber.Ctx) error {
-	cons, err := s.deps.Participation.Consultation(c.UserContext(), c.Params("id"))
+// apiConsultationAnswer answers with the consultation id as the caller sees it.
+func (s *Server) apiConsultationAnswer(c *fiber.Ctx, status int, id string) error {
+	it, err := s.deps.Participation.ReadConsultation(c.UserContext(), userOf(c), id)
 	if err != nil {
 		return err
 	}
-	return sendJSON(c, fiber.StatusOK, s.toConsultationJSON(cons))
+	if status == fiber.StatusCreated {
+		c.Location("/api/v1/consultations/" + id)
+	}
+	return sendJSON(c, status, s.consultationItemJSON(c, it))
+}
+
+func (s *Server) apiConsultation(c *fiber.Ctx) error {
+	return s.apiConsultationAnswer(c, fiber.StatusOK, c.Params("id"))
 }
 
 func (s *Server) apiConsultationUpdate(c *fiber.Ctx) error {
@@ -158,11 +153,13 @@ func (s *Server) apiConsultationUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	req.apply(cons)
+	if err := req.apply(cons); err != nil {
+		return err
+	}
 	if err := s.deps.Participation.UpdateConsultation(c.UserContext(), userOf(c), cons); err != nil {
 		return err
 	}
-	return sendJSON(c, fiber.StatusOK, s.toConsultationJSON(cons))
+	return s.apiConsultationAnswer(c, fiber.StatusOK, cons.ID)
 }
 
 // authorJSON names the public author of a contribution.
@@ -198,6 +195,8 @@ type proposalJSON struct {
 	MyVote          string         `json:"my_vote,omitempty"`
 	CreatedAt       time.Time      `json:"created_at"`
 	UpdatedAt       time.Time      `json:"updated_at"`
+	// Permissions say what the caller may do with the proposal now, and why not.
+	Permissions map[string]permissionJSON `json:"permissions,omitempty"`
 }
 
 func tallyJSON(mode string, t mitreden.Tally) map[string]int {
@@ -220,54 +219,48 @@ func toProposalJSON(p *mitreden.Proposal, c *mitreden.Consultation, myVote strin
 	return j
 }
 
+func (s *Server) proposalPageJSON(c *fiber.Ctx, pg *service.ProposalPage) proposalJSON {
+	j := toProposalJSON(pg.Proposal, pg.Consultation, pg.MyVote)
+	j.Permissions = s.permissionsJSON(c, map[string]mitreden.Permission{"vote": pg.CanVote, "unvote": pg.CanUnvote,
+		"comment": pg.CanComment, "edit": pg.CanEdit, "withdraw": pg.CanWithdraw, "answer": pg.CanAnswer})
+	return j
+}
+
 func (s *Server) apiProposals(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	cons, err := s.deps.Participation.Consultation(ctx, c.Params("id"))
+	var q proposalListQuery
+	if err := s.parseQuery(c, &q); err != nil {
+		return err
+	}
+	if q.Sort == "" {
+		q.Sort = "random"
+	}
+	f := q.filter(s.visitorSeed(c), 20)
+	f.ConsultationID = c.Params("id")
+	list, total, err := s.deps.Participation.ReadProposals(c.UserContext(), userOf(c), f)
 	if err != nil {
 		return err
 	}
-	page, per := mitreden.NormalizePage(c.QueryInt("page", 1), c.QueryInt("per_page", 20))
-	sort := c.Query("sort")
-	if sort == "" {
-		sort = "random"
-	}
-	list, total, err := s.deps.Participation.Proposals(ctx, mitreden.ProposalFilter{ConsultationID: cons.ID, Status: c.Query("status"),
-		Topic: c.Query("topic"), Sort: sort, Seed: s.visitorSeed(c), Page: page, PerPage: per})
-	if err != nil {
-		return err
-	}
-	ids := make([]string, len(list))
-	for i, p := range list {
-		ids[i] = p.ID
-	}
-	votes, err := s.deps.Participation.MyVotes(ctx, userOf(c), ids)
-	if err != nil {
-		return err
-	}
-	out := listJSON[proposalJSON]{Items: []proposalJSON{}, Total: total, Page: page, PerPage: per}
-	for _, p := range list {
-		out.Items = append(out.Items, toProposalJSON(p, cons, votes[p.ID]))
+	out := listJSON[proposalJSON]{Items: []proposalJSON{}, Total: total, Page: f.Page, PerPage: f.PerPage}
+	cons := &mitreden.Consultation{}
+	for _, it := range list {
+		cons.VotingMode = it.VotingMode
+		j := toProposalJSON(it.Proposal, cons, it.MyVote)
+		j.Qualified = it.Qualified
+		out.Items = append(out.Items, j)
 	}
 	return sendJSON(c, fiber.StatusOK, out)
 }
 
-// proposalRequest creates or edits a proposal.
-type proposalRequest struct {
-	Title  *string   `json:"title" validate:"omitempty,max=300"`
-	Body   *string   `json:"body" validate:"omitempty,max=20000"`
-	Topics *[]string `json:"topics" validate:"omitempty,max=20,dive,max=80"`
-}
-
-func (r *proposalRequest) apply(p *mitreden.Proposal) {
-	if r.Title != nil {
-		p.Title = *r.Title
+// apiProposalAnswer answers with the proposal id as the caller sees it.
+func (s *Server) apiProposalAnswer(c *fiber.Ctx, status int, id string) error {
+	pg, err := s.deps.Participation.ReadProposal(c.UserContext(), userOf(c), id, "")
+	if err != nil {
+		return err
 	}
-	if r.Body != nil {
-		p.Body = *r.Body
+	if status == fiber.StatusCreated {
+		c.Location("/api/v1/proposals/" + id)
 	}
-	if r.Topics != nil {
-		p.Topics = *r.Topics
-	}
+	return sendJSON(c, status, s.proposalPageJSON(c, pg))
 }
 
 func (s *Server) apiProposalCreate(c *fiber.Ctx) error {
@@ -275,31 +268,16 @@ func (s *Server) apiProposalCreate(c *fiber.Ctx) error {
 	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
-	ctx := c.UserContext()
 	pr := &mitreden.Proposal{}
 	req.apply(pr)
-	if err := s.deps.Participation.CreateProposal(ctx, userOf(c), c.Params("id"), pr); err != nil {
+	if err := s.deps.Participation.CreateProposal(c.UserContext(), userOf(c), c.Params("id"), pr); err != nil {
 		return err
 	}
-	pr, cons, err := s.deps.Participation.Proposal(ctx, pr.ID)
-	if err != nil {
-		return err
-	}
-	c.Location("/api/v1/proposals/" + pr.ID)
-	return sendJSON(c, fiber.StatusCreated, toProposalJSON(pr, cons, ""))
+	return s.apiProposalAnswer(c, fiber.StatusCreated, pr.ID)
 }
 
 func (s *Server) apiProposal(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	pr, cons, err := s.deps.Participation.Proposal(ctx, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	votes, err := s.deps.Participation.MyVotes(ctx, userOf(c), []string{pr.ID})
-	if err != nil {
-		return err
-	}
-	return sendJSON(c, fiber.StatusOK, toProposalJSON(pr, cons, votes[pr.ID]))
+	return s.apiProposalAnswer(c, fiber.StatusOK, c.Params("id"))
 }
 
 func (s *Server) apiProposalUpdate(c *fiber.Ctx) error {
@@ -308,44 +286,28 @@ func (s *Server) apiProposalUpdate(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	pr, cons, err := s.deps.Participation.Proposal(ctx, c.Params("id"))
+	pr, _, err := s.deps.Participation.Proposal(ctx, c.Params("id"))
 	if err != nil {
 		return err
 	}
 	upd := *pr
 	req.apply(&upd)
-	if pr, err = s.deps.Participation.EditProposal(ctx, userOf(c), pr.ID, upd); err != nil {
+	if _, err = s.deps.Participation.EditProposal(ctx, userOf(c), pr.ID, upd); err != nil {
 		return err
 	}
-	return sendJSON(c, fiber.StatusOK, toProposalJSON(pr, cons, ""))
+	return s.apiProposalAnswer(c, fiber.StatusOK, pr.ID)
 }
 
-// answerRequest is an official answer.
-type answerRequest struct {
-	Status string `json:"status" validate:"required,oneof=in_review accepted rejected implemented"`
-	Answer string `json:"answer" validate:"max=20000"`
-}
-
-func (s *Server) apiProposalAnswer(c *fiber.Ctx) error {
+func (s *Server) apiProposalAnswerSet(c *fiber.Ctx) error {
 	var req answerRequest
 	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	pr, err := s.deps.Participation.AnswerProposal(ctx, userOf(c), c.Params("id"), req.Status, req.Answer)
+	pr, err := s.deps.Participation.AnswerProposal(c.UserContext(), userOf(c), c.Params("id"), req.Status, req.text())
 	if err != nil {
 		return err
 	}
-	cons, err := s.deps.Participation.Consultation(ctx, pr.ConsultationID)
-	if err != nil {
-		return err
-	}
-	return sendJSON(c, fiber.StatusOK, toProposalJSON(pr, cons, ""))
-}
-
-// voteRequest is a vote value.
-type voteRequest struct {
-	Value string `json:"value" validate:"required,oneof=support yes no abstain"`
+	return s.apiProposalAnswer(c, fiber.StatusOK, pr.ID)
 }
 
 // voteJSON reports a vote's effect.
@@ -376,11 +338,7 @@ func (s *Server) voteAnswer(c *fiber.Ctx, f func() (*mitreden.VoteResult, error)
 	if err != nil {
 		return err
 	}
-	_, cons, err := s.deps.Participation.Proposal(c.UserContext(), c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return sendJSON(c, fiber.StatusOK, voteJSON{Changed: res.Changed, Value: res.Value, Tally: tallyJSON(cons.VotingMode, res.Tally)})
+	return sendJSON(c, fiber.StatusOK, voteJSON{Changed: res.Changed, Value: res.Value, Tally: tallyJSON(res.VotingMode, res.Tally)})
 }
 
 // commentJSON is a comment in the API; threads come flattened in reading order.
@@ -394,75 +352,60 @@ type commentJSON struct {
 	Alignment string     `json:"alignment,omitempty"`
 	Edited    bool       `json:"edited"`
 	Deleted   bool       `json:"deleted"`
-	Up        int        `json:"up"`
-	Down      int        `json:"down"`
-	MyVote    int        `json:"my_vote"`
-	CreatedAt time.Time  `json:"created_at"`
+	// Hidden is set when moderation hid the comment (its text and author are
+	// left out for everyone but moderators).
+	Hidden      bool                      `json:"hidden,omitempty"`
+	Up          int                       `json:"up"`
+	Down        int                       `json:"down"`
+	MyVote      int                       `json:"my_vote"`
+	CreatedAt   time.Time                 `json:"created_at"`
+	Permissions map[string]permissionJSON `json:"permissions,omitempty"`
 }
 
-func toCommentJSON(cm *mitreden.Comment, myVote int) commentJSON {
+func (s *Server) commentJSON(c *fiber.Ctx, it *service.CommentItem) commentJSON {
+	cm := it.Comment
 	j := commentJSON{ID: cm.ID, ParentID: cm.ParentID, Depth: cm.Depth, Author: authorJSON{ID: cm.AuthorID, DisplayName: cm.AuthorName},
 		Body: cm.Body, BodyHTML: string(markdown.Render(cm.Body)), Alignment: cm.Alignment, Edited: cm.Edited, Deleted: cm.Deleted,
-		Up: cm.Up, Down: cm.Down, MyVote: myVote, CreatedAt: cm.CreatedAt}
-	if cm.Deleted {
-		j.Author, j.BodyHTML = authorJSON{}, ""
+		Hidden: cm.Hidden, Up: cm.Up, Down: cm.Down, MyVote: it.MyVote, CreatedAt: cm.CreatedAt}
+	if cm.Deleted || it.Redacted {
+		j.BodyHTML = ""
 	}
+	j.Permissions = s.permissionsJSON(c, map[string]mitreden.Permission{"edit": it.CanEdit, "delete": it.CanDelete,
+		"reply": it.CanReply, "vote": it.CanVote})
 	return j
 }
 
-func flatten(threads []*service.CommentThread, into []*mitreden.Comment) []*mitreden.Comment {
-	for _, t := range threads {
-		into = append(into, t.Comment)
-		into = flatten(t.Replies, into)
+func flattenComments(items []*service.CommentItem, into []*service.CommentItem) []*service.CommentItem {
+	for _, it := range items {
+		into = append(into, it)
+		into = flattenComments(it.Replies, into)
 	}
 	return into
 }
 
+// discussionQuery orders a discussion.
+type discussionQuery struct {
+	Sort string `query:"sort" validate:"omitempty,comment_order"`
+}
+
 func (s *Server) apiComments(targetType string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		ctx := c.UserContext()
-		id := c.Params("id")
-		var err error
-		if targetType == "proposal" {
-			_, _, err = s.deps.Participation.Proposal(ctx, id)
-		} else {
-			_, err = s.deps.Participation.Consultation(ctx, id)
+		var q discussionQuery
+		if err := s.parseQuery(c, &q); err != nil {
+			return err
 		}
+		d, err := s.deps.Participation.ReadDiscussion(c.UserContext(), userOf(c), targetType, c.Params("id"), q.Sort)
 		if err != nil {
 			return err
 		}
-		threads, _, err := s.deps.Participation.Comments(ctx, targetType, id, commentSort(c.Query("sort")))
-		if err != nil {
-			return err
-		}
-		list := flatten(threads, nil)
-		votes, err := s.deps.Participation.CommentVotes(ctx, userOf(c), commentIDs(threads, nil))
-		if err != nil {
-			return err
-		}
-		per := len(list)
-		if per == 0 {
-			per = 1
-		}
+		list := flattenComments(d.Comments, nil)
+		per := max(len(list), 1)
 		out := listJSON[commentJSON]{Items: []commentJSON{}, Total: len(list), Page: 1, PerPage: per}
-		u := userOf(c)
-		mod := u.HasRole(mitreden.RoleModerator) || u.HasRole(mitreden.RoleAdmin)
-		for _, cm := range list {
-			j := toCommentJSON(cm, votes[cm.ID])
-			if cm.Hidden && !mod {
-				j.Body, j.BodyHTML, j.Alignment, j.Author = "", "", "", authorJSON{}
-			}
-			out.Items = append(out.Items, j)
+		for _, it := range list {
+			out.Items = append(out.Items, s.commentJSON(c, it))
 		}
 		return sendJSON(c, fiber.StatusOK, out)
 	}
-}
-
-// commentRequest creates a comment.
-type commentRequest struct {
-	Body      string `json:"body" validate:"max=6000"`
-	ParentID  string `json:"parent_id" validate:"max=64"`
-	Alignment string `json:"alignment" validate:"omitempty,oneof=for against neutral"`
 }
 
 func (s *Server) apiCommentCreate(targetType string) fiber.Handler {
@@ -476,13 +419,12 @@ func (s *Server) apiCommentCreate(targetType string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		return sendJSON(c, fiber.StatusCreated, toCommentJSON(cm, 0))
+		it, err := s.deps.Participation.ReadComment(c.UserContext(), userOf(c), cm.ID)
+		if err != nil {
+			return err
+		}
+		return sendJSON(c, fiber.StatusCreated, s.commentJSON(c, it))
 	}
-}
-
-// commentEditRequest edits a comment.
-type commentEditRequest struct {
-	Body string `json:"body" validate:"required,max=6000"`
 }
 
 func (s *Server) apiCommentUpdate(c *fiber.Ctx) error {
@@ -490,11 +432,11 @@ func (s *Server) apiCommentUpdate(c *fiber.Ctx) error {
 	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
-	cm, err := s.deps.Participation.EditComment(c.UserContext(), userOf(c), c.Params("id"), req.Body)
+	it, err := s.deps.Participation.EditComment(c.UserContext(), userOf(c), c.Params("id"), req.Body)
 	if err != nil {
 		return err
 	}
-	return sendJSON(c, fiber.StatusOK, toCommentJSON(cm, 0))
+	return sendJSON(c, fiber.StatusOK, s.commentJSON(c, it))
 }
 
 func (s *Server) apiCommentDelete(c *fiber.Ctx) error {
@@ -504,27 +446,22 @@ func (s *Server) apiCommentDelete(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-// commentVoteRequest is an up (1) or down (-1) vote.
-type commentVoteRequest struct {
-	Value int `json:"value" validate:"oneof=1 -1"`
-}
-
 func (s *Server) apiCommentVote(c *fiber.Ctx) error {
 	var req commentVoteRequest
 	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
-	cm, err := s.deps.Participation.VoteComment(c.UserContext(), userOf(c), c.Params("id"), req.Value)
+	it, err := s.deps.Participation.VoteComment(c.UserContext(), userOf(c), c.Params("id"), req.Value)
 	if err != nil {
 		return err
 	}
-	return sendJSON(c, fiber.StatusOK, toCommentJSON(cm, req.Value))
+	return sendJSON(c, fiber.StatusOK, s.commentJSON(c, it))
 }
 
 func (s *Server) apiCommentUnvote(c *fiber.Ctx) error {
-	cm, err := s.deps.Participation.VoteComment(c.UserContext(), userOf(c), c.Params("id"), 0)
+	it, err := s.deps.Participation.VoteComment(c.UserContext(), userOf(c), c.Params("id"), 0)
 	if err != nil {
 		return err
 	}
-	return sendJSON(c, fiber.StatusOK, toCommentJSON(cm, 0))
+	return sendJSON(c, fiber.StatusOK, s.commentJSON(c, it))
 }

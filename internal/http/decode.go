@@ -31,6 +31,7 @@ func newValidator() *validator.Validate {
 		}
 		return name
 	})
+	registerDomainValues(v)
 	return v
 }
 
@@ -161,6 +162,14 @@ func (s *Server) parseForm(c *fiber.Ctx, dst any) error {
 	return s.check(dst)
 }
 
+// parseQuery reads the query string into dst and validates its shape.
+func (s *Server) parseQuery(c *fiber.Ctx, dst any) error {
+	if err := c.QueryParser(dst); err != nil {
+		return badRequest("error.bad_request", "")
+	}
+	return s.check(dst)
+}
+
 // check runs the struct's validate tags and returns EINVALID with field errors.
 func (s *Server) check(dst any) error {
 	err := s.validate.Struct(dst)
@@ -173,8 +182,7 @@ func (s *Server) check(dst any) error {
 	}
 	fields := make([]mitreden.FieldError, 0, len(verrs))
 	for _, fe := range verrs {
-		key := "validation." + fe.Tag()
-		args := map[string]any{"param": fe.Param()}
+		key, args := validationMessage(fe)
 		fields = append(fields, mitreden.FieldError{Field: fe.Field(), Code: fe.Tag(), Message: key, Args: args})
 	}
 	return mitreden.Invalid(fields...)

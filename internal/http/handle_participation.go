@@ -2,99 +2,104 @@ package http
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/internal/service"
 )
 
+// HTML handlers of participation: parse, call the service once, render.
+// What a viewer may see and do comes from the service's read side.
+
+// consultationListQuery is the filter of the consultation list.
+type consultationListQuery struct {
+	Phase  string `query:"phase" validate:"omitempty,phase"`
+	Topic  string `query:"topic" validate:"max=80"`
+	Region string `query:"region" validate:"max=120"`
+	Page   int    `query:"page"`
+}
+
+func (q *consultationListQuery) filter(perPage int) mitreden.ConsultationFilter {
+	page, per := mitreden.NormalizePage(q.Page, perPage)
+	return mitreden.ConsultationFilter{Phase: mitreden.Phase(q.Phase), Topic: q.Topic, Region: q.Region, Page: page, PerPage: per}
+}
+
 func (s *Server) handleConsultations(c *fiber.Ctx) error {
-	page, per := mitreden.NormalizePage(c.QueryInt("page", 1), 10)
-	f := mitreden.ConsultationFilter{Phase: mitreden.Phase(c.Query("phase")), Topic: c.Query("topic"), Region: c.Query("region"), Page: page, PerPage: per}
-	if f.Phase != "" && !slices.Contains(mitreden.Phases, f.Phase) {
-		f.Phase = ""
+	var q consultationListQuery
+	if err := s.parseQuery(c, &q); err != nil {
+		// A list filter typed by hand falls back to all consultations.
+		q = consultationListQuery{Page: q.Page}
 	}
-	list, total, err := s.deps.Participation.Consultations(c.UserContext(), f)
+	f := q.filter(10)
+	p := s.page(c, "consultations.title")
+	list, total, err := s.deps.Participation.ReadConsultations(c.UserContext(), p.User, f)
 	if err != nil {
 		return err
 	}
-	p := s.page(c, "consultations.title")
 	items := make([]*consultationView, len(list))
 	for i, x := range list {
-		items[i] = s.consultationView(x)
+		items[i] = s.consultationView(p, x)
 	}
-	p.Data = fiber.Map{"Items": items, "Total": total, "Phase": string(f.Phase), "Topic": f.Topic, "Region": f.Region, "Phases": mitreden.Phases}
-	p.Pager = newPager(c, page, per, total)
+	p.Data = fiber.Map{"Items": items, "Total": total, "Phase": q.Phase, "Topic": q.Topic, "Region": q.Region, "Phases": mitreden.Phases,
+		"CanCreate": s.deps.Participation.CanCreateConsultation(p.User).Allowed()}
+	p.Pager = newPager(c, f.Page, f.PerPage, total)
 	return s.render(c, fiber.StatusOK, "consultations/list", p)
 }
 
-func (s *Server) consultationPage(c *fiber.Ctx, id string) (*Page, error) {
-	ctx := c.UserContext()
-	cons, err := s.deps.Participation.Consultation(ctx, id)
-	if err != nil {
-		return nil, err
+// proposalListQuery orders and filters a consultation's proposals and its comments.
+type proposalListQuery struct {
+	Sort         string `query:"sort" json:"sort" validate:"omitempty,proposal_sort"`
+	Status       string `query:"status" json:"status" validate:"omitempty,proposal_status"`
+	Topic        string `query:"topic" json:"topic" validate:"max=80"`
+	Page         int    `query:"page" json:"page"`
+	PerPage      int    `query:"per_page" json:"per_page"`
+	CommentOrder string `query:"csort" json:"-" validate:"omitempty,comment_order"`
+}
+
+func (q *proposalListQuery) filter(seed int64, perPage int) mitreden.ProposalFilter {
+	if q.PerPage > 0 {
+		perPage = q.PerPage
 	}
-	p := s.page(c, "")
-	cv := s.consultationView(cons)
-	p.Title = cons.Title
-	sort := c.Query("sort")
-	if !slices.Contains(mitreden.ProposalSorts, sort) {
-		sort = "random"
-		if cv.Phase != string(mitreden.PhaseOpen) {
-			sort = "supported"
+	page, per := mitreden.NormalizePage(q.Page, perPage)
+	return mitreden.ProposalFilter{Status: q.Status, Topic: q.Topic, Sort: q.Sort, Seed: seed, Page: page, PerPage: per}
+}
+
+func (s *Server) consultationPage(c *fiber.Ctx, id string) (*Page, error) {
+	var q proposalListQuery
+	if err := s.parseQuery(c, &q); err != nil {
+		// The page's selects only send known values; anything else is ignored.
+		q = proposalListQuery{Topic: q.Topic, Page: q.Page}
+		if len(q.Topic) > 80 {
+			q.Topic = ""
 		}
 	}
-	status := c.Query("status")
-	if !slices.Contains(mitreden.ProposalStatuses, status) {
-		status = ""
-	}
-	page, per := mitreden.NormalizePage(c.QueryInt("page", 1), 20)
-	props, total, err := s.deps.Participation.Proposals(ctx, mitreden.ProposalFilter{ConsultationID: cons.ID, Status: status,
-		Topic: c.Query("topic"), Sort: sort, Seed: s.visitorSeed(c), Page: page, PerPage: per})
+	p := s.page(c, "")
+	f := q.filter(s.visitorSeed(c), 20)
+	pg, err := s.deps.Participation.ReadConsultationPage(c.UserContext(), p.User, id, f, service.CommentOrder(q.CommentOrder))
 	if err != nil {
 		return nil, err
 	}
-	items := make([]*proposalView, len(props))
-	for i, pr := range props {
-		items[i] = s.proposalView(p.User, pr, cons, "")
+	cv := s.consultationView(p, &pg.ConsultationItem)
+	p.Title = pg.Title
+	items := make([]*proposalView, len(pg.Proposals))
+	for i, it := range pg.Proposals {
+		items[i] = s.proposalItemView(it, pg.Title)
 	}
-	csort := commentSort(c.Query("csort"))
-	threads, visible, err := s.deps.Participation.Comments(ctx, "consultation", cons.ID, csort)
-	if err != nil {
-		return nil, err
-	}
-	votes, err := s.deps.Participation.CommentVotes(ctx, p.User, commentIDs(threads, nil))
-	if err != nil {
-		return nil, err
-	}
-	open := cv.Phase == string(mitreden.PhaseOpen)
-	p.Data = fiber.Map{"C": cv, "Proposals": fiber.Map{"Items": items, "Total": total}, "Sort": sort, "Sorts": mitreden.ProposalSorts,
-		"Status": status, "Statuses": mitreden.ProposalStatuses, "Topic": c.Query("topic"),
-		"CanPropose": p.User != nil && open && cons.ProposalsEnabled && !p.User.Blocked,
-		"CanComment": p.User != nil && open && cons.CommentsEnabled && !p.User.Blocked,
-		"Comments":   s.commentViews(p.User, threads, votes), "CommentTotal": visible, "CommentSort": csort,
-		"PhaseNote": s.phaseNote(p, cons)}
-	p.Pager = newPager(c, page, per, total)
+	p.Data = fiber.Map{"C": cv, "Proposals": fiber.Map{"Items": items, "Total": pg.ProposalTotal}, "Sort": pg.Sort,
+		"Sorts": mitreden.ProposalSorts, "Status": q.Status, "Statuses": mitreden.ProposalStatuses, "Topic": q.Topic,
+		"CanPropose": cv.CanPropose, "CanComment": s.perm(p, pg.Discussion.CanComment),
+		"Comments": s.commentViews(pg.Discussion.Comments), "CommentTotal": pg.Discussion.Visible, "CommentSort": pg.Discussion.Order,
+		"PhaseNote": s.phaseNote(p, pg.Consultation)}
+	p.Pager = newPager(c, f.Page, f.PerPage, pg.ProposalTotal)
 	return p, nil
 }
 
-func commentSort(v string) string {
-	if v == "newest" || v == "best" {
-		return v
-	}
-	return "oldest"
-}
-
-// phaseNote says why writing is not possible and when it will be.
+// phaseNote says, outside the open phase, why writing is not possible and
+// since or until when.
 func (s *Server) phaseNote(p *Page, cons *mitreden.Consultation) string {
 	if err := cons.NotOpenError(s.deps.Participation.Now()); err != nil {
-		de := err.(*mitreden.Error)
-		date := cons.ClosesAt
-		if de.Message == "participation.not_open_yet" {
-			date = cons.OpensAt
-		}
-		return p.Tr(de.Message, "date", p.FormatTime(date))
+		return s.reasonText(p, err.(*mitreden.Error))
 	}
 	return ""
 }
@@ -107,94 +112,46 @@ func (s *Server) handleConsultation(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, "consultations/show", p)
 }
 
-// consultationForm is the admin form of a consultation.
-type consultationForm struct {
-	Title            string `form:"title" validate:"max=300"`
-	Summary          string `form:"summary" validate:"max=1000"`
-	Body             string `form:"body" validate:"max=60000"`
-	Topics           string `form:"topics" validate:"max=500"`
-	Region           string `form:"region" validate:"max=200"`
-	OpensAt          string `form:"opens_at" validate:"max=40"`
-	ClosesAt         string `form:"closes_at" validate:"max=40"`
-	VotingMode       string `form:"voting_mode" validate:"omitempty,oneof=support rating"`
-	MaxSupports      string `form:"max_supports" validate:"max=10"`
-	SupportThreshold string `form:"support_threshold" validate:"max=10"`
-	ProposalsEnabled bool   `form:"proposals_enabled"`
-	CommentsEnabled  bool   `form:"comments_enabled"`
-	PreModeration    bool   `form:"pre_moderation"`
-}
+// consultationFormIDs maps fields to the ids of their inputs where they differ.
+var consultationFormIDs = map[string]string{}
 
-func (f *consultationForm) domain() *mitreden.Consultation {
-	return &mitreden.Consultation{Title: f.Title, Summary: f.Summary, Body: f.Body, Topics: splitTopics(f.Topics), Region: f.Region,
-		OpensAt: parseLocal(f.OpensAt), ClosesAt: parseLocal(f.ClosesAt), VotingMode: f.VotingMode,
-		MaxSupports: atoiOr(f.MaxSupports, -1), SupportThreshold: atoiOr(f.SupportThreshold, -1),
-		ProposalsEnabled: f.ProposalsEnabled, CommentsEnabled: f.CommentsEnabled, PreModeration: f.PreModeration}
-}
-
-func (f *consultationForm) values() map[string]string {
-	b := func(v bool) string {
-		if v {
-			return "true"
-		}
-		return ""
-	}
-	return map[string]string{"title": f.Title, "summary": f.Summary, "body": f.Body, "topics": f.Topics, "region": f.Region,
-		"opens_at": f.OpensAt, "closes_at": f.ClosesAt, "voting_mode": f.VotingMode, "max_supports": f.MaxSupports,
-		"support_threshold": f.SupportThreshold, "proposals_enabled": b(f.ProposalsEnabled), "comments_enabled": b(f.CommentsEnabled),
-		"pre_moderation": b(f.PreModeration)}
-}
-
-func formOf(cons *mitreden.Consultation) *consultationForm {
-	return &consultationForm{Title: cons.Title, Summary: cons.Summary, Body: cons.Body, Topics: joinTopics(cons.Topics),
-		Region: cons.Region, OpensAt: formatLocal(cons.OpensAt), ClosesAt: formatLocal(cons.ClosesAt), VotingMode: cons.VotingMode,
-		MaxSupports: fmt.Sprint(cons.MaxSupports), SupportThreshold: fmt.Sprint(cons.SupportThreshold),
-		ProposalsEnabled: cons.ProposalsEnabled, CommentsEnabled: cons.CommentsEnabled, PreModeration: cons.PreModeration}
-}
-
-func joinTopics(t []string) string {
-	out := ""
-	for i, x := range t {
-		if i > 0 {
-			out += ", "
-		}
-		out += x
-	}
-	return out
-}
-
-func (s *Server) renderConsultationForm(c *fiber.Ctx, status int, id string, f *consultationForm, err error) error {
+func (s *Server) renderConsultationForm(c *fiber.Ctx, status int, id string, values map[string]string, err error) error {
 	title, action, submit := "consultations.new_title", "/consultations", "consultations.submit_new"
 	if id != "" {
 		title, action, submit = "consultations.edit_title", "/consultations/"+id, "consultations.save"
 	}
 	p := s.page(c, title)
-	p.Values = f.values()
-	if err != nil {
-		p.Errors = s.formErrors(p.Lang, err)
-	}
-	p.Data = fiber.Map{"Action": action, "Submit": p.Tr(submit)}
+	s.fillForm(p, values, err, consultationFormIDs)
+	p.Data = fiber.Map{"Action": action, "Submit": p.Tr(submit), "VotingModes": mitreden.VotingModes}
 	return s.render(c, status, "consultations/form", p)
 }
 
 func (s *Server) handleConsultationNew(c *fiber.Ctx) error {
 	now := s.deps.Participation.Now()
-	f := &consultationForm{VotingMode: "support", ProposalsEnabled: true, CommentsEnabled: true, MaxSupports: "0", SupportThreshold: "0",
-		OpensAt: formatLocal(now), ClosesAt: formatLocal(now.AddDate(0, 1, 0))}
-	return s.renderConsultationForm(c, fiber.StatusOK, "", f, nil)
+	draft := &mitreden.Consultation{VotingMode: mitreden.VotingSupport, ProposalsEnabled: true, CommentsEnabled: true,
+		OpensAt: now, ClosesAt: now.AddDate(0, 1, 0)}
+	return s.renderConsultationForm(c, fiber.StatusOK, "", consultationFormValues(draft), nil)
+}
+
+// parseConsultationForm reads the consultation form into cons.
+func (s *Server) parseConsultationForm(c *fiber.Ctx, cons *mitreden.Consultation) (*consultationRequest, error) {
+	var req consultationRequest
+	if err := s.parseForm(c, &req); err != nil {
+		return &req, err
+	}
+	req.uncheckedAreFalse()
+	return &req, req.apply(cons)
 }
 
 func (s *Server) handleConsultationCreate(c *fiber.Ctx) error {
-	var f consultationForm
-	err := s.parseForm(c, &f)
-	var cons *mitreden.Consultation
+	cons := &mitreden.Consultation{}
+	req, err := s.parseConsultationForm(c, cons)
 	if err == nil {
-		cons = f.domain()
 		err = s.deps.Participation.CreateConsultation(c.UserContext(), userOf(c), cons)
 	}
-	if err != nil {
-		if code := mitreden.ErrorCode(err); code == mitreden.EINVALID || code == ebadRequest {
-			return s.renderConsultationForm(c, fiber.StatusUnprocessableEntity, "", &f, err)
-		}
+	if formFailed(err) {
+		return s.renderConsultationForm(c, fiber.StatusUnprocessableEntity, "", req.values(), err)
+	} else if err != nil {
 		return err
 	}
 	s.flash(c, "consultation.created")
@@ -202,26 +159,23 @@ func (s *Server) handleConsultationCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleConsultationEdit(c *fiber.Ctx) error {
-	cons, err := s.deps.Participation.Consultation(c.UserContext(), c.Params("id"))
+	cons, err := s.deps.Participation.ReadConsultation(c.UserContext(), userOf(c), c.Params("id"))
 	if err != nil {
 		return err
 	}
-	return s.renderConsultationForm(c, fiber.StatusOK, cons.ID, formOf(cons), nil)
+	return s.renderConsultationForm(c, fiber.StatusOK, cons.ID, consultationFormValues(cons.Consultation), nil)
 }
 
 func (s *Server) handleConsultationUpdate(c *fiber.Ctx) error {
-	var f consultationForm
 	id := c.Params("id")
-	err := s.parseForm(c, &f)
+	cons := &mitreden.Consultation{ID: id}
+	req, err := s.parseConsultationForm(c, cons)
 	if err == nil {
-		cons := f.domain()
-		cons.ID = id
 		err = s.deps.Participation.UpdateConsultation(c.UserContext(), userOf(c), cons)
 	}
-	if err != nil {
-		if code := mitreden.ErrorCode(err); code == mitreden.EINVALID || code == ebadRequest {
-			return s.renderConsultationForm(c, fiber.StatusUnprocessableEntity, id, &f, err)
-		}
+	if formFailed(err) {
+		return s.renderConsultationForm(c, fiber.StatusUnprocessableEntity, id, req.values(), err)
+	} else if err != nil {
 		return err
 	}
 	s.flash(c, "consultation.updated")
@@ -230,14 +184,17 @@ func (s *Server) handleConsultationUpdate(c *fiber.Ctx) error {
 
 func (s *Server) handleConsultationResults(c *fiber.Ctx) error {
 	id := c.Params("id")
-	_, err := s.deps.Participation.PublishResults(c.UserContext(), userOf(c), id, c.FormValue("results"))
-	if mitreden.ErrorCode(err) == mitreden.EINVALID {
+	var req resultsRequest
+	err := s.parseForm(c, &req)
+	if err == nil {
+		_, err = s.deps.Participation.PublishResults(c.UserContext(), userOf(c), id, req.Results)
+	}
+	if formFailed(err) {
 		p, perr := s.consultationPage(c, id)
 		if perr != nil {
 			return perr
 		}
-		p.Errors = s.formErrors(p.Lang, err)
-		p.Values["results"] = c.FormValue("results")
+		s.fillForm(p, map[string]string{"results": req.Results}, err, nil)
 		return s.render(c, fiber.StatusUnprocessableEntity, "consultations/show", p)
 	} else if err != nil {
 		return err
@@ -246,50 +203,41 @@ func (s *Server) handleConsultationResults(c *fiber.Ctx) error {
 	return c.Redirect("/consultations/"+id+"#results", fiber.StatusSeeOther)
 }
 
-// proposalForm is a citizen's proposal as a form.
-type proposalForm struct {
-	Title  string `form:"title" validate:"max=300"`
-	Body   string `form:"body" validate:"max=20000"`
-	Topics string `form:"topics" validate:"max=500"`
-}
-
-func (s *Server) renderProposalForm(c *fiber.Ctx, status int, cons *mitreden.Consultation, action, title, submit string, f *proposalForm, err error) error {
+func (s *Server) renderProposalForm(c *fiber.Ctx, status int, consultationTitle, action, title, submit string, values map[string]string, err error) error {
 	p := s.page(c, title)
-	p.Values = map[string]string{"title": f.Title, "body": f.Body, "topics": f.Topics}
-	if err != nil {
-		p.Errors = s.formErrors(p.Lang, err)
-	}
-	p.Data = fiber.Map{"Action": action, "Submit": p.Tr(submit), "ConsultationTitle": cons.Title}
+	s.fillForm(p, values, err, nil)
+	p.Data = fiber.Map{"Action": action, "Submit": p.Tr(submit), "ConsultationTitle": consultationTitle}
 	return s.render(c, status, "proposals/form", p)
 }
 
 func (s *Server) handleProposalNew(c *fiber.Ctx) error {
-	cons, err := s.deps.Participation.Consultation(c.UserContext(), c.Params("id"))
+	cons, err := s.deps.Participation.ReadConsultation(c.UserContext(), userOf(c), c.Params("id"))
 	if err != nil {
 		return err
 	}
-	if err := cons.NotOpenError(s.deps.Participation.Now()); err != nil {
+	if err := cons.CanPropose.Err(); err != nil {
 		return err
 	}
-	return s.renderProposalForm(c, fiber.StatusOK, cons, "/consultations/"+cons.ID+"/proposals", "proposals.new_title", "proposals.submit", &proposalForm{}, nil)
+	return s.renderProposalForm(c, fiber.StatusOK, cons.Title, "/consultations/"+cons.ID+"/proposals", "proposals.new_title", "proposals.submit", nil, nil)
 }
 
 func (s *Server) handleProposalCreate(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	cons, err := s.deps.Participation.Consultation(ctx, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	var f proposalForm
-	err = s.parseForm(c, &f)
-	pr := &mitreden.Proposal{Title: f.Title, Body: f.Body, Topics: splitTopics(f.Topics)}
+	id := c.Params("id")
+	var req proposalRequest
+	pr := &mitreden.Proposal{}
+	err := s.parseForm(c, &req)
 	if err == nil {
-		err = s.deps.Participation.CreateProposal(ctx, userOf(c), cons.ID, pr)
+		req.apply(pr)
+		err = s.deps.Participation.CreateProposal(ctx, userOf(c), id, pr)
 	}
-	if err != nil {
-		if code := mitreden.ErrorCode(err); code == mitreden.EINVALID || code == ebadRequest {
-			return s.renderProposalForm(c, fiber.StatusUnprocessableEntity, cons, "/consultations/"+cons.ID+"/proposals", "proposals.new_title", "proposals.submit", &f, err)
+	if formFailed(err) {
+		cons, cerr := s.deps.Participation.ReadConsultation(ctx, userOf(c), id)
+		if cerr != nil {
+			return cerr
 		}
+		return s.renderProposalForm(c, fiber.StatusUnprocessableEntity, cons.Title, "/consultations/"+id+"/proposals", "proposals.new_title", "proposals.submit", req.values(), err)
+	} else if err != nil {
 		return err
 	}
 	s.flash(c, "proposal.created")
@@ -297,40 +245,18 @@ func (s *Server) handleProposalCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) proposalPage(c *fiber.Ctx, id string) (*Page, error) {
-	ctx := c.UserContext()
-	pr, cons, err := s.deps.Participation.Proposal(ctx, id)
-	if err != nil {
-		return nil, err
-	}
+	var q proposalListQuery
+	_ = s.parseQuery(c, &q) // an unknown comment order falls back to the default
 	p := s.page(c, "")
-	p.Title = pr.Title
-	votes, err := s.deps.Participation.MyVotes(ctx, p.User, []string{pr.ID})
+	pg, err := s.deps.Participation.ReadProposal(c.UserContext(), p.User, id, service.CommentOrder(q.CommentOrder))
 	if err != nil {
 		return nil, err
 	}
-	csort := commentSort(c.Query("csort"))
-	threads, _, err := s.deps.Participation.Comments(ctx, "proposal", pr.ID, csort)
-	if err != nil {
-		return nil, err
-	}
-	cvotes, err := s.deps.Participation.CommentVotes(ctx, p.User, commentIDs(threads, nil))
-	if err != nil {
-		return nil, err
-	}
-	now := s.deps.Participation.Now()
-	open := cons.Phase(now) == mitreden.PhaseOpen
-	pv := s.proposalView(p.User, pr, cons, votes[pr.ID])
-	voteNote := ""
-	if err := cons.NotOpenError(now); err != nil {
-		voteNote = s.phaseNote(p, cons)
-	} else if pr.Status == mitreden.StatusWithdrawn {
-		voteNote = p.Tr("proposal.withdrawn")
-	}
-	p.Data = fiber.Map{"Pr": pv, "C": cons,
-		"CanVote":    p.User != nil && open && pr.Status != mitreden.StatusWithdrawn && !p.User.Blocked,
-		"VoteNote":   voteNote,
-		"CanComment": p.User != nil && open && cons.CommentsEnabled && !p.User.Blocked,
-		"Comments":   s.commentViews(p.User, threads, cvotes), "CommentSort": csort}
+	p.Title = pg.Title
+	p.Data = fiber.Map{"Pr": s.proposalPageView(p, pg), "C": pg.Consultation,
+		"AnswerStatuses": mitreden.AnswerStatuses, "VoteValues": mitreden.VoteValuesOf(pg.VotingMode),
+		"CanComment": s.perm(p, pg.Discussion.CanComment),
+		"Comments":   s.commentViews(pg.Discussion.Comments), "CommentSort": pg.Discussion.Order}
 	return p, nil
 }
 
@@ -343,33 +269,34 @@ func (s *Server) handleProposal(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleProposalEdit(c *fiber.Ctx) error {
-	pr, cons, err := s.deps.Participation.Proposal(c.UserContext(), c.Params("id"))
+	pg, err := s.deps.Participation.ReadProposal(c.UserContext(), userOf(c), c.Params("id"), "")
 	if err != nil {
 		return err
 	}
-	if pr.AuthorID != userOf(c).ID {
-		return &mitreden.Error{Code: mitreden.EFORBIDDEN, Message: "proposal.not_author"}
+	if pg.CanEdit.Denied != nil && pg.CanEdit.Denied.Code == mitreden.EFORBIDDEN {
+		return pg.CanEdit.Err()
 	}
-	f := &proposalForm{Title: pr.Title, Body: pr.Body, Topics: joinTopics(pr.Topics)}
-	return s.renderProposalForm(c, fiber.StatusOK, cons, "/proposals/"+pr.ID, "proposals.edit_title", "proposals.save", f, nil)
+	values := map[string]string{"title": pg.Title, "body": pg.Body, "topics": joinTopics(pg.Topics)}
+	return s.renderProposalForm(c, fiber.StatusOK, pg.Consultation.Title, "/proposals/"+pg.ID, "proposals.edit_title", "proposals.save", values, nil)
 }
 
 func (s *Server) handleProposalUpdate(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	id := c.Params("id")
-	var f proposalForm
-	err := s.parseForm(c, &f)
+	var req proposalRequest
+	err := s.parseForm(c, &req)
 	if err == nil {
-		_, err = s.deps.Participation.EditProposal(ctx, userOf(c), id, mitreden.Proposal{Title: f.Title, Body: f.Body, Topics: splitTopics(f.Topics)})
+		var upd mitreden.Proposal
+		req.apply(&upd)
+		_, err = s.deps.Participation.EditProposal(ctx, userOf(c), id, upd)
 	}
-	if err != nil {
-		if code := mitreden.ErrorCode(err); code == mitreden.EINVALID || code == ebadRequest {
-			_, cons, perr := s.deps.Participation.Proposal(ctx, id)
-			if perr != nil {
-				return perr
-			}
-			return s.renderProposalForm(c, fiber.StatusUnprocessableEntity, cons, "/proposals/"+id, "proposals.edit_title", "proposals.save", &f, err)
+	if formFailed(err) {
+		pg, perr := s.deps.Participation.ReadProposal(ctx, userOf(c), id, "")
+		if perr != nil {
+			return perr
 		}
+		return s.renderProposalForm(c, fiber.StatusUnprocessableEntity, pg.Consultation.Title, "/proposals/"+id, "proposals.edit_title", "proposals.save", req.values(), err)
+	} else if err != nil {
 		return err
 	}
 	s.flash(c, "proposal.updated")
@@ -384,23 +311,22 @@ func (s *Server) handleProposalWithdraw(c *fiber.Ctx) error {
 	return c.Redirect("/proposals/"+c.Params("id"), fiber.StatusSeeOther)
 }
 
+// answerFormIDs: the answer form's inputs are named apart from the page's sections.
+var answerFormIDs = map[string]string{"answer": "answer_text", "status": "answer-status"}
+
 func (s *Server) handleProposalAnswer(c *fiber.Ctx) error {
 	id := c.Params("id")
-	_, err := s.deps.Participation.AnswerProposal(c.UserContext(), userOf(c), id, c.FormValue("status"), c.FormValue("answer_text"))
-	if mitreden.ErrorCode(err) == mitreden.EINVALID {
+	var req answerRequest
+	err := s.parseForm(c, &req)
+	if err == nil {
+		_, err = s.deps.Participation.AnswerProposal(c.UserContext(), userOf(c), id, req.Status, req.text())
+	}
+	if formFailed(err) {
 		p, perr := s.proposalPage(c, id)
 		if perr != nil {
 			return perr
 		}
-		p.Errors = s.formErrors(p.Lang, err)
-		for i := range p.Errors {
-			if p.Errors[i].Field == "answer" {
-				p.Errors[i].Field = "answer_text"
-			} else if p.Errors[i].Field == "status" {
-				p.Errors[i].Field = "answer-status"
-			}
-		}
-		p.Values["answer_text"] = c.FormValue("answer_text")
+		s.fillForm(p, map[string]string{"answer_text": req.text()}, err, answerFormIDs)
 		return s.render(c, fiber.StatusUnprocessableEntity, "proposals/show", p)
 	} else if err != nil {
 		return err
@@ -411,7 +337,11 @@ func (s *Server) handleProposalAnswer(c *fiber.Ctx) error {
 
 func (s *Server) handleVote(c *fiber.Ctx) error {
 	id := c.Params("id")
-	if _, err := s.deps.Participation.Vote(c.UserContext(), userOf(c), id, c.FormValue("value")); err != nil {
+	var req voteRequest
+	if err := s.parseForm(c, &req); err != nil {
+		return err
+	}
+	if _, err := s.deps.Participation.Vote(c.UserContext(), userOf(c), id, req.Value); err != nil {
 		return err
 	}
 	s.flash(c, "vote.saved")
@@ -427,27 +357,24 @@ func (s *Server) handleUnvote(c *fiber.Ctx) error {
 	return c.Redirect("/proposals/"+id+"#tally", fiber.StatusSeeOther)
 }
 
-// commentForm is a new comment or reply.
-type commentForm struct {
-	Body      string `form:"body" json:"body" validate:"max=6000"`
-	ParentID  string `form:"parent_id" json:"parent_id,omitempty" validate:"max=64"`
-	Alignment string `form:"alignment" json:"alignment,omitempty" validate:"omitempty,oneof=for against neutral"`
-}
+// commentFormIDs: the new-comment form's text area has its own id.
+var commentFormIDs = map[string]string{"body": "new-comment-body"}
 
 func (s *Server) handleCommentCreate(targetType string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id := c.Params("id")
-		var f commentForm
-		err := s.parseForm(c, &f)
+		var req commentRequest
+		err := s.parseForm(c, &req)
 		var cm *mitreden.Comment
 		if err == nil {
-			cm, err = s.deps.Participation.AddComment(c.UserContext(), userOf(c), targetType, id, mitreden.Comment{Body: f.Body, ParentID: f.ParentID, Alignment: f.Alignment})
+			cm, err = s.deps.Participation.AddComment(c.UserContext(), userOf(c), targetType, id,
+				mitreden.Comment{Body: req.Body, ParentID: req.ParentID, Alignment: req.Alignment})
 		}
-		if mitreden.ErrorCode(err) == mitreden.EINVALID {
+		if formFailed(err) {
 			var p *Page
 			var perr error
 			name := "proposals/show"
-			if targetType == "proposal" {
+			if targetType == mitreden.TargetProposal {
 				p, perr = s.proposalPage(c, id)
 			} else {
 				p, perr = s.consultationPage(c, id)
@@ -456,53 +383,55 @@ func (s *Server) handleCommentCreate(targetType string) fiber.Handler {
 			if perr != nil {
 				return perr
 			}
-			p.Errors = s.formErrors(p.Lang, err)
-			for i := range p.Errors {
-				if p.Errors[i].Field == "body" {
-					p.Errors[i].Field = "new-comment-body"
-				}
-			}
+			s.fillForm(p, map[string]string{"body": req.Body, "alignment": req.Alignment}, err, commentFormIDs)
 			return s.render(c, fiber.StatusUnprocessableEntity, name, p)
 		} else if err != nil {
 			return err
 		}
 		s.flash(c, "comment.created")
-		return c.Redirect(fmt.Sprintf("/%ss/%s#comment-%s", targetType, id, cm.ID), fiber.StatusSeeOther)
+		return c.Redirect(commentURL(cm), fiber.StatusSeeOther)
 	}
 }
 
-func (s *Server) commentTarget(c *fiber.Ctx, id string) string {
-	cm, err := s.deps.Participation.Comment(c.UserContext(), id)
-	if err != nil {
-		return "/"
-	}
+// commentURL links to a comment in its discussion.
+func commentURL(cm *mitreden.Comment) string {
 	return fmt.Sprintf("/%ss/%s#comment-%s", cm.TargetType, cm.TargetID, cm.ID)
 }
 
 func (s *Server) handleCommentEdit(c *fiber.Ctx) error {
-	id := c.Params("id")
-	if _, err := s.deps.Participation.EditComment(c.UserContext(), userOf(c), id, c.FormValue("body")); err != nil {
+	var req commentEditRequest
+	if err := s.parseForm(c, &req); err != nil {
+		return err
+	}
+	cm, err := s.deps.Participation.EditComment(c.UserContext(), userOf(c), c.Params("id"), req.Body)
+	if err != nil {
 		return err
 	}
 	s.flash(c, "comment.updated")
-	return c.Redirect(s.commentTarget(c, id), fiber.StatusSeeOther)
+	return c.Redirect(commentURL(cm.Comment), fiber.StatusSeeOther)
 }
 
 func (s *Server) handleCommentDelete(c *fiber.Ctx) error {
-	id := c.Params("id")
-	if err := s.deps.Participation.DeleteComment(c.UserContext(), userOf(c), id); err != nil {
+	cm, err := s.deps.Participation.ReadComment(c.UserContext(), userOf(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Participation.DeleteComment(c.UserContext(), userOf(c), cm.ID); err != nil {
 		return err
 	}
 	s.flash(c, "comment.deleted")
-	return c.Redirect(s.commentTarget(c, id), fiber.StatusSeeOther)
+	return c.Redirect(commentURL(cm.Comment), fiber.StatusSeeOther)
 }
 
 func (s *Server) handleCommentVote(c *fiber.Ctx) error {
-	id := c.Params("id")
-	v := atoiOr(c.FormValue("value"), 99)
-	if _, err := s.deps.Participation.VoteComment(c.UserContext(), userOf(c), id, v); err != nil {
+	var req commentVoteRequest
+	if err := s.parseForm(c, &req); err != nil {
+		return err
+	}
+	cm, err := s.deps.Participation.VoteComment(c.UserContext(), userOf(c), c.Params("id"), req.Value)
+	if err != nil {
 		return err
 	}
 	s.flash(c, "comment.voted")
-	return c.Redirect(s.commentTarget(c, id), fiber.StatusSeeOther)
+	return c.Redirect(commentURL(cm.Comment), fiber.StatusSeeOther)
 }

@@ -15,20 +15,20 @@ import (
 // searchRequest is the query string of the search page and API.
 type searchRequest struct {
 	Q            string   `query:"q" json:"q" validate:"max=1000"`
-	Type         []string `query:"type" json:"type" validate:"max=10,dive,oneof=consultation proposal comment answer recommendation"`
+	Type         []string `query:"type" json:"type" validate:"max=10,dive,search_type"`
 	Consultation []string `query:"consultation" json:"consultation" validate:"max=20,dive,max=64"`
 	Status       []string `query:"status" json:"status" validate:"max=20,dive,max=40"`
 	Topic        []string `query:"topic" json:"topic" validate:"max=20,dive,max=80"`
 	Region       string   `query:"region" json:"region" validate:"max=120"`
 	From         string   `query:"from" json:"from" validate:"omitempty,datetime=2006-01-02"`
 	To           string   `query:"to" json:"to" validate:"omitempty,datetime=2006-01-02"`
-	Sort         string   `query:"sort" json:"sort" validate:"omitempty,oneof=relevance newest"`
+	Sort         string   `query:"sort" json:"sort" validate:"omitempty,search_sort"`
 	Page         int      `query:"page" json:"page" validate:"min=0,max=1000"`
 	PerPage      int      `query:"per_page" json:"per_page" validate:"min=0,max=100"`
 }
 
-// query turns the request into a domain query for the current user.
-func (r *searchRequest) query(u *mitreden.User) mitreden.SearchQuery {
+// query turns the request into a domain query; the service decides whose.
+func (r *searchRequest) query() mitreden.SearchQuery {
 	q := mitreden.SearchQuery{Text: r.Q, Types: r.Type, ConsultationIDs: r.Consultation, Statuses: r.Status,
 		Topics: r.Topic, Region: strings.TrimSpace(r.Region), Sort: r.Sort, Page: r.Page, PerPage: r.PerPage}
 	if t, err := time.ParseInLocation("2006-01-02", r.From, berlin); err == nil {
@@ -37,16 +37,7 @@ func (r *searchRequest) query(u *mitreden.User) mitreden.SearchQuery {
 	if t, err := time.ParseInLocation("2006-01-02", r.To, berlin); err == nil {
 		q.To = t.AddDate(0, 0, 1).UTC() // inclusive end date
 	}
-	q.Audience = audienceOf(u)
 	return q
-}
-
-// audienceOf decides which contributions a user may find.
-func audienceOf(u *mitreden.User) mitreden.SearchAudience {
-	return mitreden.SearchAudience{
-		Moderator: u.HasRole(mitreden.RoleModerator) || u.HasRole(mitreden.RoleAdmin),
-		Council:   u.HasRole(mitreden.RoleCouncil),
-	}
 }
 
 func (r *searchRequest) hasFilter() bool {
@@ -97,19 +88,14 @@ func (s *Server) handleSearch(c *fiber.Ctx) error {
 	data := fiber.Map{"Req": req, "Searched": false}
 	p.Data = data
 	if err == nil && (strings.TrimSpace(req.Q) != "" || req.hasFilter()) {
-		if s.deps.Searcher == nil {
-			err = &mitreden.Error{Code: mitreden.EUNAVAILABLE, Message: "search.unavailable"}
-		} else {
-			q := req.query(p.User)
-			var res *mitreden.SearchResult
-			res, err = s.deps.Searcher.Search(c.UserContext(), q)
-			if err == nil {
-				data["Searched"] = true
-				data["Result"] = res
-				data["Hits"] = s.hitViews(p, res)
-				data["Facets"] = s.facetViews(p, req, res)
-				p.Pager = newPager(c, res.Page, res.PerPage, res.Total)
-			}
+		var res *mitreden.SearchResult
+		res, err = s.deps.Searching.Search(c.UserContext(), p.User, req.query())
+		if err == nil {
+			data["Searched"] = true
+			data["Result"] = res
+			data["Hits"] = s.hitViews(p, res)
+			data["Facets"] = s.facetViews(p, req, res)
+			p.Pager = newPager(c, res.Page, res.PerPage, res.Total)
 		}
 	}
 	status := fiber.StatusOK
@@ -188,10 +174,10 @@ func (s *Server) handleSearchSuggest(c *fiber.Ctx) error {
 	p := s.page(c, "")
 	req, err := s.parseSearch(c)
 	var hits []searchHitView
-	if err == nil && s.deps.Searcher != nil && len([]rune(strings.TrimSpace(req.Q))) >= 2 {
-		q := req.query(p.User)
+	if err == nil && len([]rune(strings.TrimSpace(req.Q))) >= 2 {
+		q := req.query()
 		q.PerPage, q.Page = 6, 1
-		if res, serr := s.deps.Searcher.Search(c.UserContext(), q); serr == nil {
+		if res, serr := s.deps.Searching.Search(c.UserContext(), p.User, q); serr == nil {
 			hits = s.hitViews(p, res)
 		}
 	}
@@ -238,10 +224,7 @@ func (s *Server) apiSearch(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if s.deps.Searcher == nil {
-		return &mitreden.Error{Code: mitreden.EUNAVAILABLE, Message: "search.unavailable"}
-	}
-	res, err := s.deps.Searcher.Search(c.UserContext(), req.query(userOf(c)))
+	res, err := s.deps.Searching.Search(c.UserContext(), userOf(c), req.query())
 	if err != nil {
 		return err
 	}

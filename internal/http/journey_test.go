@@ -104,11 +104,11 @@ func TestBrowser_ParticipationJourney(t *testing.T) {
 	if b.count("li.result") != 1 {
 		t.Fatalf("comment not found before hiding: %s", b.text("main"))
 	}
-	threads, _, err := e.Participation.Comments(context.Background(), "proposal", pid, "oldest")
-	if err != nil || len(threads) != 1 {
+	d, err := e.Participation.ReadDiscussion(context.Background(), nil, "proposal", pid, "oldest")
+	if err != nil || len(d.Comments) != 1 {
 		t.Fatalf("comments: %v", err)
 	}
-	if _, err := e.Participation.HideComment(context.Background(), admin, threads[0].ID, true); err != nil {
+	if _, err := e.Participation.HideComment(context.Background(), admin, d.Comments[0].ID, true); err != nil {
 		t.Fatal(err)
 	}
 	logout(b)

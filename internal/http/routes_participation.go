@@ -39,7 +39,7 @@ func (s *Server) participationRoutes() {
 	s.add("POST", "/api/v1/consultations/:id/comments", s.apiRequireUser, s.apiCommentCreate("consultation"))
 	s.add("GET", "/api/v1/proposals/:id", s.apiProposal)
 	s.add("PATCH", "/api/v1/proposals/:id", s.apiRequireUser, s.apiProposalUpdate)
-	s.add("POST", "/api/v1/proposals/:id/answer", apiAdmin, s.apiProposalAnswer)
+	s.add("POST", "/api/v1/proposals/:id/answer", apiAdmin, s.apiProposalAnswerSet)
 	s.add("PUT", "/api/v1/proposals/:id/vote", s.apiRequireUser, s.apiVote)
 	s.add("DELETE", "/api/v1/proposals/:id/vote", s.apiRequireUser, s.apiUnvote)
 	s.add("GET", "/api/v1/proposals/:id/comments", s.apiComments("proposal"))

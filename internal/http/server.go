@@ -37,8 +37,10 @@ type Deps struct {
 	Accounts *service.Accounts
 	Store    mitreden.Pinger
 	Searcher mitreden.Searcher // full-text search; nil answers 503 on search pages
-	Search   mitreden.Pinger   // readiness of search; defaults to Searcher
-	Indexing *service.Indexing // rebuilds the index on an admin's request; may be nil
+	// Searching runs searches for viewers; it defaults to one over Searcher.
+	Searching *service.Searching
+	Search    mitreden.Pinger   // readiness of search; defaults to Searcher
+	Indexing  *service.Indexing // rebuilds the index on an admin's request; may be nil
 	// Participation serves consultations, proposals, votes and comments.
 	Participation *service.Participation
 	Logger        *slog.Logger
@@ -72,6 +74,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
+	if deps.Searching == nil {
+		deps.Searching = service.NewSearching(deps.Searcher)
+	}
 	if deps.Search == nil && deps.Searcher != nil {
 		deps.Search = deps.Searcher
 	}
@@ -90,6 +95,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	engine.AddFunc("join", strings.Join)
 	engine.AddFunc("hasPrefix", strings.HasPrefix)
 	engine.AddFunc("list", func(v ...string) []string { return v })
+	engine.AddFunc("commentOrders", func() []string { return service.CommentOrders })
 	engine.AddFunc("phaseBadge", phaseBadge)
 	engine.AddFunc("statusBadge", statusBadge)
 	engine.AddFunc("alignBadge", alignBadge)

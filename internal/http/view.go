@@ -239,3 +239,28 @@ func newPager(c *fiber.Ctx, page, per, total int) *Pager {
 	q, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
 	return &Pager{Page: page, Pages: pages, base: c.Path(), query: q}
 }
+
+// formFailed tells whether err is about the input, so that the form is shown
+// again with the text kept instead of an error page.
+func formFailed(err error) bool {
+	code := mitreden.ErrorCode(err)
+	return code == mitreden.EINVALID || code == ebadRequest
+}
+
+// fillForm puts the submitted values and the field errors of err on p: the
+// one way every form is shown again. ids renames fields to the ids of their
+// inputs where they differ, so the error summary links to them.
+func (s *Server) fillForm(p *Page, values map[string]string, err error, ids map[string]string) {
+	for k, v := range values {
+		p.Values[k] = v
+	}
+	if err == nil {
+		return
+	}
+	p.Errors = s.formErrors(p.Lang, err)
+	for i := range p.Errors {
+		if id, ok := ids[p.Errors[i].Field]; ok {
+			p.Errors[i].Field = id
+		}
+	}
+}

@@ -2,7 +2,6 @@ package http
 
 import (
 	"html/template"
-	"strconv"
 	"strings"
 	"time"
 
@@ -13,17 +12,54 @@ import (
 	"github.com/mitreden/mitreden/internal/service"
 )
 
+// permView is a permission as a page shows it.
+type permView struct {
+	// OK admits the action.
+	OK bool
+	// Login is set when only a login is missing: the page offers one.
+	Login bool
+	// Note is the translated reason of any other refusal.
+	Note string
+}
+
+func (s *Server) perm(p *Page, pm mitreden.Permission) permView {
+	if pm.Allowed() {
+		return permView{OK: true}
+	}
+	if pm.Denied.Code == mitreden.EUNAUTHORIZED {
+		return permView{Login: true}
+	}
+	return permView{Note: s.reasonText(p, pm.Denied)}
+}
+
+// reasonText translates a domain refusal, showing dates in local time.
+func (s *Server) reasonText(p *Page, e *mitreden.Error) string {
+	args := make(map[string]any, len(e.Args))
+	for k, v := range e.Args {
+		if t, ok := v.(time.Time); ok {
+			v = p.FormatTime(t)
+		}
+		args[k] = v
+	}
+	return s.cat.T(p.Lang, e.Message, args)
+}
+
 // consultationView is a consultation as pages show it.
 type consultationView struct {
 	*mitreden.Consultation
 	Phase       string
 	BodyHTML    template.HTML
 	ResultsHTML template.HTML
+	CanPropose  permView
+	CanComment  permView
+	CanManage   bool
 }
 
-func (s *Server) consultationView(c *mitreden.Consultation) *consultationView {
-	return &consultationView{Consultation: c, Phase: string(c.Phase(s.deps.Participation.Now())),
-		BodyHTML: markdown.Render(c.Body), ResultsHTML: markdown.Render(c.Results)}
+func (s *Server) consultationView(p *Page, it *service.ConsultationItem) *consultationView {
+	c := it.Consultation
+	return &consultationView{Consultation: c, Phase: string(it.Phase),
+		BodyHTML: markdown.Render(c.Body), ResultsHTML: markdown.Render(c.Results),
+		CanPropose: s.perm(p, it.CanPropose), CanComment: s.perm(p, it.CanComment), CanManage: it.CanManage.Allowed()}
 }
 
 // proposalView is a proposal as pages show it, with what the viewer may do.
@@ -38,60 +74,46 @@ type proposalView struct {
 	Answered          bool
 	Qualified         bool
 	MyVote            string
+	CanVote           permView
+	CanUnvote         bool
 	CanEdit           bool
 	CanWithdraw       bool
 	CanAnswer         bool
 }
 
-func (s *Server) proposalView(u *mitreden.User, p *mitreden.Proposal, c *mitreden.Consultation, myVote string) *proposalView {
-	now := s.deps.Participation.Now()
-	return &proposalView{Proposal: p, ConsultationTitle: c.Title, VotingMode: c.VotingMode,
-		Support: p.Tally.Support, Yes: p.Tally.Yes, No: p.Tally.No, Abstain: p.Tally.Abstain,
-		BodyHTML: markdown.Render(p.Body), AnswerHTML: markdown.Render(p.Answer), Answered: !p.AnsweredAt.IsZero(),
-		Qualified: p.Qualified(c), MyVote: myVote,
-		CanEdit:     service.CanEditProposal(u, p, c, now),
-		CanWithdraw: u != nil && u.ID == p.AuthorID && (p.Status == mitreden.StatusSubmitted || p.Status == mitreden.StatusInReview),
-		CanAnswer:   u.HasRole(mitreden.RoleAdmin) && p.Status != mitreden.StatusWithdrawn}
+func (s *Server) proposalItemView(it *service.ProposalItem, consultationTitle string) *proposalView {
+	pr := it.Proposal
+	return &proposalView{Proposal: pr, ConsultationTitle: consultationTitle, VotingMode: it.VotingMode,
+		Support: pr.Tally.Support, Yes: pr.Tally.Yes, No: pr.Tally.No, Abstain: pr.Tally.Abstain,
+		BodyHTML: markdown.Render(pr.Body), AnswerHTML: markdown.Render(pr.Answer), Answered: !pr.AnsweredAt.IsZero(),
+		Qualified: it.Qualified, MyVote: it.MyVote}
+}
+
+func (s *Server) proposalPageView(p *Page, pg *service.ProposalPage) *proposalView {
+	v := s.proposalItemView(&pg.ProposalItem, pg.Consultation.Title)
+	v.CanVote, v.CanUnvote = s.perm(p, pg.CanVote), pg.CanUnvote.Allowed()
+	v.CanEdit, v.CanWithdraw, v.CanAnswer = pg.CanEdit.Allowed(), pg.CanWithdraw.Allowed(), pg.CanAnswer.Allowed()
+	return v
 }
 
 // commentView is one comment with its replies and what the viewer may do.
 type commentView struct {
-	*mitreden.Comment
+	*service.CommentItem
 	BodyHTML  template.HTML
 	Replies   []*commentView
-	MyVote    int
 	CanEdit   bool
 	CanDelete bool
 	CanReply  bool
+	CanVote   bool
 }
 
-func (s *Server) commentViews(u *mitreden.User, threads []*service.CommentThread, votes map[string]int) []*commentView {
-	now := s.deps.Participation.Now()
-	out := make([]*commentView, 0, len(threads))
-	mod := u.HasRole(mitreden.RoleModerator) || u.HasRole(mitreden.RoleAdmin)
-	for _, t := range threads {
-		mine := u != nil && u.ID == t.AuthorID && !t.Deleted
-		cm := t.Comment
-		if cm.Hidden && !mod {
-			c := *cm
-			c.Body, c.AuthorName, c.Alignment = "", "", ""
-			cm = &c
-			mine = false
-		}
-		out = append(out, &commentView{Comment: cm, BodyHTML: markdown.Render(cm.Body),
-			Replies: s.commentViews(u, t.Replies, votes), MyVote: votes[t.ID],
-			CanEdit: mine && now.Sub(t.CreatedAt) <= mitreden.CommentEditFor, CanDelete: mine,
-			CanReply: !t.Deleted && t.Depth < mitreden.CommentMaxDepth})
+func (s *Server) commentViews(items []*service.CommentItem) []*commentView {
+	out := make([]*commentView, 0, len(items))
+	for _, it := range items {
+		out = append(out, &commentView{CommentItem: it, BodyHTML: markdown.Render(it.Body), Replies: s.commentViews(it.Replies),
+			CanEdit: it.CanEdit.Allowed(), CanDelete: it.CanDelete.Allowed(), CanReply: it.CanReply.Allowed(), CanVote: it.CanVote.Allowed()})
 	}
 	return out
-}
-
-func commentIDs(threads []*service.CommentThread, into []string) []string {
-	for _, t := range threads {
-		into = append(into, t.ID)
-		into = commentIDs(t.Replies, into)
-	}
-	return into
 }
 
 // visitorSeed gives each visitor a stable random order of proposals: it is
@@ -135,11 +157,4 @@ func formatLocal(t time.Time) string {
 		return ""
 	}
 	return t.In(berlin).Format("2006-01-02T15:04")
-}
-
-func atoiOr(s string, def int) int {
-	if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
-		return n
-	}
-	return def
 }

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
@@ -12,9 +11,6 @@ import (
 // AddComment adds a comment to a proposal or consultation (replies nest up to
 // three levels). Returns EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND, ECONFLICT, EINVALID.
 func (p *Participation) AddComment(ctx context.Context, actor *mitreden.User, targetType, targetID string, in mitreden.Comment) (*mitreden.Comment, error) {
-	if err := requireParticipant(actor); err != nil {
-		return nil, err
-	}
 	var c *mitreden.Consultation
 	var pr *mitreden.Proposal
 	var err error
@@ -30,11 +26,8 @@ func (p *Participation) AddComment(ctx context.Context, actor *mitreden.User, ta
 	default:
 		return nil, &mitreden.Error{Code: mitreden.ENOTFOUND, Message: "error.not_found"}
 	}
-	if err := c.NotOpenError(p.now()); err != nil {
+	if err := canComment(actor, c, p.now()).Err(); err != nil {
 		return nil, err
-	}
-	if !c.CommentsEnabled {
-		return nil, &mitreden.Error{Code: mitreden.ECONFLICT, Message: "comment.disabled"}
 	}
 	var fs []mitreden.FieldError
 	if err := mitreden.ValidateCommentBody(in.Body); err != nil {
@@ -76,20 +69,16 @@ func (p *Participation) AddComment(ctx context.Context, actor *mitreden.User, ta
 	return cm, nil
 }
 
-// EditComment changes the author's comment within 15 minutes.
-func (p *Participation) EditComment(ctx context.Context, actor *mitreden.User, id, body string) (*mitreden.Comment, error) {
-	if err := requireParticipant(actor); err != nil {
-		return nil, err
-	}
+// EditComment changes the author's comment within 15 minutes and returns it
+// as the author now sees it. Returns EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND,
+// ECONFLICT (edit window over), EINVALID.
+func (p *Participation) EditComment(ctx context.Context, actor *mitreden.User, id, body string) (*CommentItem, error) {
 	cm, err := p.st.FindComment(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if cm.AuthorID != actor.ID {
-		return nil, &mitreden.Error{Code: mitreden.EFORBIDDEN, Message: "comment.not_author"}
-	}
-	if cm.Deleted || p.now().Sub(cm.CreatedAt) > mitreden.CommentEditFor {
-		return nil, &mitreden.Error{Code: mitreden.ECONFLICT, Message: "comment.edit_window", Args: map[string]any{"minutes": 15}}
+	if err := canEditComment(actor, cm, p.now()).Err(); err != nil {
+		return nil, err
 	}
 	if err := mitreden.ValidateCommentBody(body); err != nil {
 		return nil, err
@@ -100,20 +89,17 @@ func (p *Participation) EditComment(ctx context.Context, actor *mitreden.User, i
 	}
 	cm.Body, cm.Edited, cm.EditedAt = body, true, p.now()
 	p.reindexComment(ctx, cm)
-	return cm, nil
+	return p.readComment(ctx, actor, cm)
 }
 
 // DeleteComment replaces the author's comment by a placeholder so replies keep their context.
 func (p *Participation) DeleteComment(ctx context.Context, actor *mitreden.User, id string) error {
-	if err := requireParticipant(actor); err != nil {
-		return err
-	}
 	cm, err := p.st.FindComment(ctx, id)
 	if err != nil {
 		return err
 	}
-	if cm.AuthorID != actor.ID {
-		return &mitreden.Error{Code: mitreden.EFORBIDDEN, Message: "comment.not_author"}
+	if err := canDeleteComment(actor, cm).Err(); err != nil {
+		return err
 	}
 	if cm.Deleted {
 		return nil
@@ -142,11 +128,8 @@ func (p *Participation) DeleteComment(ctx context.Context, actor *mitreden.User,
 // admins only. The search index follows at once: a hidden comment is found
 // only by moderators. Returns EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND.
 func (p *Participation) HideComment(ctx context.Context, actor *mitreden.User, id string, hidden bool) (*mitreden.Comment, error) {
-	if actor == nil {
-		return nil, &mitreden.Error{Code: mitreden.EUNAUTHORIZED, Message: "error.unauthorized"}
-	}
-	if !actor.HasRole(mitreden.RoleModerator) && !actor.HasRole(mitreden.RoleAdmin) {
-		return nil, &mitreden.Error{Code: mitreden.EFORBIDDEN, Message: "error.forbidden"}
+	if err := moderator(actor).Err(); err != nil {
+		return nil, err
 	}
 	cm, err := p.st.FindComment(ctx, id)
 	if err != nil {
@@ -163,20 +146,25 @@ func (p *Participation) HideComment(ctx context.Context, actor *mitreden.User, i
 	return cm, nil
 }
 
-// VoteComment stores actor's up (+1) or down (-1) vote on a comment; 0 withdraws.
-func (p *Participation) VoteComment(ctx context.Context, actor *mitreden.User, id string, value int) (*mitreden.Comment, error) {
-	if err := requireParticipant(actor); err != nil {
-		return nil, err
-	}
-	if value < -1 || value > 1 {
+// VoteComment stores actor's up (+1) or down (-1) vote on a comment; 0
+// withdraws. Like every write it ends with the participation phase. The
+// comment comes back as actor may see it. Returns EUNAUTHORIZED, EFORBIDDEN,
+// ENOTFOUND, ECONFLICT (closed, deleted), EINVALID.
+func (p *Participation) VoteComment(ctx context.Context, actor *mitreden.User, id string, value int) (*CommentItem, error) {
+	if !slices.Contains(mitreden.CommentVoteValues, value) {
 		return nil, mitreden.Invalid(mitreden.FieldError{Field: "value", Code: "oneof", Message: "validation.comment_vote"})
 	}
 	cm, err := p.st.FindComment(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if cm.Deleted {
-		return nil, &mitreden.Error{Code: mitreden.ECONFLICT, Message: "comment.deleted"}
+	c, err := p.st.FindConsultation(ctx, cm.ConsultationID)
+	if err != nil {
+		return nil, err
+	}
+	now := p.now()
+	if err := canVoteComment(actor, cm, c, now).Err(); err != nil {
+		return nil, err
 	}
 	old, err := p.st.PutCommentVote(ctx, id, actor.ID, value)
 	if err != nil {
@@ -202,57 +190,5 @@ func (p *Participation) VoteComment(ctx context.Context, actor *mitreden.User, i
 	}
 	cm.Up += up
 	cm.Down += down
-	return cm, nil
-}
-
-// CommentVotes returns actor's votes on comments.
-func (p *Participation) CommentVotes(ctx context.Context, actor *mitreden.User, ids []string) (map[string]int, error) {
-	if actor == nil {
-		return map[string]int{}, nil
-	}
-	return p.st.UserCommentVotes(ctx, actor.ID, ids)
-}
-
-// CommentThread is a comment with its replies.
-type CommentThread struct {
-	*mitreden.Comment
-	Replies []*CommentThread
-}
-
-// Comments returns the discussion of a target as threads, top level sorted by
-// oldest, newest or best; replies oldest first.
-func (p *Participation) Comments(ctx context.Context, targetType, targetID, order string) ([]*CommentThread, int, error) {
-	list, err := p.st.ListComments(ctx, targetType, targetID)
-	if err != nil {
-		return nil, 0, err
-	}
-	byID := map[string]*CommentThread{}
-	var top []*CommentThread
-	visible := 0
-	for _, c := range list {
-		byID[c.ID] = &CommentThread{Comment: c}
-		if !c.Deleted {
-			visible++
-		}
-	}
-	for _, c := range list {
-		t := byID[c.ID]
-		if parent, ok := byID[c.ParentID]; ok && c.ParentID != "" {
-			parent.Replies = append(parent.Replies, t)
-		} else {
-			top = append(top, t)
-		}
-	}
-	switch order {
-	case "newest":
-		sort.SliceStable(top, func(i, j int) bool { return top[i].CreatedAt.After(top[j].CreatedAt) })
-	case "best":
-		sort.SliceStable(top, func(i, j int) bool { return top[i].Score() > top[j].Score() })
-	}
-	return top, visible, nil
-}
-
-// Comment returns one comment. Returns ENOTFOUND.
-func (p *Participation) Comment(ctx context.Context, id string) (*mitreden.Comment, error) {
-	return p.st.FindComment(ctx, id)
+	return p.commentItem(actor, cm, c, value, now), nil
 }

@@ -96,7 +96,7 @@ func TestParticipation_UnknownIDsAndActors(t *testing.T) {
 		for name, err := range map[string]error{
 			"consultation":    errOf(e.p.Consultation(ctx, id)),
 			"proposal":        errOf2(e.p.Proposal(ctx, id)),
-			"comment by id":   errOf(e.p.Comment(ctx, id)),
+			"comment by id":   errOf(e.p.ReadComment(ctx, u, id)),
 			"create proposal": e.p.CreateProposal(ctx, u, id, &mitreden.Proposal{Title: "Vorschlag", Body: "Ein Vorschlag mit genug Text dafür."}),
 			"edit proposal":   errOf(e.p.EditProposal(ctx, u, id, mitreden.Proposal{})),
 			"withdraw":        errOf(e.p.WithdrawProposal(ctx, u, id)),
@@ -320,7 +320,11 @@ func TestComments_ConcurrentVotesAndConsultationThreads(t *testing.T) {
 		}
 	}
 	wg.Wait()
-	threads, visible, err := e.p.Comments(ctx, "consultation", c.ID, "best")
+	d, err := e.p.ReadDiscussion(ctx, nil, "consultation", c.ID, "best")
+	if err != nil {
+		t.Fatal(err)
+	}
+	threads, visible := d.Comments, d.Visible
 	if err != nil || len(threads) != 1 || visible != 2 || len(threads[0].Replies) != 1 {
 		t.Fatalf("threads: %d visible %d %v", len(threads), visible, err)
 	}

@@ -350,7 +350,11 @@ func TestComments_NestingEditWindowDeletionAndVotes(t *testing.T) {
 	if err := e.p.DeleteComment(ctx, u, root.ID); err != nil {
 		t.Fatal(err)
 	}
-	threads, visible, err := e.p.Comments(ctx, "proposal", pr.ID, "oldest")
+	d, err := e.p.ReadDiscussion(ctx, u, "proposal", pr.ID, "oldest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	threads, visible := d.Comments, d.Visible
 	if err != nil || len(threads) != 1 || !threads[0].Deleted || threads[0].Body != "" || len(threads[0].Replies) != 1 || visible != 2 {
 		t.Fatalf("threads after delete: %v visible=%d", err, visible)
 	}

@@ -13,18 +13,12 @@ import (
 // CreateProposal stores a citizen's proposal in an open consultation.
 // Returns EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND, ECONFLICT (not open, proposals off), EINVALID.
 func (p *Participation) CreateProposal(ctx context.Context, actor *mitreden.User, consultationID string, pr *mitreden.Proposal) error {
-	if err := requireParticipant(actor); err != nil {
-		return err
-	}
 	c, err := p.st.FindConsultation(ctx, consultationID)
 	if err != nil {
 		return err
 	}
-	if err := c.NotOpenError(p.now()); err != nil {
+	if err := canPropose(actor, c, p.now()).Err(); err != nil {
 		return err
-	}
-	if !c.ProposalsEnabled {
-		return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "proposal.disabled"}
 	}
 	if err := pr.Validate(); err != nil {
 		return err
@@ -81,21 +75,12 @@ func CanEditProposal(actor *mitreden.User, pr *mitreden.Proposal, c *mitreden.Co
 // EditProposal changes title, body and topics while nobody supported or
 // commented yet. Returns EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND, ECONFLICT, EINVALID.
 func (p *Participation) EditProposal(ctx context.Context, actor *mitreden.User, id string, upd mitreden.Proposal) (*mitreden.Proposal, error) {
-	if err := requireParticipant(actor); err != nil {
-		return nil, err
-	}
 	pr, c, err := p.Proposal(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if pr.AuthorID != actor.ID {
-		return nil, &mitreden.Error{Code: mitreden.EFORBIDDEN, Message: "proposal.not_author"}
-	}
-	if err := c.NotOpenError(p.now()); err != nil {
+	if err := canEditProposal(actor, pr, c, p.now()).Err(); err != nil {
 		return nil, err
-	}
-	if pr.Tally.Total() > 0 || pr.CommentCount > 0 || pr.Status != mitreden.StatusSubmitted {
-		return nil, &mitreden.Error{Code: mitreden.ECONFLICT, Message: "proposal.edit_locked"}
 	}
 	pr.Title, pr.Body, pr.Topics = upd.Title, upd.Body, upd.Topics
 	if err := pr.Validate(); err != nil {
@@ -108,20 +93,17 @@ func (p *Participation) EditProposal(ctx context.Context, actor *mitreden.User, 
 	return pr, nil
 }
 
-// WithdrawProposal marks the author's proposal withdrawn; it stays readable and takes no more votes.
+// WithdrawProposal marks the author's proposal withdrawn; it stays readable
+// and takes no more votes. Withdrawing ends with the participation phase, so
+// that every proposal submitted by the close can be answered. Returns
+// EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND, ECONFLICT (decided, closed).
 func (p *Participation) WithdrawProposal(ctx context.Context, actor *mitreden.User, id string) (*mitreden.Proposal, error) {
-	if err := requireParticipant(actor); err != nil {
-		return nil, err
-	}
 	pr, c, err := p.Proposal(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if pr.AuthorID != actor.ID {
-		return nil, &mitreden.Error{Code: mitreden.EFORBIDDEN, Message: "proposal.not_author"}
-	}
-	if pr.Status != mitreden.StatusSubmitted && pr.Status != mitreden.StatusInReview {
-		return nil, &mitreden.Error{Code: mitreden.ECONFLICT, Message: "proposal.cannot_withdraw"}
+	if err := canWithdraw(actor, pr, c, p.now()).Err(); err != nil {
+		return nil, err
 	}
 	pr.Status = mitreden.StatusWithdrawn
 	if err := p.st.SetProposalStatus(ctx, pr); err != nil {
@@ -134,7 +116,7 @@ func (p *Participation) WithdrawProposal(ctx context.Context, actor *mitreden.Us
 // AnswerProposal sets the official status and answer. Admins only; a
 // rejection needs an answer text. Returns EINVALID, ECONFLICT (withdrawn).
 func (p *Participation) AnswerProposal(ctx context.Context, actor *mitreden.User, id, status, answer string) (*mitreden.Proposal, error) {
-	if err := requireAdmin(actor); err != nil {
+	if err := canManage(actor).Err(); err != nil {
 		return nil, err
 	}
 	pr, c, err := p.Proposal(ctx, id)
@@ -155,8 +137,8 @@ func (p *Participation) AnswerProposal(ctx context.Context, actor *mitreden.User
 	if len(fs) > 0 {
 		return nil, mitreden.Invalid(fs...)
 	}
-	if pr.Status == mitreden.StatusWithdrawn {
-		return nil, &mitreden.Error{Code: mitreden.ECONFLICT, Message: "proposal.withdrawn"}
+	if err := canAnswer(actor, pr).Err(); err != nil {
+		return nil, err
 	}
 	now := p.now()
 	if pr.AnsweredAt.IsZero() {

@@ -23,18 +23,12 @@ func tallyOf(value string, n int) mitreden.Tally {
 }
 
 func (p *Participation) votable(ctx context.Context, actor *mitreden.User, proposalID string) (*mitreden.Proposal, *mitreden.Consultation, error) {
-	if err := requireParticipant(actor); err != nil {
-		return nil, nil, err
-	}
 	pr, c, err := p.Proposal(ctx, proposalID)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := c.NotOpenError(p.now()); err != nil {
+	if err := canVote(actor, pr, c, p.now()).Err(); err != nil {
 		return nil, nil, err
-	}
-	if pr.Status == mitreden.StatusWithdrawn {
-		return nil, nil, &mitreden.Error{Code: mitreden.ECONFLICT, Message: "proposal.withdrawn"}
 	}
 	return pr, c, nil
 }
@@ -59,12 +53,12 @@ func (p *Participation) Vote(ctx context.Context, actor *mitreden.User, proposal
 	limited := c.MaxSupports > 0 && value == "support"
 	if limited {
 		if old, err := p.st.FindVote(ctx, pr.ID, actor.ID); err == nil && old == value {
-			return &mitreden.VoteResult{Changed: false, Value: value, Tally: pr.Tally}, nil
+			return &mitreden.VoteResult{Changed: false, Value: value, Tally: pr.Tally, VotingMode: c.VotingMode}, nil
 		}
 		if err := p.st.ReserveSupport(ctx, c.ID, actor.ID, c.MaxSupports); err != nil {
 			// A concurrent duplicate of this request may hold the last support.
 			if old, ferr := p.st.FindVote(ctx, pr.ID, actor.ID); ferr == nil && old == value {
-				return p.voteResult(ctx, pr.ID, false, value)
+				return p.voteResult(ctx, c, pr.ID, false, value)
 			}
 			return nil, err
 		}
@@ -75,7 +69,7 @@ func (p *Participation) Vote(ctx context.Context, actor *mitreden.User, proposal
 		if err := p.st.IncProposalCounts(ctx, pr.ID, tallyOf(value, 1), 0, ""); err != nil {
 			return nil, err
 		}
-		return p.voteResult(ctx, pr.ID, true, value)
+		return p.voteResult(ctx, c, pr.ID, true, value)
 	case mitreden.ECONFLICT:
 		if limited {
 			_ = p.st.ReleaseSupport(ctx, c.ID, actor.ID)
@@ -92,7 +86,7 @@ func (p *Participation) Vote(ctx context.Context, actor *mitreden.User, proposal
 		return nil, err
 	}
 	if old == value {
-		return p.voteResult(ctx, pr.ID, false, value)
+		return p.voteResult(ctx, c, pr.ID, false, value)
 	}
 	if err := p.st.ChangeVote(ctx, pr.ID, actor.ID, old, value); err != nil {
 		return nil, err
@@ -106,38 +100,33 @@ func (p *Participation) Vote(ctx context.Context, actor *mitreden.User, proposal
 	if err := p.st.IncProposalCounts(ctx, pr.ID, delta, 0, ""); err != nil {
 		return nil, err
 	}
-	return p.voteResult(ctx, pr.ID, true, value)
+	return p.voteResult(ctx, c, pr.ID, true, value)
 }
 
-func (p *Participation) voteResult(ctx context.Context, proposalID string, changed bool, value string) (*mitreden.VoteResult, error) {
+func (p *Participation) voteResult(ctx context.Context, c *mitreden.Consultation, proposalID string, changed bool, value string) (*mitreden.VoteResult, error) {
 	pr, err := p.st.FindProposal(ctx, proposalID)
 	if err != nil {
 		return nil, err
 	}
 	if changed {
-		c, err := p.st.FindConsultation(ctx, pr.ConsultationID)
-		if err == nil {
-			p.index(ctx, p.docs.Proposal(pr, c)[0])
-		}
+		p.index(ctx, p.docs.Proposal(pr, c)[0])
 	}
-	return &mitreden.VoteResult{Changed: changed, Value: value, Tally: pr.Tally}, nil
+	return &mitreden.VoteResult{Changed: changed, Value: value, Tally: pr.Tally, VotingMode: c.VotingMode}, nil
 }
 
 // Unvote withdraws actor's vote while the consultation is open. Withdrawing
 // nothing is not an error (Changed is false).
 func (p *Participation) Unvote(ctx context.Context, actor *mitreden.User, proposalID string) (*mitreden.VoteResult, error) {
-	pr, c, err := p.votable(ctx, actor, proposalID)
-	if err != nil && mitreden.ErrorMessage(err) != "proposal.withdrawn" {
+	pr, c, err := p.Proposal(ctx, proposalID)
+	if err != nil {
 		return nil, err
 	}
-	if pr == nil {
-		if pr, c, err = p.Proposal(ctx, proposalID); err != nil {
-			return nil, err
-		}
+	if err := canUnvote(actor, c, p.now()).Err(); err != nil {
+		return nil, err
 	}
 	old, err := p.st.DeleteVote(ctx, pr.ID, actor.ID)
 	if mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
-		return &mitreden.VoteResult{Changed: false, Tally: pr.Tally}, nil
+		return &mitreden.VoteResult{Changed: false, Tally: pr.Tally, VotingMode: c.VotingMode}, nil
 	} else if err != nil {
 		return nil, err
 	}
@@ -149,7 +138,7 @@ func (p *Participation) Unvote(ctx context.Context, actor *mitreden.User, propos
 			p.log.Warn("release support", "err", err)
 		}
 	}
-	return p.voteResult(ctx, pr.ID, true, "")
+	return p.voteResult(ctx, c, pr.ID, true, "")
 }
 
 // MyVotes returns actor's votes on the proposals.
