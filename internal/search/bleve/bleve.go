@@ -23,6 +23,7 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/internal/search/rebuild"
 )
 
 // LockTimeout is how long Open waits for another process to release the index.
@@ -50,11 +51,10 @@ type Index struct {
 	// parallelFrom is the index size from which searches split across cores.
 	parallelFrom atomic.Int64
 
-	// rebuildMu serialises rebuilds; pendingMu guards pending, the writes
-	// that arrive while a rebuild runs and must be replayed on the new index.
+	// rebuildMu serialises rebuilds; journal keeps the writes that arrive
+	// while a rebuild runs, to replay them on the new index.
 	rebuildMu sync.Mutex
-	pendingMu sync.Mutex
-	pending   map[string]*mitreden.SearchDoc
+	journal   rebuild.Journal
 
 	an analyzers
 }
@@ -252,7 +252,7 @@ func (x *Index) Index(ctx context.Context, docs ...mitreden.SearchDoc) error {
 		return err
 	}
 	defer release()
-	x.remember(docs, nil)
+	x.journal.Index(docs)
 	return writeDocs(ctx, idx, docs)
 }
 
@@ -266,7 +266,7 @@ func (x *Index) Delete(ctx context.Context, ids ...string) error {
 		return err
 	}
 	defer release()
-	x.remember(nil, ids)
+	x.journal.Delete(ids)
 	b := idx.NewBatch()
 	for _, id := range ids {
 		b.Delete(id)
@@ -275,23 +275,6 @@ func (x *Index) Delete(ctx context.Context, ids ...string) error {
 		return mitreden.Wrap(mitreden.EUNAVAILABLE, err, "search.unavailable")
 	}
 	return nil
-}
-
-// remember records writes made while a rebuild runs, so the rebuild can
-// replay them on the new index before the swap.
-func (x *Index) remember(docs []mitreden.SearchDoc, deleted []string) {
-	x.pendingMu.Lock()
-	defer x.pendingMu.Unlock()
-	if x.pending == nil {
-		return
-	}
-	for i := range docs {
-		d := docs[i]
-		x.pending[d.ID] = &d
-	}
-	for _, id := range deleted {
-		x.pending[id] = nil
-	}
 }
 
 func writeDocs(ctx context.Context, idx bleve.Index, docs []mitreden.SearchDoc) error {
@@ -421,7 +404,7 @@ func (x *Index) Rebuild(ctx context.Context, feed func(yield func(mitreden.Searc
 		return mitreden.Wrap(mitreden.EUNAVAILABLE, err, "search.unavailable")
 	}
 	abort := func(err error) error {
-		x.setPending(false)
+		x.journal.Stop()
 		_ = fresh.Close()
 		_ = os.RemoveAll(path)
 		var e *mitreden.Error
@@ -430,21 +413,9 @@ func (x *Index) Rebuild(ctx context.Context, feed func(yield func(mitreden.Searc
 		}
 		return mitreden.Wrap(mitreden.EINTERNAL, err, "search.rebuild_failed")
 	}
-	x.setPending(true)
+	x.journal.Start()
 
-	buf := make([]mitreden.SearchDoc, 0, batchSize)
-	err = feed(func(d mitreden.SearchDoc) error {
-		buf = append(buf, d)
-		if len(buf) < batchSize {
-			return nil
-		}
-		err := writeDocs(ctx, fresh, buf)
-		buf = buf[:0]
-		return err
-	})
-	if err == nil {
-		err = writeDocs(ctx, fresh, buf)
-	}
+	err = rebuild.Feed(feed, batchSize, func(docs []mitreden.SearchDoc) error { return writeDocs(ctx, fresh, docs) })
 	if err == nil {
 		err = compact(ctx, fresh)
 	}
@@ -459,18 +430,10 @@ func (x *Index) Rebuild(ctx context.Context, feed func(yield func(mitreden.Searc
 	if x.idx == nil {
 		return abort(mitreden.Errorf(mitreden.EUNAVAILABLE, "search.unavailable"))
 	}
-	x.pendingMu.Lock()
-	pending := x.pending
-	x.pending = nil
-	x.pendingMu.Unlock()
-	var upserts []mitreden.SearchDoc
+	upserts, deletes := x.journal.Stop()
 	b := fresh.NewBatch()
-	for id, d := range pending {
-		if d == nil {
-			b.Delete(id)
-		} else {
-			upserts = append(upserts, *d)
-		}
+	for _, id := range deletes {
+		b.Delete(id)
 	}
 	if err := fresh.Batch(b); err != nil {
 		return abort(err)
@@ -499,14 +462,4 @@ func compact(ctx context.Context, idx bleve.Index) error {
 		return s.ForceMerge(ctx, nil)
 	}
 	return nil
-}
-
-func (x *Index) setPending(on bool) {
-	x.pendingMu.Lock()
-	defer x.pendingMu.Unlock()
-	if on {
-		x.pending = map[string]*mitreden.SearchDoc{}
-	} else {
-		x.pending = nil
-	}
 }

@@ -114,35 +114,6 @@ func TestReopenKeepsRebuiltIndex(t *testing.T) {
 	}
 }
 
-// TestRebuildKeepsConcurrentWrites checks that writes arriving while the feed
-// runs survive the swap, and win over the feed's older copies.
-func TestRebuildKeepsConcurrentWrites(t *testing.T) {
-	x := MustOpen(t)
-	if err := x.Index(ctx(t), testDoc("gone", "Marktplatz")); err != nil {
-		t.Fatal(err)
-	}
-	err := x.Rebuild(ctx(t), func(yield func(mitreden.SearchDoc) error) error {
-		if err := yield(testDoc("a", "Stadtbibliothek")); err != nil {
-			return err
-		}
-		if err := x.Index(ctx(t), testDoc("b", "Hallenbad"), testDoc("a", "Musikschule")); err != nil {
-			return err
-		}
-		if err := x.Delete(ctx(t), "proposal:c"); err != nil {
-			return err
-		}
-		return yield(testDoc("c", "Sporthalle"))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for text, want := range map[string]int{"Hallenbad": 1, "Musikschule": 1, "Stadtbibliothek": 0, "Sporthalle": 0, "Marktplatz": 0} {
-		if got := total(t, x, text); got != want {
-			t.Errorf("%s: %d hits, want %d", text, got, want)
-		}
-	}
-}
-
 func TestClosed(t *testing.T) {
 	x, err := bleve.Open(t.TempDir())
 	if err != nil {

@@ -27,6 +27,7 @@ import (
 
 	"github.com/mitreden/mitreden/internal/mitreden"
 	"github.com/mitreden/mitreden/internal/search/highlight"
+	"github.com/mitreden/mitreden/internal/search/rebuild"
 )
 
 // TaskTimeout bounds how long a write waits for Meilisearch to apply it.
@@ -62,14 +63,13 @@ type Index struct {
 	client meilisearch.ServiceManager
 	name   string
 
-	// rebuildMu serialises rebuilds; pendingMu guards pending, the writes
-	// that arrive while a rebuild runs and are replayed before the swap.
-	// Writes hold swapMu for reading, the final replay-and-swap for writing,
-	// so no write falls between the replay and the swap.
+	// rebuildMu serialises rebuilds; journal keeps the writes that arrive
+	// while a rebuild runs, replayed before the swap. Writes hold swapMu for
+	// reading, the final replay-and-swap for writing, so no write falls
+	// between the replay and the swap.
 	rebuildMu sync.Mutex
 	swapMu    sync.RWMutex
-	pendingMu sync.Mutex
-	pending   map[string]*mitreden.SearchDoc
+	journal   rebuild.Journal
 }
 
 var _ mitreden.Searcher = (*Index)(nil)
@@ -285,7 +285,7 @@ func fromMeili(m *document) mitreden.SearchDoc {
 func (x *Index) Index(ctx context.Context, docs ...mitreden.SearchDoc) error {
 	x.swapMu.RLock()
 	defer x.swapMu.RUnlock()
-	x.remember(docs, nil)
+	x.journal.Index(docs)
 	return x.write(ctx, x.name, docs)
 }
 
@@ -316,7 +316,7 @@ func (x *Index) Delete(ctx context.Context, ids ...string) error {
 	}
 	x.swapMu.RLock()
 	defer x.swapMu.RUnlock()
-	x.remember(nil, ids)
+	x.journal.Delete(ids)
 	return x.delete(ctx, x.name, ids)
 }
 
@@ -327,32 +327,6 @@ func (x *Index) delete(ctx context.Context, uid string, ids []string) error {
 	}
 	task, err := x.client.Index(uid).DeleteDocuments(ctx, keys, nil)
 	return x.await(ctx, task, err)
-}
-
-func (x *Index) remember(docs []mitreden.SearchDoc, deleted []string) {
-	x.pendingMu.Lock()
-	defer x.pendingMu.Unlock()
-	if x.pending == nil {
-		return
-	}
-	for i := range docs {
-		d := docs[i]
-		x.pending[d.ID] = &d
-	}
-	for _, id := range deleted {
-		x.pending[id] = nil
-	}
-}
-
-func (x *Index) setPending(on bool) map[string]*mitreden.SearchDoc {
-	x.pendingMu.Lock()
-	defer x.pendingMu.Unlock()
-	p := x.pending
-	x.pending = nil
-	if on {
-		x.pending = map[string]*mitreden.SearchDoc{}
-	}
-	return p
 }
 
 // Rebuild fills "<name>_tmp" from feed, replays the writes that reached the
@@ -371,33 +345,12 @@ func (x *Index) Rebuild(ctx context.Context, feed func(yield func(mitreden.Searc
 	if err := x.ensure(ctx, tmp); err != nil {
 		return err
 	}
-	x.setPending(true)
-	buf := make([]mitreden.SearchDoc, 0, batchSize)
-	err := feed(func(d mitreden.SearchDoc) error {
-		buf = append(buf, d)
-		if len(buf) < batchSize {
-			return nil
-		}
-		err := x.write(ctx, tmp, buf)
-		buf = buf[:0]
-		return err
-	})
-	if err == nil {
-		err = x.write(ctx, tmp, buf)
-	}
+	x.journal.Start()
+	err := rebuild.Feed(feed, batchSize, func(docs []mitreden.SearchDoc) error { return x.write(ctx, tmp, docs) })
 	x.swapMu.Lock()
 	defer x.swapMu.Unlock()
-	pending := x.setPending(false)
+	upserts, deletes := x.journal.Stop()
 	if err == nil {
-		var upserts []mitreden.SearchDoc
-		var deletes []string
-		for id, d := range pending {
-			if d == nil {
-				deletes = append(deletes, id)
-			} else {
-				upserts = append(upserts, *d)
-			}
-		}
 		err = x.write(ctx, tmp, upserts)
 		if err == nil && len(deletes) > 0 {
 			err = x.delete(ctx, tmp, deletes)

@@ -72,6 +72,7 @@ func RunWith(t *testing.T, open func(t *testing.T) mitreden.Searcher, opts Optio
 		{"ExcerptWhereWordsMeet", testExcerptWordsMeet, false},
 		{"Count", testCount, false},
 		{"Rebuild", testRebuild, false},
+		{"RebuildKeepsConcurrentWrites", testRebuildKeepsWrites, false},
 		{"RebuildFailureKeepsIndex", testRebuildFailure, false},
 		{"Validation", testValidation, false},
 		{"Suggestion", testSuggestion, opts.NoSuggestion},
@@ -686,6 +687,35 @@ func testRebuild(t *testing.T, s mitreden.Searcher) {
 	// The rebuilt index takes writes as usual.
 	mustIndex(t, s, fixture()[0])
 	expect(t, s, text("Bürgeramt"), "proposal:p1")
+}
+
+// testRebuildKeepsWrites checks that writes arriving while the feed runs
+// survive the swap, and win over the feed's older copies.
+func testRebuildKeepsWrites(t *testing.T, s mitreden.Searcher) {
+	d := func(id, title string) mitreden.SearchDoc {
+		return doc(mitreden.SearchTypeProposal, id, title, "")
+	}
+	mustIndex(t, s, d("gone", "Marktplatz"))
+	err := s.Rebuild(ctx(t), func(yield func(mitreden.SearchDoc) error) error {
+		if err := yield(d("a", "Stadtbibliothek")); err != nil {
+			return err
+		}
+		if err := s.Index(ctx(t), d("b", "Hallenbad"), d("a", "Musikschule")); err != nil {
+			return err
+		}
+		if err := s.Delete(ctx(t), "proposal:c"); err != nil {
+			return err
+		}
+		return yield(d("c", "Sporthalle"))
+	})
+	if err != nil {
+		t.Fatalf("Rebuild: %v", err)
+	}
+	expect(t, s, text("Hallenbad"), "proposal:b")
+	expect(t, s, text("Musikschule"), "proposal:a")
+	expect(t, s, text("Stadtbibliothek"))
+	expect(t, s, text("Sporthalle"))
+	expect(t, s, text("Marktplatz"))
 }
 
 func testRebuildFailure(t *testing.T, s mitreden.Searcher) {
