@@ -38,19 +38,37 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 	if err := e.openSearch(ctx); err != nil {
 		return err
 	}
+	rec := newReconciler(e, log)
+	dead, err := rec.begin(ctx)
+	if err != nil {
+		return err
+	}
+	// Background work ends before the lease is released and the store closed.
+	bg, stopBackground := context.WithCancel(ctx)
+	defer func() {
+		stopBackground()
+		ectx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		rec.end(ectx)
+	}()
 	if *demo {
 		if err := seedDemo(ctx, e, stdout); err != nil {
 			return err
 		}
 	}
-	go func() {
-		// A cheap consistency check; it only logs, so start-up does not wait.
-		cctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		if indexed, stored, err := e.indexing.Check(cctx); err == nil {
-			log.Info("search index check", "indexed", indexed, "stored", stored)
-		}
-	}()
+	if len(dead) > 0 {
+		rec.reconcile(bg, dead)
+	} else {
+		go func() {
+			// A cheap consistency check; it only logs, so start-up does not wait.
+			cctx, cancel := context.WithTimeout(bg, 2*time.Minute)
+			defer cancel()
+			if indexed, stored, err := e.indexing.Check(cctx); err == nil {
+				log.Info("search index check", "indexed", indexed, "stored", stored)
+			}
+		}()
+	}
+	go rec.loop(bg)
 	go purgeLoop(ctx, e, log)
 	go func() {
 		// Embedded mode lists proposals from memory; load it before visitors ask.

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/mitreden/mitreden/internal/mitreden"
+)
+
+// apiAs sends a JSON request with a bearer token and decodes the answer
+// into out (when set), failing unless the status is want.
+func (s *server) apiAs(t *testing.T, token, method, path string, body any, want int, out any) {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = strings.NewReader(string(b))
+	}
+	req, err := http.NewRequest(method, s.base+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, b := s.do(t, nil, req)
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s: %d %s; want %d", method, path, resp.StatusCode, b, want)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %v in %s", method, path, err, b)
+		}
+	}
+}
+
+func (s *server) login(t *testing.T, email, password string) string {
+	t.Helper()
+	var got struct{ Token string }
+	s.apiAs(t, "", "POST", "/api/v1/auth/login", map[string]string{"email": email, "password": password}, 200, &got)
+	return got.Token
+}
+
+// waitLog waits until a log line with message msg appears and returns it; the
+// bound only keeps a hang from stalling the run.
+func waitLog(t *testing.T, s *server, msg string) map[string]any {
+	t.Helper()
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		for _, line := range logLines(t, s) {
+			if line["msg"] == msg {
+				return line
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in the log:\n%s", msg, s.stderr.String())
+		}
+	}
+}
+
+func hasLog(t *testing.T, s *server, prefix string) bool {
+	t.Helper()
+	for _, line := range logLines(t, s) {
+		if m, _ := line["msg"].(string); strings.HasPrefix(m, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// damage does, on the stopped server's data dir, what an unclean stop can
+// leave behind: the proposal's comment counter 2 too high, and the comment
+// missing from the search index.
+func damage(t *testing.T, dir, proposalID, commentID string) {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.DataDir = dir
+	ctx := context.Background()
+	e, err := openFull(ctx, cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.close()
+	oid, err := bson.ObjectIDFromHex(proposalID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.db.C("proposals").UpdateOne(ctx, bson.D{{Key: "_id", Value: oid}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "comment_count", Value: 2}}}})
+	if err != nil || res.ModifiedCount != 1 {
+		t.Fatalf("raising the comment counter: %v %+v", err, res)
+	}
+	if commentID != "" {
+		if err := e.searcher.Delete(ctx, mitreden.SearchDocID(mitreden.SearchTypeComment, commentID)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// commentCount reads a proposal's comment counter through the API.
+func commentCount(t *testing.T, s *server, proposalID string) int {
+	t.Helper()
+	var p struct {
+		CommentCount int `json:"comment_count"`
+	}
+	s.apiAs(t, "", "GET", "/api/v1/proposals/"+proposalID, nil, 200, &p)
+	return p.CommentCount
+}
+
+func searchTotal(t *testing.T, s *server, q string) int {
+	t.Helper()
+	var res struct{ Total int }
+	s.apiAs(t, "", "GET", "/api/v1/search?q="+q, nil, 200, &res)
+	return res.Total
+}
+
+// TestProcess_ReconcilesAfterUncleanStop writes through a server, kills it
+// with SIGKILL, leaves a counter 2 off and a comment missing from the index,
+// and starts again: the server repairs both by itself and logs what it did.
+// A clean stop and start after that does not reconcile.
+func TestProcess_ReconcilesAfterUncleanStop(t *testing.T) {
+	needBinary(t)
+	t.Parallel()
+	dir := t.TempDir()
+	const adminPW, citizenPW = "Rathaus am Markt 2026", "Stadtpark im Sommer 2026"
+	env := map[string]string{"MITREDEN_DATA_DIR": dir}
+	if code, _, stderr := runCLI(t, env, adminPW+"\n", "user", "create", "--email", "admin@example.org", "--name", "Admina",
+		"--role", "admin", "--password-stdin"); code != 0 {
+		t.Fatalf("user create: %s", stderr)
+	}
+
+	s := startServer(t, dir)
+	admin := s.login(t, "admin@example.org", adminPW)
+	now := time.Now().UTC()
+	var cons struct{ ID string }
+	s.apiAs(t, admin, "POST", "/api/v1/consultations", map[string]any{"title": "Radwege in der Innenstadt",
+		"summary": "Wo fehlen sichere Radwege?", "body": "Die Stadt plant neue Radwege und fragt nach Vorschlägen.",
+		"opens_at": now.Add(-time.Hour), "closes_at": now.Add(30 * 24 * time.Hour), "voting_mode": "support",
+		"proposals_enabled": true, "comments_enabled": true}, 201, &cons)
+	s.apiAs(t, "", "POST", "/api/v1/auth/register", map[string]string{"email": "rad@example.org", "password": citizenPW,
+		"display_name": "Radlerin"}, 201, nil)
+	citizen := s.login(t, "rad@example.org", citizenPW)
+	var prop struct{ ID string }
+	s.apiAs(t, citizen, "POST", "/api/v1/consultations/"+cons.ID+"/proposals", map[string]any{"title": "Radweg an der Ringstraße",
+		"body": "Entlang der Ringstraße fehlt ein baulich getrennter Radweg."}, 201, &prop)
+	var last struct{ ID string }
+	for i, body := range []string{"Sehr wichtig für Schulkinder.", "Bitte auch mit Beleuchtung.",
+		"Am Kreisverkehr braucht es eine Querungshilfe zum Zugspitzplatz."} {
+		s.apiAs(t, citizen, "POST", "/api/v1/proposals/"+prop.ID+"/comments", map[string]any{"body": body}, 201, &last)
+		if i == 0 {
+			s.apiAs(t, citizen, "PUT", "/api/v1/proposals/"+prop.ID+"/vote", map[string]any{"value": "support"}, 200, nil)
+		}
+	}
+	if hasLog(t, s, "unclean stop") {
+		t.Fatalf("a fresh data dir was taken for an unclean stop:\n%s", s.stderr.String())
+	}
+	s.kill9(t)
+	damage(t, dir, prop.ID, last.ID)
+
+	s = startServer(t, dir)
+	if !hasLog(t, s, "unclean stop detected") {
+		t.Fatalf("no unclean stop detected at start after SIGKILL:\n%s", s.stderr.String())
+	}
+	done := waitLog(t, s, "reconciled after an unclean stop")
+	var repaired bool
+	for _, line := range logLines(t, s) {
+		if line["msg"] == "reconcile: counter repaired" && line["proposal"] == prop.ID && line["field"] == "comment_count" {
+			repaired = line["from"] == float64(5) && line["to"] == float64(3)
+		}
+	}
+	if !repaired {
+		t.Errorf("no log of the comment counter repaired from 5 to 3:\n%s", s.stderr.String())
+	}
+	if before, after := done["index_docs_before"].(float64), done["index_docs_after"].(float64); after != before+1 || done["stored_docs"] != after {
+		t.Errorf("index documents before %v, after %v, stored %v; want the missing comment added", before, after, done["stored_docs"])
+	}
+	if n := commentCount(t, s, prop.ID); n != 3 {
+		t.Errorf("comment counter after reconciliation: %d, want 3", n)
+	}
+	if n := searchTotal(t, s, "Zugspitzplatz"); n != 1 {
+		t.Errorf("the comment missing from the index is not found after reconciliation: %d hits", n)
+	}
+
+	// A clean stop leaves nothing to reconcile: a counter damaged while the
+	// server is down stays as it is (an operator's recount repairs it).
+	stopServer(t, s, 10*time.Second)
+	damage(t, dir, prop.ID, "")
+	s = startServer(t, dir)
+	if hasLog(t, s, "unclean stop") || hasLog(t, s, "reconcil") {
+		t.Fatalf("reconciled after a clean stop:\n%s", s.stderr.String())
+	}
+	if n := commentCount(t, s, prop.ID); n != 5 {
+		t.Errorf("comment counter after a clean restart: %d, want the damaged 5 untouched", n)
+	}
+	stopServer(t, s, 10*time.Second)
+}
+
+// TestReconciler_SurvivorRepairsDeadInstance runs two reconcilers on one
+// store as two instances with an external store would: while both renew,
+// neither takes the other's lease; once one stops renewing for the lease
+// time, the other takes its lease exactly once, repairs and deletes it.
+func TestReconciler_SurvivorRepairsDeadInstance(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	ctx := context.Background()
+	e, err := openFull(ctx, cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.close()
+	logs := &syncBuffer{}
+	clock := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	mk := func() *reconciler {
+		r := newReconciler(e, newLogger(logs, "info"))
+		r.exclusive = false
+		r.now = func() time.Time { return clock }
+		r.self.Started, r.self.Renewed = clock, clock
+		return r
+	}
+	a, b := mk(), mk()
+	for _, r := range []*reconciler{a, b} {
+		if dead, err := r.begin(ctx); err != nil || len(dead) != 0 {
+			t.Fatalf("begin: %v %v; want no dead instance", dead, err)
+		}
+	}
+	clock = clock.Add(leaseTTL / 2)
+	if err := e.db.Leases().RenewLease(ctx, a.self.ID, clock); err != nil {
+		t.Fatal(err)
+	}
+	clock = clock.Add(leaseTTL/2 + time.Second) // b is now unrenewed for longer than the lease time, a is not
+	dead, err := a.takeDead(ctx, false)
+	if err != nil || len(dead) != 1 || dead[0].ID != b.self.ID {
+		t.Fatalf("a took %v %v; want b's lease", dead, err)
+	}
+	if again, err := mk().takeDead(ctx, false); err != nil || len(again) != 0 {
+		t.Fatalf("a third instance took %v %v; want nothing, a holds it", again, err)
+	}
+	a.reconcile(ctx, dead)
+	a.running.Wait()
+	if !strings.Contains(logs.String(), `"msg":"reconciled after an unclean stop"`) {
+		t.Fatalf("no reconciliation logged:\n%s", logs.String())
+	}
+	left, err := e.db.Leases().StaleLeases(ctx, clock.Add(time.Hour), "")
+	if err != nil || len(left) != 1 || left[0].ID != a.self.ID {
+		t.Fatalf("leases left %+v %v; want only a's", left, err)
+	}
+}
