@@ -118,9 +118,11 @@ func describe(err error) string {
 				msg += fmt.Sprintf("; %s: %s", f.Field, fm)
 			}
 		}
-		if de.Err != nil && de.Code != mitreden.EUNAVAILABLE {
-			msg += ": " + de.Err.Error()
-		} else if de.Err != nil && !strings.Contains(msg, "in use") {
+		// The cause helps with a failure; a refusal (conflict, invalid, …)
+		// is said in full by its message, and its cause is a driver's text.
+		switch {
+		case de.Err == nil:
+		case de.Code == mitreden.EINTERNAL, de.Code == mitreden.EUNAVAILABLE && !strings.Contains(msg, "in use"):
 			msg += ": " + de.Err.Error()
 		}
 		return msg

@@ -32,7 +32,13 @@ func TestMain(m *testing.M) {
 			}
 			defer os.RemoveAll(dir)
 			binPath = filepath.Join(dir, "mitreden")
-			out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+			args := []string{"build", "-o", binPath}
+			if raceDetector {
+				// The server's own goroutines run under the detector too;
+				// a report in a process's output fails its test.
+				args = append(args, "-race")
+			}
+			out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
 				return 1
@@ -49,6 +55,18 @@ func needBinary(t *testing.T) {
 	t.Helper()
 	if binPath == "" {
 		t.Skip("runs the mitreden binary, which is not built under go test -short")
+	}
+}
+
+// raceDetector is set when the tests run with -race (race_test.go).
+var raceDetector bool
+
+// noRaceReport fails the test when a process built with -race reported a
+// data race in its output.
+func noRaceReport(t *testing.T, output string) {
+	t.Helper()
+	if i := strings.Index(output, "WARNING: DATA RACE"); i >= 0 {
+		t.Errorf("the mitreden process reported a data race:\n%s", output[i:])
 	}
 }
 
@@ -143,7 +161,11 @@ func startServerArgs(t *testing.T, dataDir string, args []string, extraEnv ...st
 		t.Fatal(err)
 	}
 	go func() { s.err = cmd.Wait(); close(s.exited) }()
-	t.Cleanup(func() { _ = cmd.Process.Kill(); <-s.exited })
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-s.exited
+		noRaceReport(t, s.stderr.String())
+	})
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		resp, err := http.Get(s.base + "/healthz")
@@ -229,7 +251,9 @@ func (s *server) kill9(t *testing.T) {
 
 // registerJSON is the body of POST /api/v1/auth/register.
 func registerJSON(email, password string) string {
-	return fmt.Sprintf(`{"email":%q,"password":%q,"display_name":"Testperson"}`, email, password)
+	// Display names are unique: derive one from the address.
+	name := "Testperson " + strings.NewReplacer("@", " ", ".", " ").Replace(email)
+	return fmt.Sprintf(`{"email":%q,"password":%q,"display_name":%q}`, email, password, name)
 }
 
 func loginJSON(email, password string) string {

@@ -34,6 +34,7 @@ func runBinary(t *testing.T, timeout time.Duration, env []string, args ...string
 	if ctx.Err() != nil {
 		t.Fatalf("%v did not finish within %s (hang?): %s", args, timeout, out)
 	}
+	noRaceReport(t, string(out))
 	return string(out), time.Since(start), err
 }
 
