@@ -280,3 +280,16 @@ type Searcher interface {
 	// Close releases the index; the Searcher is unusable afterwards.
 	Close() error
 }
+
+// SearchIndexVersioner is implemented by a Searcher whose index layout (a
+// mapping, settings, the shape of stored documents) is versioned. An index
+// built by an older version keeps answering searches, possibly without
+// behaviour the current version relies on, until a Rebuild of the current
+// version is swapped in. The server asks at start and rebuilds in the
+// background when told to, so engines carry no code paths for old indexes.
+type SearchIndexVersioner interface {
+	// NeedsRebuild reports whether the live index was built by an older
+	// version of the engine's layout. It returns EUNAVAILABLE when the
+	// engine cannot tell.
+	NeedsRebuild(ctx context.Context) (bool, error)
+}

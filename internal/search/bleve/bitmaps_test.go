@@ -90,7 +90,7 @@ func TestBitmapCountMatchesSearch(t *testing.T) {
 		{Topics: []string{"t0"}, Region: "Münster", Audience: mitreden.SearchAudience{Council: true}},
 		{Text: "Quantenphysik Radweg"},
 	}
-	idx, _, release, err := x.live()
+	idx, release, err := x.current()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,10 +44,8 @@ type Index struct {
 	mu   sync.RWMutex
 	idx  bleve.Index
 	name string
-	// newest is the field the live index sorts by date on: created_key, or
-	// created in an index built before created_key existed (until the next
-	// reindex).
-	newest string
+	// version is the MappingVersion the live index was built with.
+	version int
 
 	// parallelFrom is the index size from which searches split across cores.
 	parallelFrom atomic.Int64
@@ -64,7 +63,23 @@ type analyzers struct {
 	de, dePrefix, en, enPrefix, spell analysis.Analyzer
 }
 
-var _ mitreden.Searcher = (*Index)(nil)
+var (
+	_ mitreden.Searcher             = (*Index)(nil)
+	_ mitreden.SearchIndexVersioner = (*Index)(nil)
+)
+
+// MappingVersion is the version of the index mapping and of what a document
+// stores. Bump it with any change to either: an index built with an older
+// version is reported by NeedsRebuild, which the server answers with a
+// Rebuild at start, so no code path has to serve old indexes.
+//
+//  1. Indexes without a version (the oldest lacked created_key).
+//  2. ContextTitle stored; comments without a title of their own.
+const MappingVersion = 2
+
+// versionKey is the internal key under which an index records its
+// MappingVersion.
+var versionKey = []byte("mitreden.mapping_version")
 
 // Open opens or creates the index under dir. It returns EUNAVAILABLE with
 // message "search.locked" when another process holds the index.
@@ -114,9 +129,35 @@ func (x *Index) open() error {
 		_ = idx.Close()
 		return err
 	}
-	x.idx, x.name, x.newest = idx, string(name), newestField(idx)
+	x.idx, x.name, x.version = idx, string(name), indexVersion(idx)
 	x.removeStale()
 	return nil
+}
+
+// indexVersion returns the MappingVersion idx was built with.
+func indexVersion(idx bleve.Index) int {
+	v, err := idx.GetInternal(versionKey)
+	if err != nil || v == nil {
+		return 1
+	}
+	n, err := strconv.Atoi(string(v))
+	if err != nil {
+		return 1
+	}
+	return n
+}
+
+// NeedsRebuild reports whether the live index was built with an older
+// MappingVersion. It keeps answering searches until a Rebuild swaps in one
+// of the current version, but may lack fields or behaviour this version
+// relies on (newest-first order, for one, needs created_key).
+func (x *Index) NeedsRebuild(ctx context.Context) (bool, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.idx == nil {
+		return false, mitreden.Errorf(mitreden.EUNAVAILABLE, "search.unavailable")
+	}
+	return x.version < MappingVersion, nil
 }
 
 func (x *Index) loadAnalyzers(idx bleve.Index) error {
@@ -136,14 +177,6 @@ func (x *Index) loadAnalyzers(idx bleve.Index) error {
 	return nil
 }
 
-// newestField returns the field idx sorts by date on.
-func newestField(idx bleve.Index) string {
-	if fm := idx.Mapping().FieldMappingForPath(fieldCreatedKey); fm.Type == "" {
-		return fieldCreated
-	}
-	return fieldCreatedKey
-}
-
 // newName returns a fresh subdirectory name; the time orders them for humans.
 func newName() string { return "idx-" + time.Now().UTC().Format("20060102T150405.000000000") }
 
@@ -152,8 +185,16 @@ func createIndex(path string) (bleve.Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	return bleve.NewUsing(path, m, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore,
+	idx, err := bleve.NewUsing(path, m, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore,
 		map[string]any{"bolt_timeout": LockTimeout.String()})
+	if err != nil {
+		return nil, err
+	}
+	if err := idx.SetInternal(versionKey, []byte(strconv.Itoa(MappingVersion))); err != nil {
+		_ = idx.Close()
+		return nil, err
+	}
+	return idx, nil
 }
 
 func openIndex(path string) (bleve.Index, error) {
@@ -201,18 +242,12 @@ func (x *Index) Close() error {
 
 // current returns the live index under a read lock; call release when done.
 func (x *Index) current() (bleve.Index, func(), error) {
-	idx, _, release, err := x.live()
-	return idx, release, err
-}
-
-// live is current plus the field the index sorts by date on.
-func (x *Index) live() (bleve.Index, string, func(), error) {
 	x.mu.RLock()
 	if x.idx == nil {
 		x.mu.RUnlock()
-		return nil, "", nil, mitreden.Errorf(mitreden.EUNAVAILABLE, "search.unavailable")
+		return nil, nil, mitreden.Errorf(mitreden.EUNAVAILABLE, "search.unavailable")
 	}
-	return x.idx, x.newest, x.mu.RUnlock, nil
+	return x.idx, x.mu.RUnlock, nil
 }
 
 // Ping returns EUNAVAILABLE when the index is closed or unreadable.
@@ -445,7 +480,7 @@ func (x *Index) Rebuild(ctx context.Context, feed func(yield func(mitreden.Searc
 		return abort(err)
 	}
 	old, oldName := x.idx, x.name
-	x.idx, x.name, x.newest = fresh, name, newestField(fresh)
+	x.idx, x.name, x.version = fresh, name, MappingVersion
 	_ = old.Close()
 	_ = os.RemoveAll(filepath.Join(x.dir, oldName))
 	return nil

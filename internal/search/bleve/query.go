@@ -169,7 +169,7 @@ func (x *Index) Search(ctx context.Context, q mitreden.SearchQuery) (*mitreden.S
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	idx, newest, release, err := x.live()
+	idx, release, err := x.current()
 	if err != nil {
 		return nil, err
 	}
@@ -180,10 +180,10 @@ func (x *Index) Search(ctx context.Context, q mitreden.SearchQuery) (*mitreden.S
 	// from the end one by one (see mitreden.SearchQuery), so total and
 	// facets always count the hits returned.
 	terms := all
-	res, facets, err := x.run(ctx, idx, newest, &q, terms)
+	res, facets, err := x.run(ctx, idx, &q, terms)
 	for err == nil && res.Total == 0 && len(terms) > 1 {
 		terms = terms[:len(terms)-1]
-		res, facets, err = x.run(ctx, idx, newest, &q, terms)
+		res, facets, err = x.run(ctx, idx, &q, terms)
 	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -222,7 +222,7 @@ var storedFields = []string{fieldSource, fieldTitleDE, fieldBodyDE, fieldTitleEN
 //
 // On a large index the passes sorted by score run split across cores (see
 // parallel.go).
-func (x *Index) run(ctx context.Context, idx bleve.Index, newest string, q *mitreden.SearchQuery, terms []term) (
+func (x *Index) run(ctx context.Context, idx bleve.Index, q *mitreden.SearchQuery, terms []term) (
 	*bleve.SearchResult, map[string][]mitreden.FacetCount, error) {
 	words, wqs := wordQueries(terms)
 	eq := engineQuery(q, words)
@@ -235,11 +235,11 @@ func (x *Index) run(ctx context.Context, idx bleve.Index, newest string, q *mitr
 		}
 		return query.NewConjunctionQuery([]query.Query{q, part})
 	}
-	newestByKey := q.Sort == mitreden.SearchSortNewest && newest == fieldCreatedKey
+	newestFirst := q.Sort == mitreden.SearchSortNewest
 	// One word scored in one pass needs no first pass, unless that pass is
 	// on bitmaps and lets the scoring split across cores.
 	twoPass := len(terms) > 1 || len(terms) == 1 && bitmapCountable(q)
-	if newestByKey || q.Sort == mitreden.SearchSortRelevance && twoPass {
+	if newestFirst || q.Sort == mitreden.SearchSortRelevance && twoPass {
 		var c *counted
 		var err error
 		if bitmapCountable(q) {
@@ -262,7 +262,7 @@ func (x *Index) run(ctx context.Context, idx bleve.Index, newest string, q *mitr
 			return c.res, trimFacets(c.facets), nil
 		}
 		var res *bleve.SearchResult
-		if newestByKey {
+		if newestFirst {
 			res, err = newestPage(ctx, idx, eq, pageRequest(q.PerPage, from, q.Text != ""), from+q.PerPage, int(c.res.Total))
 		} else {
 			// The set holds the filters' effect; the words keep their
@@ -294,11 +294,7 @@ func (x *Index) run(ctx context.Context, idx bleve.Index, newest string, q *mitr
 		return res, trimFacets(c.facets), nil
 	}
 
-	if q.Sort == mitreden.SearchSortNewest {
-		// An index built before created_key existed, until it is rebuilt:
-		// sorted by a stored value, which the merge of parts cannot do.
-		bounds = nil
-	}
+	// Sorted by relevance, in one pass.
 	c, err := searchCounting(ctx, idx, bounds, func(part query.Query) *bleve.SearchRequest {
 		size, skip := q.PerPage, from
 		if part != nil {
@@ -306,18 +302,11 @@ func (x *Index) run(ctx context.Context, idx bleve.Index, newest string, q *mitr
 		}
 		req := bleve.NewSearchRequestOptions(within(part, eq), size, skip, false)
 		req.Fields = storedFields
-		switch {
-		case q.Sort == mitreden.SearchSortNewest:
-			req.SortBy([]string{"-" + newest})
-		default:
-			// Relevance has no date tiebreak: it would read a doc value for
-			// every hit, and equal scores are rare with text. Ties keep index
-			// order, which is stable, so pages neither repeat nor skip hits.
-			req.SortBy([]string{"-_score"})
-		}
-		if q.Text == "" {
-			req.Score = bleve.ScoreNone
-		}
+		// Relevance has no date tiebreak: it would read a doc value for
+		// every hit, and equal scores are rare with real text. Ties keep
+		// index order, which a merge of segments between two requests can
+		// change.
+		req.SortBy([]string{"-_score"})
 		return req
 	}, from, q.PerPage)
 	if err != nil {

@@ -58,7 +58,7 @@ func TestCustomPathMatchesStockBleve(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	idx, _, release, err := x.live()
+	idx, release, err := x.current()
 	if err != nil {
 		t.Fatal(err)
 	}

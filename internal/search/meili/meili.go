@@ -72,7 +72,10 @@ type Index struct {
 	journal   rebuild.Journal
 }
 
-var _ mitreden.Searcher = (*Index)(nil)
+var (
+	_ mitreden.Searcher             = (*Index)(nil)
+	_ mitreden.SearchIndexVersioner = (*Index)(nil)
+)
 
 // Open connects to the server at url, creates the index indexName when
 // missing and applies its settings (idempotently). It returns EUNAVAILABLE
@@ -87,31 +90,85 @@ func Open(ctx context.Context, url, apiKey, indexName string) (*Index, error) {
 		x.client.Close()
 		return nil, err
 	}
-	if err := x.ensure(ctx, indexName); err != nil {
+	created, err := x.ensure(ctx, indexName)
+	if err == nil && created {
+		// An index created empty is of the current layout.
+		err = x.setVersion(ctx)
+	}
+	if err != nil {
 		x.client.Close()
 		return nil, err
 	}
 	return x, nil
 }
 
-// ensure creates index uid when missing and applies the settings.
-func (x *Index) ensure(ctx context.Context, uid string) error {
+// ensure creates index uid when missing, reporting whether it did, and
+// applies the settings.
+func (x *Index) ensure(ctx context.Context, uid string) (created bool, err error) {
 	if _, err := x.client.GetIndex(ctx, uid); err != nil {
 		if !isAPIError(err, meilisearch.APIErrCodeIndexNotFound) {
-			return wrap(err)
+			return false, wrap(err)
 		}
 		task, err := x.client.CreateIndex(ctx, &meilisearch.IndexConfig{Uid: uid, PrimaryKey: attrKey})
 		if err := x.await(ctx, task, err); err != nil && !isAPIError(err, meilisearch.APIErrCodeIndexAlreadyExists) {
-			return err
+			return false, err
 		}
+		created = true
 	}
 	task, err := x.client.Index(uid).UpdateSettings(ctx, settings())
+	return created, x.await(ctx, task, err)
+}
+
+// LayoutVersion is the version of the index settings and of the documents'
+// shape. Bump it with any change to either: an index built with an older
+// version is reported by NeedsRebuild, which the server answers with a
+// Rebuild at start, so no code path has to serve old indexes.
+//
+//  1. Indexes without a recorded version.
+//  2. context_title stored and not searched; comments without a title.
+const LayoutVersion = 2
+
+// versionDoc is the one document of the index "<name>_meta", which records
+// the LayoutVersion the index "<name>" was built with: Meilisearch keeps no
+// metadata of its own per index, and a document in the index itself would be
+// counted and searched.
+type versionDoc struct {
+	Key     string `json:"key"`
+	Version int    `json:"version"`
+}
+
+// versionKey is the primary key of the versionDoc.
+const versionKey = "layout"
+
+func (x *Index) metaIndex() string { return x.name + "_meta" }
+
+// NeedsRebuild reports whether the index was built with an older
+// LayoutVersion. It keeps answering searches until a Rebuild swaps in one of
+// the current layout.
+func (x *Index) NeedsRebuild(ctx context.Context) (bool, error) {
+	var v versionDoc
+	err := x.client.Index(x.metaIndex()).GetDocument(ctx, versionKey, nil, &v)
+	switch {
+	case isAPIError(err, meilisearch.APIErrCodeIndexNotFound), isAPIError(err, meilisearch.APIErrCodeDocumentNotFound):
+		return true, nil
+	case err != nil:
+		return false, wrap(err)
+	}
+	return v.Version < LayoutVersion, nil
+}
+
+// setVersion records that the index is of the current LayoutVersion.
+func (x *Index) setVersion(ctx context.Context) error {
+	pk := attrKey
+	task, err := x.client.Index(x.metaIndex()).AddDocuments(ctx, []versionDoc{{Key: versionKey, Version: LayoutVersion}},
+		&meilisearch.DocumentOptions{PrimaryKey: &pk})
 	return x.await(ctx, task, err)
 }
 
 // settings are the index settings: only title and body are searched (a
-// comment's context title is shown, never searched), typo tolerance as in Bleve (one typo from
-// five letters, two from nine), sort before the relevance rules so "newest"
+// comment's context title is shown, never searched), typo tolerance as in
+// Bleve (one typo from five letters, two from nine), sort before the
+// relevance rules so "newest"
 // orders by date alone (without a sort parameter the rule does nothing), and
 // German and English stop words.
 func settings() *meilisearch.Settings {
@@ -342,7 +399,7 @@ func (x *Index) Rebuild(ctx context.Context, feed func(yield func(mitreden.Searc
 		_ = x.await(context.WithoutCancel(ctx), task, err)
 	}
 	drop()
-	if err := x.ensure(ctx, tmp); err != nil {
+	if _, err := x.ensure(ctx, tmp); err != nil {
 		return err
 	}
 	x.journal.Start()
@@ -359,6 +416,11 @@ func (x *Index) Rebuild(ctx context.Context, feed func(yield func(mitreden.Searc
 	if err == nil {
 		task, serr := x.client.SwapIndexes(ctx, []*meilisearch.SwapIndexesParams{{Indexes: []string{x.name, tmp}}})
 		err = x.await(ctx, task, serr)
+	}
+	if err == nil {
+		// The swap is done; should recording the version fail, the error
+		// is returned to be logged, and the next start rebuilds again.
+		err = x.setVersion(context.WithoutCancel(ctx))
 	}
 	drop()
 	if err != nil {
@@ -606,10 +668,11 @@ func facetCounts(dist map[string]int) []mitreden.FacetCount {
 	return out
 }
 
-// Drop deletes the index and its rebuild twin; tests use it to clean up.
+// Drop deletes the index, its rebuild twin and its version record; tests use
+// it to clean up.
 func (x *Index) Drop(ctx context.Context) error {
 	var errs []error
-	for _, uid := range []string{x.name, x.name + "_tmp"} {
+	for _, uid := range []string{x.name, x.name + "_tmp", x.metaIndex()} {
 		task, err := x.client.DeleteIndex(ctx, uid)
 		if err := x.await(ctx, task, err); err != nil && !isAPIError(err, meilisearch.APIErrCodeIndexNotFound) {
 			errs = append(errs, err)

@@ -74,6 +74,7 @@ func RunWith(t *testing.T, open func(t *testing.T) mitreden.Searcher, opts Optio
 		{"Rebuild", testRebuild, false},
 		{"RebuildKeepsConcurrentWrites", testRebuildKeepsWrites, false},
 		{"RebuildFailureKeepsIndex", testRebuildFailure, false},
+		{"IndexVersion", testIndexVersion, false},
 		{"Validation", testValidation, false},
 		{"Suggestion", testSuggestion, opts.NoSuggestion},
 		{"SuggestionRespectsVisibility", testSuggestionVisibility, opts.NoSuggestion},
@@ -716,6 +717,28 @@ func testRebuildKeepsWrites(t *testing.T, s mitreden.Searcher) {
 	expect(t, s, text("Stadtbibliothek"))
 	expect(t, s, text("Sporthalle"))
 	expect(t, s, text("Marktplatz"))
+}
+
+// testIndexVersion checks, for an engine that versions its index layout,
+// that a new index and a rebuilt one are of the current version.
+func testIndexVersion(t *testing.T, s mitreden.Searcher) {
+	v, ok := s.(mitreden.SearchIndexVersioner)
+	if !ok {
+		t.Skip("the engine does not version its index")
+	}
+	check := func(when string) {
+		t.Helper()
+		if need, err := v.NeedsRebuild(ctx(t)); err != nil || need {
+			t.Errorf("%s: NeedsRebuild = %v, %v; want false", when, need, err)
+		}
+	}
+	check("new index")
+	indexFixture(t, s)
+	check("after writes")
+	if err := s.Rebuild(ctx(t), func(yield func(mitreden.SearchDoc) error) error { return yield(fixture()[0]) }); err != nil {
+		t.Fatalf("Rebuild: %v", err)
+	}
+	check("after a rebuild")
 }
 
 func testRebuildFailure(t *testing.T, s mitreden.Searcher) {
