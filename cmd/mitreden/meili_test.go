@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mitreden/mitreden/internal/embedded"
 )
 
 // fakeMeili answers the few Meilisearch endpoints the client uses (health,
@@ -255,4 +259,42 @@ func TestProcess_ServeUsesMeilisearch(t *testing.T) {
 	stopServer(t, s, 10*time.Second)
 	noBleveIndex(t, dir)
 	fake.checkAuth(t, "serve-key")
+}
+
+// TestProcess_ExternalStoresRunSeveralInstances starts servers on one data
+// dir with an external store (a FerretDB of the test's own): with
+// Meilisearch nothing local is shared and a second instance starts; with
+// the Bleve index in the data dir a second one is refused.
+func TestProcess_ExternalStoresRunSeveralInstances(t *testing.T) {
+	needBinary(t)
+	t.Parallel()
+	store, err := embedded.Start(context.Background(), t.TempDir(), newLogger(io.Discard, "error"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	fake := newFakeMeili(t)
+	dir := t.TempDir()
+	withMeili := []string{"MONGODB_URI=" + store.URI(), "MEILI_URL=" + fake.URL}
+	a := startServer(t, dir, withMeili...)
+	b := startServer(t, dir, withMeili...)
+	for _, s := range []*server{a, b} {
+		if resp, body := s.get(t, "/readyz"); resp.StatusCode != 200 {
+			t.Fatalf("readyz of one of two instances: %d %s", resp.StatusCode, body)
+		}
+	}
+	stopServer(t, a, 10*time.Second)
+	stopServer(t, b, 10*time.Second)
+	noBleveIndex(t, dir)
+	if hasLog(t, a, "unclean stop") || hasLog(t, b, "unclean stop") {
+		t.Errorf("a live instance was taken for a dead one:\n%s\n%s", a.stderr.String(), b.stderr.String())
+	}
+
+	c := startServer(t, dir, "MONGODB_URI="+store.URI())
+	env := baseEnv("MONGODB_URI="+store.URI(), "MITREDEN_DATA_DIR="+dir, "MITREDEN_ADDR="+freePort(t))
+	out, _, err := runBinary(t, 10*time.Second, env, "serve")
+	if err == nil || !strings.Contains(out, "is in use by another mitreden process") {
+		t.Errorf("a second server on the Bleve index of the data dir: err=%v %q; want a refusal", err, out)
+	}
+	stopServer(t, c, 10*time.Second)
 }
