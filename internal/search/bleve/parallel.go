@@ -5,24 +5,21 @@ import (
 	"errors"
 	"math"
 	"runtime"
-	"slices"
 	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/query"
-	index "github.com/blevesearch/bleve_index_api"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
 )
 
-// A search over many documents runs as several searches over disjoint ranges
-// of document numbers at once, one per core, and merges their pages, totals
-// and facets: Bleve walks a query's matches in one goroutine, so a query
-// with tens of thousands of matches would otherwise use one core of the
-// machine and leave the others idle.
+// A search over many documents scores its hits (found by the first pass on
+// bitmaps, see bitmaps.go) in several parts at once, one per core, and
+// merges their pages: Bleve walks a query's matches in one goroutine, so a
+// query with tens of thousands of matches would otherwise use one core of
+// the machine and leave the others idle. A query with a date range, which
+// the bitmaps do not cover, runs in one piece.
 
 // DefaultParallelFrom is the index size from which searches are split.
 const DefaultParallelFrom = 50_000
@@ -59,59 +56,6 @@ func (x *Index) bounds(idx bleve.Index, depth int) []uint64 {
 	return bounds
 }
 
-// docRange returns the query of part i: documents numbered from bounds[i-1]
-// up to bounds[i].
-func docRange(bounds []uint64, i int) *docRangeQuery {
-	q := &docRangeQuery{lo: 0, hi: math.MaxUint64}
-	if i > 0 {
-		q.lo = bounds[i-1]
-	}
-	if i < len(bounds) {
-		q.hi = bounds[i]
-	}
-	return q
-}
-
-// docRangeQuery matches the documents numbered in [lo, hi), unscored. In a
-// conjunction it never leads (its count is the largest possible), so it only
-// bounds the range the other clauses are walked in.
-type docRangeQuery struct{ lo, hi uint64 }
-
-// Searcher implements query.Query.
-func (q *docRangeQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping,
-	opts search.SearcherOptions) (search.Searcher, error) {
-	return &docRangeSearcher{next: q.lo, hi: q.hi}, nil
-}
-
-type docRangeSearcher struct{ next, hi uint64 }
-
-func (s *docRangeSearcher) at(ctx *search.SearchContext, num uint64) *search.DocumentMatch {
-	if num >= s.hi {
-		s.next = s.hi
-		return nil
-	}
-	s.next = num + 1
-	dm := ctx.DocumentMatchPool.Get()
-	dm.IndexInternalID = index.NewIndexInternalID(dm.IndexInternalID, num)
-	return dm
-}
-
-func (s *docRangeSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch, error) {
-	return s.at(ctx, s.next), nil
-}
-
-func (s *docRangeSearcher) Advance(ctx *search.SearchContext, id index.IndexInternalID) (*search.DocumentMatch, error) {
-	return s.at(ctx, max(s.next, id.Value())), nil
-}
-
-func (s *docRangeSearcher) Close() error               { return nil }
-func (s *docRangeSearcher) Weight() float64            { return 0 }
-func (s *docRangeSearcher) SetQueryNorm(float64)       {}
-func (s *docRangeSearcher) Count() uint64              { return math.MaxUint64 }
-func (s *docRangeSearcher) Min() int                   { return 0 }
-func (s *docRangeSearcher) Size() int                  { return 32 }
-func (s *docRangeSearcher) DocumentMatchPoolSize() int { return 1 }
-
 // counted is what a search collecting facets found: the engine's result, the
 // facet counts (untrimmed) and the set of all hits.
 type counted struct {
@@ -120,45 +64,15 @@ type counted struct {
 	set    *hitSet
 }
 
-// searchCounting runs req, built per part by build (nil bounds: one part),
-// counting facets and collecting the hit set. With several parts the pages
-// are merged by score (the requests must sort by score), the totals added,
-// the facets summed and the hit sets joined.
-func searchCounting(ctx context.Context, idx bleve.Index, bounds []uint64,
-	build func(part query.Query) *bleve.SearchRequest, from, size int) (*counted, error) {
-	run := func(part query.Query) (*counted, error) {
-		fc := &facetCounter{}
-		fctx := context.WithValue(ctx, search.MakeDocumentMatchHandlerKey, search.MakeDocumentMatchHandler(fc.handler))
-		res, err := idx.SearchInContext(fctx, build(part))
-		if err != nil {
-			return nil, err
-		}
-		return &counted{res: res, facets: fc.facets, set: fc.set}, nil
-	}
-	if len(bounds) == 0 {
-		return run(nil)
-	}
-	parts := make([]*counted, len(bounds)+1)
-	errs := make([]error, len(parts))
-	var wg sync.WaitGroup
-	for i := range parts {
-		wg.Go(func() { parts[i], errs[i] = run(docRange(bounds, i)) })
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+// searchCounting runs req, counting facets and collecting the hit set.
+func searchCounting(ctx context.Context, idx bleve.Index, req *bleve.SearchRequest) (*counted, error) {
+	fc := &facetCounter{}
+	fctx := context.WithValue(ctx, search.MakeDocumentMatchHandlerKey, search.MakeDocumentMatchHandler(fc.handler))
+	res, err := idx.SearchInContext(fctx, req)
+	if err != nil {
 		return nil, err
 	}
-	results := make([]*bleve.SearchResult, len(parts))
-	out := &counted{facets: map[string][]mitreden.FacetCount{}, set: parts[0].set}
-	for i, p := range parts {
-		results[i] = p.res
-		out.facets = addFacets(out.facets, p.facets)
-		if i > 0 {
-			out.set = out.set.join(p.set)
-		}
-	}
-	out.res = mergeScored(results, from, size)
-	return out, nil
+	return &counted{res: res, facets: fc.facets, set: fc.set}, nil
 }
 
 // searchParts runs one request per hit-set part at once and merges the pages
@@ -207,35 +121,6 @@ func mergeScored(parts []*bleve.SearchResult, from, size int) *bleve.SearchResul
 		out.MaxScore = max(out.MaxScore, p.MaxScore)
 	}
 	out.Hits = out.Hits[min(from, len(out.Hits)):]
-	return out
-}
-
-// addFacets adds the counts of b to a.
-func addFacets(a, b map[string][]mitreden.FacetCount) map[string][]mitreden.FacetCount {
-	for name, counts := range b {
-		merged := slices.Clone(a[name])
-		for _, c := range counts {
-			if i := slices.IndexFunc(merged, func(m mitreden.FacetCount) bool { return m.Value == c.Value }); i >= 0 {
-				merged[i].Count += c.Count
-			} else {
-				merged = append(merged, c)
-			}
-		}
-		a[name] = merged
-	}
-	return a
-}
-
-// join returns the union of s and o when both were collected on the same
-// segments, else nil: a later pass then stands in the filters for the set.
-func (s *hitSet) join(o *hitSet) *hitSet {
-	if s == nil || o == nil || !slices.Equal(s.segments, o.segments) {
-		return nil
-	}
-	out := &hitSet{segments: s.segments, offsets: s.offsets, hits: make([]*roaring.Bitmap, len(s.hits)), total: s.total + o.total}
-	for i := range s.hits {
-		out.hits[i] = roaring.Or(s.hits[i], o.hits[i])
-	}
 	return out
 }
 

@@ -220,21 +220,14 @@ var storedFields = []string{fieldSource, fieldTitleDE, fieldBodyDE, fieldTitleEN
 // the second pass scores just those hits (see hitSetQuery); newest first, it
 // finds the page among the newest documents (see newestPage).
 //
-// On a large index the passes sorted by score run split across cores (see
-// parallel.go).
+// On a large index the second pass of a query with words, scoring the hits
+// the bitmaps found, runs split across cores (see parallel.go).
 func (x *Index) run(ctx context.Context, idx bleve.Index, q *mitreden.SearchQuery, terms []term) (
 	*bleve.SearchResult, map[string][]mitreden.FacetCount, error) {
 	words, wqs := wordQueries(terms)
 	eq := engineQuery(q, words)
 	from := (q.Page - 1) * q.PerPage
 	bounds := x.bounds(idx, from+q.PerPage)
-	// within restricts query to a part of the documents (nil: all).
-	within := func(part, q query.Query) query.Query {
-		if part == nil {
-			return q
-		}
-		return query.NewConjunctionQuery([]query.Query{q, part})
-	}
 	newestFirst := q.Sort == mitreden.SearchSortNewest
 	// One word scored in one pass needs no first pass, unless that pass is
 	// on bitmaps and lets the scoring split across cores.
@@ -249,11 +242,9 @@ func (x *Index) run(ctx context.Context, idx bleve.Index, q *mitreden.SearchQuer
 				c.res = &bleve.SearchResult{Total: c.set.total}
 			}
 		} else {
-			c, err = searchCounting(ctx, idx, bounds, func(part query.Query) *bleve.SearchRequest {
-				count := bleve.NewSearchRequestOptions(within(part, eq), 0, 0, false)
-				count.Score = bleve.ScoreNone
-				return count
-			}, 0, 0)
+			count := bleve.NewSearchRequestOptions(eq, 0, 0, false)
+			count.Score = bleve.ScoreNone
+			c, err = searchCounting(ctx, idx, count)
 		}
 		if err != nil {
 			return nil, nil, err
@@ -295,20 +286,13 @@ func (x *Index) run(ctx context.Context, idx bleve.Index, q *mitreden.SearchQuer
 	}
 
 	// Sorted by relevance, in one pass.
-	c, err := searchCounting(ctx, idx, bounds, func(part query.Query) *bleve.SearchRequest {
-		size, skip := q.PerPage, from
-		if part != nil {
-			size, skip = from+q.PerPage, 0
-		}
-		req := bleve.NewSearchRequestOptions(within(part, eq), size, skip, false)
-		req.Fields = storedFields
-		// Relevance has no date tiebreak: it would read a doc value for
-		// every hit, and equal scores are rare with real text. Ties keep
-		// index order, which a merge of segments between two requests can
-		// change.
-		req.SortBy([]string{"-_score"})
-		return req
-	}, from, q.PerPage)
+	req := bleve.NewSearchRequestOptions(eq, q.PerPage, from, false)
+	req.Fields = storedFields
+	// Relevance has no date tiebreak: it would read a doc value for every
+	// hit, and equal scores are rare with real text. Ties keep index order,
+	// which a merge of segments between two requests can change.
+	req.SortBy([]string{"-_score"})
+	c, err := searchCounting(ctx, idx, req)
 	if err != nil {
 		return nil, nil, err
 	}
