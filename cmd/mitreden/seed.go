@@ -178,9 +178,18 @@ func seedCitizens(ctx context.Context, e *env, prefix string, n int, password st
 			if mitreden.ErrorCode(err) != mitreden.ECONFLICT {
 				return nil, err
 			}
-			if u, err = e.db.Users().FindUserByEmail(ctx, email); err != nil {
+			existing, err := e.db.Users().FindUserByEmail(ctx, email)
+			if mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
+				// The name is taken by another seeded set (names are
+				// unique): this one carries its prefix.
+				u.DisplayName = fmt.Sprintf("%s (%s)", u.DisplayName, prefix)
+				err = e.db.Users().CreateUser(ctx, u)
+				existing = u
+			}
+			if err != nil {
 				return nil, err
 			}
+			u = existing
 		}
 		users = append(users, u)
 	}

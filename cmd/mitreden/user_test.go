@@ -70,7 +70,7 @@ func TestUserCreate_GeneratedPasswordIsShownOnceAndWorks(t *testing.T) {
 		t.Fatalf("the generated password does not log in: %v", err)
 	}
 	// A second generated password differs (it is random, not derived).
-	_, out2, _ := runCLI(t, env, "", "user", "create", "--email", "gen2@example.org", "--name", "Generiert")
+	_, out2, _ := runCLI(t, env, "", "user", "create", "--email", "gen2@example.org", "--name", "Generiert 2")
 	if strings.Contains(out2, pw) {
 		t.Fatalf("two generated passwords are equal")
 	}
