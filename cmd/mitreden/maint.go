@@ -58,18 +58,28 @@ func cmdRecount(ctx context.Context, cfg Config, args []string, stdout, stderr i
 		return err
 	}
 	defer e.close()
+	if e.emb != nil {
+		// This process holds the data dir: no counter write of another is
+		// in flight, whatever a stopped one left is repaired at once.
+		e.participation.CounterWritesDeadBefore(time.Now().UTC())
+	}
 	changes, err := e.participation.Recount(ctx)
 	if err != nil {
 		return err
 	}
+	repaired := 0
 	for _, c := range changes {
+		if c.Skipped {
+			fmt.Fprintf(stdout, "proposal %s: %s changed meanwhile; run recount again\n", c.ProposalID, c.Field)
+			continue
+		}
+		repaired++
 		fmt.Fprintf(stdout, "proposal %s: %s %d → %d\n", c.ProposalID, c.Field, c.From, c.To)
 	}
 	fixes, err := e.participation.RecountConsultations(ctx)
 	if err != nil {
 		return err
 	}
-	repaired := len(changes)
 	for _, f := range fixes {
 		who := "consultation " + f.ConsultationID
 		if f.UserID != "" {

@@ -12,7 +12,11 @@ import (
 // reached in time and EINTERNAL for anything unexpected.
 type CommentStore interface {
 	// CreateComment inserts c, sets its ID (and CreatedAt when zero) and
-	// lists it in its target's thread.
+	// lists it in its target's thread. It first starts a counter write on
+	// c's consultation and, for a comment on a proposal, on the proposal
+	// (see CountState); the caller ends them with IncConsultationCounts and
+	// IncProposalCounts. When it fails before the comment is stored, it
+	// ends them itself.
 	CreateComment(ctx context.Context, c *Comment) error
 	// FindComment returns the comment with id; ENOTFOUND when there is none
 	// (or id is malformed).
@@ -22,7 +26,9 @@ type CommentStore interface {
 	UpdateCommentBody(ctx context.Context, id, authorID, body string, at time.Time) error
 	// MarkCommentDeleted clears the body and alignment of a comment of
 	// authorID and keeps a placeholder; ECONFLICT ("comment.not_editable")
-	// when it is not theirs, already deleted or gone.
+	// when it is not theirs, already deleted or gone, ENOTFOUND for a
+	// malformed id. Like CreateComment it starts the counter writes on the
+	// consultation and a proposal target, for the caller to end.
 	MarkCommentDeleted(ctx context.Context, id, authorID string) error
 	// SetCommentHidden hides or shows a comment (moderation); ENOTFOUND
 	// when there is none.

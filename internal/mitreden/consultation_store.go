@@ -19,8 +19,10 @@ type ConsultationStore interface {
 	// newest opening first, and how many match in all.
 	ListConsultations(ctx context.Context, f ConsultationFilter) ([]*Consultation, int, error)
 	// IncConsultationCounts adds to the denormalized proposal and comment
-	// counters; a missing consultation is no error (ENOTFOUND only for a
-	// malformed id).
+	// counters and ends one counter write in flight (see CountState), which
+	// ProposalStore.CreateProposal, CommentStore.CreateComment or
+	// CommentStore.MarkCommentDeleted started. A missing consultation is no
+	// error (ENOTFOUND only for a malformed id).
 	IncConsultationCounts(ctx context.Context, id string, proposals, comments int) error
 	// AllConsultations streams every consultation to yield and returns
 	// the first error yield returns.

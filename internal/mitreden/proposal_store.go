@@ -8,6 +8,8 @@ import "context"
 // in time and EINTERNAL for anything unexpected.
 type ProposalStore interface {
 	// CreateProposal inserts p and sets its ID (and CreatedAt when zero).
+	// It starts a counter write on p's consultation (see CountState), which
+	// the caller ends with ConsultationStore.IncConsultationCounts.
 	CreateProposal(ctx context.Context, p *Proposal) error
 	// FindProposal returns the proposal with id; ENOTFOUND when there is
 	// none (or id is malformed).
@@ -23,12 +25,19 @@ type ProposalStore interface {
 	// order f.Sort names and how many match in all.
 	ListProposals(ctx context.Context, f ProposalFilter) ([]*Proposal, int, error)
 	// IncProposalCounts adds to the tally and the comment counters (the
-	// alignment counter named by alignment moves with comments); a missing
-	// proposal is no error (ENOTFOUND only for a malformed id).
+	// alignment counter named by alignment moves with comments) and ends
+	// one counter write in flight (see CountState): it completes a vote or
+	// comment record write of VoteStore or CommentStore, which started it.
+	// A missing proposal is no error (ENOTFOUND only for a malformed id).
 	IncProposalCounts(ctx context.Context, id string, tally Tally, comments int, alignment string) error
-	// SetProposalCounts overwrites the counters (recount); a missing
-	// proposal is no error (ENOTFOUND only for a malformed id).
-	SetProposalCounts(ctx context.Context, id string, t Tally, comments, forN, against, neutral int) error
+	// ProposalCounts returns the counters of the proposal with their
+	// state, for a recount; ENOTFOUND when there is none.
+	ProposalCounts(ctx context.Context, id string) (ProposalCounts, error)
+	// SetProposalCounts sets the counters of from.ID to to's and ends the
+	// writes in flight, if counters and state are still those of from
+	// (recount). Returns ECONFLICT when they changed meanwhile (or the
+	// proposal is gone).
+	SetProposalCounts(ctx context.Context, from, to ProposalCounts) error
 	// AllProposals streams every proposal to yield and returns the first
 	// error yield returns.
 	AllProposals(ctx context.Context, yield func(*Proposal) error) error

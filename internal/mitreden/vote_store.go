@@ -4,7 +4,11 @@ import "context"
 
 // VoteStore persists votes on proposals, one per user and proposal under a
 // deterministic key, and each user's used supports per consultation. It
-// never touches the proposal's tally: the service moves the counters. Besides
+// never moves the proposal's tally: each method that changes a vote record
+// first starts a counter write on the proposal (see CountState), which the
+// caller ends with ProposalStore.IncProposalCounts once the record changed;
+// when the record does not change (any error), the method ends it itself.
+// That costs one update per vote and lets a recount run at any time. Besides
 // the codes named per method, every method returns EUNAVAILABLE when the
 // store cannot be reached in time and EINTERNAL for anything unexpected.
 type VoteStore interface {
@@ -17,9 +21,12 @@ type VoteStore interface {
 	// otherwise (changed or withdrawn meanwhile).
 	ChangeVote(ctx context.Context, proposalID, userID, old, value string) error
 	// DeleteVote removes the vote and returns its value; ENOTFOUND when none.
+	// Before it removes a support, it touches the user's quota in the
+	// consultation, so a quota recount knows a release may follow.
 	DeleteVote(ctx context.Context, proposalID, userID string) (string, error)
 	// ReserveSupport takes one of max supports of the user in the
 	// consultation; ECONFLICT ("vote.limit_reached") when they are used up.
+	// A reservation precedes the vote record it pays for.
 	ReserveSupport(ctx context.Context, consultationID, userID string, max int) error
 	// ReleaseSupport gives one support back; none used is no error.
 	ReleaseSupport(ctx context.Context, consultationID, userID string) error

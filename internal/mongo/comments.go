@@ -54,20 +54,27 @@ func commentToDoc(c *mitreden.Comment, id bson.ObjectID) commentDoc {
 
 // CreateComment inserts c and sets its ID.
 func (s *ParticipationStore) CreateComment(ctx context.Context, c *mitreden.Comment) error {
-	ctx, done := s.db.write(ctx)
-	defer done()
+	counted := countedBy(c)
+	if err := s.db.startCounts(ctx, counted...); err != nil {
+		return err
+	}
 	id := bson.NewObjectID()
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = now()
 	}
-	if _, err := s.db.C("comments").InsertOne(ctx, commentToDoc(c, id)); err != nil {
-		return mapErr(err)
+	wctx, done := s.db.write(ctx)
+	_, err := s.db.C("comments").InsertOne(wctx, commentToDoc(c, id))
+	done()
+	if err != nil {
+		return s.recordWritten(ctx, mapErr(err), flat(counted)...)
 	}
 	c.ID = id.Hex()
 	// The thread document lists the comment ids of a target, so that reading a
 	// discussion is a few lookups by _id: the only indexed access the
 	// embedded engine has.
-	_, err := s.db.C("comment_threads").UpdateOne(ctx, bson.D{{Key: "_id", Value: threadID(c.TargetType, c.TargetID)}},
+	wctx, done = s.db.write(ctx)
+	defer done()
+	_, err = s.db.C("comment_threads").UpdateOne(wctx, bson.D{{Key: "_id", Value: threadID(c.TargetType, c.TargetID)}},
 		bson.D{{Key: "$push", Value: bson.D{{Key: "ids", Value: c.ID}}}}, options.UpdateOne().SetUpsert(true))
 	return mapErr(err)
 }
@@ -109,21 +116,49 @@ func (s *ParticipationStore) UpdateCommentBody(ctx context.Context, id, authorID
 
 // MarkCommentDeleted clears the body and keeps the placeholder.
 func (s *ParticipationStore) MarkCommentDeleted(ctx context.Context, id, authorID string) error {
-	o, err := oid(id)
-	if err != nil {
+	notEditable := &mitreden.Error{Code: mitreden.ECONFLICT, Message: "comment.not_editable"}
+	d, err := findByOID[commentDoc](ctx, s.db, "comments", id)
+	if _, oidErr := bson.ObjectIDFromHex(id); err != nil && oidErr == nil && mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
+		return notEditable
+	} else if err != nil {
 		return err
 	}
-	ctx, done := s.db.write(ctx)
-	defer done()
-	res, err := s.db.C("comments").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}, {Key: "author_id", Value: authorID}, {Key: "deleted", Value: false}},
+	if d.AuthorID != authorID || d.Deleted {
+		return notEditable
+	}
+	counted := countedBy(d.domain())
+	if err := s.db.startCounts(ctx, counted...); err != nil {
+		return err
+	}
+	wctx, done := s.db.write(ctx)
+	res, err := s.db.C("comments").UpdateOne(wctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "author_id", Value: authorID}, {Key: "deleted", Value: false}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "body", Value: ""}, {Key: "deleted", Value: true}, {Key: "alignment", Value: ""}}}})
+	done()
 	if err != nil {
-		return mapErr(err)
+		return mapErr(err) // it may have happened: the marks go stale
 	}
 	if res.MatchedCount == 0 {
-		return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "comment.not_editable"}
+		return s.recordWritten(ctx, notEditable, flat(counted)...)
 	}
 	return nil
+}
+
+func flat(pairs [][2]string) []string {
+	out := make([]string, 0, 2*len(pairs))
+	for _, p := range pairs {
+		out = append(out, p[0], p[1])
+	}
+	return out
+}
+
+// countedBy names the counter documents (collection, id) whose counters
+// count comment c: its consultation's and, on a proposal, the proposal's.
+func countedBy(c *mitreden.Comment) [][2]string {
+	out := [][2]string{{"consultations", c.ConsultationID}}
+	if c.TargetType == "proposal" {
+		out = append(out, [2]string{"proposals", c.TargetID})
+	}
+	return out
 }
 
 // SetCommentHidden hides or shows a comment.

@@ -38,6 +38,7 @@ type consultationDoc struct {
 	CreatedBy        string        `bson:"created_by"`
 	CreatedAt        time.Time     `bson:"created_at"`
 	UpdatedAt        time.Time     `bson:"updated_at"`
+	Counting         countStateDoc `bson:",inline"`
 }
 
 func (d *consultationDoc) domain() *mitreden.Consultation {
@@ -152,7 +153,8 @@ func (s *ParticipationStore) ListConsultations(ctx context.Context, f mitreden.C
 	return out, int(total), nil
 }
 
-// IncConsultationCounts adjusts the denormalized counters.
+// IncConsultationCounts adjusts the denormalized counters and ends the
+// counter write that the record's store method started.
 func (s *ParticipationStore) IncConsultationCounts(ctx context.Context, id string, proposals, comments int) error {
 	o, err := oid(id)
 	if err != nil {
@@ -161,7 +163,8 @@ func (s *ParticipationStore) IncConsultationCounts(ctx context.Context, id strin
 	ctx, done := s.db.write(ctx)
 	defer done()
 	_, err = s.db.C("consultations").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}},
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "proposal_count", Value: proposals}, {Key: "comment_count", Value: comments}}}})
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "proposal_count", Value: proposals}, {Key: "comment_count", Value: comments},
+			{Key: "count_pending", Value: -1}}}})
 	return mapErr(err)
 }
 
@@ -170,19 +173,31 @@ func (s *ParticipationStore) AllConsultations(ctx context.Context, yield func(*m
 	return streamAll(ctx, s.db, "consultations", func(d *consultationDoc) error { return yield(d.domain()) })
 }
 
+// AllConsultationCounts streams every consultation's counters with their
+// state.
+func (s *ParticipationStore) AllConsultationCounts(ctx context.Context, yield func(mitreden.ConsultationCounts) error) error {
+	return streamAll(ctx, s.db, "consultations", func(d *consultationDoc) error {
+		return yield(mitreden.ConsultationCounts{ID: d.ID.Hex(), Proposals: d.ProposalCount, Comments: d.CommentCount, State: d.Counting.domain()})
+	})
+}
+
 // SetConsultationCounts overwrites the denormalized counters of a
-// consultation, conditioned on their previous values so that a proposal or
-// comment counted meanwhile is not lost.
-func (s *ParticipationStore) SetConsultationCounts(ctx context.Context, id string, fromProposals, fromComments, proposals, comments int) error {
-	o, err := oid(id)
+// consultation in one update whose filter holds the counters and state it
+// was read with, so a proposal or comment counted or started meanwhile is
+// not lost: the update then fails (ECONFLICT).
+func (s *ParticipationStore) SetConsultationCounts(ctx context.Context, from mitreden.ConsultationCounts, proposals, comments int) error {
+	o, err := oid(from.ID)
 	if err != nil {
 		return err
 	}
 	ctx, done := s.db.write(ctx)
 	defer done()
-	res, err := s.db.C("consultations").UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: o}, {Key: "proposal_count", Value: fromProposals}, {Key: "comment_count", Value: fromComments}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "proposal_count", Value: proposals}, {Key: "comment_count", Value: comments}}}})
+	filter := append(bson.D{{Key: "_id", Value: o}, {Key: "proposal_count", Value: from.Proposals},
+		{Key: "comment_count", Value: from.Comments}}, stateFilter(from.State)...)
+	res, err := s.db.C("consultations").UpdateOne(ctx, filter, bson.D{
+		{Key: "$set", Value: bson.D{{Key: "proposal_count", Value: proposals}, {Key: "comment_count", Value: comments},
+			{Key: "count_pending", Value: 0}}},
+		{Key: "$inc", Value: bson.D{{Key: "count_ver", Value: 1}}}})
 	if err != nil {
 		return mapErr(err)
 	}

@@ -86,23 +86,57 @@ func TestConsultationStore_ListByPhaseAndPages(t *testing.T) {
 	}
 }
 
+// TestConsultationStore_SetCountsIsCompareAndSet checks the recount's
+// repair against the bookkeeping of counter writes: a write that starts
+// after the counters were read (here a proposal, which marks its
+// consultation before it is stored) makes the repair fail, even before its
+// counter update lands.
 func TestConsultationStore_SetCountsIsCompareAndSet(t *testing.T) {
 	s := mongotest.MustOpenDB(t).Participation()
 	ctx := context.Background()
 	c := mustConsultation(t, s, "Zähler", t0, t0.Add(time.Hour))
-	if err := s.IncConsultationCounts(ctx, c.ID, 2, 5); err != nil {
+	counts := func() mitreden.ConsultationCounts {
+		t.Helper()
+		var got mitreden.ConsultationCounts
+		if err := s.AllConsultationCounts(ctx, func(cc mitreden.ConsultationCounts) error {
+			if cc.ID == c.ID {
+				got = cc
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	read := counts()
+	if read.Proposals != 0 || read.State.Pending != 0 {
+		t.Fatalf("fresh consultation: %+v", read)
+	}
+	mustProposal(t, s, c.ID, 1, 1)
+	inFlight := counts()
+	if inFlight.State.Pending != 1 || inFlight.State.Version == read.State.Version || inFlight.State.PendingAt.IsZero() {
+		t.Fatalf("proposal stored without marking its consultation: %+v", inFlight)
+	}
+	if err := s.SetConsultationCounts(ctx, read, 1, 0); mitreden.ErrorCode(err) != mitreden.ECONFLICT {
+		t.Fatalf("repair over a write in flight: %v", err)
+	}
+	if err := s.IncConsultationCounts(ctx, c.ID, 1, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetConsultationCounts(ctx, c.ID, 0, 0, 1, 1); mitreden.ErrorCode(err) != mitreden.ECONFLICT {
-		t.Fatalf("stale counts: %v", err)
+	done := counts()
+	if done.Proposals != 1 || done.State.Pending != 0 {
+		t.Fatalf("after the counter update: %+v", done)
 	}
-	if err := s.SetConsultationCounts(ctx, c.ID, 2, 5, 3, 4); err != nil {
+	if err := s.SetConsultationCounts(ctx, done, 3, 4); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := s.FindConsultation(ctx, c.ID); got.ProposalCount != 3 || got.CommentCount != 4 {
 		t.Fatalf("counts %d/%d", got.ProposalCount, got.CommentCount)
 	}
-	if err := s.SetConsultationCounts(ctx, "nope", 0, 0, 1, 1); mitreden.ErrorCode(err) != mitreden.ENOTFOUND {
+	if err := s.SetConsultationCounts(ctx, done, 1, 1); mitreden.ErrorCode(err) != mitreden.ECONFLICT {
+		t.Fatalf("stale counts: %v", err)
+	}
+	if err := s.SetConsultationCounts(ctx, mitreden.ConsultationCounts{ID: "nope"}, 1, 1); mitreden.ErrorCode(err) != mitreden.ENOTFOUND {
 		t.Fatalf("bad id: %v", err)
 	}
 }

@@ -173,12 +173,17 @@ func (c *ListingCache) IncProposalCounts(ctx context.Context, id string, t mitre
 	return err
 }
 
+// ProposalCounts reads from the inner store.
+func (c *ListingCache) ProposalCounts(ctx context.Context, id string) (mitreden.ProposalCounts, error) {
+	return c.inner.ProposalCounts(ctx, id)
+}
+
 // SetProposalCounts writes to the inner store; the sort counters follow.
-func (c *ListingCache) SetProposalCounts(ctx context.Context, id string, t mitreden.Tally, comments, forN, against, neutral int) error {
+func (c *ListingCache) SetProposalCounts(ctx context.Context, from, to mitreden.ProposalCounts) error {
 	c.rw.RLock()
 	defer c.rw.RUnlock()
-	err := c.inner.SetProposalCounts(ctx, id, t, comments, forN, against, neutral)
-	c.written(err, id, func(e *listEntry) { e.support, e.yes, e.comments = t.Support, t.Yes, comments })
+	err := c.inner.SetProposalCounts(ctx, from, to)
+	c.written(err, from.ID, func(e *listEntry) { e.support, e.yes, e.comments = to.Tally.Support, to.Tally.Yes, to.Comments })
 	return err
 }
 

@@ -109,7 +109,13 @@ func TestListCacheMatchesQueries(t *testing.T) {
 					t.Fatal(err)
 				}
 			case 5:
-				if err := cached.SetProposalCounts(ctx, id, mitreden.Tally{Support: r.IntN(9)}, r.IntN(4), 0, 0, 0); err != nil {
+				from, err := cached.ProposalCounts(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				to := from
+				to.Tally.Support, to.Comments = r.IntN(9), r.IntN(4)
+				if err := cached.SetProposalCounts(ctx, from, to); err != nil {
 					t.Fatal(err)
 				}
 			}

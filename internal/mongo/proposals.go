@@ -53,6 +53,7 @@ type proposalDoc struct {
 	Rand            int64         `bson:"rand"`
 	CreatedAt       time.Time     `bson:"created_at"`
 	UpdatedAt       time.Time     `bson:"updated_at"`
+	Counting        countStateDoc `bson:",inline"`
 }
 
 func (d *proposalDoc) domain() *mitreden.Proposal {
@@ -76,14 +77,23 @@ func proposalToDoc(p *mitreden.Proposal, id bson.ObjectID) proposalDoc {
 
 // CreateProposal inserts p and sets its ID.
 func (s *ProposalStore) CreateProposal(ctx context.Context, p *mitreden.Proposal) error {
-	ctx, done := s.db.write(ctx)
-	defer done()
+	if err := s.db.startCount(ctx, "consultations", p.ConsultationID); err != nil {
+		return err
+	}
 	id := bson.NewObjectID()
 	if p.CreatedAt.IsZero() {
 		p.CreatedAt = now()
 	}
 	p.UpdatedAt = p.CreatedAt
-	if _, err := s.db.C("proposals").InsertOne(ctx, proposalToDoc(p, id)); err != nil {
+	wctx, done := s.db.write(ctx)
+	_, err := s.db.C("proposals").InsertOne(wctx, proposalToDoc(p, id))
+	done()
+	if err != nil {
+		// A lost answer may hide a stored proposal: the mark then goes
+		// stale and a recount counts it.
+		if mitreden.ErrorCode(mapErr(err)) == mitreden.ECONFLICT {
+			s.db.abortCount(ctx, "consultations", p.ConsultationID)
+		}
 		return mapErr(err)
 	}
 	p.ID = id.Hex()
@@ -245,27 +255,50 @@ func (s *ProposalStore) IncProposalCounts(ctx context.Context, id string, t mitr
 	if alignment != "" && comments != 0 {
 		inc = append(inc, bson.E{Key: alignment, Value: comments})
 	}
-	if len(inc) == 0 {
-		return nil
-	}
+	inc = append(inc, bson.E{Key: "count_pending", Value: -1}) // ends the write VoteStore or CommentStore started
 	ctx, done := s.db.write(ctx)
 	defer done()
 	_, err = s.db.C("proposals").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}}, bson.D{{Key: "$inc", Value: inc}})
 	return mapErr(err)
 }
 
-// SetProposalCounts overwrites the counters (recount).
-func (s *ProposalStore) SetProposalCounts(ctx context.Context, id string, t mitreden.Tally, comments, forN, against, neutral int) error {
-	o, err := oid(id)
+// ProposalCounts reads the counters of proposal id with their state.
+func (s *ProposalStore) ProposalCounts(ctx context.Context, id string) (mitreden.ProposalCounts, error) {
+	d, err := findByOID[proposalDoc](ctx, s.db, "proposals", id)
+	if err != nil {
+		return mitreden.ProposalCounts{}, err
+	}
+	return mitreden.ProposalCounts{ID: id, Tally: mitreden.Tally{Support: d.Tally.Support, Yes: d.Tally.Yes, No: d.Tally.No, Abstain: d.Tally.Abstain},
+		Comments: d.CommentCount, For: d.For, Against: d.Against, Neutral: d.Neutral, State: d.Counting.domain()}, nil
+}
+
+// SetProposalCounts overwrites the counters (recount) in one update whose
+// filter holds every value from has, so it fails when anything moved.
+func (s *ProposalStore) SetProposalCounts(ctx context.Context, from, to mitreden.ProposalCounts) error {
+	o, err := oid(from.ID)
 	if err != nil {
 		return err
 	}
 	ctx, done := s.db.write(ctx)
 	defer done()
-	_, err = s.db.C("proposals").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}}, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "tally", Value: tallyDoc{Support: t.Support, Yes: t.Yes, No: t.No, Abstain: t.Abstain}},
-		{Key: "comment_count", Value: comments}, {Key: "for", Value: forN}, {Key: "against", Value: against}, {Key: "neutral", Value: neutral}}}})
-	return mapErr(err)
+	filter := append(bson.D{{Key: "_id", Value: o},
+		{Key: "tally.support", Value: from.Tally.Support}, {Key: "tally.yes", Value: from.Tally.Yes},
+		{Key: "tally.no", Value: from.Tally.No}, {Key: "tally.abstain", Value: from.Tally.Abstain},
+		{Key: "comment_count", Value: from.Comments}, {Key: "for", Value: from.For},
+		{Key: "against", Value: from.Against}, {Key: "neutral", Value: from.Neutral}}, stateFilter(from.State)...)
+	res, err := s.db.C("proposals").UpdateOne(ctx, filter, bson.D{
+		{Key: "$set", Value: bson.D{
+			{Key: "tally", Value: tallyDoc{Support: to.Tally.Support, Yes: to.Tally.Yes, No: to.Tally.No, Abstain: to.Tally.Abstain}},
+			{Key: "comment_count", Value: to.Comments}, {Key: "for", Value: to.For}, {Key: "against", Value: to.Against},
+			{Key: "neutral", Value: to.Neutral}, {Key: "count_pending", Value: 0}}},
+		{Key: "$inc", Value: bson.D{{Key: "count_ver", Value: 1}}}})
+	if err != nil {
+		return mapErr(err)
+	}
+	if res.MatchedCount == 0 {
+		return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "recount.changed_concurrently"}
+	}
+	return nil
 }
 
 // AllProposals streams every proposal.

@@ -32,11 +32,28 @@ func voteID(proposalID, userID string) string { return proposalID + ":" + userID
 // InsertVote stores a new vote; the deterministic _id makes a second vote of
 // the same user on the same proposal a duplicate key (ECONFLICT).
 func (s *ParticipationStore) InsertVote(ctx context.Context, proposalID, userID, consultationID, value string) error {
-	ctx, done := s.db.write(ctx)
-	defer done()
-	_, err := s.db.C("votes").InsertOne(ctx, voteDoc{ID: voteID(proposalID, userID), ProposalID: proposalID, UserID: userID,
+	if err := s.db.startCount(ctx, "proposals", proposalID); err != nil {
+		return err
+	}
+	wctx, done := s.db.write(ctx)
+	_, err := s.db.C("votes").InsertOne(wctx, voteDoc{ID: voteID(proposalID, userID), ProposalID: proposalID, UserID: userID,
 		ConsultationID: consultationID, Value: value, CreatedAt: now()})
-	return mapErr(err)
+	done()
+	return s.recordWritten(ctx, mapErr(err), "proposals", proposalID)
+}
+
+// recordWritten ends the counter writes started for a record write that
+// failed with err, when err says the record did not change (conflict, not
+// found); after any other error it may have, so the marks stay and go stale
+// for a recount to settle. It returns err.
+func (s *ParticipationStore) recordWritten(ctx context.Context, err error, pairs ...string) error {
+	switch mitreden.ErrorCode(err) {
+	case mitreden.ECONFLICT, mitreden.ENOTFOUND:
+		for i := 0; i+1 < len(pairs); i += 2 {
+			s.db.abortCount(ctx, pairs[i], pairs[i+1])
+		}
+	}
+	return err
 }
 
 // FindVote returns the user's vote value or ENOTFOUND.
@@ -52,28 +69,59 @@ func (s *ParticipationStore) FindVote(ctx context.Context, proposalID, userID st
 
 // ChangeVote swaps old for value in one conditional update.
 func (s *ParticipationStore) ChangeVote(ctx context.Context, proposalID, userID, old, value string) error {
-	ctx, done := s.db.write(ctx)
-	defer done()
-	res, err := s.db.C("votes").UpdateOne(ctx, bson.D{{Key: "_id", Value: voteID(proposalID, userID)}, {Key: "value", Value: old}},
+	if err := s.db.startCount(ctx, "proposals", proposalID); err != nil {
+		return err
+	}
+	wctx, done := s.db.write(ctx)
+	res, err := s.db.C("votes").UpdateOne(wctx, bson.D{{Key: "_id", Value: voteID(proposalID, userID)}, {Key: "value", Value: old}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "value", Value: value}}}})
-	if err != nil {
-		return mapErr(err)
+	done()
+	if err == nil && res.MatchedCount == 0 {
+		err = &mitreden.Error{Code: mitreden.ECONFLICT, Message: "vote.changed_concurrently"}
 	}
-	if res.MatchedCount == 0 {
-		return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "vote.changed_concurrently"}
-	}
-	return nil
+	return s.recordWritten(ctx, mapErr(err), "proposals", proposalID)
 }
 
 // DeleteVote removes the vote and returns its value.
 func (s *ParticipationStore) DeleteVote(ctx context.Context, proposalID, userID string) (string, error) {
-	ctx, done := s.db.write(ctx)
-	defer done()
 	var d voteDoc
-	if err := s.db.C("votes").FindOneAndDelete(ctx, bson.D{{Key: "_id", Value: voteID(proposalID, userID)}}).Decode(&d); err != nil {
+	rctx, cancel := s.db.ctx(ctx)
+	err := s.db.C("votes").FindOne(rctx, bson.D{{Key: "_id", Value: voteID(proposalID, userID)}}).Decode(&d)
+	cancel()
+	if err != nil {
 		return "", mapErr(err)
 	}
+	if d.Value == "support" {
+		// The quota moves before the record, as it does when the vote is cast.
+		if err := s.touchQuota(ctx, d.ConsultationID, userID); err != nil {
+			return "", err
+		}
+	}
+	if err := s.db.startCount(ctx, "proposals", proposalID); err != nil {
+		return "", err
+	}
+	wctx, done := s.db.write(ctx)
+	err = s.db.C("votes").FindOneAndDelete(wctx, bson.D{{Key: "_id", Value: voteID(proposalID, userID)}}).Decode(&d)
+	done()
+	if err := s.recordWritten(ctx, mapErr(err), "proposals", proposalID); err != nil {
+		return "", err
+	}
 	return d.Value, nil
+}
+
+// touchQuota records that the user's quota in the consultation is about to
+// move, when there is one.
+func (s *ParticipationStore) touchQuota(ctx context.Context, consultationID, userID string) error {
+	ctx, done := s.db.write(ctx)
+	defer done()
+	_, err := s.db.C("support_quota").UpdateOne(ctx, bson.D{{Key: "_id", Value: consultationID + ":" + userID}}, quotaMoved(0))
+	return mapErr(err)
+}
+
+// quotaMoved is the update that adds n to a quota and records the move.
+func quotaMoved(n int) bson.D {
+	return bson.D{{Key: "$inc", Value: bson.D{{Key: "used", Value: n}, {Key: "ver", Value: 1}}},
+		{Key: "$max", Value: bson.D{{Key: "changed_at", Value: now()}}}}
 }
 
 // ReserveSupport takes one support of the user's quota in one conditional
@@ -84,7 +132,7 @@ func (s *ParticipationStore) ReserveSupport(ctx context.Context, consultationID,
 	defer done()
 	_, err := s.db.C("support_quota").UpdateOne(ctx,
 		bson.D{{Key: "_id", Value: consultationID + ":" + userID}, {Key: "used", Value: bson.D{{Key: "$lt", Value: max}}}},
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "used", Value: 1}}}}, options.UpdateOne().SetUpsert(true))
+		quotaMoved(1), options.UpdateOne().SetUpsert(true))
 	if err != nil {
 		err = mapErr(err)
 		if mitreden.ErrorCode(err) == mitreden.ECONFLICT {
@@ -101,7 +149,7 @@ func (s *ParticipationStore) ReleaseSupport(ctx context.Context, consultationID,
 	defer done()
 	_, err := s.db.C("support_quota").UpdateOne(ctx,
 		bson.D{{Key: "_id", Value: consultationID + ":" + userID}, {Key: "used", Value: bson.D{{Key: "$gt", Value: 0}}}},
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "used", Value: -1}}}})
+		quotaMoved(-1))
 	return mapErr(err)
 }
 
@@ -163,8 +211,10 @@ func (s *ParticipationStore) CountVotes(ctx context.Context, proposalID string) 
 // quotaDoc is the per-user, per-consultation support quota that
 // ReserveSupport increments conditionally; its _id is "consultation:user".
 type quotaDoc struct {
-	ID   string `bson:"_id"`
-	Used int    `bson:"used"`
+	ID        string    `bson:"_id"`
+	Used      int       `bson:"used"`
+	Version   int64     `bson:"ver"`
+	ChangedAt time.Time `bson:"changed_at"`
 }
 
 // AllSupportVotes streams every support vote. Like the other full scans it
@@ -190,7 +240,7 @@ func (s *ParticipationStore) AllSupportVotes(ctx context.Context, yield func(mit
 }
 
 // AllSupportQuotas streams every stored support quota.
-func (s *ParticipationStore) AllSupportQuotas(ctx context.Context, yield func(consultationID, userID string, used int) error) error {
+func (s *ParticipationStore) AllSupportQuotas(ctx context.Context, yield func(mitreden.SupportQuota) error) error {
 	cur, err := s.db.C("support_quota").Find(ctx, bson.D{})
 	if err != nil {
 		return mapErr(err)
@@ -205,22 +255,25 @@ func (s *ParticipationStore) AllSupportQuotas(ctx context.Context, yield func(co
 		if !ok {
 			continue
 		}
-		if err := yield(cid, uid, d.Used); err != nil {
+		if err := yield(mitreden.SupportQuota{ConsultationID: cid, UserID: uid, Used: d.Used, Version: d.Version,
+			ChangedAt: zeroUTC(d.ChangedAt)}); err != nil {
 			return err
 		}
 	}
 	return mapErr(cur.Err())
 }
 
-// SetSupportQuota moves a quota from from to to in one conditional upsert:
-// when the stored value differs the filter misses and the upsert collides
-// with the existing _id, which is reported as ECONFLICT.
-func (s *ParticipationStore) SetSupportQuota(ctx context.Context, consultationID, userID string, from, to int) error {
+// SetSupportQuota moves a quota from from to used in one conditional
+// upsert: when the stored quota moved (its used supports or its version
+// differ) the filter misses and the upsert collides with the existing _id,
+// which is reported as ECONFLICT.
+func (s *ParticipationStore) SetSupportQuota(ctx context.Context, from mitreden.SupportQuota, used int) error {
 	ctx, done := s.db.write(ctx)
 	defer done()
 	_, err := s.db.C("support_quota").UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: consultationID + ":" + userID}, {Key: "used", Value: from}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "used", Value: to}}}}, options.UpdateOne().SetUpsert(true))
+		bson.D{{Key: "_id", Value: from.ConsultationID + ":" + from.UserID}, {Key: "used", Value: from.Used}, eqOrMissing("ver", from.Version)},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "used", Value: used}}}, {Key: "$inc", Value: bson.D{{Key: "ver", Value: 1}}}},
+		options.UpdateOne().SetUpsert(true))
 	if err = mapErr(err); mitreden.ErrorCode(err) == mitreden.ECONFLICT {
 		return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "recount.changed_concurrently", Err: err}
 	}

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
@@ -17,6 +18,9 @@ type Participation struct {
 	docs   *SearchDocs
 	now    Clock
 	log    *slog.Logger
+	// deadBefore, when set, is when the counter writes of stopped
+	// processes started at the latest (see CounterWritesDeadBefore).
+	deadBefore atomic.Pointer[time.Time]
 }
 
 // NewParticipation wires the service; searcher may be nil.
@@ -47,13 +51,3 @@ func (p *Participation) AllSearchDocs(ctx context.Context, yield func(mitreden.S
 
 // Now returns the service clock (pages show phases with it).
 func (p *Participation) Now() time.Time { return p.now() }
-
-func requireParticipant(actor *mitreden.User) error {
-	if actor == nil {
-		return &mitreden.Error{Code: mitreden.EUNAUTHORIZED, Message: "error.unauthorized"}
-	}
-	if actor.Blocked {
-		return &mitreden.Error{Code: mitreden.EFORBIDDEN, Message: "participation.blocked"}
-	}
-	return nil
-}

@@ -3,9 +3,114 @@ package service
 import (
 	"context"
 	"sort"
+	"time"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
 )
+
+// Recounting is correct while votes and comments keep arriving, in this
+// process or another, without multi-document transactions: every store
+// method that writes a record a counter counts first marks the counter's
+// document (mitreden.CountState), and the counter update ends the mark. A
+// recount reads a document's counters with that state, counts the records,
+// and writes the repair with a compare-and-set on everything it read. A
+// document with writes in flight is left alone, unless the writes started
+// so long ago (mitreden.RecountStaleAfter) that their process must have
+// died; a write that started after the read makes the compare-and-set fail.
+// Either way the counter is reported as skipped and the next recount takes
+// it up. Support quotas move before their vote record (a reservation before
+// the vote, a touch before a withdrawal), so a quota that moved within
+// RecountStaleAfter is skipped the same way.
+
+// CounterWritesDeadBefore tells Recount and RecountConsultations that every
+// counter write started before t belongs to a process that stopped, so what
+// such a write left half done is repaired at once rather than after
+// mitreden.RecountStaleAfter. A server that holds the data alone knows this
+// at start: every mark older than its own start is dead.
+func (p *Participation) CounterWritesDeadBefore(t time.Time) {
+	p.deadBefore.Store(&t)
+}
+
+// deadCutoff returns the time before which a counter write counts as dead.
+func (p *Participation) deadCutoff() time.Time {
+	cut := p.now().Add(-mitreden.RecountStaleAfter)
+	if t := p.deadBefore.Load(); t != nil && t.After(cut) {
+		cut = *t
+	}
+	return cut
+}
+
+// RecountChange is one proposal counter that Recount repaired or, when
+// Skipped, found different while a vote or comment was being written; the
+// next recount repairs it if the write does not.
+type RecountChange struct {
+	ProposalID string
+	Field      string
+	From, To   int
+	Skipped    bool
+}
+
+// Recount recomputes every proposal's tally and comment counters from the
+// vote and comment records and repairs drift; it returns what it changed
+// and what it skipped. Votes and comments may arrive meanwhile: none is lost
+// or counted twice.
+func (p *Participation) Recount(ctx context.Context) ([]RecountChange, error) {
+	var ids []string
+	if err := p.st.AllProposals(ctx, func(pr *mitreden.Proposal) error { ids = append(ids, pr.ID); return nil }); err != nil {
+		return nil, err
+	}
+	var changes []RecountChange
+	for _, id := range ids {
+		ch, err := p.recountProposal(ctx, id)
+		if err != nil {
+			return changes, err
+		}
+		changes = append(changes, ch...)
+	}
+	return changes, nil
+}
+
+// recountProposal reads the proposal's counters just before counting, so
+// that a busy store skips as little as possible.
+func (p *Participation) recountProposal(ctx context.Context, id string) ([]RecountChange, error) {
+	from, err := p.st.ProposalCounts(ctx, id)
+	if mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
+		return nil, nil // removed meanwhile
+	} else if err != nil {
+		return nil, err
+	}
+	t, err := p.st.CountVotes(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	total, forN, against, neutral, err := p.st.CountComments(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	to := mitreden.ProposalCounts{ID: id, Tally: t, Comments: total, For: forN, Against: against, Neutral: neutral, State: from.State}
+	if from.SameCounters(to) && from.State.Pending == 0 {
+		return nil, nil
+	}
+	skipped := !from.State.Settled(p.deadCutoff())
+	if !skipped {
+		err := p.st.SetProposalCounts(ctx, from, to)
+		if skipped = mitreden.ErrorCode(err) == mitreden.ECONFLICT; err != nil && !skipped {
+			return nil, err
+		}
+	}
+	var ch []RecountChange
+	for _, f := range []struct {
+		name     string
+		from, to int
+	}{{"tally.support", from.Tally.Support, t.Support}, {"tally.yes", from.Tally.Yes, t.Yes}, {"tally.no", from.Tally.No, t.No},
+		{"tally.abstain", from.Tally.Abstain, t.Abstain}, {"comment_count", from.Comments, total},
+		{"for", from.For, forN}, {"against", from.Against, against}, {"neutral", from.Neutral, neutral}} {
+		if f.from != f.to {
+			ch = append(ch, RecountChange{ProposalID: id, Field: f.name, From: f.from, To: f.to, Skipped: skipped})
+		}
+	}
+	return ch, nil
+}
 
 // CounterFix is one counter outside the proposals that RecountConsultations
 // set right: a consultation's proposal or comment counter, or a user's used
@@ -15,8 +120,8 @@ type CounterFix struct {
 	UserID         string // set for support quotas only
 	Field          string // proposal_count, comment_count or supports_used
 	From, To       int
-	// Skipped is set when the counter changed while the recount ran; the
-	// next recount repairs it.
+	// Skipped is set when the counter was being written while the recount
+	// ran; the next recount repairs it.
 	Skipped bool
 }
 
@@ -25,25 +130,48 @@ type CounterFix struct {
 // comment counter (comments that are not deleted, on the consultation and on
 // its proposals), and each user's used supports in consultations with a
 // support limit (their support votes, withdrawn proposals included). It
-// reads every record once and repairs drift with compare-and-set writes, so
-// votes and comments may keep arriving meanwhile. A store that cannot
-// repair counters yields EINTERNAL.
+// reads the counters first and every record once after, and repairs drift
+// with compare-and-set writes, so votes and comments may keep arriving
+// meanwhile. A store that cannot repair counters yields EINTERNAL.
 func (p *Participation) RecountConsultations(ctx context.Context) ([]CounterFix, error) {
 	rs, ok := p.st.(mitreden.CounterRepairStore)
 	if !ok {
 		return nil, &mitreden.Error{Code: mitreden.EINTERNAL, Message: "error.internal"}
 	}
-	type counts struct{ storedP, storedC, p, c int }
+	// The counters are read before the records: a write whose record the
+	// scan sees has marked its counter before this read, or changes the
+	// state this read saw. Quotas likewise, before the votes.
+	type counts struct {
+		from mitreden.ConsultationCounts
+		p, c int
+	}
 	cons := map[string]*counts{}
+	if err := rs.AllConsultationCounts(ctx, func(cc mitreden.ConsultationCounts) error {
+		cons[cc.ID] = &counts{from: cc}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
 	limited := map[string]bool{}
 	if err := p.st.AllConsultations(ctx, func(c *mitreden.Consultation) error {
-		cons[c.ID] = &counts{storedP: c.ProposalCount, storedC: c.CommentCount}
 		if c.MaxSupports > 0 {
 			limited[c.ID] = true
 		}
 		return nil
 	}); err != nil {
 		return nil, err
+	}
+	type key struct{ cid, uid string }
+	stored := map[key]mitreden.SupportQuota{}
+	if len(limited) > 0 {
+		if err := rs.AllSupportQuotas(ctx, func(q mitreden.SupportQuota) error {
+			if limited[q.ConsultationID] {
+				stored[key{q.ConsultationID, q.UserID}] = q
+			}
+			return nil
+		}); err != nil {
+			return nil, err
+		}
 	}
 	if err := p.st.AllProposals(ctx, func(pr *mitreden.Proposal) error {
 		if c := cons[pr.ConsultationID]; c != nil {
@@ -61,6 +189,7 @@ func (p *Participation) RecountConsultations(ctx context.Context) ([]CounterFix,
 	}); err != nil {
 		return nil, err
 	}
+	cutoff := p.deadCutoff()
 	var fixes []CounterFix
 	ids := make([]string, 0, len(cons))
 	for id := range cons {
@@ -69,25 +198,28 @@ func (p *Participation) RecountConsultations(ctx context.Context) ([]CounterFix,
 	sort.Strings(ids)
 	for _, id := range ids {
 		c := cons[id]
-		if c.storedP == c.p && c.storedC == c.c {
+		same := c.from.Proposals == c.p && c.from.Comments == c.c
+		if same && c.from.State.Pending == 0 {
 			continue
 		}
-		err := rs.SetConsultationCounts(ctx, id, c.storedP, c.storedC, c.p, c.c)
-		skipped := mitreden.ErrorCode(err) == mitreden.ECONFLICT
-		if err != nil && !skipped {
-			return fixes, err
+		skipped := !c.from.State.Settled(cutoff)
+		if !skipped {
+			err := rs.SetConsultationCounts(ctx, c.from, c.p, c.c)
+			if skipped = mitreden.ErrorCode(err) == mitreden.ECONFLICT; err != nil && !skipped {
+				return fixes, err
+			}
 		}
-		if c.storedP != c.p {
-			fixes = append(fixes, CounterFix{ConsultationID: id, Field: "proposal_count", From: c.storedP, To: c.p, Skipped: skipped})
+		if c.from.Proposals != c.p {
+			fixes = append(fixes, CounterFix{ConsultationID: id, Field: "proposal_count", From: c.from.Proposals, To: c.p, Skipped: skipped})
 		}
-		if c.storedC != c.c {
-			fixes = append(fixes, CounterFix{ConsultationID: id, Field: "comment_count", From: c.storedC, To: c.c, Skipped: skipped})
+		if c.from.Comments != c.c {
+			fixes = append(fixes, CounterFix{ConsultationID: id, Field: "comment_count", From: c.from.Comments, To: c.c, Skipped: skipped})
 		}
 	}
 	if len(limited) == 0 {
+		p.logFixes(fixes)
 		return fixes, nil
 	}
-	type key struct{ cid, uid string }
 	used := map[key]int{}
 	if err := rs.AllSupportVotes(ctx, func(v mitreden.SupportVote) error {
 		if limited[v.ConsultationID] {
@@ -97,23 +229,14 @@ func (p *Participation) RecountConsultations(ctx context.Context) ([]CounterFix,
 	}); err != nil {
 		return fixes, err
 	}
-	stored := map[key]int{}
-	if err := rs.AllSupportQuotas(ctx, func(cid, uid string, n int) error {
-		if limited[cid] {
-			stored[key{cid, uid}] = n
-		}
-		return nil
-	}); err != nil {
-		return fixes, err
-	}
 	var keys []key
 	for k, n := range used {
-		if stored[k] != n {
+		if stored[k].Used != n {
 			keys = append(keys, k)
 		}
 	}
-	for k, n := range stored {
-		if _, ok := used[k]; !ok && n != 0 {
+	for k, q := range stored {
+		if _, ok := used[k]; !ok && q.Used != 0 {
 			keys = append(keys, k)
 		}
 	}
@@ -121,61 +244,26 @@ func (p *Participation) RecountConsultations(ctx context.Context) ([]CounterFix,
 		return keys[i].cid < keys[j].cid || keys[i].cid == keys[j].cid && keys[i].uid < keys[j].uid
 	})
 	for _, k := range keys {
-		from, to := stored[k], used[k]
-		err := rs.SetSupportQuota(ctx, k.cid, k.uid, from, to)
-		skipped := mitreden.ErrorCode(err) == mitreden.ECONFLICT
-		if err != nil && !skipped {
-			return fixes, err
+		from, ok := stored[k]
+		if !ok {
+			from = mitreden.SupportQuota{ConsultationID: k.cid, UserID: k.uid}
 		}
-		fixes = append(fixes, CounterFix{ConsultationID: k.cid, UserID: k.uid, Field: "supports_used", From: from, To: to, Skipped: skipped})
+		to := used[k]
+		skipped := !from.ChangedAt.Before(cutoff)
+		if !skipped {
+			err := rs.SetSupportQuota(ctx, from, to)
+			if skipped = mitreden.ErrorCode(err) == mitreden.ECONFLICT; err != nil && !skipped {
+				return fixes, err
+			}
+		}
+		fixes = append(fixes, CounterFix{ConsultationID: k.cid, UserID: k.uid, Field: "supports_used", From: from.Used, To: to, Skipped: skipped})
 	}
-	if len(fixes) > 0 {
-		p.log.Info("recount repaired consultation counters", "fixes", len(fixes))
-	}
+	p.logFixes(fixes)
 	return fixes, nil
 }
 
-// RecountChange is one counter that recount repaired.
-type RecountChange struct {
-	ProposalID string
-	Field      string
-	From, To   int
-}
-
-// Recount recomputes every proposal's tally and comment counters from the
-// vote and comment records and repairs drift; it returns what it changed.
-func (p *Participation) Recount(ctx context.Context) ([]RecountChange, error) {
-	var changes []RecountChange
-	var props []*mitreden.Proposal
-	if err := p.st.AllProposals(ctx, func(pr *mitreden.Proposal) error { props = append(props, pr); return nil }); err != nil {
-		return nil, err
+func (p *Participation) logFixes(fixes []CounterFix) {
+	if len(fixes) > 0 {
+		p.log.Info("recount repaired consultation counters", "fixes", len(fixes))
 	}
-	for _, pr := range props {
-		t, err := p.st.CountVotes(ctx, pr.ID)
-		if err != nil {
-			return nil, err
-		}
-		total, forN, against, neutral, err := p.st.CountComments(ctx, pr.ID)
-		if err != nil {
-			return nil, err
-		}
-		var ch []RecountChange
-		for _, f := range []struct {
-			name     string
-			from, to int
-		}{{"tally.support", pr.Tally.Support, t.Support}, {"tally.yes", pr.Tally.Yes, t.Yes}, {"tally.no", pr.Tally.No, t.No},
-			{"tally.abstain", pr.Tally.Abstain, t.Abstain}, {"comment_count", pr.CommentCount, total},
-			{"for", pr.For, forN}, {"against", pr.Against, against}, {"neutral", pr.Neutral, neutral}} {
-			if f.from != f.to {
-				ch = append(ch, RecountChange{ProposalID: pr.ID, Field: f.name, From: f.from, To: f.to})
-			}
-		}
-		if len(ch) > 0 {
-			if err := p.st.SetProposalCounts(ctx, pr.ID, t, total, forN, against, neutral); err != nil {
-				return nil, err
-			}
-			changes = append(changes, ch...)
-		}
-	}
-	return changes, nil
 }
