@@ -154,9 +154,20 @@ func canAnswer(actor *mitreden.User, pr *mitreden.Proposal) mitreden.Permission 
 	return mitreden.Allow()
 }
 
+// seen admits acting on a comment the actor can read: moderation's hidden
+// comments are closed to everyone but moderators, their authors included.
+func seen(actor *mitreden.User, cm *mitreden.Comment) func() mitreden.Permission {
+	return func() mitreden.Permission {
+		if cm.Hidden && !cm.Deleted && !isModerator(actor) {
+			return mitreden.Deny(mitreden.ECONFLICT, "comments.hidden", nil)
+		}
+		return mitreden.Allow()
+	}
+}
+
 // canReply: commenting is possible and the thread is not too deep yet.
 func canReply(actor *mitreden.User, cm *mitreden.Comment, c *mitreden.Consultation, now time.Time) mitreden.Permission {
-	return first(func() mitreden.Permission { return canComment(actor, c, now) }, func() mitreden.Permission {
+	return first(seen(actor, cm), func() mitreden.Permission { return canComment(actor, c, now) }, func() mitreden.Permission {
 		if cm.Deleted {
 			return mitreden.Deny(mitreden.ECONFLICT, "comment.deleted", nil)
 		}
@@ -170,7 +181,7 @@ func canReply(actor *mitreden.User, cm *mitreden.Comment, c *mitreden.Consultati
 // canEditComment: the author, within the edit window, of a comment that is
 // still there.
 func canEditComment(actor *mitreden.User, cm *mitreden.Comment, now time.Time) mitreden.Permission {
-	return first(who(actor), authorOf(actor, cm.AuthorID, "comment.not_author"), func() mitreden.Permission {
+	return first(who(actor), authorOf(actor, cm.AuthorID, "comment.not_author"), seen(actor, cm), func() mitreden.Permission {
 		if cm.Deleted || now.Sub(cm.CreatedAt) > mitreden.CommentEditFor {
 			return mitreden.Deny(mitreden.ECONFLICT, "comment.edit_window", map[string]any{"minutes": int(mitreden.CommentEditFor / time.Minute)})
 		}
@@ -178,7 +189,8 @@ func canEditComment(actor *mitreden.User, cm *mitreden.Comment, now time.Time) m
 	})
 }
 
-// canDeleteComment: the author, at any time.
+// canDeleteComment: the author, at any time, hidden or not: taking one's
+// own words back is always possible.
 func canDeleteComment(actor *mitreden.User, cm *mitreden.Comment) mitreden.Permission {
 	return first(who(actor), authorOf(actor, cm.AuthorID, "comment.not_author"))
 }
@@ -187,7 +199,7 @@ func canDeleteComment(actor *mitreden.User, cm *mitreden.Comment) mitreden.Permi
 // comment that is still there. Votes after the close would reorder "best"
 // after the discussion ended.
 func canVoteComment(actor *mitreden.User, cm *mitreden.Comment, c *mitreden.Consultation, now time.Time) mitreden.Permission {
-	return first(openAt(c, now), who(actor), func() mitreden.Permission {
+	return first(openAt(c, now), who(actor), seen(actor, cm), func() mitreden.Permission {
 		if cm.Deleted {
 			return mitreden.Deny(mitreden.ECONFLICT, "comment.deleted", nil)
 		}

@@ -311,12 +311,6 @@ func (p *Participation) commentItem(viewer *mitreden.User, cm *mitreden.Comment,
 		cp.Body, cp.AuthorID, cp.AuthorName, cp.Alignment = "", "", "", ""
 		it.Redacted = true
 	}
-	if it.Redacted {
-		// Nobody acts on what they cannot see, the author included.
-		no := mitreden.Deny(mitreden.ECONFLICT, "comments.hidden", nil)
-		it.CanEdit, it.CanDelete, it.CanReply, it.CanVote = no, no, no, no
-		return it
-	}
 	it.CanEdit = canEditComment(viewer, cm, now)
 	it.CanDelete = canDeleteComment(viewer, cm)
 	it.CanReply = canReply(viewer, cm, c, now)
