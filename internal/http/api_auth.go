@@ -111,22 +111,24 @@ func (s *Server) apiPasswordChange(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
+// userListQuery filters the admins' user list.
+type userListQuery struct {
+	Role    string `query:"role" validate:"omitempty,role"`
+	Page    int    `query:"page"`
+	PerPage int    `query:"per_page"`
+}
+
 // adminUserJSON is a user as admins see them (with email).
 func (s *Server) apiUsers(c *fiber.Ctx) error {
-	page, per := c.QueryInt("page", 1), c.QueryInt("per_page", 20)
-	f := mitreden.UserFilter{Page: page, PerPage: per}
-	if r := c.Query("role"); r != "" {
-		role, err := mitreden.ParseRole(r)
-		if err != nil {
-			return err
-		}
-		f.Role = role
+	var q userListQuery
+	if err := s.parseQuery(c, &q); err != nil {
+		return err
 	}
-	users, total, err := s.deps.Accounts.ListUsers(c.UserContext(), userOf(c), f)
+	page, per := mitreden.NormalizePage(q.Page, q.PerPage)
+	users, total, err := s.deps.Accounts.ListUsers(c.UserContext(), userOf(c), mitreden.UserFilter{Page: page, PerPage: per, Role: mitreden.Role(q.Role)})
 	if err != nil {
 		return err
 	}
-	page, per = mitreden.NormalizePage(page, per)
 	out := listJSON[userJSON]{Items: []userJSON{}, Total: total, Page: page, PerPage: per}
 	for _, u := range users {
 		out.Items = append(out.Items, toUserJSON(u, true))

@@ -101,7 +101,7 @@ func (s *Server) apiConsultations(c *fiber.Ctx) error {
 	if err := s.parseQuery(c, &q); err != nil {
 		return err
 	}
-	f := q.filter(c.QueryInt("per_page", 20))
+	f := q.filter(20)
 	list, total, err := s.deps.Participation.ReadConsultations(c.UserContext(), userOf(c), f)
 	if err != nil {
 		return err

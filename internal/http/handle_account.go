@@ -129,12 +129,19 @@ func (s *Server) handleLogout(c *fiber.Ctx) error {
 	return c.Redirect("/", fiber.StatusSeeOther)
 }
 
+// languageRequest is the language switch of every page.
+type languageRequest struct {
+	Lang   string `form:"lang" validate:"required,language"`
+	Return string `form:"return" validate:"max=2000"`
+}
+
 // handleLanguage stores the chosen language in a cookie (and the profile when logged in).
 func (s *Server) handleLanguage(c *fiber.Ctx) error {
-	lang := c.FormValue("lang")
-	if lang != "de" && lang != "en" {
-		return badRequest("validation.language", "lang")
+	var req languageRequest
+	if err := s.parseForm(c, &req); err != nil {
+		return err
 	}
+	lang := req.Lang
 	c.Cookie(&fiber.Cookie{Name: "mitreden_lang", Value: lang, Path: "/", Secure: s.secure,
 		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: int((365 * 24 * time.Hour).Seconds())})
 	if u := userOf(c); u != nil {
@@ -142,7 +149,7 @@ func (s *Server) handleLanguage(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	return c.Redirect(localPath(c.FormValue("return")), fiber.StatusSeeOther)
+	return c.Redirect(localPath(req.Return), fiber.StatusSeeOther)
 }
 
 func (s *Server) profilePage(c *fiber.Ctx) (*Page, error) {

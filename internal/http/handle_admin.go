@@ -7,21 +7,23 @@ import (
 )
 
 func (s *Server) handleAdminUsers(c *fiber.Ctx) error {
-	page, per := mitreden.NormalizePage(c.QueryInt("page", 1), 50)
+	var q userListQuery
+	_ = s.parseQuery(c, &q) // a page number typed by hand falls back to the first
+	page, per := mitreden.NormalizePage(q.Page, 50)
 	users, total, err := s.deps.Accounts.ListUsers(c.UserContext(), userOf(c), mitreden.UserFilter{Page: page, PerPage: per})
 	if err != nil {
 		return err
 	}
 	p := s.page(c, "admin.users.title")
-	p.Data = fiber.Map{"Users": users, "Total": total, "GrantableRoles": mitreden.Roles[1:]}
+	p.Data = fiber.Map{"Users": users, "Total": total, "GrantableRoles": grantableRoles()}
 	p.Pager = newPager(c, page, per, total)
 	return s.render(c, fiber.StatusOK, "admin/users", p)
 }
 
 // roleForm grants or revokes one role.
 type roleForm struct {
-	Role   string `form:"role" validate:"required,oneof=council moderator admin"`
-	Action string `form:"action" validate:"required,oneof=grant revoke"`
+	Role   string `form:"role" validate:"required,grant_role"`
+	Action string `form:"action" validate:"required,role_action"`
 }
 
 func (s *Server) handleAdminUserRole(c *fiber.Ctx) error {

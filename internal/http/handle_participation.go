@@ -14,13 +14,18 @@ import (
 
 // consultationListQuery is the filter of the consultation list.
 type consultationListQuery struct {
-	Phase  string `query:"phase" validate:"omitempty,phase"`
-	Topic  string `query:"topic" validate:"max=80"`
-	Region string `query:"region" validate:"max=120"`
-	Page   int    `query:"page"`
+	Phase   string `query:"phase" validate:"omitempty,phase"`
+	Topic   string `query:"topic" validate:"max=80"`
+	Region  string `query:"region" validate:"max=120"`
+	Page    int    `query:"page"`
+	PerPage int    `query:"per_page"`
 }
 
+// filter builds the domain filter; perPage applies unless the query asks for another.
 func (q *consultationListQuery) filter(perPage int) mitreden.ConsultationFilter {
+	if q.PerPage > 0 {
+		perPage = q.PerPage
+	}
 	page, per := mitreden.NormalizePage(q.Page, perPage)
 	return mitreden.ConsultationFilter{Phase: mitreden.Phase(q.Phase), Topic: q.Topic, Region: q.Region, Page: page, PerPage: per}
 }
@@ -31,6 +36,7 @@ func (s *Server) handleConsultations(c *fiber.Ctx) error {
 		// A list filter typed by hand falls back to all consultations.
 		q = consultationListQuery{Page: q.Page}
 	}
+	q.PerPage = 0
 	f := q.filter(10)
 	p := s.page(c, "consultations.title")
 	list, total, err := s.deps.Participation.ReadConsultations(c.UserContext(), p.User, f)

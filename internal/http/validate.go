@@ -26,12 +26,22 @@ var domainValues = map[string][]string{
 	"phase":           phaseNames(),
 	"grant_role":      grantableRoles(),
 	"role_action":     {"grant", "revoke"},
+	"language":        mitreden.Languages,
+	"role":            roleNames(),
 }
 
 func phaseNames() []string {
 	out := make([]string, len(mitreden.Phases))
 	for i, p := range mitreden.Phases {
 		out[i] = string(p)
+	}
+	return out
+}
+
+func roleNames() []string {
+	out := make([]string, len(mitreden.Roles))
+	for i, r := range mitreden.Roles {
+		out[i] = string(r)
 	}
 	return out
 }
