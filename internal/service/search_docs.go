@@ -70,8 +70,11 @@ func (s *SearchDocs) Proposal(pr *mitreden.Proposal, c *mitreden.Consultation) [
 }
 
 // Comment returns the document of cm on the consultation c or, when pr is
-// not nil, on the proposal pr. A hidden comment is indexed as hidden, so
-// only moderators find it.
+// not nil, on the proposal pr. A comment has no title of its own: it is
+// found by its text only, and the title of what it belongs to goes with it
+// as ContextTitle, shown but not searched (else every comment of a proposal
+// would match the proposal's name). A hidden comment is indexed as hidden,
+// so only moderators find it.
 func (s *SearchDocs) Comment(cm *mitreden.Comment, c *mitreden.Consultation, pr *mitreden.Proposal) mitreden.SearchDoc {
 	title, url := c.Title, "/consultations/"+c.ID+"#comment-"+cm.ID
 	proposalID := ""
@@ -79,7 +82,7 @@ func (s *SearchDocs) Comment(cm *mitreden.Comment, c *mitreden.Consultation, pr 
 		title, url, proposalID = pr.Title, "/proposals/"+pr.ID+"#comment-"+cm.ID, pr.ID
 	}
 	return mitreden.SearchDoc{ID: mitreden.SearchDocID(mitreden.SearchTypeComment, cm.ID), Type: mitreden.SearchTypeComment,
-		ItemID: cm.ID, Title: title, Body: markdown.PlainText(cm.Body), Lang: "de", ConsultationID: c.ID, ConsultationTitle: c.Title,
+		ItemID: cm.ID, ContextTitle: title, Body: markdown.PlainText(cm.Body), Lang: "de", ConsultationID: c.ID, ConsultationTitle: c.Title,
 		ProposalID: proposalID, Topics: c.Topics, Region: c.Region, URL: url,
 		CreatedAt: cm.CreatedAt, Supports: cm.Up, Visibility: visibilityOf(cm)}
 }

@@ -104,3 +104,33 @@ func TestNewDocIndexing_RebuildsFromTheSearchDocs(t *testing.T) {
 		t.Fatalf("check: indexed %d stored %d %v", indexed, stored, err)
 	}
 }
+
+// TestSearchDocs_CommentIsFoundByItsOwnText checks that a comment carries
+// its proposal's title as context only: searching the proposal's name finds
+// the proposal, not its comments, and the comment's hit still names it.
+func TestSearchDocs_CommentIsFoundByItsOwnText(t *testing.T) {
+	e := newPart(t)
+	ctx := context.Background()
+	c := e.consultation(t, nil)
+	pr := e.proposal(t, c, e.user(), "Parkgebühren per Smartphone")
+	for _, body := range []string{"Bitte auch mit Bargeld.", "Die Zonen sind unklar."} {
+		if _, err := e.p.AddComment(ctx, e.user(), "proposal", pr.ID, mitreden.Comment{Body: body}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := e.idx.Search(ctx, mitreden.SearchQuery{Text: "Parkgebühren Smartphone"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total != 1 || res.Items[0].Type != mitreden.SearchTypeProposal {
+		t.Fatalf("the proposal's name found %d documents: %+v", res.Total, res.Items)
+	}
+	res, err = e.idx.Search(ctx, mitreden.SearchQuery{Text: "Bargeld"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total != 1 || res.Items[0].Type != mitreden.SearchTypeComment || res.Items[0].Title != "" ||
+		res.Items[0].ContextTitle != pr.Title || res.Items[0].ProposalID != pr.ID {
+		t.Fatalf("comment hit: %+v", res.Items)
+	}
+}
