@@ -145,12 +145,26 @@ func (r *reconciler) reconcile(ctx context.Context, dead []mitreden.Lease) {
 func (r *reconciler) repair(ctx context.Context) error {
 	start := time.Now()
 	p := r.e.participation
+	// Counter writes the dead process left half done are repaired now, not
+	// only once older than mitreden.RecountStaleAfter: holding the data dir,
+	// every write before this process started is dead; else every write
+	// older than a lease's lifetime.
+	if r.exclusive {
+		p.CounterWritesDeadBefore(r.self.Started)
+	} else {
+		p.CounterWritesDeadBefore(r.now().Add(-r.ttl))
+	}
 	changes, err := p.Recount(ctx)
 	if err != nil {
 		return err
 	}
-	repaired := len(changes)
+	repaired := 0
 	for _, c := range changes {
+		if c.Skipped {
+			r.log.Info("reconcile: counter changed meanwhile, left alone", "proposal", c.ProposalID, "field", c.Field)
+			continue
+		}
+		repaired++
 		r.log.Info("reconcile: counter repaired", "proposal", c.ProposalID, "field", c.Field, "from", c.From, "to", c.To)
 	}
 	fixes, err := p.RecountConsultations(ctx)

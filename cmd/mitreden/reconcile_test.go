@@ -77,8 +77,9 @@ func hasLog(t *testing.T, s *server, prefix string) bool {
 }
 
 // damage does, on the stopped server's data dir, what an unclean stop can
-// leave behind: the proposal's comment counter 2 too high, and the comment
-// missing from the search index.
+// leave behind: the proposal's comment counter 2 too high, and (with a
+// commentID) the comment missing from the search index and a vote stored
+// without its counter update.
 func damage(t *testing.T, dir, proposalID, commentID string) {
 	t.Helper()
 	cfg := DefaultConfig()
@@ -100,6 +101,11 @@ func damage(t *testing.T, dir, proposalID, commentID string) {
 	}
 	if commentID != "" {
 		if err := e.searcher.Delete(ctx, mitreden.SearchDocID(mitreden.SearchTypeComment, commentID)); err != nil {
+			t.Fatal(err)
+		}
+		// A vote stored whose counter update never came: its mark on the
+		// proposal is seconds old, yet belongs to a dead process.
+		if err := e.db.Participation().InsertVote(ctx, proposalID, "ghost", "", "support"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -178,6 +184,10 @@ func TestProcess_ReconcilesAfterUncleanStop(t *testing.T) {
 	}
 	if !repaired {
 		t.Errorf("no log of the comment counter repaired from 5 to 3:\n%s", s.stderr.String())
+	}
+	var tally struct{ Tally struct{ Support int } }
+	if s.apiAs(t, "", "GET", "/api/v1/proposals/"+prop.ID, nil, 200, &tally); tally.Tally.Support != 2 {
+		t.Errorf("support after reconciliation: %d, want 2 (the half-written vote counted)", tally.Tally.Support)
 	}
 	if before, after := done["index_docs_before"].(float64), done["index_docs_after"].(float64); after != before+1 || done["stored_docs"] != after {
 		t.Errorf("index documents before %v, after %v, stored %v; want the missing comment added", before, after, done["stored_docs"])
