@@ -156,7 +156,7 @@ func (s *Server) handleConsultationCreate(c *fiber.Ctx) error {
 		err = s.deps.Participation.CreateConsultation(c.UserContext(), userOf(c), cons)
 	}
 	if formFailed(err) {
-		return s.renderConsultationForm(c, fiber.StatusUnprocessableEntity, "", req.values(), err)
+		return s.renderConsultationForm(c, formStatus(err), "", req.values(), err)
 	} else if err != nil {
 		return err
 	}
@@ -180,7 +180,7 @@ func (s *Server) handleConsultationUpdate(c *fiber.Ctx) error {
 		err = s.deps.Participation.UpdateConsultation(c.UserContext(), userOf(c), cons)
 	}
 	if formFailed(err) {
-		return s.renderConsultationForm(c, fiber.StatusUnprocessableEntity, id, req.values(), err)
+		return s.renderConsultationForm(c, formStatus(err), id, req.values(), err)
 	} else if err != nil {
 		return err
 	}

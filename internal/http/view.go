@@ -1,6 +1,7 @@
 package http
 
 import (
+	"errors"
 	"io/fs"
 	nethttp "net/http"
 	"net/url"
@@ -241,10 +242,21 @@ func newPager(c *fiber.Ctx, page, per, total int) *Pager {
 }
 
 // formFailed tells whether err is about the input, so that the form is shown
-// again with the text kept instead of an error page.
+// again with the text kept instead of an error page: invalid input, or a
+// refusal that names the field it is about.
 func formFailed(err error) bool {
 	code := mitreden.ErrorCode(err)
-	return code == mitreden.EINVALID || code == ebadRequest
+	var de *mitreden.Error
+	return code == mitreden.EINVALID || code == ebadRequest || errors.As(err, &de) && len(de.Fields) > 0
+}
+
+// formStatus is the status of a form shown again: 422, or 409 for a field
+// the current state refuses.
+func formStatus(err error) int {
+	if mitreden.ErrorCode(err) == mitreden.ECONFLICT {
+		return fiber.StatusConflict
+	}
+	return fiber.StatusUnprocessableEntity
 }
 
 // fillForm puts the submitted values and the field errors of err on p: the

@@ -34,4 +34,6 @@ type VoteStore interface {
 	UserVotes(ctx context.Context, userID string, proposalIDs []string) (map[string]string, error)
 	// CountVotes counts a proposal's votes from the records (recount).
 	CountVotes(ctx context.Context, proposalID string) (Tally, error)
+	// HasVotes tells whether anyone voted on a proposal of the consultation.
+	HasVotes(ctx context.Context, consultationID string) (bool, error)
 }

@@ -15,6 +15,7 @@ func init() {
 	registerIndexes(
 		index{coll: "votes", keys: bson.D{{Key: "proposal_id", Value: 1}}, name: "proposal"},
 		index{coll: "votes", keys: bson.D{{Key: "user_id", Value: 1}}, name: "user"},
+		index{coll: "votes", keys: bson.D{{Key: "consultation_id", Value: 1}}, name: "consultation"},
 	)
 }
 
@@ -177,6 +178,21 @@ func (s *ParticipationStore) UserVotes(ctx context.Context, userID string, propo
 		out[d.ProposalID] = d.Value
 	}
 	return out, nil
+}
+
+// HasVotes looks for one vote record of the consultation.
+func (s *ParticipationStore) HasVotes(ctx context.Context, consultationID string) (bool, error) {
+	ctx, cancel := s.db.ctx(ctx)
+	defer cancel()
+	err := s.db.C("votes").FindOne(ctx, bson.D{{Key: "consultation_id", Value: consultationID}},
+		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
+	switch err = mapErr(err); mitreden.ErrorCode(err) {
+	case "":
+		return true, nil
+	case mitreden.ENOTFOUND:
+		return false, nil
+	}
+	return false, err
 }
 
 // CountVotes recounts a proposal's tally from the vote records.

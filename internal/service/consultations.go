@@ -25,7 +25,10 @@ func (p *Participation) CreateConsultation(ctx context.Context, actor *mitreden.
 	return nil
 }
 
-// UpdateConsultation replaces the editable fields of the consultation c.ID. Admins only.
+// UpdateConsultation replaces the editable fields of the consultation c.ID.
+// Admins only. The voting mode stays once anyone voted: votes of the other
+// mode would vanish from the tally. Returns EUNAUTHORIZED, EFORBIDDEN,
+// ENOTFOUND, EINVALID, ECONFLICT (voting mode after votes).
 func (p *Participation) UpdateConsultation(ctx context.Context, actor *mitreden.User, c *mitreden.Consultation) error {
 	if err := requireAdmin(actor); err != nil {
 		return err
@@ -36,6 +39,16 @@ func (p *Participation) UpdateConsultation(ctx context.Context, actor *mitreden.
 	}
 	if err := c.Validate(); err != nil {
 		return err
+	}
+	if c.VotingMode != old.VotingMode {
+		voted, err := p.st.HasVotes(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		if voted {
+			return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "consultation.voting_mode_locked",
+				Fields: []mitreden.FieldError{{Field: "voting_mode", Code: "locked", Message: "consultation.voting_mode_locked"}}}
+		}
 	}
 	c.Results, c.EvaluatedAt = old.Results, old.EvaluatedAt
 	c.ProposalCount, c.CommentCount, c.CreatedBy, c.CreatedAt = old.ProposalCount, old.CommentCount, old.CreatedBy, old.CreatedAt
