@@ -263,10 +263,26 @@ func jsString(s string) string {
 	return string(q)
 }
 
-// url returns the address of the current page.
+// url returns the address of the current page. A page being left for
+// another cannot answer (Chrome drops its context; pages sent with no-store
+// are not kept for the back button, so theirs goes at once): then it asks
+// again, once the next page is there.
 func (b *browserSession) url() string {
 	b.t.Helper()
-	return browserRun(b, chromedp.Location())
+	for range 50 {
+		ctx, cancel := context.WithTimeout(b.ctx, browserTimeout)
+		loc, err := chromedp.Run(ctx, chromedp.Location())
+		cancel()
+		if err == nil {
+			return loc
+		}
+		if !strings.Contains(err.Error(), "navigated or closed") {
+			b.t.Fatalf("browser: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b.t.Fatal("browser: the page kept navigating")
+	return ""
 }
 
 // text returns the rendered text of the first node matching sel ("" if none).
