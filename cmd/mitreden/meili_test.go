@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mitreden/mitreden/internal/embedded"
+	"github.com/mitreden/mitreden/internal/mitreden"
 )
 
 // fakeMeili answers the few Meilisearch endpoints the client uses (health,
@@ -177,20 +178,45 @@ func noBleveIndex(t *testing.T, dir string) {
 	}
 }
 
-// TestMeili_VerbsUseMeilisearchWhenSet runs the verbs that open search with
-// MEILI_URL set: every document goes to the Meilisearch index named after
-// the database, none to a Bleve index in the data dir. Without MEILI_URL the
+// createConsultations opens the store and search as the verbs do, with the
+// settings env, and creates open consultations with the given titles.
+func createConsultations(t *testing.T, env map[string]string, titles ...string) {
+	t.Helper()
+	cfg := DefaultConfig()
+	if err := cfg.LoadEnv(envFunc(env)); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	e, err := openFull(ctx, cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.close()
+	admin := &mitreden.User{ID: "admin", DisplayName: "Admina", Roles: []mitreden.Role{mitreden.RoleAdmin}}
+	now := time.Now().UTC()
+	for _, title := range titles {
+		c := &mitreden.Consultation{Title: title, Summary: "Wo sollen wir anfangen?", Body: "Die Verwaltung fragt nach Vorschlägen.",
+			Region: "Kreis", OpensAt: now.Add(-time.Hour), ClosesAt: now.Add(24 * time.Hour), VotingMode: mitreden.VotingSupport,
+			ProposalsEnabled: true, CommentsEnabled: true}
+		if err := e.participation.CreateConsultation(ctx, admin, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestMeili_VerbsUseMeilisearchWhenSet writes through openFull (what seed,
+// recount and reindex open) and runs reindex and recount with MEILI_URL set:
+// every document goes to the Meilisearch index named after the database,
+// none to a Bleve index in the data dir. Without MEILI_URL the
 // same verb creates the Bleve index, so the check can fail.
 func TestMeili_VerbsUseMeilisearchWhenSet(t *testing.T) {
 	fake := newFakeMeili(t)
 	dir := t.TempDir()
 	env := map[string]string{"MITREDEN_DATA_DIR": dir, "MEILI_URL": fake.URL, "MEILI_API_KEY": "test-key", "MONGODB_DATABASE": "pilot_1"}
-	if code, _, stderr := runCLI(t, env, "", "seed", "--demo"); code != 0 {
-		t.Fatalf("seed --demo with Meilisearch: %d %s", code, stderr)
-	}
+	createConsultations(t, env, "Glasfaser für den ländlichen Raum", "Radwege in der Innenstadt")
 	seeded := fake.docs("pilot_1")
-	if seeded == 0 || !fake.saw("PATCH /indexes/pilot_1/settings") {
-		t.Fatalf("seed did not index into Meilisearch index pilot_1: %d documents, requests %v", seeded, fake.requests)
+	if seeded != 2 || !fake.saw("PATCH /indexes/pilot_1/settings") {
+		t.Fatalf("writes did not index into Meilisearch index pilot_1: %d documents, requests %v", seeded, fake.requests)
 	}
 	code, out, stderr := runCLI(t, env, "", "reindex")
 	if code != 0 {
