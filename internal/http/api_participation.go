@@ -52,19 +52,7 @@ func (s *Server) permissionsJSON(c *fiber.Ctx, perms map[string]mitreden.Permiss
 			out[name] = permissionJSON{Allowed: true}
 			continue
 		}
-		out[name] = permissionJSON{Reason: pm.Denied.Message, Message: s.cat.T(lang, pm.Denied.Message, jsonArgs(pm.Denied.Args))}
-	}
-	return out
-}
-
-// jsonArgs shows dates in a refusal as RFC 3339.
-func jsonArgs(args map[string]any) map[string]any {
-	out := make(map[string]any, len(args))
-	for k, v := range args {
-		if t, ok := v.(time.Time); ok {
-			v = t.UTC().Format(time.RFC3339)
-		}
-		out[k] = v
+		out[name] = permissionJSON{Reason: pm.Denied.Message, Message: s.cat.T(lang, pm.Denied.Message, pm.Denied.Args)}
 	}
 	return out
 }

@@ -105,7 +105,8 @@ func (s *Server) consultationPage(c *fiber.Ctx, id string) (*Page, error) {
 // since or until when.
 func (s *Server) phaseNote(p *Page, cons *mitreden.Consultation) string {
 	if err := cons.NotOpenError(s.deps.Participation.Now()); err != nil {
-		return s.reasonText(p, err.(*mitreden.Error))
+		de := err.(*mitreden.Error)
+		return s.cat.T(p.Lang, de.Message, de.Args)
 	}
 	return ""
 }

@@ -7,6 +7,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"time"
 
 	"golang.org/x/text/language"
 )
@@ -81,7 +82,11 @@ func (c *Catalog) T(lang, key string, args map[string]any) string {
 	}
 	pairs := make([]string, 0, 2*len(args))
 	for k, v := range args {
-		pairs = append(pairs, "{"+k+"}", fmt.Sprint(v))
+		s := fmt.Sprint(v)
+		if t, ok := v.(time.Time); ok {
+			s = formatTime(lang, t) // a date in a sentence reads as people write it
+		}
+		pairs = append(pairs, "{"+k+"}", s)
 	}
 	return strings.NewReplacer(pairs...).Replace(msg)
 }

@@ -92,11 +92,14 @@ func (p *Page) FieldError(field string) string {
 }
 
 // FormatTime shows t in Europe/Berlin in the page's language.
-func (p *Page) FormatTime(t time.Time) string {
+func (p *Page) FormatTime(t time.Time) string { return formatTime(p.Lang, t) }
+
+// formatTime shows t in Europe/Berlin as people write it in lang.
+func formatTime(lang string, t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	if p.Lang == "en" {
+	if lang == "en" {
 		return t.In(berlin).Format("2 Jan 2006, 15:04")
 	}
 	return t.In(berlin).Format("02.01.2006, 15:04") + " Uhr"

@@ -29,19 +29,7 @@ func (s *Server) perm(p *Page, pm mitreden.Permission) permView {
 	if pm.Denied.Code == mitreden.EUNAUTHORIZED {
 		return permView{Login: true}
 	}
-	return permView{Note: s.reasonText(p, pm.Denied)}
-}
-
-// reasonText translates a domain refusal, showing dates in local time.
-func (s *Server) reasonText(p *Page, e *mitreden.Error) string {
-	args := make(map[string]any, len(e.Args))
-	for k, v := range e.Args {
-		if t, ok := v.(time.Time); ok {
-			v = p.FormatTime(t)
-		}
-		args[k] = v
-	}
-	return s.cat.T(p.Lang, e.Message, args)
+	return permView{Note: s.cat.T(p.Lang, pm.Denied.Message, pm.Denied.Args)}
 }
 
 // consultationView is a consultation as pages show it.
