@@ -34,6 +34,11 @@ type Server struct {
 	once    sync.Once
 }
 
+// newMu serializes ferretdb.New, which sets a package-level variable of
+// FerretDB (version.Get().Package) without a lock: two stores starting at
+// once in one process, as parallel tests do, are a data race otherwise.
+var newMu sync.Mutex
+
 // ErrLocked is returned (wrapped in a mitreden.Error) when another process holds the data dir.
 var ErrLocked = errors.New("data directory is in use by another mitreden process")
 
@@ -99,12 +104,14 @@ func Start(ctx context.Context, dir string, logger *slog.Logger) (*Server, error
 	// acknowledged write must survive a crash or power loss.
 	sqliteURL := (&url.URL{Scheme: "file", Path: dbDir + "/",
 		RawQuery: url.Values{"_pragma": {"synchronous(full)"}}.Encode()}).String()
+	newMu.Lock()
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{Unix: sock},
 		Handler:   "sqlite",
 		SQLiteURL: sqliteURL,
 		Logger:    logger,
 	})
+	newMu.Unlock()
 	if err != nil {
 		lock.Close()
 		if sockTmp != "" {

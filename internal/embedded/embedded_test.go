@@ -192,3 +192,24 @@ func TestStart_RefusesDataDirTheSQLiteURICannotAddress(t *testing.T) {
 		})
 	}
 }
+
+// TestStart_ConcurrentStartsInOneProcess starts stores at once, as parallel
+// tests do; under -race it fails if FerretDB's start-up races on its globals.
+func TestStart_ConcurrentStartsInOneProcess(t *testing.T) {
+	errs := make(chan error, 3)
+	for range 3 {
+		dir := t.TempDir()
+		go func() {
+			s, err := Start(context.Background(), dir, nil)
+			if err == nil {
+				err = s.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
