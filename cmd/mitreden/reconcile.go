@@ -197,6 +197,16 @@ func (r *reconciler) repair(ctx context.Context) error {
 	return nil
 }
 
+// watch runs loop in the background until ctx ends; end waits for it, so
+// no renewal can write the lease again after its release.
+func (r *reconciler) watch(ctx context.Context) {
+	r.running.Add(1)
+	go func() {
+		defer r.running.Done()
+		r.loop(ctx)
+	}()
+}
+
 // loop renews this process's lease and the dead ones under repair every
 // renew, and takes the leases of instances that died meanwhile, until ctx
 // ends.
@@ -238,8 +248,8 @@ func (r *reconciler) loop(ctx context.Context) {
 	}
 }
 
-// end waits for a running repair (its context must be cancelled) and then
-// deletes this process's lease: the stop is clean.
+// end waits for the background work (its context must be cancelled) and
+// then deletes this process's lease: the stop is clean.
 func (r *reconciler) end(ctx context.Context) {
 	r.running.Wait()
 	if err := r.leases.ReleaseLease(ctx, r.self.ID); err != nil {

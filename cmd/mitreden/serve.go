@@ -68,7 +68,7 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 			}
 		}()
 	}
-	go rec.loop(bg)
+	rec.watch(bg)
 	go purgeLoop(ctx, e, log)
 	go func() {
 		// Embedded mode lists proposals from memory; load it before visitors ask.
