@@ -2,7 +2,9 @@ package mongo
 
 import (
 	"context"
+	"hash/fnv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -30,9 +32,34 @@ type voteDoc struct {
 
 func voteID(proposalID, userID string) string { return proposalID + ":" + userID }
 
+// voteLocks make concurrent InsertVote calls for one vote in this process
+// take turns; striped, so unrelated votes rarely wait for each other.
+var voteLocks [256]sync.Mutex
+
+func voteLock(proposalID, userID string) uint8 {
+	h := fnv.New32a()
+	h.Write([]byte(proposalID))
+	h.Write([]byte{':'})
+	h.Write([]byte(userID))
+	return uint8(h.Sum32())
+}
+
 // InsertVote stores a new vote; the deterministic _id makes a second vote of
 // the same user on the same proposal a duplicate key (ECONFLICT).
 func (s *ParticipationStore) InsertVote(ctx context.Context, proposalID, userID, consultationID, value string) error {
+	// A repeated vote (a double click, a retried request) is refused by a
+	// read before it costs the mark and its end; repeats arriving at once in
+	// this process take turns, so only the first writes.
+	l := &voteLocks[voteLock(proposalID, userID)]
+	l.Lock()
+	defer l.Unlock()
+	switch _, err := s.FindVote(ctx, proposalID, userID); mitreden.ErrorCode(err) {
+	case "":
+		return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "error.conflict"}
+	case mitreden.ENOTFOUND:
+	default:
+		return err
+	}
 	if err := s.db.startCount(ctx, "proposals", proposalID); err != nil {
 		return err
 	}
