@@ -324,3 +324,17 @@ func TestProcess_ExternalStoresRunSeveralInstances(t *testing.T) {
 	}
 	stopServer(t, c, 10*time.Second)
 }
+
+// TestMeili_UnreachableStopsWithTheSetting checks that a Meilisearch that
+// does not answer stops a verb with a message for the operator naming the
+// setting, not the visitor's "try again shortly".
+func TestMeili_UnreachableStopsWithTheSetting(t *testing.T) {
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close()
+	env := map[string]string{"MITREDEN_DATA_DIR": t.TempDir(), "MEILI_URL": gone.URL, "MEILI_API_KEY": "secret-meili-key"}
+	code, _, stderr := runCLI(t, env, "", "reindex")
+	if code != 1 || !strings.Contains(stderr, "the Meilisearch at "+gone.URL+" (MEILI_URL) does not answer") ||
+		strings.Contains(stderr, "secret-meili-key") {
+		t.Fatalf("reindex with Meilisearch down: exit %d, %q; want 1 naming MEILI_URL without the key", code, stderr)
+	}
+}

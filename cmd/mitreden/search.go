@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net/url"
 	"path/filepath"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
@@ -15,7 +18,17 @@ import (
 // index under the data dir (whose lock open or embedded.Start holds).
 func openSearcher(ctx context.Context, cfg Config) (mitreden.Searcher, error) {
 	if cfg.MeiliURL != "" {
-		return meili.Open(ctx, cfg.MeiliURL, cfg.MeiliAPIKey, cfg.MongoDatabase)
+		x, err := meili.Open(ctx, cfg.MeiliURL, cfg.MeiliAPIKey, cfg.MongoDatabase)
+		var de *mitreden.Error
+		if errors.As(err, &de) && de.Code == mitreden.EUNAVAILABLE {
+			// The domain message speaks to a visitor; the operator needs the setting.
+			where := cfg.MeiliURL
+			if u, perr := url.Parse(where); perr == nil {
+				where = u.Redacted()
+			}
+			return nil, fmt.Errorf("the Meilisearch at %s (MEILI_URL) does not answer: %v", where, de.Err)
+		}
+		return x, err
 	}
 	return bleve.Open(filepath.Join(cfg.DataDir, "search"))
 }
