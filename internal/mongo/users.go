@@ -234,6 +234,34 @@ const nameKeyVersion = 1
 // can never keep the platform from starting.
 func (d *DB) ensureNameKeys(ctx context.Context) error {
 	users := d.C("users")
+	cctx, cancel := d.ctx(ctx)
+	n, err := users.CountDocuments(cctx, bson.D{{Key: "name_key_v", Value: bson.D{{Key: "$ne", Value: nameKeyVersion}}}})
+	cancel()
+	if err != nil {
+		return mapErr(err)
+	}
+	if n > 0 {
+		if err := d.fillNameKeys(ctx); err != nil {
+			return err
+		}
+	}
+	ictx, cancel := d.ctx(ctx)
+	defer cancel()
+	_, err = users.Indexes().CreateOne(ictx, mongo.IndexModel{Keys: bson.D{{Key: "name_key", Value: 1}},
+		Options: options.Index().SetName("name_key_unique").SetUnique(true)})
+	if err != nil {
+		if err := mapErr(err); mitreden.ErrorCode(err) == mitreden.EUNAVAILABLE {
+			return err
+		}
+		d.Logger.Error("display names are not unique: the index on name_key could not be built", "err", err)
+	}
+	return nil
+}
+
+// fillNameKeys gives the users without a current name key theirs, oldest
+// first, so that of two look-alikes the older keeps the plain key.
+func (d *DB) fillNameKeys(ctx context.Context) error {
+	users := d.C("users")
 	fctx, cancel := d.ctx(ctx)
 	cur, err := users.Find(fctx, bson.D{}, options.Find().
 		SetProjection(bson.D{{Key: "display_name", Value: 1}, {Key: "name_key", Value: 1}, {Key: "name_key_v", Value: 1}}).
@@ -251,7 +279,7 @@ func (d *DB) ensureNameKeys(ctx context.Context) error {
 	taken := map[string]bool{}
 	var stale []userDoc
 	for _, doc := range docs {
-		if doc.NameKeyV == nameKeyVersion && doc.NameKey != "" {
+		if doc.NameKeyV == nameKeyVersion {
 			taken[doc.NameKey] = true
 		} else {
 			stale = append(stale, doc)
@@ -276,16 +304,6 @@ func (d *DB) ensureNameKeys(ctx context.Context) error {
 			return err
 		}
 		taken[key] = true
-	}
-	ictx, cancel := d.ctx(ctx)
-	defer cancel()
-	_, err = users.Indexes().CreateOne(ictx, mongo.IndexModel{Keys: bson.D{{Key: "name_key", Value: 1}},
-		Options: options.Index().SetName("name_key_unique").SetUnique(true)})
-	if err != nil {
-		if err := mapErr(err); mitreden.ErrorCode(err) == mitreden.EUNAVAILABLE {
-			return err
-		}
-		d.Logger.Error("display names are not unique: the index on name_key could not be built", "err", err)
 	}
 	return nil
 }
