@@ -73,8 +73,14 @@ func (p *Participation) PublishResults(ctx context.Context, actor *mitreden.User
 		return nil, &mitreden.Error{Code: mitreden.ECONFLICT, Message: "consultation.results_too_early", Args: map[string]any{"date": c.ClosesAt}}
 	}
 	results = strings.TrimSpace(results)
-	if results == "" || len([]rune(results)) > 50000 {
+	switch {
+	case results == "":
 		return nil, mitreden.Invalid(mitreden.FieldError{Field: "results", Code: "required", Message: "validation.required"})
+	case len([]rune(results)) > 50000:
+		return nil, mitreden.Invalid(mitreden.FieldError{Field: "results", Code: "max", Message: "validation.max", Args: map[string]any{"param": 50000}})
+	}
+	if fe := mitreden.CheckText("results", results); fe != nil {
+		return nil, mitreden.Invalid(*fe)
 	}
 	c.Results = results
 	if c.EvaluatedAt.IsZero() {

@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
 )
@@ -39,5 +40,29 @@ func TestUpdateConsultation_VotingModeStaysOnceVoted(t *testing.T) {
 	page, err := e.p.ReadProposal(ctx, nil, pr.ID, "")
 	if err != nil || page.Tally.No != 1 || page.VotingMode != mitreden.VotingRating {
 		t.Fatalf("tally after the refused switch: %+v %v", page.Tally, err)
+	}
+}
+
+// Official texts refuse invisible control characters like every
+// contribution: a bidirectional override could make an answer read
+// differently from what it says.
+func TestOfficialTexts_RefuseControlCharacters(t *testing.T) {
+	e := newPart(t)
+	ctx := context.Background()
+	c := e.consultation(t, nil)
+	pr := e.proposal(t, c, e.user(), "Ein Vorschlag zum Prüfen")
+	for _, text := range []string{"Abgelehnt\u202e.tpecca", "Mit NUL \x00 darin"} {
+		_, err := e.p.AnswerProposal(ctx, e.admin, pr.ID, mitreden.StatusRejected, text)
+		if de, ok := err.(*mitreden.Error); !ok || de.Code != mitreden.EINVALID || de.Fields[0].Field != "answer" {
+			t.Errorf("answer %q: %v", text, err)
+		}
+	}
+	e.clk.Advance(31 * 24 * time.Hour)
+	_, err := e.p.PublishResults(ctx, e.admin, c.ID, "Ergebnis\u2066 versteckt")
+	if de, ok := err.(*mitreden.Error); !ok || de.Code != mitreden.EINVALID || de.Fields[0].Field != "results" {
+		t.Errorf("results with an isolate: %v", err)
+	}
+	if _, err := e.p.PublishResults(ctx, e.admin, c.ID, "Drei Vorschläge werden umgesetzt.\n\n\tDanke!"); err != nil {
+		t.Errorf("plain results: %v", err)
 	}
 }

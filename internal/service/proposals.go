@@ -133,6 +133,8 @@ func (p *Participation) AnswerProposal(ctx context.Context, actor *mitreden.User
 	}
 	if len([]rune(answer)) > 20000 {
 		fs = append(fs, mitreden.FieldError{Field: "answer", Code: "max", Message: "validation.max", Args: map[string]any{"param": 20000}})
+	} else if fe := mitreden.CheckText("answer", answer); fe != nil {
+		fs = append(fs, *fe)
 	}
 	if len(fs) > 0 {
 		return nil, mitreden.Invalid(fs...)
