@@ -27,15 +27,15 @@ import (
 type fakeMeili struct {
 	*httptest.Server
 	mu       sync.Mutex
-	requests []string            // "METHOD /path"
-	auth     map[string]bool     // Authorization headers seen
-	indexes  map[string][]string // index uid → document keys
+	requests []string                              // "METHOD /path"
+	auth     map[string]bool                       // Authorization headers seen
+	indexes  map[string]map[string]json.RawMessage // index uid → key → document
 	tasks    int
 }
 
 func newFakeMeili(t *testing.T) *fakeMeili {
 	t.Helper()
-	f := &fakeMeili{auth: map[string]bool{}, indexes: map[string][]string{}}
+	f := &fakeMeili{auth: map[string]bool{}, indexes: map[string]map[string]json.RawMessage{}}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.Close)
 	return f
@@ -72,7 +72,7 @@ func (f *fakeMeili) serve(w http.ResponseWriter, r *http.Request) {
 		var body struct{ UID string }
 		_ = json.NewDecoder(r.Body).Decode(&body)
 		if _, ok := f.indexes[body.UID]; !ok {
-			f.indexes[body.UID] = []string{}
+			f.indexes[body.UID] = map[string]json.RawMessage{}
 		}
 		task(body.UID)
 	case r.Method == "POST" && path == "swap-indexes":
@@ -98,29 +98,39 @@ func (f *fakeMeili) serve(w http.ResponseWriter, r *http.Request) {
 			task(uid)
 		case r.Method == "PATCH" && rest == "settings":
 			if !exists {
-				f.indexes[uid] = []string{}
+				f.indexes[uid] = map[string]json.RawMessage{}
 			}
 			task(uid)
 		case r.Method == "POST" && rest == "documents":
-			var batch []struct{ Key string }
+			var batch []json.RawMessage
 			_ = json.NewDecoder(r.Body).Decode(&batch)
-			for _, d := range batch {
-				if !contains(docs, d.Key) {
-					docs = append(docs, d.Key)
-				}
+			if !exists {
+				docs = map[string]json.RawMessage{}
+				f.indexes[uid] = docs
 			}
-			f.indexes[uid] = docs
+			for _, d := range batch {
+				var k struct{ Key string }
+				_ = json.Unmarshal(d, &k)
+				docs[k.Key] = d
+			}
 			task(uid)
+		case r.Method == "GET" && strings.HasPrefix(rest, "documents/"):
+			d, ok := docs[strings.TrimPrefix(rest, "documents/")]
+			switch {
+			case !exists:
+				notFound("index_not_found")
+			case !ok:
+				notFound("document_not_found")
+			default:
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write(d)
+			}
 		case r.Method == "POST" && rest == "documents/delete-batch":
 			var keys []string
 			_ = json.NewDecoder(r.Body).Decode(&keys)
-			var kept []string
-			for _, k := range docs {
-				if !contains(keys, k) {
-					kept = append(kept, k)
-				}
+			for _, k := range keys {
+				delete(docs, k)
 			}
-			f.indexes[uid] = kept
 			task(uid)
 		case r.Method == "GET" && rest == "stats":
 			if !exists {
