@@ -138,11 +138,21 @@ func (s *ParticipationStore) DeleteVote(ctx context.Context, proposalID, userID 
 }
 
 // touchQuota records that the user's quota in the consultation is about to
-// move, when there is one.
+// move, when there is one; a consultation without a limit has none, and a
+// read (no write lock) finds that out.
 func (s *ParticipationStore) touchQuota(ctx context.Context, consultationID, userID string) error {
+	id := bson.D{{Key: "_id", Value: consultationID + ":" + userID}}
+	rctx, cancel := s.db.ctx(ctx)
+	err := s.db.C("support_quota").FindOne(rctx, id).Err()
+	cancel()
+	if err = mapErr(err); mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
 	ctx, done := s.db.write(ctx)
 	defer done()
-	_, err := s.db.C("support_quota").UpdateOne(ctx, bson.D{{Key: "_id", Value: consultationID + ":" + userID}}, quotaMoved(0))
+	_, err = s.db.C("support_quota").UpdateOne(ctx, id, quotaMoved(0))
 	return mapErr(err)
 }
 

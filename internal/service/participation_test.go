@@ -28,7 +28,7 @@ type partEnv struct {
 	n     atomic.Int64
 }
 
-func newPart(t *testing.T) *partEnv {
+func newPart(t testing.TB) *partEnv {
 	t.Helper()
 	db := mongotest.MustOpenDB(t)
 	idx, err := bleve.Open(t.TempDir())
@@ -46,7 +46,7 @@ func (e *partEnv) user() *mitreden.User {
 	return &mitreden.User{ID: fmt.Sprintf("u%03d", n), DisplayName: fmt.Sprintf("Person %d", n)}
 }
 
-func (e *partEnv) consultation(t *testing.T, mod func(*mitreden.Consultation)) *mitreden.Consultation {
+func (e *partEnv) consultation(t testing.TB, mod func(*mitreden.Consultation)) *mitreden.Consultation {
 	t.Helper()
 	c := &mitreden.Consultation{Title: "Welche Dienste zuerst online?", Summary: "Sagen Sie uns, welche Verwaltungsleistungen zuerst digital werden sollen.",
 		Body: "Das Land NRW will bis 2027 die wichtigsten Leistungen online anbieten.", Topics: []string{"Verwaltung"}, Region: "Land",
@@ -61,7 +61,7 @@ func (e *partEnv) consultation(t *testing.T, mod func(*mitreden.Consultation)) *
 	return c
 }
 
-func (e *partEnv) proposal(t *testing.T, c *mitreden.Consultation, author *mitreden.User, title string) *mitreden.Proposal {
+func (e *partEnv) proposal(t testing.TB, c *mitreden.Consultation, author *mitreden.User, title string) *mitreden.Proposal {
 	t.Helper()
 	pr := &mitreden.Proposal{Title: title, Body: "Ein ausführlicher Vorschlag mit genug Text für die Prüfung.", Topics: []string{"Digitalisierung"}}
 	if err := e.p.CreateProposal(context.Background(), author, c.ID, pr); err != nil {
