@@ -12,7 +12,9 @@ import (
 )
 
 // cmdServe runs the web server until SIGINT/SIGTERM, then drains in-flight
-// requests (at most 10 s) and closes search and store cleanly.
+// requests (at most 10 s) and closes search and store cleanly. Started after
+// an unclean stop, it repairs counters and index in the background
+// (reconciler).
 func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", stderr)
 	cfg.Flags(fs)
