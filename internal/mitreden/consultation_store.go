@@ -21,7 +21,8 @@ type ConsultationStore interface {
 	// IncConsultationCounts adds to the denormalized proposal and comment
 	// counters and ends one counter write in flight (see CountState), which
 	// ProposalStore.CreateProposal, CommentStore.CreateComment or
-	// CommentStore.MarkCommentDeleted started. A missing consultation is no
+	// CommentStore.MarkCommentDeleted started; with none in flight (bulk
+	// seeding) it moves the counters alone. A missing consultation is no
 	// error (ENOTFOUND only for a malformed id).
 	IncConsultationCounts(ctx context.Context, id string, proposals, comments int) error
 	// AllConsultations streams every consultation to yield and returns

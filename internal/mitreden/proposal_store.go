@@ -28,6 +28,7 @@ type ProposalStore interface {
 	// alignment counter named by alignment moves with comments) and ends
 	// one counter write in flight (see CountState): it completes a vote or
 	// comment record write of VoteStore or CommentStore, which started it.
+	// With none in flight (bulk seeding) it moves the counters alone.
 	// A missing proposal is no error (ENOTFOUND only for a malformed id).
 	IncProposalCounts(ctx context.Context, id string, tally Tally, comments int, alignment string) error
 	// ProposalCounts returns the counters of the proposal with their

@@ -160,12 +160,7 @@ func (s *ParticipationStore) IncConsultationCounts(ctx context.Context, id strin
 	if err != nil {
 		return err
 	}
-	ctx, done := s.db.write(ctx)
-	defer done()
-	_, err = s.db.C("consultations").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}},
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "proposal_count", Value: proposals}, {Key: "comment_count", Value: comments},
-			{Key: "count_pending", Value: -1}}}})
-	return mapErr(err)
+	return s.db.endCount(ctx, "consultations", o, bson.D{{Key: "proposal_count", Value: proposals}, {Key: "comment_count", Value: comments}})
 }
 
 // AllConsultations streams every consultation.

@@ -85,3 +85,20 @@ func eqOrMissing[T int | int64](key string, v T) bson.E {
 	}
 	return bson.E{Key: key, Value: v}
 }
+
+// endCount applies inc to the counters of document o of coll and ends one
+// counter write in flight, in one update. A caller that started none (bulk
+// seeding, a repair by hand) must not drive the count below zero, where it
+// would hide the next write in flight from a recount: when nothing is in
+// flight the filter misses and inc is applied alone.
+func (d *DB) endCount(ctx context.Context, coll string, o bson.ObjectID, inc bson.D) error {
+	ctx, done := d.write(ctx)
+	defer done()
+	res, err := d.C(coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: o}, {Key: "count_pending", Value: bson.D{{Key: "$gt", Value: 0}}}},
+		bson.D{{Key: "$inc", Value: append(inc[:len(inc):len(inc)], bson.E{Key: "count_pending", Value: -1})}})
+	if err != nil || res.MatchedCount > 0 || len(inc) == 0 {
+		return mapErr(err)
+	}
+	_, err = d.C(coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: o}}, bson.D{{Key: "$inc", Value: inc}})
+	return mapErr(err)
+}

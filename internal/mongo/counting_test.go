@@ -134,3 +134,39 @@ func TestProposalStore_RepairsDocumentsOlderThanTheBookkeeping(t *testing.T) {
 		t.Fatalf("support %d", got.Tally.Support)
 	}
 }
+
+// TestCounterUpdate_WithoutAWriteInFlightKeepsTheCountAtZero adds to counters
+// as bulk seeding does, with no write started: the count of writes in flight
+// must stay at zero, or the next vote's mark would read as none in flight.
+func TestCounterUpdate_WithoutAWriteInFlightKeepsTheCountAtZero(t *testing.T) {
+	s := mongotest.MustOpenDB(t).Participation()
+	ctx := context.Background()
+	c := mustConsultation(t, s, "Zähler", t0, t0.Add(time.Hour))
+	pr := mustProposal(t, s, c.ID, 1, 1)
+	for range 2 {
+		if err := s.IncConsultationCounts(ctx, c.ID, 1, 0); err != nil { // the first ends the creation's mark
+			t.Fatal(err)
+		}
+		if err := s.IncProposalCounts(ctx, pr.ID, mitreden.Tally{Support: 2}, 0, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pc, err := s.ProposalCounts(ctx, pr.ID)
+	if err != nil || pc.Tally.Support != 4 || pc.State.Pending != 0 {
+		t.Fatalf("proposal after unpaired updates: %+v %v", pc, err)
+	}
+	if err := s.AllConsultationCounts(ctx, func(cc mitreden.ConsultationCounts) error {
+		if cc.ID == c.ID && (cc.Proposals != 2 || cc.State.Pending != 0) {
+			t.Fatalf("consultation after unpaired updates: %+v", cc)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.InsertVote(ctx, pr.ID, "u1", c.ID, "support"); err != nil {
+		t.Fatal(err)
+	}
+	if pc, _ := s.ProposalCounts(ctx, pr.ID); pc.State.Pending != 1 {
+		t.Fatalf("vote in flight not visible: %+v", pc.State)
+	}
+}

@@ -255,11 +255,8 @@ func (s *ProposalStore) IncProposalCounts(ctx context.Context, id string, t mitr
 	if alignment != "" && comments != 0 {
 		inc = append(inc, bson.E{Key: alignment, Value: comments})
 	}
-	inc = append(inc, bson.E{Key: "count_pending", Value: -1}) // ends the write VoteStore or CommentStore started
-	ctx, done := s.db.write(ctx)
-	defer done()
-	_, err = s.db.C("proposals").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}}, bson.D{{Key: "$inc", Value: inc}})
-	return mapErr(err)
+	// Ends the counter write VoteStore or CommentStore started.
+	return s.db.endCount(ctx, "proposals", o, inc)
 }
 
 // ProposalCounts reads the counters of proposal id with their state.
