@@ -3,6 +3,7 @@ package bleve
 import (
 	"context"
 	"slices"
+	"sync/atomic"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -36,6 +37,10 @@ type hitSetQuery struct {
 	filters query.Query
 	// none makes the query match nothing off the set's snapshot instead.
 	none bool
+	// strayed, when set, records that a searcher ran off the set's snapshot:
+	// the parts of a split search each take their own snapshot, and a part
+	// that matched nothing there lost its share of the hits.
+	strayed *atomic.Bool
 }
 
 // Searcher implements query.Query. On a snapshot other than the one the set
@@ -46,6 +51,9 @@ func (q *hitSetQuery) Searcher(ctx context.Context, r index.IndexReader, m mappi
 	opts search.SearcherOptions) (search.Searcher, error) {
 	snap, ok := r.(*scorch.IndexSnapshot)
 	if !ok || q.set == nil || !q.set.sameSegments(snap) {
+		if q.strayed != nil {
+			q.strayed.Store(true)
+		}
 		if q.none {
 			return searcher.NewMatchNoneSearcher(r)
 		}

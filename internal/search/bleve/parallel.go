@@ -75,6 +75,10 @@ func searchCounting(ctx context.Context, idx bleve.Index, req *bleve.SearchReque
 	return &counted{res: res, facets: fc.facets, set: fc.set}, nil
 }
 
+// partHooks let a test interleave a write with the parts of a split search;
+// both are nil outside tests.
+var partHooks struct{ before, after func(part int) }
+
 // searchParts runs one request per hit-set part at once and merges the pages
 // by score.
 func searchParts(ctx context.Context, idx bleve.Index, reqs []*bleve.SearchRequest, from, size int) (*bleve.SearchResult, error) {
@@ -82,7 +86,15 @@ func searchParts(ctx context.Context, idx bleve.Index, reqs []*bleve.SearchReque
 	errs := make([]error, len(reqs))
 	var wg sync.WaitGroup
 	for i, req := range reqs {
-		wg.Go(func() { results[i], errs[i] = idx.SearchInContext(ctx, req) })
+		wg.Go(func() {
+			if partHooks.before != nil {
+				partHooks.before(i)
+			}
+			results[i], errs[i] = idx.SearchInContext(ctx, req)
+			if partHooks.after != nil {
+				partHooks.after(i)
+			}
+		})
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {

@@ -1,15 +1,18 @@
 package bleve_test
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/internal/search/bleve"
 	"github.com/mitreden/mitreden/internal/search/searchtest"
 )
 
@@ -123,5 +126,58 @@ func TestSplitMatchesWhole(t *testing.T) {
 		if len(whole.Items) == 0 && q.Text != "Quantenphysik Radweg" {
 			t.Errorf("%s: no hits; the test data should match", name)
 		}
+	}
+}
+
+// TestSplitSurvivesAWriteBetweenParts: the parts of a split search take
+// their snapshots one by one; a write landing between them used to drop the
+// share of every part that ran on the new snapshot, so hits vanished under
+// load. Now the page is searched again whole.
+func TestSplitSurvivesAWriteBetweenParts(t *testing.T) {
+	atLeastTwoCores(t)
+	x := MustOpen(t)
+	x.SetParallelFrom(1)
+	ctx := context.Background()
+	var want []string
+	for i := range 40 {
+		d := mitreden.SearchDoc{ID: mitreden.SearchDocID("proposal", strconv.Itoa(i)), Type: "proposal", ItemID: strconv.Itoa(i),
+			Lang: "de", Title: "Sichere Radwege " + strconv.Itoa(i), Body: "Breite Radwege an jeder Schule.",
+			Visibility: mitreden.VisibilityPublic, CreatedAt: time.Now(), URL: "/p/" + strconv.Itoa(i)}
+		if err := x.Index(ctx, d); err != nil { // one batch each: several segments
+			t.Fatal(err)
+		}
+		want = append(want, d.ID)
+	}
+	first := make(chan struct{})
+	var once sync.Once
+	defer bleve.SetPartHooks(func(part int) {
+		if part == 0 {
+			return
+		}
+		<-first
+		once.Do(func() {
+			other := mitreden.SearchDoc{ID: "proposal:other", Type: "proposal", ItemID: "other", Lang: "de", Title: "Spielplatz",
+				Body: "Ein neuer Spielplatz im Park.", Visibility: mitreden.VisibilityPublic, CreatedAt: time.Now(), URL: "/p/other"}
+			if err := x.Index(ctx, other); err != nil {
+				t.Error(err)
+			}
+		})
+	}, func(part int) {
+		if part == 0 {
+			close(first)
+		}
+	})()
+	res, err := x.Search(ctx, mitreden.SearchQuery{Text: "Radwege", PerPage: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, h := range res.Items {
+		got = append(got, h.ID)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) || res.Total != len(want) {
+		t.Fatalf("split search with a write between its parts: %d hits (total %d), want %d", len(got), res.Total, len(want))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -268,12 +269,20 @@ func (x *Index) run(ctx context.Context, idx bleve.Index, q *mitreden.SearchQuer
 			if len(bounds) > 0 && c.set != nil {
 				sets := c.set.split(len(bounds) + 1)
 				reqs := make([]*bleve.SearchRequest, len(sets))
+				var strayed atomic.Bool
 				for i, set := range sets {
 					// Off the set's snapshot, the first part stands in the
 					// filters for the set, the others match nothing.
-					reqs[i] = scored(&hitSetQuery{set: set, filters: fs, none: i > 0}, from+q.PerPage, 0)
+					reqs[i] = scored(&hitSetQuery{set: set, filters: fs, none: i > 0, strayed: &strayed}, from+q.PerPage, 0)
 				}
 				res, err = searchParts(ctx, idx, reqs, from, q.PerPage)
+				if err == nil && strayed.Load() {
+					// A write changed the segments while the parts took their
+					// snapshots: whichever parts ran off the set's snapshot
+					// lost their share, so the page is searched again whole,
+					// where the filters stand in for the set.
+					res, err = idx.SearchInContext(ctx, scored(&hitSetQuery{set: c.set, filters: fs}, q.PerPage, from))
+				}
 			} else {
 				res, err = idx.SearchInContext(ctx, scored(&hitSetQuery{set: c.set, filters: fs}, q.PerPage, from))
 			}
