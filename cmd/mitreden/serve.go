@@ -59,10 +59,18 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		}
 	}
 	if len(dead) > 0 {
-		rec.reconcile(bg, dead)
+		rec.reconcile(bg, dead) // rebuilds the search index anyway
 	} else {
 		go func() {
-			// A cheap consistency check; it only logs, so start-up does not wait.
+			// An index an older version built is rebuilt; else a cheap
+			// consistency check that only logs. Start-up waits for neither.
+			rebuilt, err := rebuildOutdatedIndex(bg, e, log)
+			if err != nil && bg.Err() == nil {
+				log.Warn("rebuilding the search index of an older version", "err", err)
+			}
+			if rebuilt {
+				return
+			}
 			cctx, cancel := context.WithTimeout(bg, 2*time.Minute)
 			defer cancel()
 			if indexed, stored, err := e.indexing.Check(cctx); err == nil {
