@@ -114,9 +114,7 @@ func (r *reconciler) reconcile(ctx context.Context, dead []mitreden.Lease) {
 		r.log.Warn("unclean stop detected; reconciling counters and the search index in the background",
 			"lease", l.ID, "host", l.Host, "pid", l.PID, "started", l.Started, "last_renewed", l.Renewed)
 	}
-	r.running.Add(1)
-	go func() {
-		defer r.running.Done()
+	r.spawn(func() {
 		err := r.repair(ctx)
 		r.mu.Lock()
 		for _, l := range dead {
@@ -137,7 +135,7 @@ func (r *reconciler) reconcile(ctx context.Context, dead []mitreden.Lease) {
 				r.log.Warn("deleting a dead process's lease", "lease", l.ID, "err", err)
 			}
 		}
-	}()
+	})
 }
 
 // repair recounts every counter and rebuilds the search index, logging what
@@ -197,15 +195,20 @@ func (r *reconciler) repair(ctx context.Context) error {
 	return nil
 }
 
-// watch runs loop in the background until ctx ends; end waits for it, so
-// no renewal can write the lease again after its release.
-func (r *reconciler) watch(ctx context.Context) {
+// spawn runs f in the background; end waits for it, so the store and the
+// search index are not closed under it. f must return once the context
+// it uses ends.
+func (r *reconciler) spawn(f func()) {
 	r.running.Add(1)
 	go func() {
 		defer r.running.Done()
-		r.loop(ctx)
+		f()
 	}()
 }
+
+// watch runs loop in the background until ctx ends; end waits for it, so
+// no renewal can write the lease again after its release.
+func (r *reconciler) watch(ctx context.Context) { r.spawn(func() { r.loop(ctx) }) }
 
 // loop renews this process's lease and the dead ones under repair every
 // renew, and takes the leases of instances that died meanwhile, until ctx

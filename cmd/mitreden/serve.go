@@ -61,7 +61,7 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 	if len(dead) > 0 {
 		rec.reconcile(bg, dead) // rebuilds the search index anyway
 	} else {
-		go func() {
+		rec.spawn(func() {
 			// An index an older version built is rebuilt; else a cheap
 			// consistency check that only logs. Start-up waits for neither.
 			rebuilt, err := rebuildOutdatedIndex(bg, e, log)
@@ -76,7 +76,7 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 			if indexed, stored, err := e.indexing.Check(cctx); err == nil {
 				log.Info("search index check", "indexed", indexed, "stored", stored)
 			}
-		}()
+		})
 	}
 	rec.watch(bg)
 	go purgeLoop(ctx, e, log)
