@@ -79,14 +79,14 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		})
 	}
 	rec.watch(bg)
-	go purgeLoop(ctx, e, log)
-	go func() {
+	rec.spawn(func() { purgeLoop(bg, e, log) })
+	rec.spawn(func() {
 		// Embedded mode lists proposals from memory; load it before visitors ask.
-		if err := e.db.Participation().WarmListings(ctx); err != nil && ctx.Err() == nil {
+		if err := e.db.Participation().WarmListings(bg); err != nil && bg.Err() == nil {
 			log.Warn("loading proposal listings", "err", err)
 		}
-	}()
-	go retryLoop(ctx, e, log, 30*time.Second)
+	})
+	rec.spawn(func() { retryLoop(bg, e, log, 30*time.Second) })
 	srv, err := mhttp.New(mhttp.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, Secret: secret,
 		ContactEmail: cfg.ContactEmail, Version: Version}, mhttp.Deps{Accounts: e.accounts, Store: e.db, Searcher: e.searcher,
 		Participation: e.participation, Indexing: e.indexing, Logger: log})
