@@ -35,7 +35,7 @@ Usage:
   mitreden user create --email E --name N [--role R]… [--password-stdin]
   mitreden user grant|revoke --email E --role R
   mitreden user list [--role R]
-  mitreden seed --demo | --scale N
+  mitreden seed --demo | --scale N | --thread N [--threads K]
   mitreden recount
   mitreden reindex
   mitreden version

@@ -30,19 +30,27 @@ func cmdSeed(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "data directory (MITREDEN_DATA_DIR)")
 	demo := fs.Bool("demo", false, "create the demo content (idempotent)")
 	scale := fs.Int("scale", 0, "generate N proposals with comments and votes for benchmarks")
+	thread := fs.Int("thread", 0, "add a consultation whose proposals have N comments each; prints their ids")
+	threads := fs.Int("threads", 1, "with --thread: how many such proposals")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
-	if *demo == (*scale > 0) {
-		return usageError{"seed needs exactly one of --demo or --scale N"}
+	if n := btoi(*demo) + btoi(*scale > 0) + btoi(*thread > 0); n != 1 {
+		return usageError{"seed needs exactly one of --demo, --scale N or --thread N"}
+	}
+	if *threads < 1 {
+		return usageError{"seed --threads needs a positive number"}
 	}
 	e, err := openFull(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	if *demo {
+	switch {
+	case *demo:
 		return seedDemo(ctx, e, stdout)
+	case *thread > 0:
+		return seedThread(ctx, e, *thread, *threads, stdout, stderr)
 	}
 	return seedScale(ctx, e, *scale, stderr)
 }
