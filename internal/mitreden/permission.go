@@ -40,7 +40,6 @@ func (p Permission) Reason() string {
 
 // Permission refusal reasons that are not tied to an item's state.
 const (
-	ReasonLogin   = "permission.login"
 	ReasonBlocked = "participation.blocked"
 	ReasonRole    = "error.forbidden"
 )

@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
 )
@@ -27,6 +26,7 @@ func (p *Participation) CreateProposal(ctx context.Context, actor *mitreden.User
 	pr.Status, pr.Tally, pr.CommentCount = mitreden.StatusSubmitted, mitreden.Tally{}, 0
 	pr.Rand = rand.Int64N(1 << 62)
 	pr.CreatedAt = p.now()
+	RenderProposal(pr)
 	if err := p.st.CreateProposal(ctx, pr); err != nil {
 		return err
 	}
@@ -66,12 +66,6 @@ func (p *Participation) Proposals(ctx context.Context, f mitreden.ProposalFilter
 	return p.st.ListProposals(ctx, f)
 }
 
-// CanEditProposal tells whether actor may still edit pr (author, no votes or comments yet).
-func CanEditProposal(actor *mitreden.User, pr *mitreden.Proposal, c *mitreden.Consultation, now time.Time) bool {
-	return actor != nil && actor.ID == pr.AuthorID && pr.Status == mitreden.StatusSubmitted &&
-		pr.Tally.Total() == 0 && pr.CommentCount == 0 && c.Phase(now) == mitreden.PhaseOpen
-}
-
 // EditProposal changes title, body and topics while nobody supported or
 // commented yet. Returns EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND, ECONFLICT, EINVALID.
 func (p *Participation) EditProposal(ctx context.Context, actor *mitreden.User, id string, upd mitreden.Proposal) (*mitreden.Proposal, error) {
@@ -86,6 +80,7 @@ func (p *Participation) EditProposal(ctx context.Context, actor *mitreden.User, 
 	if err := pr.Validate(); err != nil {
 		return nil, err
 	}
+	pr.BodyHTML = renderText(pr.Body)
 	if err := p.st.UpdateProposalContent(ctx, pr); err != nil {
 		return nil, err
 	}
@@ -106,6 +101,7 @@ func (p *Participation) WithdrawProposal(ctx context.Context, actor *mitreden.Us
 		return nil, err
 	}
 	pr.Status = mitreden.StatusWithdrawn
+	pr.AnswerHTML = renderText(pr.Answer) // stored with the answer
 	if err := p.st.SetProposalStatus(ctx, pr); err != nil {
 		return nil, err
 	}
@@ -147,6 +143,7 @@ func (p *Participation) AnswerProposal(ctx context.Context, actor *mitreden.User
 		pr.ResponseSeconds = int64(now.Sub(pr.CreatedAt).Seconds())
 	}
 	pr.Status, pr.Answer, pr.AnsweredByID, pr.AnsweredBy, pr.AnsweredAt = status, answer, actor.ID, actor.DisplayName, now
+	pr.AnswerHTML = renderText(answer)
 	if err := p.st.SetProposalStatus(ctx, pr); err != nil {
 		return nil, err
 	}
