@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"regexp"
 	"strings"
+	"sync/atomic"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
@@ -36,6 +37,20 @@ var (
 	spaces = regexp.MustCompile(`\s+`)
 )
 
+// Version names what Render produces. Pages show HTML rendered when the text
+// was written, so raise it whenever the output for some input changes (a
+// stricter policy, an upgraded goldmark or bluemonday, another extension):
+// HTML of an older version then is shown as escaped source until the
+// start-up backfill (service.BackfillHTML) has rendered it again.
+const Version = 1
+
+// conversions counts the Markdown conversions of this process.
+var conversions atomic.Int64
+
+// Conversions returns how many texts Render and PlainText have converted
+// in this process so far, for tests that prove a read path converts none.
+func Conversions() int64 { return conversions.Load() }
+
 // errTooLarge stops a conversion whose output outgrows its input.
 var errTooLarge = errors.New("markdown: rendered output too large")
 
@@ -58,6 +73,7 @@ func (b *cappedBuffer) Write(p []byte) (int, error) {
 // convert renders src with goldmark into at most 64 KiB plus 16 bytes per
 // input byte; larger output is an error.
 func convert(src string) (*bytes.Buffer, error) {
+	conversions.Add(1)
 	buf := &cappedBuffer{max: 64<<10 + 16*len(src)}
 	conv := md
 	if tableCells(src) > maxTableCells {

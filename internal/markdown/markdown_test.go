@@ -45,3 +45,12 @@ func TestRender_KeepsMarkdown(t *testing.T) {
 		t.Errorf("PlainText = %q", got)
 	}
 }
+
+func TestConversions_CountsEveryConversion(t *testing.T) {
+	before := markdown.Conversions()
+	markdown.Render("*eins*")
+	markdown.PlainText("*zwei*")
+	if got := markdown.Conversions() - before; got != 2 {
+		t.Errorf("Conversions moved by %d for one Render and one PlainText, want 2", got)
+	}
+}

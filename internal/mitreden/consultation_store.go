@@ -12,8 +12,9 @@ type ConsultationStore interface {
 	// FindConsultation returns the consultation with id; ENOTFOUND when
 	// there is none (or id is malformed).
 	FindConsultation(ctx context.Context, id string) (*Consultation, error)
-	// UpdateConsultation replaces the editable fields of c.ID, never the
-	// counters; ENOTFOUND when there is no such consultation.
+	// UpdateConsultation replaces the editable fields of c.ID with the HTML
+	// rendered from them, never the counters; ENOTFOUND when there is no
+	// such consultation.
 	UpdateConsultation(ctx context.Context, c *Consultation) error
 	// ListConsultations returns a page of the consultations matching f,
 	// newest opening first, and how many match in all.
@@ -28,4 +29,13 @@ type ConsultationStore interface {
 	// AllConsultations streams every consultation to yield and returns
 	// the first error yield returns.
 	AllConsultations(ctx context.Context, yield func(*Consultation) error) error
+	// StaleHTMLConsultations returns, in id order, up to limit
+	// consultations after afterID ("" starts at the beginning) whose
+	// HTMLVersion is not version.
+	StaleHTMLConsultations(ctx context.Context, version int, afterID string, limit int) ([]*Consultation, error)
+	// SetConsultationHTML stores c's BodyHTML, ResultsHTML and HTMLVersion
+	// if c's Body and Results are still the stored ones; ECONFLICT when
+	// they changed meanwhile or the consultation is gone, ENOTFOUND for a
+	// malformed id.
+	SetConsultationHTML(ctx context.Context, c *Consultation) error
 }

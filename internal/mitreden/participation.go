@@ -76,12 +76,20 @@ type Consultation struct {
 	CommentsEnabled  bool
 	PreModeration    bool
 	Results          string // Markdown, set when evaluated
-	EvaluatedAt      time.Time
-	ProposalCount    int
-	CommentCount     int
-	CreatedBy        string
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// BodyHTML and ResultsHTML are Body and Results rendered and sanitized
+	// when they were written, so that no read renders (see HTMLVersion).
+	BodyHTML    string
+	ResultsHTML string
+	// HTMLVersion is the renderer version (markdown.Version) that made the
+	// HTML fields; 0 when they were never rendered (data of older
+	// releases), until the start-up backfill renders them.
+	HTMLVersion   int
+	EvaluatedAt   time.Time
+	ProposalCount int
+	CommentCount  int
+	CreatedBy     string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // Phase returns the consultation's phase at now.
@@ -214,9 +222,14 @@ type Proposal struct {
 	Against        int
 	Neutral        int
 	Answer         string // Markdown
-	AnsweredByID   string
-	AnsweredBy     string
-	AnsweredAt     time.Time
+	// BodyHTML and AnswerHTML are Body and Answer rendered and sanitized
+	// when they were written; HTMLVersion as in Consultation.
+	BodyHTML     string
+	AnswerHTML   string
+	HTMLVersion  int
+	AnsweredByID string
+	AnsweredBy   string
+	AnsweredAt   time.Time
 	// ResponseSeconds is the time from submission to the first official answer.
 	ResponseSeconds int64
 	Rand            int64 // position in the random order
@@ -263,9 +276,13 @@ type Comment struct {
 	AuthorID       string
 	AuthorName     string
 	Body           string // Markdown; empty once deleted
-	Alignment      string // for, against, neutral or ""
-	Edited         bool
-	Deleted        bool
+	// BodyHTML is Body rendered and sanitized when it was written;
+	// HTMLVersion as in Consultation.
+	BodyHTML    string
+	HTMLVersion int
+	Alignment   string // for, against, neutral or ""
+	Edited      bool
+	Deleted     bool
 	// Hidden is set by moderation; the public sees a placeholder.
 	Hidden    bool
 	Up, Down  int

@@ -29,10 +29,10 @@ func TestCommentStore_ThreadEditDeleteAndHide(t *testing.T) {
 	if list, err := s.ListComments(ctx, "consultation", "p1"); err != nil || len(list) != 0 {
 		t.Fatalf("another target type: %d %v", len(list), err)
 	}
-	if err := s.UpdateCommentBody(ctx, ids[0], "u2", "fremd", t0); mitreden.ErrorCode(err) != mitreden.ECONFLICT {
+	if err := s.UpdateCommentBody(ctx, &mitreden.Comment{ID: ids[0], AuthorID: "u2", Body: "fremd", EditedAt: t0}); mitreden.ErrorCode(err) != mitreden.ECONFLICT {
 		t.Fatalf("edit by another user: %v", err)
 	}
-	if err := s.UpdateCommentBody(ctx, ids[0], "u1", "geändert", t0.Add(time.Hour)); err != nil {
+	if err := s.UpdateCommentBody(ctx, &mitreden.Comment{ID: ids[0], AuthorID: "u1", Body: "geändert", EditedAt: t0.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.MarkCommentDeleted(ctx, ids[0], "u2"); mitreden.ErrorCode(err) != mitreden.ECONFLICT {
@@ -45,7 +45,7 @@ func TestCommentStore_ThreadEditDeleteAndHide(t *testing.T) {
 	if err != nil || !got.Deleted || got.Body != "" || got.Alignment != "" || !got.Edited || !got.EditedAt.Equal(t0.Add(time.Hour)) {
 		t.Fatalf("placeholder: %+v %v", got, err)
 	}
-	if err := s.UpdateCommentBody(ctx, ids[0], "u1", "wieder da", t0); mitreden.ErrorCode(err) != mitreden.ECONFLICT {
+	if err := s.UpdateCommentBody(ctx, &mitreden.Comment{ID: ids[0], AuthorID: "u1", Body: "wieder da", EditedAt: t0}); mitreden.ErrorCode(err) != mitreden.ECONFLICT {
 		t.Fatalf("edit after delete: %v", err)
 	}
 	if err := s.MarkCommentDeleted(ctx, ids[0], "u1"); mitreden.ErrorCode(err) != mitreden.ECONFLICT {

@@ -32,6 +32,9 @@ type consultationDoc struct {
 	CommentsEnabled  bool          `bson:"comments_enabled"`
 	PreModeration    bool          `bson:"pre_moderation"`
 	Results          string        `bson:"results"`
+	BodyHTML         string        `bson:"body_html"`
+	ResultsHTML      string        `bson:"results_html"`
+	HTMLVersion      int           `bson:"html_ver"`
 	EvaluatedAt      time.Time     `bson:"evaluated_at"`
 	ProposalCount    int           `bson:"proposal_count"`
 	CommentCount     int           `bson:"comment_count"`
@@ -46,7 +49,7 @@ func (d *consultationDoc) domain() *mitreden.Consultation {
 		Region: d.Region, OpensAt: d.OpensAt.UTC(), ClosesAt: d.ClosesAt.UTC(), VotingMode: d.VotingMode,
 		MaxSupports: d.MaxSupports, SupportThreshold: d.SupportThreshold, ProposalsEnabled: d.ProposalsEnabled,
 		CommentsEnabled: d.CommentsEnabled, PreModeration: d.PreModeration, Results: d.Results,
-		EvaluatedAt: zeroUTC(d.EvaluatedAt), ProposalCount: d.ProposalCount, CommentCount: d.CommentCount,
+		BodyHTML: d.BodyHTML, ResultsHTML: d.ResultsHTML, HTMLVersion: d.HTMLVersion, EvaluatedAt: zeroUTC(d.EvaluatedAt), ProposalCount: d.ProposalCount, CommentCount: d.CommentCount,
 		CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC()}
 }
 
@@ -54,7 +57,8 @@ func consultationToDoc(c *mitreden.Consultation, id bson.ObjectID) consultationD
 	return consultationDoc{ID: id, Title: c.Title, Summary: c.Summary, Body: c.Body, Topics: nonNil(c.Topics), Region: c.Region,
 		OpensAt: c.OpensAt, ClosesAt: c.ClosesAt, VotingMode: c.VotingMode, MaxSupports: c.MaxSupports,
 		SupportThreshold: c.SupportThreshold, ProposalsEnabled: c.ProposalsEnabled, CommentsEnabled: c.CommentsEnabled,
-		PreModeration: c.PreModeration, Results: c.Results, EvaluatedAt: c.EvaluatedAt, ProposalCount: c.ProposalCount,
+		PreModeration: c.PreModeration, Results: c.Results, BodyHTML: c.BodyHTML, ResultsHTML: c.ResultsHTML,
+		HTMLVersion: c.HTMLVersion, EvaluatedAt: c.EvaluatedAt, ProposalCount: c.ProposalCount,
 		CommentCount: c.CommentCount, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
@@ -83,7 +87,8 @@ func (s *ParticipationStore) FindConsultation(ctx context.Context, id string) (*
 	return d.domain(), nil
 }
 
-// UpdateConsultation replaces the editable fields (not the counters).
+// UpdateConsultation replaces the editable fields and their HTML (not the
+// counters).
 func (s *ParticipationStore) UpdateConsultation(ctx context.Context, c *mitreden.Consultation) error {
 	o, err := oid(c.ID)
 	if err != nil {
@@ -98,7 +103,8 @@ func (s *ParticipationStore) UpdateConsultation(ctx context.Context, c *mitreden
 		{Key: "closes_at", Value: c.ClosesAt}, {Key: "voting_mode", Value: c.VotingMode}, {Key: "max_supports", Value: c.MaxSupports},
 		{Key: "support_threshold", Value: c.SupportThreshold}, {Key: "proposals_enabled", Value: c.ProposalsEnabled},
 		{Key: "comments_enabled", Value: c.CommentsEnabled}, {Key: "pre_moderation", Value: c.PreModeration},
-		{Key: "results", Value: c.Results}, {Key: "evaluated_at", Value: c.EvaluatedAt}, {Key: "updated_at", Value: c.UpdatedAt},
+		{Key: "results", Value: c.Results}, {Key: "body_html", Value: c.BodyHTML}, {Key: "results_html", Value: c.ResultsHTML},
+		{Key: "html_ver", Value: c.HTMLVersion}, {Key: "evaluated_at", Value: c.EvaluatedAt}, {Key: "updated_at", Value: c.UpdatedAt},
 	}}})
 	if err != nil {
 		return mapErr(err)

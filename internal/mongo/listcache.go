@@ -135,6 +135,16 @@ func (c *ListingCache) CreateProposal(ctx context.Context, p *mitreden.Proposal)
 	return nil
 }
 
+// StaleHTMLProposals reads from the inner store.
+func (c *ListingCache) StaleHTMLProposals(ctx context.Context, version int, afterID string, limit int) ([]*mitreden.Proposal, error) {
+	return c.inner.StaleHTMLProposals(ctx, version, afterID, limit)
+}
+
+// SetProposalHTML writes to the inner store; HTML is no sort key.
+func (c *ListingCache) SetProposalHTML(ctx context.Context, p *mitreden.Proposal) error {
+	return c.inner.SetProposalHTML(ctx, p)
+}
+
 // FindProposal reads from the inner store.
 func (c *ListingCache) FindProposal(ctx context.Context, id string) (*mitreden.Proposal, error) {
 	return c.inner.FindProposal(ctx, id)

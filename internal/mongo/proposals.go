@@ -46,6 +46,9 @@ type proposalDoc struct {
 	Against         int           `bson:"against"`
 	Neutral         int           `bson:"neutral"`
 	Answer          string        `bson:"answer"`
+	BodyHTML        string        `bson:"body_html"`
+	AnswerHTML      string        `bson:"answer_html"`
+	HTMLVersion     int           `bson:"html_ver"`
 	AnsweredByID    string        `bson:"answered_by_id"`
 	AnsweredBy      string        `bson:"answered_by"`
 	AnsweredAt      time.Time     `bson:"answered_at"`
@@ -61,7 +64,7 @@ func (d *proposalDoc) domain() *mitreden.Proposal {
 		Title: d.Title, Body: d.Body, Topics: d.Topics, Status: d.Status,
 		Tally:        mitreden.Tally{Support: d.Tally.Support, Yes: d.Tally.Yes, No: d.Tally.No, Abstain: d.Tally.Abstain},
 		CommentCount: d.CommentCount, For: d.For, Against: d.Against, Neutral: d.Neutral, Answer: d.Answer,
-		AnsweredByID: d.AnsweredByID, AnsweredBy: d.AnsweredBy, AnsweredAt: zeroUTC(d.AnsweredAt), ResponseSeconds: d.ResponseSeconds,
+		BodyHTML: d.BodyHTML, AnswerHTML: d.AnswerHTML, HTMLVersion: d.HTMLVersion, AnsweredByID: d.AnsweredByID, AnsweredBy: d.AnsweredBy, AnsweredAt: zeroUTC(d.AnsweredAt), ResponseSeconds: d.ResponseSeconds,
 		Rand: d.Rand, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC()}
 }
 
@@ -71,7 +74,7 @@ func proposalToDoc(p *mitreden.Proposal, id bson.ObjectID) proposalDoc {
 		Body: p.Body, Topics: nonNil(p.Topics), Status: p.Status,
 		Tally:        tallyDoc{Support: p.Tally.Support, Yes: p.Tally.Yes, No: p.Tally.No, Abstain: p.Tally.Abstain},
 		CommentCount: p.CommentCount, For: p.For, Against: p.Against, Neutral: p.Neutral, Answer: p.Answer,
-		AnsweredByID: p.AnsweredByID, AnsweredBy: p.AnsweredBy, AnsweredAt: p.AnsweredAt, ResponseSeconds: p.ResponseSeconds,
+		BodyHTML: p.BodyHTML, AnswerHTML: p.AnswerHTML, HTMLVersion: p.HTMLVersion, AnsweredByID: p.AnsweredByID, AnsweredBy: p.AnsweredBy, AnsweredAt: p.AnsweredAt, ResponseSeconds: p.ResponseSeconds,
 		Rand: p.Rand, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 }
 
@@ -111,6 +114,8 @@ func (s *ProposalStore) FindProposal(ctx context.Context, id string) (*mitreden.
 
 // UpdateProposalContent edits only while nobody voted or commented: the
 // condition is part of the update, so a support arriving meanwhile wins.
+// The body's HTML goes with it; html_ver stays, as the answer's HTML is not
+// rewritten here (the backfill renders a document of an older version whole).
 func (s *ProposalStore) UpdateProposalContent(ctx context.Context, p *mitreden.Proposal) error {
 	o, err := oid(p.ID)
 	if err != nil {
@@ -124,7 +129,7 @@ func (s *ProposalStore) UpdateProposalContent(ctx context.Context, p *mitreden.P
 		{Key: "tally.support", Value: 0}, {Key: "tally.yes", Value: 0}, {Key: "tally.no", Value: 0}, {Key: "tally.abstain", Value: 0},
 		{Key: "comment_count", Value: 0}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "title", Value: p.Title}, {Key: "body", Value: p.Body},
-			{Key: "topics", Value: nonNil(p.Topics)}, {Key: "updated_at", Value: p.UpdatedAt}}}})
+			{Key: "body_html", Value: p.BodyHTML}, {Key: "topics", Value: nonNil(p.Topics)}, {Key: "updated_at", Value: p.UpdatedAt}}}})
 	if err != nil {
 		return mapErr(err)
 	}
@@ -134,7 +139,8 @@ func (s *ProposalStore) UpdateProposalContent(ctx context.Context, p *mitreden.P
 	return nil
 }
 
-// SetProposalStatus stores status and the official answer.
+// SetProposalStatus stores status and the official answer with its HTML;
+// html_ver stays, as in UpdateProposalContent.
 func (s *ProposalStore) SetProposalStatus(ctx context.Context, p *mitreden.Proposal) error {
 	o, err := oid(p.ID)
 	if err != nil {
@@ -144,7 +150,7 @@ func (s *ProposalStore) SetProposalStatus(ctx context.Context, p *mitreden.Propo
 	defer done()
 	p.UpdatedAt = now()
 	_, err = s.db.C("proposals").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}}, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "status", Value: p.Status}, {Key: "answer", Value: p.Answer}, {Key: "answered_by_id", Value: p.AnsweredByID},
+		{Key: "status", Value: p.Status}, {Key: "answer", Value: p.Answer}, {Key: "answer_html", Value: p.AnswerHTML}, {Key: "answered_by_id", Value: p.AnsweredByID},
 		{Key: "answered_by", Value: p.AnsweredBy}, {Key: "answered_at", Value: p.AnsweredAt},
 		{Key: "response_seconds", Value: p.ResponseSeconds}, {Key: "updated_at", Value: p.UpdatedAt}}}})
 	return mapErr(err)

@@ -52,6 +52,7 @@ func (p *Participation) AddComment(ctx context.Context, actor *mitreden.User, ta
 	}
 	cm := &mitreden.Comment{TargetType: targetType, TargetID: targetID, ConsultationID: c.ID, ParentID: in.ParentID, Depth: depth,
 		AuthorID: actor.ID, AuthorName: actor.DisplayName, Body: strings.TrimSpace(in.Body), Alignment: in.Alignment, CreatedAt: p.now()}
+	RenderComment(cm)
 	if err := p.st.CreateComment(ctx, cm); err != nil {
 		return nil, err
 	}
@@ -83,11 +84,11 @@ func (p *Participation) EditComment(ctx context.Context, actor *mitreden.User, i
 	if err := mitreden.ValidateCommentBody(body); err != nil {
 		return nil, err
 	}
-	body = strings.TrimSpace(body)
-	if err := p.st.UpdateCommentBody(ctx, id, actor.ID, body, p.now()); err != nil {
+	cm.Body, cm.AuthorID, cm.Edited, cm.EditedAt = strings.TrimSpace(body), actor.ID, true, p.now()
+	RenderComment(cm)
+	if err := p.st.UpdateCommentBody(ctx, cm); err != nil {
 		return nil, err
 	}
-	cm.Body, cm.Edited, cm.EditedAt = body, true, p.now()
 	p.reindexComment(ctx, cm)
 	return p.readComment(ctx, actor, cm)
 }

@@ -18,6 +18,7 @@ func (p *Participation) CreateConsultation(ctx context.Context, actor *mitreden.
 	}
 	c.CreatedBy = actor.ID
 	c.CreatedAt = p.now()
+	RenderConsultation(c)
 	if err := p.st.CreateConsultation(ctx, c); err != nil {
 		return err
 	}
@@ -52,6 +53,7 @@ func (p *Participation) UpdateConsultation(ctx context.Context, actor *mitreden.
 	}
 	c.Results, c.EvaluatedAt = old.Results, old.EvaluatedAt
 	c.ProposalCount, c.CommentCount, c.CreatedBy, c.CreatedAt = old.ProposalCount, old.CommentCount, old.CreatedBy, old.CreatedAt
+	RenderConsultation(c)
 	if err := p.st.UpdateConsultation(ctx, c); err != nil {
 		return err
 	}
@@ -86,6 +88,7 @@ func (p *Participation) PublishResults(ctx context.Context, actor *mitreden.User
 	if c.EvaluatedAt.IsZero() {
 		c.EvaluatedAt = p.now()
 	}
+	RenderConsultation(c)
 	if err := p.st.UpdateConsultation(ctx, c); err != nil {
 		return nil, err
 	}
