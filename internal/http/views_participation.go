@@ -46,7 +46,7 @@ type consultationView struct {
 func (s *Server) consultationView(p *Page, it *service.ConsultationItem) *consultationView {
 	c := it.Consultation
 	return &consultationView{Consultation: c, Phase: string(it.Phase),
-		BodyHTML: markdown.Render(c.Body), ResultsHTML: markdown.Render(c.Results),
+		BodyHTML: storedHTML(c.BodyHTML, c.Body, c.HTMLVersion), ResultsHTML: storedHTML(c.ResultsHTML, c.Results, c.HTMLVersion),
 		CanPropose: s.perm(p, it.CanPropose), CanComment: s.perm(p, it.CanComment), CanManage: it.CanManage.Allowed()}
 }
 
@@ -73,7 +73,8 @@ func (s *Server) proposalItemView(it *service.ProposalItem, consultationTitle st
 	pr := it.Proposal
 	return &proposalView{Proposal: pr, ConsultationTitle: consultationTitle, VotingMode: it.VotingMode,
 		Support: pr.Tally.Support, Yes: pr.Tally.Yes, No: pr.Tally.No, Abstain: pr.Tally.Abstain,
-		BodyHTML: markdown.Render(pr.Body), AnswerHTML: markdown.Render(pr.Answer), Answered: !pr.AnsweredAt.IsZero(),
+		BodyHTML: storedHTML(pr.BodyHTML, pr.Body, pr.HTMLVersion), AnswerHTML: storedHTML(pr.AnswerHTML, pr.Answer, pr.HTMLVersion),
+		Answered:  !pr.AnsweredAt.IsZero(),
 		Qualified: it.Qualified, MyVote: it.MyVote}
 }
 
@@ -98,10 +99,25 @@ type commentView struct {
 func (s *Server) commentViews(items []*service.CommentItem) []*commentView {
 	out := make([]*commentView, 0, len(items))
 	for _, it := range items {
-		out = append(out, &commentView{CommentItem: it, BodyHTML: markdown.Render(it.Body), Replies: s.commentViews(it.Replies),
+		out = append(out, &commentView{CommentItem: it, BodyHTML: storedHTML(it.BodyHTML, it.Body, it.HTMLVersion), Replies: s.commentViews(it.Replies),
 			CanEdit: it.CanEdit.Allowed(), CanDelete: it.CanDelete.Allowed(), CanReply: it.CanReply.Allowed(), CanVote: it.CanVote.Allowed()})
 	}
 	return out
+}
+
+// storedHTML is the HTML rendered from src when src was written; reads
+// never render. An item whose HTML another renderer version made, or none
+// (data of an older release), shows src escaped until the start-up backfill
+// (service.BackfillHTML) reaches it: never HTML of a sanitizer that may
+// since have been fixed.
+func storedHTML(html, src string, version int) template.HTML {
+	if version == markdown.Version {
+		return template.HTML(html) //nolint:gosec // sanitized when written
+	}
+	if src == "" {
+		return ""
+	}
+	return template.HTML("<p>" + strings.ReplaceAll(template.HTMLEscapeString(src), "\n", "<br>\n") + "</p>") //nolint:gosec // escaped
 }
 
 // visitorSeed gives each visitor a stable random order of proposals: it is
