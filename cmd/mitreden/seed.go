@@ -55,6 +55,7 @@ func seedDemo(ctx context.Context, e *env, out io.Writer) error {
 	}
 	st := e.db.Participation()
 	part := e.participation
+	render := service.NewSeedRenderer()
 	for _, dc := range demoConsultations {
 		c := &mitreden.Consultation{Title: dc.title, Summary: dc.summary, Body: dc.body, Region: dc.region, Topics: dc.topics,
 			VotingMode: dc.mode, MaxSupports: dc.maxSupports, SupportThreshold: dc.threshold, ProposalsEnabled: true, CommentsEnabled: true}
@@ -131,6 +132,7 @@ func seedDemo(ctx context.Context, e *env, out io.Writer) error {
 			}
 			batch.Proposals = append(batch.Proposals, p)
 		}
+		renderBatch(render, &batch)
 		if err := st.InsertSeed(ctx, batch); err != nil {
 			return err
 		}
@@ -219,6 +221,7 @@ func seedScale(ctx context.Context, e *env, n int, out io.Writer) error {
 		}
 		cons = append(cons, c)
 	}
+	render := service.NewSeedRenderer()
 	bar := progressbar.NewOptions(n, progressbar.OptionSetWriter(out), progressbar.OptionSetDescription("proposals"),
 		progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond))
 	const batchSize = 250
@@ -250,6 +253,7 @@ func seedScale(ctx context.Context, e *env, n int, out io.Writer) error {
 			commentsPer[ci] += 10
 			batch.Proposals = append(batch.Proposals, p)
 		}
+		renderBatch(render, &batch)
 		if err := st.InsertSeed(ctx, batch); err != nil {
 			return err
 		}
@@ -270,4 +274,15 @@ func seedScale(ctx context.Context, e *env, n int, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "generated %d proposals, %d comments, %d votes in %s\n", n, n*10, n*20, time.Since(start).Round(time.Second))
 	return nil
+}
+
+// renderBatch renders the Markdown of generated content, which InsertSeed
+// writes around the service, as the service renders what it writes.
+func renderBatch(r *service.SeedRenderer, b *mongo.SeedBatch) {
+	for _, p := range b.Proposals {
+		r.Proposal(p)
+	}
+	for _, c := range b.Comments {
+		r.Comment(c)
+	}
 }

@@ -87,6 +87,7 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		}
 	})
 	rec.spawn(func() { retryLoop(bg, e, log, 30*time.Second) })
+	rec.spawn(func() { backfillHTML(bg, e, log) })
 	srv, err := mhttp.New(mhttp.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, Secret: secret,
 		ContactEmail: cfg.ContactEmail, Version: Version}, mhttp.Deps{Accounts: e.accounts, Store: e.db, Searcher: e.searcher,
 		Participation: e.participation, Indexing: e.indexing, Logger: log})
@@ -109,6 +110,23 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// backfillHTML renders the Markdown that data of an older release (or of
+// another renderer version) holds without current HTML; pages show such
+// items' source escaped until then.
+func backfillHTML(ctx context.Context, e *env, log *slog.Logger) {
+	r, err := e.participation.BackfillHTML(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Warn("rendering stored Markdown; the next start resumes", "err", err)
+		}
+		return
+	}
+	if r.Consultations+r.Proposals+r.Comments+r.Changed > 0 {
+		log.Info("rendered stored Markdown", "consultations", r.Consultations, "proposals", r.Proposals,
+			"comments", r.Comments, "edited_meanwhile", r.Changed, "took", r.Duration.Round(time.Millisecond))
+	}
 }
 
 // purgeLoop removes expired sessions and counters every ten minutes; FerretDB
