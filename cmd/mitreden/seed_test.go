@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mitreden/mitreden/internal/markdown"
 	"github.com/mitreden/mitreden/internal/mitreden"
 )
 
@@ -17,6 +18,8 @@ type contents struct {
 	phases                                       map[mitreden.Phase]int
 	searchTotal                                  int // hits for a typo of "Digitalisierung"
 	indexed, stored                              int
+	// unrendered counts items without current HTML (markdown.Version).
+	unrendered int
 }
 
 func inspect(t *testing.T, dir string) contents {
@@ -35,12 +38,14 @@ func inspect(t *testing.T, dir string) contents {
 	if err := st.AllConsultations(ctx, func(x *mitreden.Consultation) error {
 		c.consultations++
 		c.phases[x.Phase(now)]++
+		c.unrendered += btoi(x.HTMLVersion != markdown.Version || x.BodyHTML == "" || (x.Results != "") != (x.ResultsHTML != ""))
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.AllProposals(ctx, func(p *mitreden.Proposal) error {
 		c.proposals++
+		c.unrendered += btoi(p.HTMLVersion != markdown.Version || p.BodyHTML == "" || (p.Answer != "") != (p.AnswerHTML != ""))
 		if p.Answer != "" {
 			c.answered++
 		}
@@ -48,7 +53,11 @@ func inspect(t *testing.T, dir string) contents {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.AllComments(ctx, func(*mitreden.Comment) error { c.comments++; return nil }); err != nil {
+	if err := st.AllComments(ctx, func(cm *mitreden.Comment) error {
+		c.comments++
+		c.unrendered += btoi(cm.HTMLVersion != markdown.Version || cm.BodyHTML == "")
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	res, err := e.searcher.Search(ctx, mitreden.SearchQuery{Text: "Digitalisirung"})
@@ -86,6 +95,9 @@ func TestSeedDemo_RealisticIndexedAndIdempotent(t *testing.T) {
 			t.Errorf("no consultation in phase %s: %v", ph, first.phases)
 		}
 	}
+	if first.unrendered != 0 {
+		t.Errorf("%d demo items without their HTML", first.unrendered)
+	}
 	if first.answered == 0 {
 		t.Error("no answered proposals")
 	}
@@ -121,7 +133,7 @@ func TestSeedScale_RecountRepairsDriftAndReindex(t *testing.T) {
 		t.Fatalf("seed --scale: %d %s", code, stderr)
 	}
 	got := inspect(t, dir)
-	if got.proposals != 40 || got.consultations != 20 || got.comments < 300 || got.comments > 500 || got.indexed != got.stored {
+	if got.proposals != 40 || got.consultations != 20 || got.comments < 300 || got.comments > 500 || got.indexed != got.stored || got.unrendered != 0 {
 		t.Fatalf("scale content: %+v", got)
 	}
 	if code, out, _ := runCLI(t, env, "", "recount"); code != 0 || !strings.Contains(out, "0 counters repaired") {

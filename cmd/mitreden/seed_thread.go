@@ -34,6 +34,7 @@ func seedThread(ctx context.Context, e *env, n, k int, out, progress io.Writer) 
 	}
 	st := e.db.Participation()
 	docs := service.NewSearchDocs(st, service.SystemClock)
+	render := service.NewSeedRenderer()
 	for i := 0; i < k; i++ {
 		a := authors[rng.IntN(len(authors))]
 		created := c.OpensAt.Add(time.Duration(i+1) * time.Minute)
@@ -62,6 +63,7 @@ func seedThread(ctx context.Context, e *env, n, k int, out, progress io.Writer) 
 				p.Neutral++
 			}
 		}
+		renderBatch(render, &batch)
 		if err := st.InsertSeed(ctx, batch); err != nil {
 			return err
 		}

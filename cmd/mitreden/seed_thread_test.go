@@ -23,7 +23,7 @@ func TestSeedThread_LongDiscussions(t *testing.T) {
 		t.Fatalf("want two proposal ids on stdout, got %q", out)
 	}
 	got := inspect(t, dir)
-	if got.consultations != 1 || got.proposals != 2 || got.comments != 60 || got.indexed != got.stored {
+	if got.consultations != 1 || got.proposals != 2 || got.comments != 60 || got.indexed != got.stored || got.unrendered != 0 {
 		t.Fatalf("thread content: %+v", got)
 	}
 
