@@ -5,7 +5,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/mitreden/mitreden/internal/markdown"
 	"github.com/mitreden/mitreden/internal/mitreden"
 	"github.com/mitreden/mitreden/internal/service"
 )
@@ -65,7 +64,7 @@ func (s *Server) consultationItemJSON(c *fiber.Ctx, it *service.ConsultationItem
 }
 
 func (s *Server) toConsultationJSON(c *mitreden.Consultation) consultationJSON {
-	j := consultationJSON{ID: c.ID, Title: c.Title, Summary: c.Summary, Body: c.Body, BodyHTML: string(markdown.Render(c.Body)),
+	j := consultationJSON{ID: c.ID, Title: c.Title, Summary: c.Summary, Body: c.Body, BodyHTML: string(storedHTML(c.BodyHTML, c.Body, c.HTMLVersion)),
 		Topics: nonNilStrings(c.Topics), Region: c.Region, OpensAt: c.OpensAt, ClosesAt: c.ClosesAt,
 		Phase: string(c.Phase(s.deps.Participation.Now())), VotingMode: c.VotingMode, MaxSupports: c.MaxSupports,
 		SupportThreshold: c.SupportThreshold, ProposalsEnabled: c.ProposalsEnabled, CommentsEnabled: c.CommentsEnabled,
@@ -195,13 +194,13 @@ func tallyJSON(mode string, t mitreden.Tally) map[string]int {
 }
 
 func toProposalJSON(p *mitreden.Proposal, c *mitreden.Consultation, myVote string) proposalJSON {
-	j := proposalJSON{ID: p.ID, ConsultationID: p.ConsultationID, Title: p.Title, Body: p.Body, BodyHTML: string(markdown.Render(p.Body)),
+	j := proposalJSON{ID: p.ID, ConsultationID: p.ConsultationID, Title: p.Title, Body: p.Body, BodyHTML: string(storedHTML(p.BodyHTML, p.Body, p.HTMLVersion)),
 		Topics: nonNilStrings(p.Topics), Status: p.Status, Author: authorJSON{ID: p.AuthorID, DisplayName: p.AuthorName},
 		Tally: tallyJSON(c.VotingMode, p.Tally), CommentCount: p.CommentCount,
 		AlignmentCounts: map[string]int{"for": p.For, "against": p.Against, "neutral": p.Neutral},
 		Qualified:       p.Qualified(c), MyVote: myVote, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	if !p.AnsweredAt.IsZero() {
-		j.Answer = &answerJSON{Text: p.Answer, HTML: string(markdown.Render(p.Answer)), AnsweredBy: p.AnsweredBy, AnsweredAt: p.AnsweredAt,
+		j.Answer = &answerJSON{Text: p.Answer, HTML: string(storedHTML(p.AnswerHTML, p.Answer, p.HTMLVersion)), AnsweredBy: p.AnsweredBy, AnsweredAt: p.AnsweredAt,
 			ResponseSeconds: p.ResponseSeconds}
 	}
 	return j
@@ -353,7 +352,7 @@ type commentJSON struct {
 func (s *Server) commentJSON(c *fiber.Ctx, it *service.CommentItem) commentJSON {
 	cm := it.Comment
 	j := commentJSON{ID: cm.ID, ParentID: cm.ParentID, Depth: cm.Depth, Author: authorJSON{ID: cm.AuthorID, DisplayName: cm.AuthorName},
-		Body: cm.Body, BodyHTML: string(markdown.Render(cm.Body)), Alignment: cm.Alignment, Edited: cm.Edited, Deleted: cm.Deleted,
+		Body: cm.Body, BodyHTML: string(storedHTML(cm.BodyHTML, cm.Body, cm.HTMLVersion)), Alignment: cm.Alignment, Edited: cm.Edited, Deleted: cm.Deleted,
 		Hidden: cm.Hidden, Up: cm.Up, Down: cm.Down, MyVote: it.MyVote, CreatedAt: cm.CreatedAt}
 	if cm.Deleted || it.Redacted {
 		j.BodyHTML = ""
@@ -371,9 +370,12 @@ func flattenComments(items []*service.CommentItem, into []*service.CommentItem) 
 	return into
 }
 
-// discussionQuery orders a discussion.
+// discussionQuery orders a discussion and picks a page of it: per_page
+// top-level comments, each followed by its replies.
 type discussionQuery struct {
-	Sort string `query:"sort" validate:"omitempty,comment_order"`
+	Sort    string `query:"sort" validate:"omitempty,comment_order"`
+	Page    int    `query:"page"`
+	PerPage int    `query:"per_page"`
 }
 
 func (s *Server) apiComments(targetType string) fiber.Handler {
@@ -382,13 +384,15 @@ func (s *Server) apiComments(targetType string) fiber.Handler {
 		if err := s.parseQuery(c, &q); err != nil {
 			return err
 		}
-		d, err := s.deps.Participation.ReadDiscussion(c.UserContext(), userOf(c), targetType, c.Params("id"), q.Sort)
+		d, err := s.deps.Participation.ReadDiscussionPage(c.UserContext(), userOf(c), targetType, c.Params("id"),
+			service.DiscussionQuery{Order: q.Sort, Page: q.Page, PerPage: q.PerPage})
 		if err != nil {
 			return err
 		}
+		// Pages are made of top-level comments; total counts them, and
+		// items hold each followed by its replies.
 		list := flattenComments(d.Comments, nil)
-		per := max(len(list), 1)
-		out := listJSON[commentJSON]{Items: []commentJSON{}, Total: len(list), Page: 1, PerPage: per}
+		out := listJSON[commentJSON]{Items: []commentJSON{}, Total: d.TopTotal, Page: d.Page, PerPage: d.PerPage}
 		for _, it := range list {
 			out.Items = append(out.Items, s.commentJSON(c, it))
 		}

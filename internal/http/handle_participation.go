@@ -1,12 +1,9 @@
 package http
 
 import (
-	"fmt"
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
-	"github.com/mitreden/mitreden/internal/service"
 )
 
 // HTML handlers of participation: parse, call the service once, render.
@@ -61,6 +58,7 @@ type proposalListQuery struct {
 	Page         int    `query:"page" json:"page"`
 	PerPage      int    `query:"per_page" json:"per_page"`
 	CommentOrder string `query:"csort" json:"-" validate:"omitempty,comment_order"`
+	CommentPage  int    `query:"cpage" json:"-"`
 }
 
 func (q *proposalListQuery) filter(seed int64, perPage int) mitreden.ProposalFilter {
@@ -75,14 +73,14 @@ func (s *Server) consultationPage(c *fiber.Ctx, id string) (*Page, error) {
 	var q proposalListQuery
 	if err := s.parseQuery(c, &q); err != nil {
 		// The page's selects only send known values; anything else is ignored.
-		q = proposalListQuery{Topic: q.Topic, Page: q.Page}
+		q = proposalListQuery{Topic: q.Topic, Page: q.Page, CommentPage: q.CommentPage}
 		if len(q.Topic) > 80 {
 			q.Topic = ""
 		}
 	}
 	p := s.page(c, "")
 	f := q.filter(s.visitorSeed(c), 20)
-	pg, err := s.deps.Participation.ReadConsultationPage(c.UserContext(), p.User, id, f, service.CommentOrder(q.CommentOrder))
+	pg, err := s.deps.Participation.ReadConsultationPageWith(c.UserContext(), p.User, id, f, q.discussionQuery())
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +94,8 @@ func (s *Server) consultationPage(c *fiber.Ctx, id string) (*Page, error) {
 		"Sorts": mitreden.ProposalSorts, "Status": q.Status, "Statuses": mitreden.ProposalStatuses, "Topic": q.Topic,
 		"CanPropose": cv.CanPropose, "CanComment": s.perm(p, pg.Discussion.CanComment),
 		"Comments": s.commentViews(pg.Discussion.Comments), "CommentTotal": pg.Discussion.Visible, "CommentSort": pg.Discussion.Order,
-		"PhaseNote": s.phaseNote(p, pg.Consultation)}
+		"CommentPager": newCommentPager(c, pg.Discussion),
+		"PhaseNote":    s.phaseNote(p, pg.Consultation)}
 	p.Pager = newPager(c, f.Page, f.PerPage, pg.ProposalTotal)
 	return p, nil
 }
@@ -255,7 +254,7 @@ func (s *Server) proposalPage(c *fiber.Ctx, id string) (*Page, error) {
 	var q proposalListQuery
 	_ = s.parseQuery(c, &q) // an unknown comment order falls back to the default
 	p := s.page(c, "")
-	pg, err := s.deps.Participation.ReadProposal(c.UserContext(), p.User, id, service.CommentOrder(q.CommentOrder))
+	pg, err := s.deps.Participation.ReadProposalWith(c.UserContext(), p.User, id, q.discussionQuery())
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +262,8 @@ func (s *Server) proposalPage(c *fiber.Ctx, id string) (*Page, error) {
 	p.Data = fiber.Map{"Pr": s.proposalPageView(p, pg), "C": pg.Consultation,
 		"AnswerStatuses": mitreden.AnswerStatuses, "VoteValues": mitreden.VoteValuesOf(pg.VotingMode),
 		"CanComment": s.perm(p, pg.Discussion.CanComment),
-		"Comments":   s.commentViews(pg.Discussion.Comments), "CommentSort": pg.Discussion.Order}
+		"Comments":   s.commentViews(pg.Discussion.Comments), "CommentSort": pg.Discussion.Order,
+		"CommentPager": newCommentPager(c, pg.Discussion)}
 	return p, nil
 }
 
@@ -400,9 +400,10 @@ func (s *Server) handleCommentCreate(targetType string) fiber.Handler {
 	}
 }
 
-// commentURL links to a comment in its discussion.
+// commentURL links to a comment: handleCommentLink opens the page of its
+// discussion that holds it.
 func commentURL(cm *mitreden.Comment) string {
-	return fmt.Sprintf("/%ss/%s#comment-%s", cm.TargetType, cm.TargetID, cm.ID)
+	return "/comments/" + cm.ID
 }
 
 func (s *Server) handleCommentEdit(c *fiber.Ctx) error {

@@ -3,6 +3,7 @@ package http
 import (
 	"cmp"
 	"html/template"
+	"net/url"
 	"strings"
 	"time"
 
@@ -130,6 +131,11 @@ func (s *Server) hitViews(p *Page, res *mitreden.SearchResult) []searchHitView {
 			title = template.HTMLEscapeString(h.ContextTitle)
 		case title == "":
 			title = template.HTMLEscapeString(h.Title)
+		}
+		if h.Type == mitreden.SearchTypeComment {
+			// The page that holds the comment depends on the thread's
+			// length now: the link resolves it (handleCommentLink).
+			h.URL = "/comments/" + url.PathEscape(h.ItemID)
 		}
 		out = append(out, searchHitView{SearchHit: h, TitleSafe: safeHighlight(title), ExcerptSafe: safeHighlight(h.Excerpt),
 			TypeLabel: p.Tr("search.type." + h.Type)})

@@ -49,8 +49,8 @@ func TestSearchPage_TypoHighlightFilterAndContextLink(t *testing.T) {
 	if strings.Contains(html, "<script>alert") {
 		t.Error("excerpt not escaped")
 	}
-	if doc.Find(`li.result a[href="/proposals/p1#comment-k1"]`).Length() != 1 {
-		t.Error("comment does not link to its anchor in context")
+	if doc.Find(`li.result a[href="/comments/k1"]`).Length() != 1 {
+		t.Error("comment does not link to the page that holds it")
 	}
 	// Facet checkboxes with counts, and filtering by type without JavaScript.
 	if doc.Find(`input[type="checkbox"][name="type"][value="comment"]`).Length() != 1 {

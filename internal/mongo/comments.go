@@ -1,7 +1,10 @@
 package mongo
 
 import (
+	"bytes"
+	"cmp"
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -16,6 +19,10 @@ import (
 func init() {
 	registerIndexes(
 		index{coll: "comments", keys: bson.D{{Key: "target_type", Value: 1}, {Key: "target_id", Value: 1}, {Key: "created_at", Value: 1}}, name: "target_created"},
+		// A page of a discussion: its top-level comments by date, and the
+		// replies by parent.
+		index{coll: "comments", keys: bson.D{{Key: "target_type", Value: 1}, {Key: "target_id", Value: 1}, {Key: "parent_id", Value: 1},
+			{Key: "created_at", Value: 1}}, name: "target_parent_created"},
 		index{coll: "comment_votes", keys: bson.D{{Key: "user_id", Value: 1}}, name: "user"},
 	)
 }
@@ -30,6 +37,8 @@ type commentDoc struct {
 	AuthorID       string        `bson:"author_id"`
 	AuthorName     string        `bson:"author_name"`
 	Body           string        `bson:"body"`
+	BodyHTML       string        `bson:"body_html"`
+	HTMLVersion    int           `bson:"html_ver"`
 	Alignment      string        `bson:"alignment"`
 	Edited         bool          `bson:"edited"`
 	Deleted        bool          `bson:"deleted"`
@@ -42,18 +51,21 @@ type commentDoc struct {
 
 func (d *commentDoc) domain() *mitreden.Comment {
 	return &mitreden.Comment{ID: d.ID.Hex(), TargetType: d.TargetType, TargetID: d.TargetID, ConsultationID: d.ConsultationID,
-		ParentID: d.ParentID, Depth: d.Depth, AuthorID: d.AuthorID, AuthorName: d.AuthorName, Body: d.Body, Alignment: d.Alignment,
+		ParentID: d.ParentID, Depth: d.Depth, AuthorID: d.AuthorID, AuthorName: d.AuthorName, Body: d.Body,
+		BodyHTML: d.BodyHTML, HTMLVersion: d.HTMLVersion, Alignment: d.Alignment,
 		Edited: d.Edited, Deleted: d.Deleted, Hidden: d.Hidden, Up: d.Up, Down: d.Down, CreatedAt: d.CreatedAt.UTC(), EditedAt: zeroUTC(d.EditedAt)}
 }
 
 func commentToDoc(c *mitreden.Comment, id bson.ObjectID) commentDoc {
 	return commentDoc{ID: id, TargetType: c.TargetType, TargetID: c.TargetID, ConsultationID: c.ConsultationID, ParentID: c.ParentID,
-		Depth: c.Depth, AuthorID: c.AuthorID, AuthorName: c.AuthorName, Body: c.Body, Alignment: c.Alignment, Edited: c.Edited,
+		Depth: c.Depth, AuthorID: c.AuthorID, AuthorName: c.AuthorName, Body: c.Body,
+		BodyHTML: c.BodyHTML, HTMLVersion: c.HTMLVersion, Alignment: c.Alignment, Edited: c.Edited,
 		Deleted: c.Deleted, Hidden: c.Hidden, Up: c.Up, Down: c.Down, CreatedAt: c.CreatedAt, EditedAt: c.EditedAt}
 }
 
 // CreateComment inserts c and sets its ID.
 func (s *ParticipationStore) CreateComment(ctx context.Context, c *mitreden.Comment) error {
+	defer s.db.threads.writing()()
 	counted := countedBy(c)
 	if err := s.db.startCounts(ctx, counted...); err != nil {
 		return err
@@ -76,7 +88,10 @@ func (s *ParticipationStore) CreateComment(ctx context.Context, c *mitreden.Comm
 	defer done()
 	_, err = s.db.C("comment_threads").UpdateOne(wctx, bson.D{{Key: "_id", Value: threadID(c.TargetType, c.TargetID)}},
 		bson.D{{Key: "$push", Value: bson.D{{Key: "ids", Value: c.ID}}}}, options.UpdateOne().SetUpsert(true))
-	return mapErr(err)
+	if err = mapErr(err); s.db.threads.outcome(err, threadID(c.TargetType, c.TargetID)) {
+		s.db.threads.added(c)
+	}
+	return err
 }
 
 func threadID(targetType, targetID string) string { return targetType + ":" + targetID }
@@ -95,16 +110,17 @@ func (s *ParticipationStore) FindComment(ctx context.Context, id string) (*mitre
 	return d.domain(), nil
 }
 
-// UpdateCommentBody edits a comment of authorID that is not deleted.
-func (s *ParticipationStore) UpdateCommentBody(ctx context.Context, id, authorID, body string, at time.Time) error {
-	o, err := oid(id)
+// UpdateCommentBody edits a comment of c.AuthorID that is not deleted.
+func (s *ParticipationStore) UpdateCommentBody(ctx context.Context, c *mitreden.Comment) error {
+	o, err := oid(c.ID)
 	if err != nil {
 		return err
 	}
 	ctx, done := s.db.write(ctx)
 	defer done()
-	res, err := s.db.C("comments").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}, {Key: "author_id", Value: authorID}, {Key: "deleted", Value: false}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "body", Value: body}, {Key: "edited", Value: true}, {Key: "edited_at", Value: at}}}})
+	res, err := s.db.C("comments").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}, {Key: "author_id", Value: c.AuthorID}, {Key: "deleted", Value: false}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "body", Value: c.Body}, {Key: "body_html", Value: c.BodyHTML},
+			{Key: "html_ver", Value: c.HTMLVersion}, {Key: "edited", Value: true}, {Key: "edited_at", Value: c.EditedAt}}}})
 	if err != nil {
 		return mapErr(err)
 	}
@@ -116,6 +132,7 @@ func (s *ParticipationStore) UpdateCommentBody(ctx context.Context, id, authorID
 
 // MarkCommentDeleted clears the body and keeps the placeholder.
 func (s *ParticipationStore) MarkCommentDeleted(ctx context.Context, id, authorID string) error {
+	defer s.db.threads.writing()()
 	notEditable := &mitreden.Error{Code: mitreden.ECONFLICT, Message: "comment.not_editable"}
 	d, err := findByOID[commentDoc](ctx, s.db, "comments", id)
 	if _, oidErr := bson.ObjectIDFromHex(id); err != nil && oidErr == nil && mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
@@ -132,14 +149,16 @@ func (s *ParticipationStore) MarkCommentDeleted(ctx context.Context, id, authorI
 	}
 	wctx, done := s.db.write(ctx)
 	res, err := s.db.C("comments").UpdateOne(wctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "author_id", Value: authorID}, {Key: "deleted", Value: false}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "body", Value: ""}, {Key: "deleted", Value: true}, {Key: "alignment", Value: ""}}}})
+		bson.D{{Key: "$set", Value: bson.D{{Key: "body", Value: ""}, {Key: "body_html", Value: ""}, {Key: "deleted", Value: true}, {Key: "alignment", Value: ""}}}})
 	done()
 	if err != nil {
+		s.db.threads.outcome(mapErr(err), threadID(d.TargetType, d.TargetID))
 		return mapErr(err) // it may have happened: the marks go stale
 	}
 	if res.MatchedCount == 0 {
 		return s.recordWritten(ctx, notEditable, flat(counted)...)
 	}
+	s.db.threads.change(id, func(e *threadEntry) { e.deleted = true })
 	return nil
 }
 
@@ -213,6 +232,133 @@ func (s *ParticipationStore) ListComments(ctx context.Context, targetType, targe
 	return out, nil
 }
 
+// ListThread returns a page of a discussion: in embedded mode from the
+// thread's shape in memory (CacheThreads) and one lookup by _id per comment
+// shown; else with indexed queries, a fixed number whatever the thread's
+// length: two counts, the page of top-level comments (two queries for
+// "best", which sorts by a difference of counters), and one query per
+// level of replies (at most mitreden.CommentMaxDepth).
+func (s *ParticipationStore) ListThread(ctx context.Context, q mitreden.ThreadQuery) (*mitreden.ThreadPage, error) {
+	if s.db.threads != nil {
+		return s.listThreadCached(ctx, q)
+	}
+	ctx, cancel := s.db.ctx(ctx)
+	defer cancel()
+	target := bson.D{{Key: "target_type", Value: q.TargetType}, {Key: "target_id", Value: q.TargetID}}
+	topF := append(slices.Clone(target), bson.E{Key: "parent_id", Value: ""})
+	p := &mitreden.ThreadPage{}
+	n, err := s.db.C("comments").CountDocuments(ctx, topF)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	p.TopTotal = int(n)
+	if n, err = s.db.C("comments").CountDocuments(ctx, append(slices.Clone(target), bson.E{Key: "deleted", Value: false})); err != nil {
+		return nil, mapErr(err)
+	}
+	p.Visible = int(n)
+	page, per := mitreden.NormalizePage(q.Page, q.PerPage)
+	skip := int64((page - 1) * per)
+	var top []commentDoc
+	if q.Order == mitreden.OrderBest {
+		top, err = s.bestTop(ctx, topF, skip, per)
+	} else {
+		dir := 1
+		if q.Order == mitreden.OrderNewest {
+			dir = -1
+		}
+		opts := options.Find().SetSort(bson.D{{Key: "created_at", Value: dir}, {Key: "_id", Value: dir}}).SetSkip(skip).SetLimit(int64(per))
+		top, err = findDocs(ctx, s.db.C("comments"), topF, opts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	parents := make([]string, 0, len(top))
+	for _, d := range top {
+		p.Top = append(p.Top, d.domain())
+		parents = append(parents, d.ID.Hex())
+	}
+	for depth := 1; depth <= mitreden.CommentMaxDepth && len(parents) > 0; depth++ {
+		f := append(slices.Clone(target), bson.E{Key: "parent_id", Value: bson.D{{Key: "$in", Value: parents}}})
+		docs, err := findDocs(ctx, s.db.C("comments"), f, options.Find())
+		if err != nil {
+			return nil, err
+		}
+		parents = parents[:0]
+		for _, d := range docs {
+			p.Replies = append(p.Replies, d.domain())
+			parents = append(parents, d.ID.Hex())
+		}
+	}
+	slices.SortFunc(p.Replies, func(a, b *mitreden.Comment) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
+	return p, nil
+}
+
+// bestTop reads the votes of every top-level comment (without texts),
+// orders them by score and reads the page's comments with one $in.
+func (s *ParticipationStore) bestTop(ctx context.Context, topF bson.D, skip int64, per int) ([]commentDoc, error) {
+	proj := bson.D{{Key: "up", Value: 1}, {Key: "down", Value: 1}, {Key: "created_at", Value: 1}}
+	all, err := findDocs(ctx, s.db.C("comments"), topF, options.Find().SetProjection(proj).SetBatchSize(10000))
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(all, func(a, b commentDoc) int {
+		return cmp.Or(cmp.Compare(b.Up-b.Down, a.Up-a.Down), a.CreatedAt.Compare(b.CreatedAt), bytes.Compare(a.ID[:], b.ID[:]))
+	})
+	all = all[min(int(skip), len(all)):min(int(skip)+per, len(all))]
+	if len(all) == 0 {
+		return nil, nil
+	}
+	ids := make([]bson.ObjectID, len(all))
+	rank := make(map[bson.ObjectID]int, len(all))
+	for i, d := range all {
+		ids[i], rank[d.ID] = d.ID, i
+	}
+	docs, err := findDocs(ctx, s.db.C("comments"), bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}, options.Find())
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(docs, func(a, b commentDoc) int { return cmp.Compare(rank[a.ID], rank[b.ID]) })
+	return docs, nil
+}
+
+func findDocs(ctx context.Context, c *mongo.Collection, filter bson.D, opts *options.FindOptionsBuilder) ([]commentDoc, error) {
+	cur, err := c.Find(ctx, filter, opts)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	var docs []commentDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapErr(err)
+	}
+	return docs, nil
+}
+
+// TopLevelRank counts the top-level comments of c's target before c, oldest
+// first: from the cached shape in embedded mode, else with one indexed count.
+func (s *ParticipationStore) TopLevelRank(ctx context.Context, c *mitreden.Comment) (int, error) {
+	if c.ParentID != "" {
+		return 0, &mitreden.Error{Code: mitreden.EINVALID, Message: "error.bad_request"}
+	}
+	if s.db.threads != nil {
+		return s.topLevelRankCached(ctx, c)
+	}
+	o, err := oid(c.ID)
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := s.db.ctx(ctx)
+	defer cancel()
+	at := c.CreatedAt.UTC()
+	n, err := s.db.C("comments").CountDocuments(ctx, bson.D{{Key: "target_type", Value: c.TargetType}, {Key: "target_id", Value: c.TargetID},
+		{Key: "parent_id", Value: ""}, {Key: "$or", Value: bson.A{
+			bson.D{{Key: "created_at", Value: bson.D{{Key: "$lt", Value: at}}}},
+			bson.D{{Key: "created_at", Value: at}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: o}}}},
+		}}})
+	return int(n), mapErr(err)
+}
+
 // CountComments recounts a proposal's comments from the records.
 func (s *ParticipationStore) CountComments(ctx context.Context, proposalID string) (total, forN, against, neutral int, err error) {
 	list, err := s.ListComments(ctx, "proposal", proposalID)
@@ -274,10 +420,14 @@ func (s *ParticipationStore) IncCommentVotes(ctx context.Context, id string, up,
 	if err != nil {
 		return err
 	}
+	defer s.db.threads.writing()()
 	ctx, done := s.db.write(ctx)
 	defer done()
 	_, err = s.db.C("comments").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "up", Value: up}, {Key: "down", Value: down}}}})
-	return mapErr(err)
+	if err = mapErr(err); s.db.threads.outcome(err, s.db.threads.threadOf(id)) {
+		s.db.threads.change(id, func(e *threadEntry) { e.up += up; e.down += down })
+	}
+	return err
 }
 
 // UserCommentVotes returns the user's votes on the given comments.
@@ -292,6 +442,19 @@ func (s *ParticipationStore) UserCommentVotes(ctx context.Context, userID string
 	}
 	ctx, cancel := s.db.ctx(ctx)
 	defer cancel()
+	if s.db.serial != nil {
+		// FerretDB answers $in by scanning every vote on every comment,
+		// while a lookup by _id is cheap: one each.
+		for i, id := range ids {
+			var d commentVoteDoc
+			if err := s.db.C("comment_votes").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err == nil {
+				out[commentIDs[i]] = d.Value
+			} else if err != mongo.ErrNoDocuments {
+				return nil, mapErr(err)
+			}
+		}
+		return out, nil
+	}
 	cur, err := s.db.C("comment_votes").Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
 	if err != nil {
 		return nil, mapErr(err)

@@ -32,7 +32,9 @@ type DB struct {
 	// mode, where one process owns the data dir, writes are serialized here.
 	serial *sync.Mutex
 	// lists, when set, keeps proposal sort keys in memory (CacheListings).
-	lists   *ListingCache
+	lists *ListingCache
+	// threads, when set, keeps the shape of discussions in memory (CacheThreads).
+	threads *ThreadCache
 	client  *mongo.Client
 	db      *mongo.Database
 	Timeout time.Duration
@@ -121,6 +123,7 @@ func (d *DB) Drop(ctx context.Context) error {
 	ctx, cancel := d.ctx(ctx)
 	defer cancel()
 	defer d.lists.Forget()
+	defer d.threads.Forget()
 	return d.db.Drop(ctx)
 }
 

@@ -31,6 +31,7 @@ func (s *ParticipationStore) InsertSeed(ctx context.Context, b SeedBatch) error 
 	// runs after the write lock is released: a write through the cache may
 	// be waiting for that lock while holding the cache.
 	defer s.db.lists.Forget()
+	defer s.db.threads.Forget()
 	ctx, done := s.db.write(context.WithoutCancel(ctx))
 	defer done()
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)

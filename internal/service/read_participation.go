@@ -2,7 +2,7 @@ package service
 
 import (
 	"context"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
@@ -46,16 +46,45 @@ type CommentItem struct {
 	Replies                               []*CommentItem
 }
 
-// Discussion is the comment thread of a proposal or consultation.
+// Discussion is one page of the comment thread of a proposal or
+// consultation: a page of top-level comments with all their replies, so a
+// thread of thousands reads and renders in bounded time.
 type Discussion struct {
-	// Comments are the top-level comments in the asked order, replies nested
-	// oldest first.
+	// Comments are the page's top-level comments in the asked order,
+	// replies nested oldest first.
 	Comments []*CommentItem
-	// Visible counts the comments that are not deleted.
+	// Visible counts the comments of the whole thread that are not deleted.
 	Visible int
+	// TopTotal counts the thread's top-level comments (pages are made of
+	// them), deleted ones included.
+	TopTotal int
+	// Page (from 1) and PerPage are the page applied.
+	Page, PerPage int
 	// Order is the order applied: oldest, newest or best.
 	Order      string
 	CanComment mitreden.Permission
+}
+
+// Pages is the number of pages of the thread (at least 1).
+func (d *Discussion) Pages() int { return max(1, (d.TopTotal+d.PerPage-1)/d.PerPage) }
+
+// CommentsPerPage is how many top-level comments a discussion page shows
+// unless asked otherwise: enough to read on, few enough for a phone on a
+// slow line.
+const CommentsPerPage = 50
+
+// DiscussionQuery asks for one page of a discussion. Zero values take the
+// defaults: the first page, CommentsPerPage, the default order.
+type DiscussionQuery struct {
+	Order         string
+	Page, PerPage int
+}
+
+// CommentLocation is where a comment shows: the page of its discussion, in
+// the default order and page size, that holds its top-level comment.
+type CommentLocation struct {
+	TargetType, TargetID string
+	Page                 int
 }
 
 // ConsultationPage is everything the consultation page and its API read need.
@@ -146,6 +175,21 @@ func DefaultProposalSort(ph mitreden.Phase) string {
 // default) and, unless commentOrder is "", its discussion. Returns ENOTFOUND,
 // EINVALID (sort, status).
 func (p *Participation) ReadConsultationPage(ctx context.Context, viewer *mitreden.User, id string, f mitreden.ProposalFilter, commentOrder string) (*ConsultationPage, error) {
+	return p.ReadConsultationPageWith(ctx, viewer, id, f, discussionOf(commentOrder))
+}
+
+// discussionOf asks for the first page of a discussion in order, or for
+// none when order is "".
+func discussionOf(order string) *DiscussionQuery {
+	if order == "" {
+		return nil
+	}
+	return &DiscussionQuery{Order: order}
+}
+
+// ReadConsultationPageWith is ReadConsultationPage with the page of the
+// discussion dq asks for (none when dq is nil).
+func (p *Participation) ReadConsultationPageWith(ctx context.Context, viewer *mitreden.User, id string, f mitreden.ProposalFilter, dq *DiscussionQuery) (*ConsultationPage, error) {
 	c, err := p.st.FindConsultation(ctx, id)
 	if err != nil {
 		return nil, err
@@ -159,8 +203,8 @@ func (p *Participation) ReadConsultationPage(ctx context.Context, viewer *mitred
 	if page.Proposals, page.ProposalTotal, err = p.proposalItems(ctx, viewer, c, f); err != nil {
 		return nil, err
 	}
-	if commentOrder != "" {
-		if page.Discussion, err = p.discussion(ctx, viewer, "consultation", c.ID, c, commentOrder); err != nil {
+	if dq != nil {
+		if page.Discussion, err = p.discussion(ctx, viewer, "consultation", c.ID, c, *dq); err != nil {
 			return nil, err
 		}
 	}
@@ -204,6 +248,12 @@ func (p *Participation) proposalItems(ctx context.Context, viewer *mitreden.User
 // and permissions and, unless commentOrder is "", its discussion. Returns
 // ENOTFOUND.
 func (p *Participation) ReadProposal(ctx context.Context, viewer *mitreden.User, id, commentOrder string) (*ProposalPage, error) {
+	return p.ReadProposalWith(ctx, viewer, id, discussionOf(commentOrder))
+}
+
+// ReadProposalWith is ReadProposal with the page of the discussion dq asks
+// for (none when dq is nil).
+func (p *Participation) ReadProposalWith(ctx context.Context, viewer *mitreden.User, id string, dq *DiscussionQuery) (*ProposalPage, error) {
 	pr, c, err := p.Proposal(ctx, id)
 	if err != nil {
 		return nil, err
@@ -212,8 +262,8 @@ func (p *Participation) ReadProposal(ctx context.Context, viewer *mitreden.User,
 	if err != nil {
 		return nil, err
 	}
-	if commentOrder != "" {
-		if page.Discussion, err = p.discussion(ctx, viewer, "proposal", pr.ID, c, commentOrder); err != nil {
+	if dq != nil {
+		if page.Discussion, err = p.discussion(ctx, viewer, "proposal", pr.ID, c, *dq); err != nil {
 			return nil, err
 		}
 	}
@@ -234,15 +284,43 @@ func (p *Participation) proposalPage(ctx context.Context, viewer *mitreden.User,
 	}, nil
 }
 
-// ReadDiscussion returns the comments of a proposal or consultation
-// (targetType "proposal" or "consultation") as viewer may see them.
-// Returns ENOTFOUND.
+// ReadDiscussion returns the first page of the comments of a proposal or
+// consultation (targetType "proposal" or "consultation") as viewer may see
+// them. Returns ENOTFOUND.
 func (p *Participation) ReadDiscussion(ctx context.Context, viewer *mitreden.User, targetType, id, order string) (*Discussion, error) {
+	return p.ReadDiscussionPage(ctx, viewer, targetType, id, DiscussionQuery{Order: order})
+}
+
+// ReadDiscussionPage returns the page q asks for of the comments of a
+// proposal or consultation as viewer may see them. Returns ENOTFOUND.
+func (p *Participation) ReadDiscussionPage(ctx context.Context, viewer *mitreden.User, targetType, id string, q DiscussionQuery) (*Discussion, error) {
 	c, err := p.consultationOfTarget(ctx, targetType, id)
 	if err != nil {
 		return nil, err
 	}
-	return p.discussion(ctx, viewer, targetType, id, c, order)
+	return p.discussion(ctx, viewer, targetType, id, c, q)
+}
+
+// LocateComment tells which page of its discussion shows comment id, so a
+// link to one comment opens that page. Returns ENOTFOUND.
+func (p *Participation) LocateComment(ctx context.Context, id string) (*CommentLocation, error) {
+	root, err := p.st.FindComment(ctx, id)
+	// A reply shows on the page of its top-level comment; replies nest at
+	// most CommentMaxDepth deep, so this takes a bounded number of reads.
+	for i := 0; err == nil && root.ParentID != "" && i <= mitreden.CommentMaxDepth; i++ {
+		root, err = p.st.FindComment(ctx, root.ParentID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if root.ParentID != "" {
+		return nil, &mitreden.Error{Code: mitreden.ENOTFOUND, Message: "error.not_found"}
+	}
+	rank, err := p.st.TopLevelRank(ctx, root)
+	if err != nil {
+		return nil, err
+	}
+	return &CommentLocation{TargetType: root.TargetType, TargetID: root.TargetID, Page: rank/CommentsPerPage + 1}, nil
 }
 
 // consultationOfTarget finds the consultation a comment target belongs to.
@@ -257,12 +335,17 @@ func (p *Participation) consultationOfTarget(ctx context.Context, targetType, id
 	return nil, &mitreden.Error{Code: mitreden.ENOTFOUND, Message: "error.not_found"}
 }
 
-func (p *Participation) discussion(ctx context.Context, viewer *mitreden.User, targetType, id string, c *mitreden.Consultation, order string) (*Discussion, error) {
-	order = CommentOrder(order)
-	list, err := p.st.ListComments(ctx, targetType, id)
+func (p *Participation) discussion(ctx context.Context, viewer *mitreden.User, targetType, id string, c *mitreden.Consultation, q DiscussionQuery) (*Discussion, error) {
+	order := CommentOrder(q.Order)
+	if q.PerPage == 0 {
+		q.PerPage = CommentsPerPage
+	}
+	page, per := mitreden.NormalizePage(q.Page, q.PerPage)
+	tp, err := p.st.ListThread(ctx, mitreden.ThreadQuery{TargetType: targetType, TargetID: id, Order: order, Page: page, PerPage: per})
 	if err != nil {
 		return nil, err
 	}
+	list := append(slices.Clip(tp.Top), tp.Replies...)
 	var votes map[string]int
 	if viewer != nil && len(list) > 0 {
 		ids := make([]string, len(list))
@@ -274,28 +357,21 @@ func (p *Participation) discussion(ctx context.Context, viewer *mitreden.User, t
 		}
 	}
 	now := p.now()
-	d := &Discussion{Order: order, CanComment: canComment(viewer, c, now)}
+	d := &Discussion{Order: order, CanComment: canComment(viewer, c, now), Visible: tp.Visible, TopTotal: tp.TopTotal,
+		Page: page, PerPage: per, Comments: make([]*CommentItem, 0, len(tp.Top))}
 	byID := make(map[string]*CommentItem, len(list))
-	for _, cm := range list {
-		byID[cm.ID] = p.commentItem(viewer, cm, c, votes[cm.ID], now)
-		if !cm.Deleted {
-			d.Visible++
-		}
+	for _, cm := range tp.Top {
+		it := p.commentItem(viewer, cm, c, votes[cm.ID], now)
+		byID[cm.ID] = it
+		d.Comments = append(d.Comments, it)
 	}
-	for _, cm := range list {
-		it := byID[cm.ID]
-		if parent, ok := byID[cm.ParentID]; ok && cm.ParentID != "" {
+	// Replies come oldest first, each after its parent.
+	for _, cm := range tp.Replies {
+		if parent := byID[cm.ParentID]; parent != nil {
+			it := p.commentItem(viewer, cm, c, votes[cm.ID], now)
+			byID[cm.ID] = it
 			parent.Replies = append(parent.Replies, it)
-		} else {
-			d.Comments = append(d.Comments, it)
 		}
-	}
-	top := d.Comments
-	switch order {
-	case "newest":
-		sort.SliceStable(top, func(i, j int) bool { return top[i].CreatedAt.After(top[j].CreatedAt) })
-	case "best":
-		sort.SliceStable(top, func(i, j int) bool { return top[i].Score() > top[j].Score() })
 	}
 	return d, nil
 }
@@ -306,9 +382,9 @@ func (p *Participation) commentItem(viewer *mitreden.User, cm *mitreden.Comment,
 	it := &CommentItem{Comment: &cp, MyVote: myVote}
 	switch {
 	case cp.Deleted:
-		cp.Body, cp.AuthorID, cp.AuthorName, cp.Alignment = "", "", "", ""
+		cp.Body, cp.BodyHTML, cp.AuthorID, cp.AuthorName, cp.Alignment = "", "", "", "", ""
 	case cp.Hidden && !isModerator(viewer):
-		cp.Body, cp.AuthorID, cp.AuthorName, cp.Alignment = "", "", "", ""
+		cp.Body, cp.BodyHTML, cp.AuthorID, cp.AuthorName, cp.Alignment = "", "", "", "", ""
 		it.Redacted = true
 	}
 	it.CanEdit = canEditComment(viewer, cm, now)

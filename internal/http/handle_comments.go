@@ -1,0 +1,67 @@
+package http
+
+import (
+	"net/url"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/mitreden/mitreden/internal/service"
+)
+
+// A discussion shows one page of top-level comments with their replies at
+// a time (service.CommentsPerPage); these are the links between its pages
+// and to one comment, plain links that work without JavaScript.
+
+// commentPager links the pages of a discussion: the parameter cpage next to
+// whatever else the page's address holds (the proposal list's page and
+// filters on a consultation), landing at the discussion.
+type commentPager struct {
+	Page, Pages int
+	base        string
+	query       url.Values
+}
+
+func newCommentPager(c *fiber.Ctx, d *service.Discussion) *commentPager {
+	q, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
+	return &commentPager{Page: d.Page, Pages: d.Pages(), base: c.Path(), query: q}
+}
+
+// Href links to page n of the discussion.
+func (p *commentPager) Href(n int) string {
+	q := url.Values{}
+	for k, v := range p.query {
+		q[k] = v
+	}
+	q.Del("cpage")
+	if n > 1 {
+		q.Set("cpage", strconv.Itoa(n))
+	}
+	if len(q) == 0 {
+		return p.base + "#comments"
+	}
+	return p.base + "?" + q.Encode() + "#comments"
+}
+
+// discussionQuery is the discussion page a proposal or consultation page
+// asks for.
+func (q *proposalListQuery) discussionQuery() *service.DiscussionQuery {
+	return &service.DiscussionQuery{Order: service.CommentOrder(q.CommentOrder), Page: q.CommentPage}
+}
+
+// handleCommentLink opens the page of the discussion that shows a comment,
+// at the comment: the address search results and redirects after a write
+// link one comment with, since the fragment of /proposals/{id}#comment-{cid}
+// alone cannot tell the server which page holds it.
+func (s *Server) handleCommentLink(c *fiber.Ctx) error {
+	id := c.Params("id")
+	loc, err := s.deps.Participation.LocateComment(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	to := "/" + loc.TargetType + "s/" + url.PathEscape(loc.TargetID)
+	if loc.Page > 1 {
+		to += "?cpage=" + strconv.Itoa(loc.Page)
+	}
+	return c.Redirect(to+"#comment-"+url.PathEscape(id), fiber.StatusSeeOther)
+}

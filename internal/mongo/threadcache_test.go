@@ -1,0 +1,199 @@
+package mongo_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/internal/mongo"
+	"github.com/mitreden/mitreden/internal/mongo/mongotest"
+)
+
+// TestThreadCacheMatchesQueries writes comments, replies, deletions and
+// votes through a store that caches threads and checks, after every round,
+// that each page in each order, its counts and every comment's rank are
+// exactly those of the indexed queries of a store without the cache on the
+// same data. The cached store is read first in the first round, so later
+// writes must keep it right rather than a later load.
+func TestThreadCacheMatchesQueries(t *testing.T) {
+	ctx := context.Background()
+	name := mongotest.DBName(t)
+	open := func(opts ...mongo.Option) *mongo.ParticipationStore {
+		db, err := mongo.Open(ctx, mongotest.URI(t), name, append([]mongo.Option{mongo.SerializeWrites()}, opts...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Drop(ctx); _ = db.Close(ctx) })
+		return db.Participation()
+	}
+	cached, plain := open(mongo.CacheThreads()), open()
+	r := rand.New(rand.NewPCG(4, 2))
+	type made struct{ id, author, target string }
+	var all []made
+	create := func(target string) {
+		var parent *mitreden.Comment
+		depth := 0
+		if len(all) > 0 && r.IntN(2) == 0 {
+			m := all[r.IntN(len(all))]
+			p, err := plain.FindComment(ctx, m.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Depth < mitreden.CommentMaxDepth {
+				parent, depth, target = p, p.Depth+1, p.TargetID
+			}
+		}
+		c := &mitreden.Comment{TargetType: "proposal", TargetID: target, ConsultationID: "c1", AuthorID: fmt.Sprint("u", r.IntN(3)),
+			AuthorName: "Anna", Body: "Beitrag", Depth: depth,
+			// Equal creation times exercise the tie-breaks.
+			CreatedAt: t0.Add(time.Duration(r.IntN(6)) * time.Minute)}
+		if parent != nil {
+			c.ParentID = parent.ID
+		}
+		if err := cached.CreateComment(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, made{c.ID, c.AuthorID, target})
+	}
+	check := func(round int) {
+		t.Helper()
+		for _, target := range []string{"p1", "p2", "p3"} {
+			for _, order := range []string{mitreden.OrderOldest, mitreden.OrderNewest, mitreden.OrderBest} {
+				for _, page := range []int{1, 2, 3, 9} {
+					q := mitreden.ThreadQuery{TargetType: "proposal", TargetID: target, Order: order, Page: page, PerPage: 4}
+					got, err := cached.ListThread(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want, err := plain.ListThread(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					key := func(p *mitreden.ThreadPage) string {
+						s := fmt.Sprintf("top %d visible %d:", p.TopTotal, p.Visible)
+						for _, c := range slices.Concat(p.Top, []*mitreden.Comment{nil}, p.Replies) {
+							if c != nil {
+								s += fmt.Sprintf(" %s/%d/%d/%v", c.ID, c.Up, c.Down, c.Deleted)
+							} else {
+								s += " |"
+							}
+						}
+						return s
+					}
+					if key(got) != key(want) {
+						t.Fatalf("round %d, %+v:\ncached  %s\nqueried %s", round, q, key(got), key(want))
+					}
+				}
+			}
+		}
+		for _, m := range all {
+			c, err := plain.FindComment(ctx, m.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.ParentID != "" {
+				if _, err := cached.TopLevelRank(ctx, c); mitreden.ErrorCode(err) != mitreden.EINVALID {
+					t.Fatalf("rank of a reply: %v", err)
+				}
+				continue
+			}
+			got, err := cached.TopLevelRank(ctx, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := plain.TopLevelRank(ctx, c)
+			if err != nil || got != want {
+				t.Fatalf("round %d, rank of %s: cached %d, queried %d %v", round, c.ID, got, want, err)
+			}
+		}
+	}
+	for i := range 30 {
+		create([]string{"p1", "p2"}[i%2])
+	}
+	check(0)
+	for round := 1; round <= 4; round++ {
+		for range 8 {
+			switch m := all[r.IntN(len(all))]; r.IntN(4) {
+			case 0:
+				create([]string{"p1", "p2", "p3"}[r.IntN(3)])
+			case 1:
+				err := cached.MarkCommentDeleted(ctx, m.id, m.author)
+				if err != nil && mitreden.ErrorCode(err) != mitreden.ECONFLICT {
+					t.Fatal(err)
+				}
+			default:
+				if err := cached.IncCommentVotes(ctx, m.id, r.IntN(3), r.IntN(2)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		check(round)
+	}
+}
+
+// TestListThread_PagesRepliesAndCounts checks a page on its own: the
+// top-level comments of the page in order with every reply under them at
+// any depth, none of another page's, and the counts of the whole thread.
+func TestListThread_PagesRepliesAndCounts(t *testing.T) {
+	s := mongotest.MustOpenDB(t).Participation()
+	ctx := context.Background()
+	add := func(parent *mitreden.Comment, minute int) *mitreden.Comment {
+		c := &mitreden.Comment{TargetType: "proposal", TargetID: "p1", ConsultationID: "c1", AuthorID: "u1", AuthorName: "Anna",
+			Body: "Beitrag", CreatedAt: t0.Add(time.Duration(minute) * time.Minute)}
+		if parent != nil {
+			c.ParentID, c.Depth = parent.ID, parent.Depth+1
+		}
+		if err := s.CreateComment(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	a, b, c := add(nil, 1), add(nil, 2), add(nil, 3)
+	a1 := add(a, 4)
+	a11 := add(a1, 5)
+	c1 := add(c, 6)
+	if err := s.MarkCommentDeleted(ctx, b.ID, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.IncCommentVotes(ctx, c.ID, 2, 0); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(cs []*mitreden.Comment) []string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.ID)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		order            string
+		page             int
+		top, replies     []string
+		topTotal, visble int
+	}{
+		{mitreden.OrderOldest, 1, []string{a.ID, b.ID}, []string{a1.ID, a11.ID}, 3, 5},
+		{mitreden.OrderOldest, 2, []string{c.ID}, []string{c1.ID}, 3, 5},
+		{mitreden.OrderNewest, 1, []string{c.ID, b.ID}, []string{c1.ID}, 3, 5},
+		{mitreden.OrderBest, 1, []string{c.ID, a.ID}, []string{a1.ID, a11.ID, c1.ID}, 3, 5},
+		{mitreden.OrderOldest, 3, nil, nil, 3, 5},
+	} {
+		p, err := s.ListThread(ctx, mitreden.ThreadQuery{TargetType: "proposal", TargetID: "p1", Order: tc.order, Page: tc.page, PerPage: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(ids(p.Top), tc.top) || !slices.Equal(ids(p.Replies), tc.replies) || p.TopTotal != tc.topTotal || p.Visible != tc.visble {
+			t.Fatalf("%s page %d: top %v replies %v (%d, %d), want %v %v", tc.order, tc.page, ids(p.Top), ids(p.Replies), p.TopTotal, p.Visible, tc.top, tc.replies)
+		}
+	}
+	if n, err := s.TopLevelRank(ctx, c); err != nil || n != 2 {
+		t.Fatalf("rank: %d %v", n, err)
+	}
+	p, err := s.ListThread(ctx, mitreden.ThreadQuery{TargetType: "consultation", TargetID: "p1", PerPage: 2})
+	if err != nil || len(p.Top)+len(p.Replies)+p.TopTotal+p.Visible != 0 {
+		t.Fatalf("another target type: %+v %v", p, err)
+	}
+}
