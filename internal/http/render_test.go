@@ -2,13 +2,20 @@ package http_test
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	nethttp "net/http"
 	"strings"
 	"testing"
 	"time"
 
+	mhttp "github.com/mitreden/mitreden/internal/http"
 	"github.com/mitreden/mitreden/internal/markdown"
 	"github.com/mitreden/mitreden/internal/mitreden"
 	"github.com/mitreden/mitreden/internal/mongo"
+	"github.com/mitreden/mitreden/internal/mongo/mongotest"
+	"github.com/mitreden/mitreden/internal/service"
 )
 
 // Markdown is rendered when it is written; pages and the API only copy the
@@ -125,4 +132,60 @@ func TestRender_OldItemsShowTheirSourceEscapedUntilBackfilled(t *testing.T) {
 	if h, _ := doc.Find("main").Html(); !strings.Contains(h, "<strong>alter</strong>") {
 		t.Fatalf("after the backfill the page shows %s", h)
 	}
+}
+
+// BenchmarkProposalList_LongMarkdown reads the API list of 20 proposals of
+// 10,000 characters of hostile Markdown (lists nested 4,999 deep),
+// anonymously, as the security review did: "stored" is the
+// read as it is now, "rendered" adds the rendering every read did before.
+func BenchmarkProposalList_LongMarkdown(b *testing.B) {
+	ctx := context.Background()
+	db := mongotest.MustOpenDB(b)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	part := service.NewParticipation(db.Participation(), nil, nil, log)
+	acc := service.NewAccounts(db.Users(), db.Sessions(), db.Counters(), service.AccountsConfig{}, nil, log)
+	srv, err := mhttp.New(mhttp.Config{BaseURL: "http://127.0.0.1:8080", Secret: []byte(strings.Repeat("k", 32))},
+		mhttp.Deps{Accounts: acc, Store: db, Participation: part, Logger: log})
+	if err != nil {
+		b.Fatal(err)
+	}
+	admin := &mitreden.User{ID: "admin1", DisplayName: "Admina", Roles: []mitreden.Role{mitreden.RoleAdmin}}
+	c := &mitreden.Consultation{Title: "Welche Dienste zuerst online?", Summary: "Sagen Sie uns, was zuerst digital werden soll.",
+		Body: "Das Land will die wichtigsten Leistungen online anbieten.", OpensAt: time.Now().Add(-time.Hour),
+		ClosesAt: time.Now().Add(48 * time.Hour), VotingMode: mitreden.VotingSupport, ProposalsEnabled: true, CommentsEnabled: true}
+	if err := part.CreateConsultation(ctx, admin, c); err != nil {
+		b.Fatal(err)
+	}
+	bomb := strings.Repeat("- ", 4999) + "x" // 4,999 nested lists: about 90 ms to render
+	var bodies []string
+	for i := range 20 {
+		pr := &mitreden.Proposal{Title: fmt.Sprintf("Vorschlag %d", i+1), Body: bomb}
+		if err := part.CreateProposal(ctx, &mitreden.User{ID: fmt.Sprintf("u%d", i), DisplayName: "Person"}, c.ID, pr); err != nil {
+			b.Fatal(err)
+		}
+		bodies = append(bodies, pr.Body)
+	}
+	get := func(b *testing.B) {
+		req, _ := nethttp.NewRequest("GET", "/api/v1/consultations/"+c.ID+"/proposals?per_page=100", nil)
+		resp, err := srv.App().Test(req, -1)
+		if err != nil || resp.StatusCode != 200 {
+			b.Fatalf("list: %v %v", resp, err)
+		}
+		n, _ := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		b.ReportMetric(float64(n), "resp-bytes")
+	}
+	b.Run("stored", func(b *testing.B) {
+		for b.Loop() {
+			get(b)
+		}
+	})
+	b.Run("rendered", func(b *testing.B) {
+		for b.Loop() {
+			get(b)
+			for _, body := range bodies {
+				markdown.Render(body)
+			}
+		}
+	})
 }

@@ -51,10 +51,9 @@ type CommentStore interface {
 	// AllComments streams every comment to yield and returns the first
 	// error yield returns.
 	AllComments(ctx context.Context, yield func(*Comment) error) error
-	// StaleHTMLComments returns, in id order, up to limit comments after
-	// afterID ("" starts at the beginning) whose HTMLVersion is not
-	// version.
-	StaleHTMLComments(ctx context.Context, version int, afterID string, limit int) ([]*Comment, error)
+	// StaleHTMLComments returns the ids of the comments whose HTMLVersion
+	// is not version.
+	StaleHTMLComments(ctx context.Context, version int) ([]string, error)
 	// SetCommentHTML stores c's BodyHTML and HTMLVersion if c's Body is
 	// still the stored one; ECONFLICT when it changed meanwhile or the
 	// comment is gone, ENOTFOUND for a malformed id.

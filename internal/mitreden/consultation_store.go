@@ -29,10 +29,9 @@ type ConsultationStore interface {
 	// AllConsultations streams every consultation to yield and returns
 	// the first error yield returns.
 	AllConsultations(ctx context.Context, yield func(*Consultation) error) error
-	// StaleHTMLConsultations returns, in id order, up to limit
-	// consultations after afterID ("" starts at the beginning) whose
+	// StaleHTMLConsultations returns the ids of the consultations whose
 	// HTMLVersion is not version.
-	StaleHTMLConsultations(ctx context.Context, version int, afterID string, limit int) ([]*Consultation, error)
+	StaleHTMLConsultations(ctx context.Context, version int) ([]string, error)
 	// SetConsultationHTML stores c's BodyHTML, ResultsHTML and HTMLVersion
 	// if c's Body and Results are still the stored ones; ECONFLICT when
 	// they changed meanwhile or the consultation is gone, ENOTFOUND for a

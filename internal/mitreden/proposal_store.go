@@ -42,10 +42,10 @@ type ProposalStore interface {
 	// AllProposals streams every proposal to yield and returns the first
 	// error yield returns.
 	AllProposals(ctx context.Context, yield func(*Proposal) error) error
-	// StaleHTMLProposals returns, in id order, up to limit proposals after
-	// afterID ("" starts at the beginning) whose HTMLVersion is not
-	// version: their HTML is missing or an older renderer made it.
-	StaleHTMLProposals(ctx context.Context, version int, afterID string, limit int) ([]*Proposal, error)
+	// StaleHTMLProposals returns the ids of the proposals whose
+	// HTMLVersion is not version: their HTML is missing or an older
+	// renderer made it.
+	StaleHTMLProposals(ctx context.Context, version int) ([]string, error)
 	// SetProposalHTML stores p's BodyHTML, AnswerHTML and HTMLVersion if
 	// p's Body and Answer are still the stored ones; ECONFLICT when they
 	// changed meanwhile or the proposal is gone, ENOTFOUND for a malformed

@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -20,29 +21,31 @@ func init() {
 	}
 }
 
-// staleHTML returns up to limit documents of coll after afterID, in _id
-// order, whose html_ver is not version (documents of older releases have
-// none).
-func staleHTML[D any](ctx context.Context, db *DB, coll string, version int, afterID string, limit int) ([]D, error) {
-	filter := bson.D{{Key: "html_ver", Value: bson.D{{Key: "$ne", Value: version}}}}
-	if afterID != "" {
-		o, err := oid(afterID)
-		if err != nil {
-			return nil, err
-		}
-		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: o}}})
-	}
-	ctx, cancel := db.ctx(ctx)
+// staleHTML returns the ids of the documents of coll whose html_ver is not
+// version (documents of older releases have none). Only ids travel, so the
+// answer stays small however many are stale; the embedded engine still
+// decodes every document to filter it, which at 100,000 comments takes
+// longer than one store call may, hence a deadline of its own.
+func staleHTML(ctx context.Context, db *DB, coll string, version int) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	cur, err := db.C(coll).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+	cur, err := db.C(coll).Find(ctx, bson.D{{Key: "html_ver", Value: bson.D{{Key: "$ne", Value: version}}}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	var docs []D
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapErr(err)
+	defer cur.Close(ctx)
+	ids := []string{}
+	for cur.Next(ctx) {
+		var d struct {
+			ID bson.ObjectID `bson:"_id"`
+		}
+		if err := cur.Decode(&d); err != nil {
+			return nil, mapErr(err)
+		}
+		ids = append(ids, d.ID.Hex())
 	}
-	return docs, nil
+	return ids, mapErr(cur.Err())
 }
 
 // setHTML sets the fields of set on document id of coll if it still holds
@@ -65,18 +68,10 @@ func setHTML(ctx context.Context, db *DB, coll, id string, sources, set bson.D) 
 	return nil
 }
 
-// StaleHTMLConsultations returns consultations whose HTML another renderer
-// version made, or none.
-func (s *ParticipationStore) StaleHTMLConsultations(ctx context.Context, version int, afterID string, limit int) ([]*mitreden.Consultation, error) {
-	docs, err := staleHTML[consultationDoc](ctx, s.db, "consultations", version, afterID, limit)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*mitreden.Consultation, len(docs))
-	for i := range docs {
-		out[i] = docs[i].domain()
-	}
-	return out, nil
+// StaleHTMLConsultations returns the ids of consultations whose HTML another
+// renderer version made, or none.
+func (s *ParticipationStore) StaleHTMLConsultations(ctx context.Context, version int) ([]string, error) {
+	return staleHTML(ctx, s.db, "consultations", version)
 }
 
 // SetConsultationHTML stores c's HTML while its sources are unchanged.
@@ -86,18 +81,10 @@ func (s *ParticipationStore) SetConsultationHTML(ctx context.Context, c *mitrede
 		bson.D{{Key: "body_html", Value: c.BodyHTML}, {Key: "results_html", Value: c.ResultsHTML}, {Key: "html_ver", Value: c.HTMLVersion}})
 }
 
-// StaleHTMLProposals returns proposals whose HTML another renderer version
-// made, or none.
-func (s *ProposalStore) StaleHTMLProposals(ctx context.Context, version int, afterID string, limit int) ([]*mitreden.Proposal, error) {
-	docs, err := staleHTML[proposalDoc](ctx, s.db, "proposals", version, afterID, limit)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*mitreden.Proposal, len(docs))
-	for i := range docs {
-		out[i] = docs[i].domain()
-	}
-	return out, nil
+// StaleHTMLProposals returns the ids of proposals whose HTML another
+// renderer version made, or none.
+func (s *ProposalStore) StaleHTMLProposals(ctx context.Context, version int) ([]string, error) {
+	return staleHTML(ctx, s.db, "proposals", version)
 }
 
 // SetProposalHTML stores p's HTML while its sources are unchanged.
@@ -107,18 +94,10 @@ func (s *ProposalStore) SetProposalHTML(ctx context.Context, p *mitreden.Proposa
 		bson.D{{Key: "body_html", Value: p.BodyHTML}, {Key: "answer_html", Value: p.AnswerHTML}, {Key: "html_ver", Value: p.HTMLVersion}})
 }
 
-// StaleHTMLComments returns comments whose HTML another renderer version
-// made, or none.
-func (s *ParticipationStore) StaleHTMLComments(ctx context.Context, version int, afterID string, limit int) ([]*mitreden.Comment, error) {
-	docs, err := staleHTML[commentDoc](ctx, s.db, "comments", version, afterID, limit)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*mitreden.Comment, len(docs))
-	for i := range docs {
-		out[i] = docs[i].domain()
-	}
-	return out, nil
+// StaleHTMLComments returns the ids of comments whose HTML another renderer
+// version made, or none.
+func (s *ParticipationStore) StaleHTMLComments(ctx context.Context, version int) ([]string, error) {
+	return staleHTML(ctx, s.db, "comments", version)
 }
 
 // SetCommentHTML stores c's HTML while its body is unchanged.

@@ -136,8 +136,8 @@ func (c *ListingCache) CreateProposal(ctx context.Context, p *mitreden.Proposal)
 }
 
 // StaleHTMLProposals reads from the inner store.
-func (c *ListingCache) StaleHTMLProposals(ctx context.Context, version int, afterID string, limit int) ([]*mitreden.Proposal, error) {
-	return c.inner.StaleHTMLProposals(ctx, version, afterID, limit)
+func (c *ListingCache) StaleHTMLProposals(ctx context.Context, version int) ([]string, error) {
+	return c.inner.StaleHTMLProposals(ctx, version)
 }
 
 // SetProposalHTML writes to the inner store; HTML is no sort key.

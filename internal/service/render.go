@@ -81,83 +81,73 @@ type HTMLBackfill struct {
 	Duration time.Duration
 }
 
-// backfillBatch bounds the items one store read of the backfill returns: on
-// the embedded engine each read scans the collection, so few large batches
-// beat many small ones; 2,000 comments of at most 5,000 characters stay a
-// few megabytes.
-const backfillBatch = 2000
-
 // BackfillHTML renders the Markdown of every item whose HTML is missing
 // (data of releases that rendered at read time) or was made by another
 // renderer version (markdown.Version), and stores it. Until it reaches an
-// item, pages show that item's source escaped. When nothing is stale it
-// costs one read per collection that finds nothing: on MongoDB an index
-// lookup, on the embedded engine one scan of each collection. It writes
-// only HTML, conditionally on the source, so it runs beside visitors and
-// edits; it stops at the first store error (the next start resumes).
+// item, pages show that item's source escaped. It first asks each
+// collection for the ids of such items (MongoDB answers from an index; the
+// embedded engine scans the collection once), then reads, renders and writes
+// them one by one; when nothing is stale it costs those three reads alone.
+// It writes only HTML, conditionally on the source, so it runs beside
+// visitors and edits; it stops at the first store error, and the next
+// start resumes.
 func (p *Participation) BackfillHTML(ctx context.Context) (HTMLBackfill, error) {
 	start := time.Now()
 	var r HTMLBackfill
 	var err error
-	r.Consultations, err = backfill(ctx, &r.Changed, p.st.StaleHTMLConsultations, p.st.SetConsultationHTML, p.st.FindConsultation,
-		func(c *mitreden.Consultation) string { return c.ID },
+	r.Consultations, err = backfill(ctx, &r.Changed, p.st.StaleHTMLConsultations, p.st.FindConsultation, p.st.SetConsultationHTML,
 		func(c *mitreden.Consultation) int { return c.HTMLVersion }, RenderConsultation)
 	if err == nil {
-		r.Proposals, err = backfill(ctx, &r.Changed, p.st.StaleHTMLProposals, p.st.SetProposalHTML, p.st.FindProposal,
-			func(pr *mitreden.Proposal) string { return pr.ID },
+		r.Proposals, err = backfill(ctx, &r.Changed, p.st.StaleHTMLProposals, p.st.FindProposal, p.st.SetProposalHTML,
 			func(pr *mitreden.Proposal) int { return pr.HTMLVersion }, RenderProposal)
 	}
 	if err == nil {
-		r.Comments, err = backfill(ctx, &r.Changed, p.st.StaleHTMLComments, p.st.SetCommentHTML, p.st.FindComment,
-			func(c *mitreden.Comment) string { return c.ID },
+		r.Comments, err = backfill(ctx, &r.Changed, p.st.StaleHTMLComments, p.st.FindComment, p.st.SetCommentHTML,
 			func(c *mitreden.Comment) int { return c.HTMLVersion }, RenderComment)
 	}
 	r.Duration = time.Since(start)
 	return r, err
 }
 
-// backfill renders and stores the stale items of one collection in id
-// order and returns how many it stored. An item whose source changed
-// between read and write is read again once: an edit that kept the stored
-// version stale (it wrote only one field's HTML) still gets rendered.
-func backfill[T any](ctx context.Context, changed *int,
-	stale func(ctx context.Context, version int, afterID string, limit int) ([]T, error),
-	set func(context.Context, T) error, find func(context.Context, string) (T, error),
-	id func(T) string, version func(T) int, render func(T)) (int, error) {
-	done, after := 0, ""
-	for {
-		items, err := stale(ctx, markdown.Version, after, backfillBatch)
-		if err != nil {
-			return done, err
-		}
-		for _, it := range items {
+// backfill renders and stores the stale items of one collection and returns
+// how many it stored. An item whose source changed between its read and the
+// write is read once more: an edit of one field (an answer) leaves the
+// item's version stale, and it still needs rendering.
+func backfill[T any](ctx context.Context, changed *int, stale func(context.Context, int) ([]string, error),
+	find func(context.Context, string) (T, error), set func(context.Context, T) error,
+	version func(T) int, render func(T)) (int, error) {
+	ids, err := stale(ctx, markdown.Version)
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	for _, id := range ids {
+		for attempt := 0; ; attempt++ {
+			it, err := find(ctx, id)
+			if mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
+				break // gone meanwhile
+			} else if err != nil {
+				return done, err
+			}
+			if version(it) == markdown.Version {
+				*changed++ // an edit meanwhile stored it whole
+				break
+			}
 			render(it)
-			err := set(ctx, it)
+			err = set(ctx, it)
+			if mitreden.ErrorCode(err) == mitreden.ECONFLICT && attempt == 0 {
+				continue
+			}
 			if mitreden.ErrorCode(err) == mitreden.ECONFLICT {
-				again, ferr := find(ctx, id(it))
-				switch {
-				case mitreden.ErrorCode(ferr) == mitreden.ENOTFOUND:
-					continue // gone meanwhile
-				case ferr != nil:
-					return done, ferr
-				case version(again) == markdown.Version:
-					*changed++ // the edit stored its HTML whole
-					continue
-				}
-				render(again)
-				if err = set(ctx, again); mitreden.ErrorCode(err) == mitreden.ECONFLICT {
-					*changed++ // edited twice meanwhile: left to the next start
-					continue
-				}
+				*changed++ // edited twice meanwhile: left to the next start
+				break
 			}
 			if err != nil {
 				return done, err
 			}
 			done++
+			break
 		}
-		if len(items) < backfillBatch {
-			return done, nil
-		}
-		after = id(items[len(items)-1])
 	}
+	return done, nil
 }
