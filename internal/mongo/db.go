@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
@@ -35,6 +36,7 @@ type DB struct {
 	lists *ListingCache
 	// threads, when set, keeps the shape of discussions in memory (CacheThreads).
 	threads *ThreadCache
+	monitor *event.CommandMonitor
 	client  *mongo.Client
 	db      *mongo.Database
 	Timeout time.Duration
@@ -48,6 +50,10 @@ type Option func(*DB)
 // embedded engine, whose updates are not atomic under concurrency.
 func SerializeWrites() Option { return func(d *DB) { d.serial = new(sync.Mutex) } }
 
+// WithMonitor observes every command the client sends: tests count a
+// read's round trips with it.
+func WithMonitor(m *event.CommandMonitor) Option { return func(d *DB) { d.monitor = m } }
+
 // WithLogger sets the logger (slog.Default otherwise).
 func WithLogger(l *slog.Logger) Option { return func(d *DB) { d.Logger = l } }
 
@@ -59,14 +65,18 @@ func Open(ctx context.Context, uri, name string, opts ...Option) (*DB, error) {
 		SetRetryWrites(true).
 		SetWriteConcern(writeconcern.Majority()).
 		SetAppName("mitreden")
+	d := &DB{Timeout: DefaultTimeout, Logger: slog.Default()}
+	for _, o := range opts {
+		o(d)
+	}
+	if d.monitor != nil {
+		copts.SetMonitor(d.monitor)
+	}
 	client, err := mongo.Connect(copts)
 	if err != nil {
 		return nil, mitreden.Wrap(mitreden.EUNAVAILABLE, err, "error.unavailable")
 	}
-	d := &DB{client: client, db: client.Database(name), Timeout: DefaultTimeout, Logger: slog.Default()}
-	for _, o := range opts {
-		o(d)
-	}
+	d.client, d.db = client, client.Database(name)
 	if err := d.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.Background())
 		return nil, err

@@ -5,8 +5,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/event"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
 	"github.com/mitreden/mitreden/internal/mongo"
@@ -195,5 +199,78 @@ func TestListThread_PagesRepliesAndCounts(t *testing.T) {
 	p, err := s.ListThread(ctx, mitreden.ThreadQuery{TargetType: "consultation", TargetID: "p1", PerPage: 2})
 	if err != nil || len(p.Top)+len(p.Replies)+p.TopTotal+p.Visible != 0 {
 		t.Fatalf("another target type: %+v %v", p, err)
+	}
+}
+
+// TestListThread_RoundTripsDoNotGrow counts the commands the store without
+// the thread cache (the MongoDB path) sends for a page of a discussion and
+// for a comment's rank, on a thread of 10 and one of 200 comments: the same
+// number whatever the length.
+func TestListThread_RoundTripsDoNotGrow(t *testing.T) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	var sent []string
+	monitor := &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
+		mu.Lock()
+		sent = append(sent, e.CommandName)
+		mu.Unlock()
+	}}
+	db, err := mongo.Open(ctx, mongotest.URI(t), mongotest.DBName(t), mongo.SerializeWrites(), mongo.WithMonitor(monitor))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Drop(ctx); _ = db.Close(ctx) })
+	s := db.Participation()
+	top := map[string]*mitreden.Comment{}
+	for target, n := range map[string]int{"small": 10, "large": 200} {
+		var last *mitreden.Comment
+		for i := range n {
+			c := &mitreden.Comment{TargetType: "proposal", TargetID: target, ConsultationID: "c1", AuthorID: "u1", AuthorName: "Anna",
+				Body: "Beitrag", CreatedAt: t0.Add(time.Duration(i) * time.Second)}
+			if i%3 == 2 {
+				c.ParentID, c.Depth = last.ID, last.Depth+1
+			}
+			if err := s.CreateComment(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.IncCommentVotes(ctx, c.ID, i%4, 0); err != nil {
+				t.Fatal(err)
+			}
+			if c.ParentID == "" {
+				top[target] = c
+			}
+			last = c
+		}
+	}
+	count := func(f func() error) string {
+		t.Helper()
+		mu.Lock()
+		sent = nil
+		mu.Unlock()
+		if err := f(); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Join(sent, " ")
+	}
+	for _, order := range []string{mitreden.OrderOldest, mitreden.OrderNewest, mitreden.OrderBest} {
+		for _, page := range []int{1, 2} {
+			read := func(target string) func() error {
+				return func() error {
+					_, err := s.ListThread(ctx, mitreden.ThreadQuery{TargetType: "proposal", TargetID: target, Order: order, Page: page, PerPage: 3})
+					return err
+				}
+			}
+			if small, large := count(read("small")), count(read("large")); small != large {
+				t.Errorf("%s page %d: %q for 10 comments, %q for 200", order, page, small, large)
+			}
+		}
+	}
+	rank := func(target string) func() error {
+		return func() error { _, err := s.TopLevelRank(ctx, top[target]); return err }
+	}
+	if small, large := count(rank("small")), count(rank("large")); small != large {
+		t.Errorf("rank: %q for 10 comments, %q for 200", small, large)
 	}
 }
