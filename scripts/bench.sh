@@ -179,7 +179,8 @@ write() { # name script
   write_rows+=("$(printf '| %-38s | %8s | %7s | %7s | %7s | %6s |' "$1" "$rps" "$p50" "$p95" "$p99" "$errors")")
 }
 
-curl -fsS -o /dev/null "$base/consultations/$cid" # warm up
+curl -fsS -o /dev/null "$base/proposals/$pid1000" # warm up
+curl -fsS -o /dev/null "$base/consultations/$cid"
 load0=$(uptime | sed 's/.*load average: //')
 page "consultation page (HTML)" "$base/consultations/$cid"
 page "proposal page, 20 comments (HTML)" "$base/proposals/$pid20"
@@ -206,7 +207,7 @@ echo "proposal with 20 and $LONGS with $LONG comments; seeded in ${seeded}s; rea
 echo "$(nproc) cores, embedded store, wrk on loopback, $CONNS connections, $DURATION per row."
 echo "load average (1, 5, 15 min) before: $load0; after: $load1"
 echo
-echo "| read                                   | HTML kB | pages/s  | p50 ms  | p95 ms  | p99 ms  | errors | ceiling/s| share   |"
+echo "| read                                   | size kB | pages/s  | p50 ms  | p95 ms  | p99 ms  | errors | ceiling/s| share   |"
 echo "|----------------------------------------|---------|----------|---------|---------|---------|--------|----------|---------|"
 printf '%s\n' "${read_rows[@]}"
 echo
