@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -142,13 +143,23 @@ func TestHTML_StaleFoundAndSetOnlyOverItsSource(t *testing.T) {
 // every item has current HTML: one read per collection that finds nothing
 // (on the embedded engine a scan; MongoDB answers from the html_ver index).
 func BenchmarkStaleHTML_NothingStale(b *testing.B) {
-	for _, n := range []int{10000, 100000} {
-		b.Run(fmt.Sprintf("comments=%d", n), func(b *testing.B) {
+	body := strings.Repeat("Ein Vorschlag von üblicher Länge mit einem *Wort* in Kursivschrift. ", 8)
+	for _, size := range []struct {
+		coll string
+		n    int
+	}{{"proposals", 10000}, {"comments", 10000}, {"comments", 100000}} {
+		b.Run(fmt.Sprintf("%s=%d", size.coll, size.n), func(b *testing.B) {
 			s := mongotest.MustOpenDB(b).Participation()
 			ctx := context.Background()
-			for done := 0; done < n; done += 5000 {
+			for done := 0; done < size.n; done += 5000 {
 				var batch mongo.SeedBatch
 				for i := range 5000 {
+					if size.coll == "proposals" {
+						batch.Proposals = append(batch.Proposals, &mitreden.Proposal{ID: mongo.NewSeedID(), ConsultationID: "c1",
+							AuthorID: "u1", AuthorName: "Anna", Title: fmt.Sprintf("Vorschlag %d", done+i), Body: body,
+							BodyHTML: "<p>" + body + "</p>", HTMLVersion: 1, Topics: []string{"Verwaltung"}, Status: mitreden.StatusSubmitted, CreatedAt: t0})
+						continue
+					}
 					batch.Comments = append(batch.Comments, &mitreden.Comment{ID: mongo.NewSeedID(), TargetType: "proposal",
 						TargetID: fmt.Sprintf("p%d", (done+i)/10), ConsultationID: "c1", AuthorID: "u1", AuthorName: "Anna",
 						Body:        "Ein Kommentar von üblicher Länge, mit einem *Wort* in Kursivschrift und einem Satz mehr.",
@@ -159,9 +170,13 @@ func BenchmarkStaleHTML_NothingStale(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			stale := s.StaleHTMLComments
+			if size.coll == "proposals" {
+				stale = s.StaleHTMLProposals
+			}
 			b.ResetTimer()
 			for b.Loop() {
-				if ids, err := s.StaleHTMLComments(ctx, 1); err != nil || len(ids) != 0 {
+				if ids, err := stale(ctx, 1); err != nil || len(ids) != 0 {
 					b.Fatalf("%d stale, %v", len(ids), err)
 				}
 			}
