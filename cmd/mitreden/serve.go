@@ -87,6 +87,12 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		}
 	})
 	rec.spawn(func() { retryLoop(bg, e, log, 30*time.Second) })
+	// Counts in the search index follow votes and comments in batches. The
+	// stop runs after the last request drained and flushes the batch before
+	// the lease is released and search closes; an unclean stop loses it, and
+	// the reconciliation then rebuilds the index.
+	stopIndexQueue := e.participation.StartIndexQueue(time.Second)
+	defer stopIndexQueue()
 	rec.spawn(func() { backfillHTML(bg, e, log) })
 	srv, err := mhttp.New(mhttp.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, Secret: secret,
 		ContactEmail: cfg.ContactEmail, Version: Version}, mhttp.Deps{Accounts: e.accounts, Store: e.db, Searcher: e.searcher,

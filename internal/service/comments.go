@@ -60,12 +60,12 @@ func (p *Participation) AddComment(ctx context.Context, actor *mitreden.User, ta
 		if err := p.st.IncProposalCounts(ctx, pr.ID, mitreden.Tally{}, 1, cm.Alignment); err != nil {
 			return nil, err
 		}
-		pr.CommentCount++
-		p.index(ctx, p.docs.Proposal(pr, c)[0])
+		p.indexCounts(ctx, mitreden.SearchDocID(mitreden.SearchTypeProposal, pr.ID))
 	}
 	if err := p.st.IncConsultationCounts(ctx, c.ID, 0, 1); err != nil {
 		p.log.Warn("consultation counter", "err", err)
 	}
+	p.indexCounts(ctx, mitreden.SearchDocID(mitreden.SearchTypeConsultation, c.ID))
 	p.index(ctx, p.docs.Comment(cm, c, pr))
 	return cm, nil
 }
@@ -116,11 +116,17 @@ func (p *Participation) DeleteComment(ctx context.Context, actor *mitreden.User,
 	if err := p.st.IncConsultationCounts(ctx, cm.ConsultationID, 0, -1); err != nil {
 		p.log.Warn("consultation counter", "err", err)
 	}
+	if cm.TargetType == "proposal" {
+		p.indexCounts(ctx, mitreden.SearchDocID(mitreden.SearchTypeProposal, cm.TargetID))
+	}
+	p.indexCounts(ctx, mitreden.SearchDocID(mitreden.SearchTypeConsultation, cm.ConsultationID))
 	if p.search != nil {
-		if err := p.search.Delete(ctx, mitreden.SearchDocID(mitreden.SearchTypeComment, id)); err != nil {
+		docID := mitreden.SearchDocID(mitreden.SearchTypeComment, id)
+		if err := p.search.Delete(ctx, docID); err != nil {
 			p.log.Warn("search delete failed; will retry", "err", err)
-			p.retryLater(ctx, mitreden.SearchDocID(mitreden.SearchTypeComment, id))
+			p.retryLater(ctx, docID)
 		}
+		p.queue.touched([]string{docID})
 	}
 	return nil
 }
@@ -191,5 +197,8 @@ func (p *Participation) VoteComment(ctx context.Context, actor *mitreden.User, i
 	}
 	cm.Up += up
 	cm.Down += down
+	if up != 0 {
+		p.indexCounts(ctx, mitreden.SearchDocID(mitreden.SearchTypeComment, cm.ID)) // Supports counts the up votes
+	}
 	return p.commentItem(actor, cm, c, value, now), nil
 }

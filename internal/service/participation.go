@@ -21,6 +21,8 @@ type Participation struct {
 	// deadBefore, when set, is when the counter writes of stopped
 	// processes started at the latest (see CounterWritesDeadBefore).
 	deadBefore atomic.Pointer[time.Time]
+	// queue gathers documents whose counters changed (index_queue.go).
+	queue indexQueue
 }
 
 // NewParticipation wires the service; searcher may be nil.

@@ -12,11 +12,12 @@ func (p *Participation) index(ctx context.Context, docs ...mitreden.SearchDoc) {
 	if p.search == nil || len(docs) == 0 {
 		return
 	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	defer p.queue.touched(ids)
 	if err := p.search.Index(ctx, docs...); err != nil {
-		ids := make([]string, len(docs))
-		for i, d := range docs {
-			ids[i] = d.ID
-		}
 		p.log.Warn("search index failed; will retry", "err", err, "docs", len(docs))
 		p.retryLater(ctx, ids...)
 	}

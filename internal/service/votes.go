@@ -109,7 +109,8 @@ func (p *Participation) voteResult(ctx context.Context, c *mitreden.Consultation
 		return nil, err
 	}
 	if changed {
-		p.index(ctx, p.docs.Proposal(pr, c)[0])
+		// The tally in the index may lag; the one answered may not.
+		p.indexCounts(ctx, mitreden.SearchDocID(mitreden.SearchTypeProposal, pr.ID))
 	}
 	return &mitreden.VoteResult{Changed: changed, Value: value, Tally: pr.Tally, VotingMode: c.VotingMode}, nil
 }

@@ -1,0 +1,135 @@
+package service_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/internal/service"
+)
+
+// countingSearcher counts the index calls that reach the engine.
+type countingSearcher struct {
+	mitreden.Searcher
+	calls atomic.Int64
+}
+
+func (c *countingSearcher) Index(ctx context.Context, docs ...mitreden.SearchDoc) error {
+	c.calls.Add(1)
+	return c.Searcher.Index(ctx, docs...)
+}
+
+// indexedProposal returns the proposal's document as the index holds it.
+func indexedProposal(t *testing.T, idx mitreden.Searcher, title string) mitreden.SearchDoc {
+	t.Helper()
+	res, err := idx.Search(context.Background(), mitreden.SearchQuery{Text: title, Types: []string{mitreden.SearchTypeProposal}})
+	if err != nil || len(res.Items) != 1 {
+		t.Fatalf("search %q: %+v %v", title, res, err)
+	}
+	return res.Items[0].SearchDoc
+}
+
+// TestIndexQueue_ManyVotesFewIndexCalls votes 200 times from 8 goroutines
+// and comments while the queue runs: every write answers the current count
+// at once, the index shows the final counts once the queue stopped (a
+// clean shutdown flushes), and the engine got far fewer index calls than
+// there were writes.
+func TestIndexQueue_ManyVotesFewIndexCalls(t *testing.T) {
+	e := newPart(t)
+	ctx := context.Background()
+	counting := &countingSearcher{Searcher: e.idx}
+	p := service.NewParticipation(e.db.Participation(), counting, e.clk.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	c := e.consultation(t, nil)
+	pr := e.proposal(t, c, e.user(), "Parkausweis digital verlängern")
+	before := counting.calls.Load()
+
+	stop := p.StartIndexQueue(time.Hour) // a batch at the first write, then the flush at the stop
+	const votes = 200
+	voters := make(chan *mitreden.User, votes)
+	for range votes {
+		voters <- e.user()
+	}
+	close(voters)
+	var wg sync.WaitGroup
+	var maxSeen atomic.Int64
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for v := range voters {
+				res, err := p.Vote(ctx, v, pr.ID, "support")
+				if err != nil || !res.Changed {
+					t.Errorf("vote: %+v %v", res, err)
+					return
+				}
+				for {
+					m := maxSeen.Load()
+					if int64(res.Tally.Support) <= m || maxSeen.CompareAndSwap(m, int64(res.Tally.Support)) {
+						break
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if maxSeen.Load() != votes {
+		t.Fatalf("the highest tally answered is %d, want %d", maxSeen.Load(), votes)
+	}
+	commenter := e.user()
+	for range 3 {
+		if _, err := p.AddComment(ctx, commenter, "proposal", pr.ID, mitreden.Comment{Body: "Ein Kommentar mit genug Text."}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop()
+	got := indexedProposal(t, e.idx, "Parkausweis")
+	if got.Supports != votes || got.Comments != 3 {
+		t.Fatalf("index shows %d supports and %d comments, want %d and 3", got.Supports, got.Comments, votes)
+	}
+	// 3 comment documents, and for the counts the first batch and the flush.
+	if calls := counting.calls.Load() - before; calls > 3+2+2 {
+		t.Fatalf("%d index calls for %d votes and 3 comments", calls, votes)
+	}
+}
+
+// TestIndexQueue_WithoutLoopIndexesAtOnce: a command-line verb or a test
+// runs no queue, and its writes reach the index before they return.
+func TestIndexQueue_WithoutLoopIndexesAtOnce(t *testing.T) {
+	e := newPart(t)
+	ctx := context.Background()
+	c := e.consultation(t, nil)
+	pr := e.proposal(t, c, e.user(), "Hundesteuer online anmelden")
+	if _, err := e.p.Vote(ctx, e.user(), pr.ID, "support"); err != nil {
+		t.Fatal(err)
+	}
+	if got := indexedProposal(t, e.idx, "Hundesteuer"); got.Supports != 1 {
+		t.Fatalf("index shows %d supports, want 1", got.Supports)
+	}
+}
+
+// TestIndexQueue_RunsWithinTheInterval: while the queue runs, a vote
+// reaches the index within about the interval, without a flush.
+func TestIndexQueue_RunsWithinTheInterval(t *testing.T) {
+	e := newPart(t)
+	ctx := context.Background()
+	c := e.consultation(t, nil)
+	pr := e.proposal(t, c, e.user(), "Sperrmüll online bestellen")
+	defer e.p.StartIndexQueue(10 * time.Millisecond)()
+	for range 3 {
+		if _, err := e.p.Vote(ctx, e.user(), pr.ID, "support"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for indexedProposal(t, e.idx, "Sperrmüll").Supports != 3 {
+		if time.Now().After(deadline) {
+			t.Fatal("the queued counts never reached the index")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
