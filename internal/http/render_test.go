@@ -94,6 +94,9 @@ func TestRender_ReadsNeverRender(t *testing.T) {
 			t.Errorf("the stored HTML %q is shown nowhere", want)
 		}
 	}
+	if strings.Contains(shown, "&lt;strong&gt;") || strings.Contains(shown, "&lt;em&gt;") {
+		t.Errorf("a page shows stored HTML as text")
+	}
 }
 
 // Items of an older release carry no HTML: until the start-up backfill
