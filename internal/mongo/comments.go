@@ -279,7 +279,7 @@ func (s *ParticipationStore) ListThread(ctx context.Context, q mitreden.ThreadQu
 	}
 	for depth := 1; depth <= mitreden.CommentMaxDepth && len(parents) > 0; depth++ {
 		f := append(slices.Clone(target), bson.E{Key: "parent_id", Value: bson.D{{Key: "$in", Value: parents}}})
-		docs, err := findDocs(ctx, s.db.C("comments"), f, options.Find())
+		docs, err := findDocs(ctx, s.db.C("comments"), f, options.Find().SetBatchSize(10000))
 		if err != nil {
 			return nil, err
 		}
