@@ -101,10 +101,11 @@ func (s *ParticipationStore) ChangeVote(ctx context.Context, proposalID, userID,
 		return err
 	}
 	wctx, done := s.db.write(ctx)
-	res, err := s.db.C("votes").UpdateOne(wctx, bson.D{{Key: "_id", Value: voteID(proposalID, userID)}, {Key: "value", Value: old}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "value", Value: value}}}})
+	changed, err := s.db.updateIf(wctx, "votes", voteID(proposalID, userID), bson.D{{Key: "value", Value: old}},
+		func(d bson.Raw) bool { v, _ := d.Lookup("value").StringValueOK(); return v == old },
+		bson.D{{Key: "$set", Value: bson.D{{Key: "value", Value: value}}}}, false)
 	done()
-	if err == nil && res.MatchedCount == 0 {
+	if err == nil && !changed {
 		err = &mitreden.Error{Code: mitreden.ECONFLICT, Message: "vote.changed_concurrently"}
 	}
 	return s.recordWritten(ctx, mapErr(err), "proposals", proposalID)
@@ -168,27 +169,23 @@ func quotaMoved(n int) bson.D {
 func (s *ParticipationStore) ReserveSupport(ctx context.Context, consultationID, userID string, max int) error {
 	ctx, done := s.db.write(ctx)
 	defer done()
-	_, err := s.db.C("support_quota").UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: consultationID + ":" + userID}, {Key: "used", Value: bson.D{{Key: "$lt", Value: max}}}},
-		quotaMoved(1), options.UpdateOne().SetUpsert(true))
-	if err != nil {
-		err = mapErr(err)
-		if mitreden.ErrorCode(err) == mitreden.ECONFLICT {
-			return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "vote.limit_reached", Args: map[string]any{"limit": max}}
-		}
-		return err
+	taken, err := s.db.updateIf(ctx, "support_quota", consultationID+":"+userID, bson.D{{Key: "used", Value: bson.D{{Key: "$lt", Value: max}}}},
+		func(d bson.Raw) bool { n, _ := d.Lookup("used").AsInt64OK(); return n < int64(max) },
+		quotaMoved(1), true)
+	if err == nil && !taken || mitreden.ErrorCode(err) == mitreden.ECONFLICT {
+		return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "vote.limit_reached", Args: map[string]any{"limit": max}}
 	}
-	return nil
+	return err
 }
 
 // ReleaseSupport gives one support back.
 func (s *ParticipationStore) ReleaseSupport(ctx context.Context, consultationID, userID string) error {
 	ctx, done := s.db.write(ctx)
 	defer done()
-	_, err := s.db.C("support_quota").UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: consultationID + ":" + userID}, {Key: "used", Value: bson.D{{Key: "$gt", Value: 0}}}},
-		quotaMoved(-1))
-	return mapErr(err)
+	_, err := s.db.updateIf(ctx, "support_quota", consultationID+":"+userID, bson.D{{Key: "used", Value: bson.D{{Key: "$gt", Value: 0}}}},
+		func(d bson.Raw) bool { n, _ := d.Lookup("used").AsInt64OK(); return n > 0 },
+		quotaMoved(-1), false)
+	return err
 }
 
 // UserVotes returns the user's votes on the given proposals by _id lookups.

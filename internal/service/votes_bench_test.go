@@ -1,0 +1,106 @@
+package service_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/internal/mongo"
+)
+
+// seedProposals writes n proposals of realistic size into c in bulk and
+// returns their ids.
+func seedProposals(tb testing.TB, e *partEnv, c *mitreden.Consultation, n int) []string {
+	tb.Helper()
+	ids := make([]string, 0, n)
+	for start := 0; start < n; start += 1000 {
+		batch := mongo.SeedBatch{}
+		for i := start; i < min(n, start+1000); i++ {
+			p := &mitreden.Proposal{ID: mongo.NewSeedID(), ConsultationID: c.ID, AuthorID: "seed", AuthorName: "Seed",
+				Title: fmt.Sprintf("Erzeugter Vorschlag %d", i), Status: mitreden.StatusSubmitted, CreatedAt: e.clk.now,
+				Body:   "Erzeugter Text des Vorschlags, der so lang ist wie ein echter Vorschlag: " + fmt.Sprint(make([]int, 200)),
+				Topics: []string{"Digitalisierung"}, Rand: rand.Int64()}
+			batch.Proposals = append(batch.Proposals, p)
+			ids = append(ids, p.ID)
+		}
+		if err := e.db.Participation().InsertSeed(context.Background(), batch); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return ids
+}
+
+// BenchmarkVoteParallel casts supports of distinct people on random
+// proposals from 8 goroutines (as scripts/bench.sh does with 8
+// connections), through the service with the Bleve index, at 1,000 and
+// 10,000 proposals. It reports votes/s and checks afterwards that every
+// tally equals its vote records.
+func BenchmarkVoteParallel(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("proposals=%d", n), func(b *testing.B) {
+			e := newPart(b)
+			ctx := context.Background()
+			c := e.consultation(b, nil)
+			ids := seedProposals(b, e, c, n)
+			var seq atomic.Int64
+			stopQueue := e.p.StartIndexQueue(time.Second) // as serve runs it
+			b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0))) // 8 goroutines
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := seq.Add(1)
+					voter := &mitreden.User{ID: fmt.Sprintf("bench%07d", i), DisplayName: "Bench"}
+					if _, err := e.p.Vote(ctx, voter, ids[rand.IntN(len(ids))], "support"); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "votes/s")
+			stopQueue()
+			checkTallies(b, e, ids)
+		})
+	}
+}
+
+// checkTallies fails when the support tally of a proposal differs from its
+// vote records: a vote counted twice or lost. One scan of the votes instead
+// of a recount, which reads every proposal's votes one proposal at a time.
+func checkTallies(tb testing.TB, e *partEnv, ids []string) {
+	tb.Helper()
+	ctx := context.Background()
+	cur, err := e.db.C("votes").Find(ctx, bson.D{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var votes []struct {
+		ProposalID string `bson:"proposal_id"`
+		Value      string `bson:"value"`
+	}
+	if err := cur.All(ctx, &votes); err != nil {
+		tb.Fatal(err)
+	}
+	records := map[string]int{}
+	for _, v := range votes {
+		if v.Value == "support" {
+			records[v.ProposalID]++
+		}
+	}
+	for _, id := range ids {
+		pr, err := e.db.Participation().FindProposal(ctx, id)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if pr.Tally.Support != records[id] {
+			tb.Fatalf("proposal %s: tally %d, %d vote records", id, pr.Tally.Support, records[id])
+		}
+	}
+}
