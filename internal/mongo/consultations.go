@@ -178,7 +178,7 @@ func (s *ParticipationStore) AllConsultations(ctx context.Context, yield func(*m
 // state.
 func (s *ParticipationStore) AllConsultationCounts(ctx context.Context, yield func(mitreden.ConsultationCounts) error) error {
 	return streamAll(ctx, s.db, "consultations", func(d *consultationDoc) error {
-		return yield(mitreden.ConsultationCounts{ID: d.ID.Hex(), Proposals: d.ProposalCount, Comments: d.CommentCount, State: d.Counting.domain()})
+		return yield(mitreden.ConsultationCounts{ID: d.ID.Hex(), Proposals: d.ProposalCount, Comments: d.CommentCount, State: s.db.countState("consultations", d.ID.Hex(), d.Counting)})
 	})
 }
 
@@ -191,19 +191,21 @@ func (s *ParticipationStore) SetConsultationCounts(ctx context.Context, from mit
 	if err != nil {
 		return err
 	}
-	ctx, done := s.db.write(ctx)
-	defer done()
-	filter := append(bson.D{{Key: "_id", Value: o}, {Key: "proposal_count", Value: from.Proposals},
-		{Key: "comment_count", Value: from.Comments}}, stateFilter(from.State)...)
-	res, err := s.db.C("consultations").UpdateOne(ctx, filter, bson.D{
-		{Key: "$set", Value: bson.D{{Key: "proposal_count", Value: proposals}, {Key: "comment_count", Value: comments},
-			{Key: "count_pending", Value: 0}}},
-		{Key: "$inc", Value: bson.D{{Key: "count_ver", Value: 1}}}})
-	if err != nil {
-		return mapErr(err)
-	}
-	if res.MatchedCount == 0 {
-		return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "recount.changed_concurrently"}
-	}
-	return nil
+	return s.db.casCounts("consultations", from.ID, from.State, func(stored mitreden.CountState) error {
+		ctx, done := s.db.write(ctx)
+		defer done()
+		filter := append(bson.D{{Key: "_id", Value: o}, {Key: "proposal_count", Value: from.Proposals},
+			{Key: "comment_count", Value: from.Comments}}, stateFilter(stored)...)
+		res, err := s.db.C("consultations").UpdateOne(ctx, filter, bson.D{
+			{Key: "$set", Value: bson.D{{Key: "proposal_count", Value: proposals}, {Key: "comment_count", Value: comments},
+				{Key: "count_pending", Value: 0}}},
+			{Key: "$inc", Value: bson.D{{Key: "count_ver", Value: 1}}}})
+		if err != nil {
+			return mapErr(err)
+		}
+		if res.MatchedCount == 0 {
+			return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "recount.changed_concurrently"}
+		}
+		return nil
+	})
 }

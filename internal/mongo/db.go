@@ -34,6 +34,8 @@ type DB struct {
 	serial *sync.Mutex
 	// lists, when set, keeps proposal sort keys in memory (CacheListings).
 	lists *ListingCache
+	// marks are the counter marks kept in memory (counting.go).
+	marks countMarks
 	// threads, when set, keeps the shape of discussions in memory (CacheThreads).
 	threads *ThreadCache
 	monitor *event.CommandMonitor

@@ -272,7 +272,7 @@ func (s *ProposalStore) ProposalCounts(ctx context.Context, id string) (mitreden
 		return mitreden.ProposalCounts{}, err
 	}
 	return mitreden.ProposalCounts{ID: id, Tally: mitreden.Tally{Support: d.Tally.Support, Yes: d.Tally.Yes, No: d.Tally.No, Abstain: d.Tally.Abstain},
-		Comments: d.CommentCount, For: d.For, Against: d.Against, Neutral: d.Neutral, State: d.Counting.domain()}, nil
+		Comments: d.CommentCount, For: d.For, Against: d.Against, Neutral: d.Neutral, State: s.db.countState("proposals", id, d.Counting)}, nil
 }
 
 // SetProposalCounts overwrites the counters (recount) in one update whose
@@ -282,26 +282,28 @@ func (s *ProposalStore) SetProposalCounts(ctx context.Context, from, to mitreden
 	if err != nil {
 		return err
 	}
-	ctx, done := s.db.write(ctx)
-	defer done()
-	filter := append(bson.D{{Key: "_id", Value: o},
-		{Key: "tally.support", Value: from.Tally.Support}, {Key: "tally.yes", Value: from.Tally.Yes},
-		{Key: "tally.no", Value: from.Tally.No}, {Key: "tally.abstain", Value: from.Tally.Abstain},
-		{Key: "comment_count", Value: from.Comments}, {Key: "for", Value: from.For},
-		{Key: "against", Value: from.Against}, {Key: "neutral", Value: from.Neutral}}, stateFilter(from.State)...)
-	res, err := s.db.C("proposals").UpdateOne(ctx, filter, bson.D{
-		{Key: "$set", Value: bson.D{
-			{Key: "tally", Value: tallyDoc{Support: to.Tally.Support, Yes: to.Tally.Yes, No: to.Tally.No, Abstain: to.Tally.Abstain}},
-			{Key: "comment_count", Value: to.Comments}, {Key: "for", Value: to.For}, {Key: "against", Value: to.Against},
-			{Key: "neutral", Value: to.Neutral}, {Key: "count_pending", Value: 0}}},
-		{Key: "$inc", Value: bson.D{{Key: "count_ver", Value: 1}}}})
-	if err != nil {
-		return mapErr(err)
-	}
-	if res.MatchedCount == 0 {
-		return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "recount.changed_concurrently"}
-	}
-	return nil
+	return s.db.casCounts("proposals", from.ID, from.State, func(stored mitreden.CountState) error {
+		ctx, done := s.db.write(ctx)
+		defer done()
+		filter := append(bson.D{{Key: "_id", Value: o},
+			{Key: "tally.support", Value: from.Tally.Support}, {Key: "tally.yes", Value: from.Tally.Yes},
+			{Key: "tally.no", Value: from.Tally.No}, {Key: "tally.abstain", Value: from.Tally.Abstain},
+			{Key: "comment_count", Value: from.Comments}, {Key: "for", Value: from.For},
+			{Key: "against", Value: from.Against}, {Key: "neutral", Value: from.Neutral}}, stateFilter(stored)...)
+		res, err := s.db.C("proposals").UpdateOne(ctx, filter, bson.D{
+			{Key: "$set", Value: bson.D{
+				{Key: "tally", Value: tallyDoc{Support: to.Tally.Support, Yes: to.Tally.Yes, No: to.Tally.No, Abstain: to.Tally.Abstain}},
+				{Key: "comment_count", Value: to.Comments}, {Key: "for", Value: to.For}, {Key: "against", Value: to.Against},
+				{Key: "neutral", Value: to.Neutral}, {Key: "count_pending", Value: 0}}},
+			{Key: "$inc", Value: bson.D{{Key: "count_ver", Value: 1}}}})
+		if err != nil {
+			return mapErr(err)
+		}
+		if res.MatchedCount == 0 {
+			return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "recount.changed_concurrently"}
+		}
+		return nil
+	})
 }
 
 // AllProposals streams every proposal.
