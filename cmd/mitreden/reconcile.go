@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"log/slog"
 	"os"
 	"sync"
@@ -47,7 +48,11 @@ type reconciler struct {
 	exclusive bool // the process holds the data dir: every other lease is dead
 	renew     time.Duration
 	ttl       time.Duration
-	now       func() time.Time
+	// A recount that skipped counters with writes in flight is repeated
+	// after recountWait, at most recountAttempts times in all.
+	recountWait     time.Duration
+	recountAttempts int
+	now             func() time.Time
 
 	mu      sync.Mutex
 	taken   map[string]bool // dead leases held while their repair runs
@@ -58,6 +63,7 @@ func newReconciler(e *env, log *slog.Logger) *reconciler {
 	host, _ := os.Hostname()
 	now := time.Now().UTC()
 	return &reconciler{e: e, log: log, leases: e.db.Leases(), exclusive: e.emb != nil, renew: leaseRenew, ttl: leaseTTL,
+		recountWait: 10 * time.Second, recountAttempts: 4,
 		now:   func() time.Time { return time.Now().UTC() },
 		self:  mitreden.Lease{ID: rand.Text(), Host: host, PID: os.Getpid(), Started: now, Renewed: now},
 		taken: map[string]bool{}}
@@ -142,41 +148,36 @@ func (r *reconciler) reconcile(ctx context.Context, dead []mitreden.Lease) {
 // it changed.
 func (r *reconciler) repair(ctx context.Context) error {
 	start := time.Now()
-	p := r.e.participation
 	// Counter writes the dead process left half done are repaired now, not
 	// only once older than mitreden.RecountStaleAfter: holding the data dir,
 	// every write before this process started is dead; else every write
 	// older than a lease's lifetime.
 	if r.exclusive {
-		p.CounterWritesDeadBefore(r.self.Started)
+		r.e.participation.CounterWritesDeadBefore(r.self.Started)
 	} else {
-		p.CounterWritesDeadBefore(r.now().Add(-r.ttl))
-	}
-	changes, err := p.Recount(ctx)
-	if err != nil {
-		return err
+		r.e.participation.CounterWritesDeadBefore(r.now().Add(-r.ttl))
 	}
 	repaired := 0
-	for _, c := range changes {
-		if c.Skipped {
-			r.log.Info("reconcile: counter changed meanwhile, left alone", "proposal", c.ProposalID, "field", c.Field)
-			continue
+	for attempt := 1; ; attempt++ {
+		n, skipped, err := r.recount(ctx)
+		repaired += n
+		if err != nil {
+			return err
 		}
-		repaired++
-		r.log.Info("reconcile: counter repaired", "proposal", c.ProposalID, "field", c.Field, "from", c.From, "to", c.To)
-	}
-	fixes, err := p.RecountConsultations(ctx)
-	if err != nil {
-		return err
-	}
-	for _, f := range fixes {
-		if f.Skipped {
-			// Changed by a write during the recount, which set it right.
-			r.log.Info("reconcile: counter changed meanwhile, left alone", "consultation", f.ConsultationID, "user", f.UserID, "field", f.Field)
-			continue
+		if skipped == 0 {
+			break
 		}
-		repaired++
-		r.log.Info("reconcile: counter repaired", "consultation", f.ConsultationID, "user", f.UserID, "field", f.Field, "from", f.From, "to", f.To)
+		// A live write was in flight on a skipped counter (or began while
+		// it was recounted); the next recount finds it settled.
+		if attempt == r.recountAttempts {
+			return fmt.Errorf("%d counters kept changing during %d recounts", skipped, attempt)
+		}
+		r.log.Info("reconcile: counters with writes in flight skipped; recounting again", "skipped", skipped, "in", r.recountWait.String())
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(r.recountWait):
+		}
 	}
 	before, err := r.e.searcher.Count(ctx)
 	if err != nil {
@@ -193,6 +194,37 @@ func (r *reconciler) repair(ctx context.Context) error {
 	r.log.Info("reconciled after an unclean stop", "counters_repaired", repaired, "index_docs_before", before,
 		"index_docs_after", after, "stored_docs", stored, "duration_ms", time.Since(start).Milliseconds())
 	return nil
+}
+
+// recount runs Recount and RecountConsultations once, logs each repair and
+// returns how many counters it repaired and skipped.
+func (r *reconciler) recount(ctx context.Context) (repaired, skipped int, err error) {
+	p := r.e.participation
+	changes, err := p.Recount(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, c := range changes {
+		if c.Skipped {
+			skipped++
+			continue
+		}
+		repaired++
+		r.log.Info("reconcile: counter repaired", "proposal", c.ProposalID, "field", c.Field, "from", c.From, "to", c.To)
+	}
+	fixes, err := p.RecountConsultations(ctx)
+	if err != nil {
+		return repaired, skipped, err
+	}
+	for _, f := range fixes {
+		if f.Skipped {
+			skipped++
+			continue
+		}
+		repaired++
+		r.log.Info("reconcile: counter repaired", "consultation", f.ConsultationID, "user", f.UserID, "field", f.Field, "from", f.From, "to", f.To)
+	}
+	return repaired, skipped, nil
 }
 
 // spawn runs f in the background; end waits for it, so the store and the

@@ -12,6 +12,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/internal/mongo"
+	"github.com/mitreden/mitreden/internal/service"
 )
 
 // apiAs sends a JSON request with a bearer token and decodes the answer
@@ -261,5 +263,60 @@ func TestReconciler_SurvivorRepairsDeadInstance(t *testing.T) {
 	left, err := e.db.Leases().StaleLeases(ctx, clock.Add(time.Hour), "")
 	if err != nil || len(left) != 1 || left[0].ID != a.self.ID {
 		t.Fatalf("leases left %+v %v; want only a's", left, err)
+	}
+}
+
+// TestReconciler_RecountsAgainWhileAWriteIsInFlight starts a repair while
+// a live vote is half written (its mark set, its counter update not yet
+// made): the recount skips the proposal, and the repair recounts again until
+// the write ended, then reports the repair done.
+func TestReconciler_RecountsAgainWhileAWriteIsInFlight(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	ctx := context.Background()
+	e, err := openFull(ctx, cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.close()
+	now := time.Now().UTC()
+	c := &mitreden.Consultation{Title: "Welche Dienste zuerst online?", Summary: "Sagen Sie uns, was zuerst digital werden soll.",
+		Body: "Das Land will die wichtigsten Leistungen online anbieten.", OpensAt: now.Add(-time.Hour), ClosesAt: now.Add(48 * time.Hour),
+		VotingMode: mitreden.VotingSupport, ProposalsEnabled: true, CommentsEnabled: true}
+	if err := e.participation.CreateConsultation(ctx, service.System, c); err != nil {
+		t.Fatal(err)
+	}
+	p := &mitreden.Proposal{ID: mongo.NewSeedID(), ConsultationID: c.ID, AuthorID: "a", AuthorName: "A", Title: "Bauanträge online",
+		Body: "Bauanträge sollen online gestellt werden können.", Status: mitreden.StatusSubmitted, CreatedAt: now}
+	if err := e.db.Participation().InsertSeed(ctx, mongo.SeedBatch{Proposals: []*mitreden.Proposal{p}}); err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	r := newReconciler(e, newLogger(logs, "info"))
+	r.recountWait, r.recountAttempts = 20*time.Millisecond, 500
+	// The vote of a live process: marked after this process started.
+	if err := e.db.Participation().InsertVote(ctx, p.ID, "live", c.ID, "support"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.repair(ctx) }()
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(logs.String(), "recounting again"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the in-flight write was not skipped:\n%s", logs.String())
+		}
+	}
+	// The write ends with its counter update.
+	if err := e.db.Participation().IncProposalCounts(ctx, p.ID, mitreden.Tally{Support: 1}, 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("repair: %v\n%s", err, logs.String())
+	}
+	got, err := e.db.Participation().FindProposal(ctx, p.ID)
+	if err != nil || got.Tally.Support != 1 {
+		t.Fatalf("support after the repair: %+v %v; want 1", got, err)
+	}
+	if !strings.Contains(logs.String(), `"msg":"reconciled after an unclean stop"`) {
+		t.Fatalf("no reconciliation logged:\n%s", logs.String())
 	}
 }
