@@ -6,6 +6,7 @@ import (
 	"context"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -86,9 +87,8 @@ func (s *ParticipationStore) CreateComment(ctx context.Context, c *mitreden.Comm
 	// embedded engine has.
 	wctx, done = s.db.write(ctx)
 	defer done()
-	_, err = s.db.C("comment_threads").UpdateOne(wctx, bson.D{{Key: "_id", Value: threadID(c.TargetType, c.TargetID)}},
-		bson.D{{Key: "$push", Value: bson.D{{Key: "ids", Value: c.ID}}}}, options.UpdateOne().SetUpsert(true))
-	if err = mapErr(err); s.db.threads.outcome(err, threadID(c.TargetType, c.TargetID)) {
+	err = s.db.pushThreadID(wctx, threadID(c.TargetType, c.TargetID), c.ID)
+	if s.db.threads.outcome(err, threadID(c.TargetType, c.TargetID)) {
 		s.db.threads.added(c)
 	}
 	return err
@@ -96,9 +96,116 @@ func (s *ParticipationStore) CreateComment(ctx context.Context, c *mitreden.Comm
 
 func threadID(targetType, targetID string) string { return targetType + ":" + targetID }
 
+// threadDoc lists comment ids of a thread. The thread's own document (its
+// _id the thread id) holds the first ids and counts the further documents,
+// each of at most threadChunk ids, with _id thread id + "#" + 1, 2, … (see
+// pushThreadID).
 type threadDoc struct {
-	ID  string   `bson:"_id"`
-	IDs []string `bson:"ids"`
+	ID     string   `bson:"_id"`
+	IDs    []string `bson:"ids"`
+	Chunks int      `bson:"chunks,omitempty"`
+}
+
+// threadChunk bounds the ids of one thread document in embedded mode.
+// FerretDB applies a $push by decoding, changing and writing back the whole
+// document, so one document per thread made each comment cost more the
+// longer its thread (28 ms at 1,000 comments against 12 ms at 10).
+const threadChunk = 200
+
+func threadChunkID(thread string, n int) string { return thread + "#" + strconv.Itoa(n) }
+
+// threadTail is where the next id of a thread goes: document chunk
+// (0 is the thread's own) which holds n ids.
+type threadTail struct{ chunk, n int }
+
+// threadTails remembers the tail of each thread written to, so a comment
+// write reads nothing first. Kept only where this process is the store's
+// only writer; guarded by the write lock.
+type threadTails map[string]threadTail
+
+// pushThreadID appends id to the thread's list; the caller holds the write
+// lock. On MongoDB a $push into one document, which the server applies in
+// place. In embedded mode into the thread's last document, a new one each
+// threadChunk ids, so the cost stays the same however long the thread.
+func (d *DB) pushThreadID(ctx context.Context, thread, id string) error {
+	push := bson.D{{Key: "$push", Value: bson.D{{Key: "ids", Value: id}}}}
+	upsert := options.UpdateOne().SetUpsert(true)
+	if !d.marksInMemory() {
+		_, err := d.C("comment_threads").UpdateOne(ctx, bson.D{{Key: "_id", Value: thread}}, push, upsert)
+		return mapErr(err)
+	}
+	t, ok := d.tails[thread]
+	if !ok {
+		var err error
+		if t, err = d.readThreadTail(ctx, thread); err != nil {
+			return err
+		}
+	}
+	delete(d.tails, thread) // known again once the write succeeded
+	if t.n >= threadChunk {
+		// The thread's document counts the new one first: a crash between
+		// leaves an empty chunk, never an id outside the list.
+		t = threadTail{chunk: t.chunk + 1}
+		if _, err := d.C("comment_threads").UpdateOne(ctx, bson.D{{Key: "_id", Value: thread}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "chunks", Value: t.chunk}}}}, upsert); err != nil {
+			return mapErr(err)
+		}
+	}
+	doc := thread
+	if t.chunk > 0 {
+		doc = threadChunkID(thread, t.chunk)
+	}
+	if _, err := d.C("comment_threads").UpdateOne(ctx, bson.D{{Key: "_id", Value: doc}}, push, upsert); err != nil {
+		return mapErr(err)
+	}
+	t.n++
+	if d.tails == nil {
+		d.tails = threadTails{}
+	}
+	d.tails[thread] = t
+	return nil
+}
+
+// readThreadTail finds the last document of a thread and its size.
+func (d *DB) readThreadTail(ctx context.Context, thread string) (threadTail, error) {
+	var head threadDoc
+	err := d.C("comment_threads").FindOne(ctx, bson.D{{Key: "_id", Value: thread}}).Decode(&head)
+	if err == mongo.ErrNoDocuments {
+		return threadTail{}, nil
+	} else if err != nil {
+		return threadTail{}, mapErr(err)
+	}
+	if head.Chunks == 0 {
+		return threadTail{n: len(head.IDs)}, nil
+	}
+	var last threadDoc
+	err = d.C("comment_threads").FindOne(ctx, bson.D{{Key: "_id", Value: threadChunkID(thread, head.Chunks)}}).Decode(&last)
+	if err != nil && err != mongo.ErrNoDocuments {
+		return threadTail{}, mapErr(err)
+	}
+	return threadTail{chunk: head.Chunks, n: len(last.IDs)}, nil
+}
+
+// readThreadIDs returns the comment ids of a thread in the order written,
+// from all its documents; found is false when the thread has none.
+func readThreadIDs(ctx context.Context, db *DB, thread string) (ids []string, found bool, err error) {
+	var head threadDoc
+	err = db.C("comment_threads").FindOne(ctx, bson.D{{Key: "_id", Value: thread}}).Decode(&head)
+	if err == mongo.ErrNoDocuments {
+		return nil, false, nil
+	} else if err != nil {
+		return nil, false, mapErr(err)
+	}
+	ids = head.IDs
+	for i := 1; i <= head.Chunks; i++ {
+		var c threadDoc
+		err := db.C("comment_threads").FindOne(ctx, bson.D{{Key: "_id", Value: threadChunkID(thread, i)}}).Decode(&c)
+		if err != nil && err != mongo.ErrNoDocuments {
+			return nil, false, mapErr(err)
+		}
+		ids = append(ids, c.IDs...)
+	}
+	return ids, true, nil
 }
 
 // FindComment returns the comment with id.
@@ -204,11 +311,12 @@ func (s *ParticipationStore) ListComments(ctx context.Context, targetType, targe
 	ctx, cancel := s.db.ctx(ctx)
 	defer cancel()
 	var t threadDoc
-	err := s.db.C("comment_threads").FindOne(ctx, bson.D{{Key: "_id", Value: threadID(targetType, targetID)}}).Decode(&t)
-	if err == mongo.ErrNoDocuments {
+	var found bool
+	var err error
+	if t.IDs, found, err = readThreadIDs(ctx, s.db, threadID(targetType, targetID)); err != nil {
+		return nil, err
+	} else if !found {
 		return []*mitreden.Comment{}, nil
-	} else if err != nil {
-		return nil, mapErr(err)
 	}
 	if len(t.IDs) > 2000 {
 		t.IDs = t.IDs[:2000]

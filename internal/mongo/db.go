@@ -36,6 +36,8 @@ type DB struct {
 	lists *ListingCache
 	// marks are the counter marks kept in memory (counting.go).
 	marks countMarks
+	// tails are where threads continue (pushThreadID), under serial.
+	tails threadTails
 	// threads, when set, keeps the shape of discussions in memory (CacheThreads).
 	threads *ThreadCache
 	monitor *event.CommandMonitor
@@ -135,6 +137,13 @@ func (d *DB) Drop(ctx context.Context) error {
 	ctx, cancel := d.ctx(ctx)
 	defer cancel()
 	defer d.lists.Forget()
+	defer func() {
+		if d.serial != nil {
+			d.serial.Lock()
+			d.tails = nil
+			d.serial.Unlock()
+		}
+	}()
 	defer d.threads.Forget()
 	return d.db.Drop(ctx)
 }

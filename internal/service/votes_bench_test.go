@@ -104,3 +104,36 @@ func checkTallies(tb testing.TB, e *partEnv, ids []string) {
 		}
 	}
 }
+
+// BenchmarkAddComment adds comments one at a time to a proposal whose
+// thread already holds 10 or 1,000 comments, through the service with the
+// Bleve index and the queue running: a comment's write should cost the
+// same in both.
+func BenchmarkAddComment(b *testing.B) {
+	for _, n := range []int{10, 1000} {
+		b.Run(fmt.Sprintf("thread=%d", n), func(b *testing.B) {
+			e := newPart(b)
+			ctx := context.Background()
+			c := e.consultation(b, nil)
+			pr := e.proposal(b, c, e.user(), "Ein Vorschlag mit langer Diskussion")
+			batch := mongo.SeedBatch{}
+			for i := range n {
+				batch.Comments = append(batch.Comments, &mitreden.Comment{ID: mongo.NewSeedID(), TargetType: "proposal", TargetID: pr.ID,
+					ConsultationID: c.ID, AuthorID: "seed", AuthorName: "Seed", Body: fmt.Sprintf("Erzeugter Kommentar Nummer %d.", i),
+					CreatedAt: e.clk.now})
+			}
+			if err := e.db.Participation().InsertSeed(ctx, batch); err != nil {
+				b.Fatal(err)
+			}
+			stopQueue := e.p.StartIndexQueue(time.Second)
+			defer stopQueue()
+			author := e.user()
+			b.ResetTimer()
+			for range b.N {
+				if _, err := e.p.AddComment(ctx, author, "proposal", pr.ID, mitreden.Comment{Body: "Noch ein Kommentar zur Diskussion."}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
