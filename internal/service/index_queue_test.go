@@ -133,3 +133,69 @@ func TestIndexQueue_RunsWithinTheInterval(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestVotes_ConcurrentVotesEqualTheRecords casts, changes and withdraws
+// votes of distinct people on a few proposals from 8 goroutines, with the
+// index queue running as in the server: afterwards every tally equals its
+// vote records, a recount finds nothing to repair, and the index shows the
+// stored tallies.
+func TestVotes_ConcurrentVotesEqualTheRecords(t *testing.T) {
+	e := newPart(t)
+	ctx := context.Background()
+	c := e.consultation(t, nil)
+	ids := []string{
+		e.proposal(t, c, e.user(), "Erster Vorschlag zum Zählen").ID,
+		e.proposal(t, c, e.user(), "Zweiter Vorschlag zum Zählen").ID,
+		e.proposal(t, c, e.user(), "Dritter Vorschlag zum Zählen").ID,
+	}
+	stop := e.p.StartIndexQueue(10 * time.Millisecond)
+	voters := make(chan int, 240)
+	for i := range 240 {
+		voters <- i
+	}
+	close(voters)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range voters {
+				v := e.user()
+				if _, err := e.p.Vote(ctx, v, ids[i%3], "support"); err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := e.p.Vote(ctx, v, ids[(i+1)%3], "support"); err != nil {
+					t.Error(err)
+					return
+				}
+				if i%4 == 0 {
+					if _, err := e.p.Unvote(ctx, v, ids[i%3]); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	stop()
+	checkTallies(t, e, ids)
+	if changes, err := e.p.Recount(ctx); err != nil || len(changes) != 0 {
+		t.Fatalf("recount changed %+v (%v)", changes, err)
+	}
+	total := 0
+	for _, id := range ids {
+		pr, _, err := e.p.Proposal(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += pr.Tally.Support
+		if got := indexedProposal(t, e.idx, pr.Title); got.Supports != pr.Tally.Support {
+			t.Fatalf("%s: index shows %d supports, the store %d", pr.Title, got.Supports, pr.Tally.Support)
+		}
+	}
+	if total != 2*240-240/4 {
+		t.Fatalf("%d supports in all, want %d", total, 2*240-240/4)
+	}
+}
