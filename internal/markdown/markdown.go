@@ -122,6 +122,15 @@ func PlainText(src string) string {
 	if err != nil {
 		return src
 	}
-	s := strict.Sanitize(strings.ReplaceAll(buf.String(), "<", " <"))
+	return TextOfHTML(buf.String())
+}
+
+// TextOfHTML returns the text of HTML without markup. Given what Render
+// made of a text, it returns what PlainText returns for that text, without
+// converting Markdown again: search documents take their text from the HTML
+// stored with an item, so indexing it again (for a changed count, or a
+// reindex) renders nothing.
+func TextOfHTML(h string) string {
+	s := strict.Sanitize(strings.ReplaceAll(h, "<", " <"))
 	return strings.TrimSpace(spaces.ReplaceAllString(html.UnescapeString(s), " "))
 }

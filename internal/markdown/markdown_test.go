@@ -54,3 +54,37 @@ func TestConversions_CountsEveryConversion(t *testing.T) {
 		t.Errorf("Conversions moved by %d for one Render and one PlainText, want 2", got)
 	}
 }
+
+// Search documents take their text from the stored HTML: it is the text
+// PlainText takes from the Markdown, for ordinary, hostile and oversized
+// input alike (whitespace aside, which search ignores).
+func TestTextOfHTML_IsPlainTextOfTheRenderedHTML(t *testing.T) {
+	corpus := append([]string{
+		"# Titel\n\n**fett** & <b>mehr</b>",
+		"Ein Vorschlag mit [Link](https://www.land.nrw/), `Code`, ~~alt~~ und\n\n- einer\n- Liste\n\n> Zitat\n\n| a | b |\n|---|---|\n| 1 | 2 |",
+		"![Bild](https://example.org/x.png) www.land.nrw und <https://example.org>",
+		"Umlaute äöü ß, Zeichen < > & \" ' und &amp; &lt;",
+		strings.Repeat("- ", 400) + "x",
+		"|" + strings.Repeat("a|", 1250) + "\n|" + strings.Repeat("-|", 1250) + "\n" + strings.Repeat("|x\n", 1663),
+	}, xssCorpus...)
+	norm := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	for _, src := range corpus {
+		if got, want := norm(markdown.TextOfHTML(string(markdown.Render(src)))), norm(markdown.PlainText(src)); got != want {
+			t.Errorf("text of the HTML of %.60q:\n got %.200q\nwant %.200q", src, got, want)
+		}
+	}
+}
+
+func BenchmarkPlainText_Proposal(b *testing.B) {
+	src := strings.Repeat("Ein **Vorschlag** mit [Link](https://www.land.nrw/) und einer Liste:\n\n- eins\n- zwei\n\n", 40)
+	for b.Loop() {
+		markdown.PlainText(src)
+	}
+}
+
+func BenchmarkTextOfHTML_Proposal(b *testing.B) {
+	h := string(markdown.Render(strings.Repeat("Ein **Vorschlag** mit [Link](https://www.land.nrw/) und einer Liste:\n\n- eins\n- zwei\n\n", 40)))
+	for b.Loop() {
+		markdown.TextOfHTML(h)
+	}
+}

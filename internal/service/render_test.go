@@ -172,3 +172,34 @@ func TestBackfillHTML_AnEditMeanwhileWins(t *testing.T) {
 		t.Fatalf("after an answer meanwhile: %+v %v", got, err)
 	}
 }
+
+// Search documents take their text from the stored HTML: indexing an item
+// again (a count changed, a reindex) converts no Markdown, and yields the
+// text the Markdown gives. An item not yet backfilled is converted.
+func TestSearchDocs_TakeTheTextFromTheStoredHTML(t *testing.T) {
+	e := newPart(t)
+	c := e.consultation(t, func(c *mitreden.Consultation) { c.Body = richText })
+	pr := e.proposal(t, c, e.user(), "Ein Vorschlag")
+	pr.Answer = "Wird *geprüft*."
+	service.RenderProposal(pr)
+	cm := &mitreden.Comment{ID: "c1", Body: "Ein **Kommentar**."}
+	service.RenderComment(cm)
+	docs := e.p.SearchDocs()
+	before := markdown.Conversions()
+	got := []string{docs.Proposal(pr, c)[0].Body, docs.Proposal(pr, c)[1].Body, docs.Comment(cm, c, pr).Body}
+	if n := markdown.Conversions() - before; n != 0 {
+		t.Errorf("indexing items with current HTML converted Markdown %d times", n)
+	}
+	for i, src := range []string{pr.Body, pr.Answer, cm.Body} {
+		if got[i] != markdown.PlainText(src) {
+			t.Errorf("search text %q, want %q", got[i], markdown.PlainText(src))
+		}
+	}
+	if body := docs.Consultation(c).Body; body != markdown.PlainText(c.Summary+"\n\n"+c.Body) {
+		t.Errorf("consultation search text %q", body)
+	}
+	old := &mitreden.Comment{ID: "c2", Body: "Ein *alter* Kommentar.", BodyHTML: "<p>veraltet</p>", HTMLVersion: markdown.Version - 1}
+	if body := docs.Comment(old, c, pr).Body; body != "Ein alter Kommentar." {
+		t.Errorf("search text of an item not backfilled: %q", body)
+	}
+}
