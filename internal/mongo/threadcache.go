@@ -43,6 +43,9 @@ type ThreadCache struct {
 	mu      sync.Mutex
 	threads map[string]map[string]*threadEntry // thread id → comment id → entry
 	byID    map[string]*threadEntry            // comment id → entry, loaded threads only
+	// afterLoad, when set (tests), runs between a load's reads and the
+	// cache taking their result.
+	afterLoad func()
 }
 
 // threadEntry is what a page of a discussion is chosen by.
@@ -164,6 +167,9 @@ func (c *ThreadCache) snapshot(ctx context.Context, db *DB, targetType, targetID
 	if err != nil {
 		return nil, err
 	}
+	if c.afterLoad != nil {
+		c.afterLoad()
+	}
 	m := make(map[string]*threadEntry, len(loaded))
 	c.mu.Lock()
 	for _, e := range loaded {
@@ -189,22 +195,20 @@ func (c *ThreadCache) copyOf(thread string) ([]threadEntry, bool) {
 	return out, true
 }
 
-// loadThread reads the shape of a thread: its ids from the thread document,
-// then each comment by _id without its text.
+// loadThread reads the shape of a thread: its ids from the thread's
+// documents (readThreadIDs), then each comment by _id without its text.
 func loadThread(ctx context.Context, db *DB, targetType, targetID string) ([]*threadEntry, error) {
 	ctx, cancel := context.WithTimeout(ctx, warmTimeout)
 	defer cancel()
-	var t threadDoc
-	err := db.C("comment_threads").FindOne(ctx, bson.D{{Key: "_id", Value: threadID(targetType, targetID)}}).Decode(&t)
-	if err == mongo.ErrNoDocuments {
-		return nil, nil
-	} else if err != nil {
-		return nil, mapErr(err)
+	thread := threadID(targetType, targetID)
+	ids, found, err := readThreadIDs(ctx, db, thread)
+	if err != nil || !found {
+		return nil, err
 	}
 	proj := options.FindOne().SetProjection(bson.D{{Key: "parent_id", Value: 1}, {Key: "created_at", Value: 1},
 		{Key: "up", Value: 1}, {Key: "down", Value: 1}, {Key: "deleted", Value: 1}})
-	out := make([]*threadEntry, 0, len(t.IDs))
-	for _, id := range t.IDs {
+	out := make([]*threadEntry, 0, len(ids))
+	for _, id := range ids {
 		o, err := bson.ObjectIDFromHex(id)
 		if err != nil {
 			continue
@@ -215,7 +219,7 @@ func loadThread(ctx context.Context, db *DB, targetType, targetID string) ([]*th
 		} else if err != nil {
 			return nil, mapErr(err)
 		}
-		out = append(out, &threadEntry{id: id, parent: d.ParentID, thread: t.ID, created: d.CreatedAt.UTC(), up: d.Up, down: d.Down, deleted: d.Deleted})
+		out = append(out, &threadEntry{id: id, parent: d.ParentID, thread: thread, created: d.CreatedAt.UTC(), up: d.Up, down: d.Down, deleted: d.Deleted})
 	}
 	return out, nil
 }

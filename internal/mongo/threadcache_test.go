@@ -274,3 +274,203 @@ func TestListThread_RoundTripsDoNotGrow(t *testing.T) {
 		t.Errorf("rank: %q for 10 comments, %q for 200", small, large)
 	}
 }
+
+// TestThreadCache_WriteDuringLoad votes on a comment while its thread is
+// being loaded, between the load's reads and the cache taking them: the
+// vote must not be lost (the write waits for the load, then changes the
+// shape it stored).
+func TestThreadCache_WriteDuringLoad(t *testing.T) {
+	ctx := context.Background()
+	db := mongotest.MustOpenDB(t)
+	s := db.Participation()
+	c := &mitreden.Comment{TargetType: "proposal", TargetID: "p1", ConsultationID: "c1", AuthorID: "u1", AuthorName: "Anna", Body: "Beitrag"}
+	if err := s.CreateComment(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	voted := make(chan error, 1)
+	var once sync.Once
+	if !db.AfterThreadLoad(func() {
+		once.Do(func() {
+			go func() { voted <- s.IncCommentVotes(ctx, c.ID, 1, 0) }()
+			// Room for the vote to land now, were it not held until the
+			// load is done.
+			time.Sleep(300 * time.Millisecond)
+		})
+	}) {
+		t.Skip("the store keeps no threads in memory (external MongoDB)")
+	}
+	q := mitreden.ThreadQuery{TargetType: "proposal", TargetID: "p1", Order: mitreden.OrderBest}
+	if _, err := s.ListThread(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-voted; err != nil {
+		t.Fatal(err)
+	}
+	// The comment's own document says 1 either way; the cached shape orders
+	// "best" and must say 1 too. A second comment with one vote more than
+	// a lost vote would leave shows it in the order.
+	d := &mitreden.Comment{TargetType: "proposal", TargetID: "p1", ConsultationID: "c1", AuthorID: "u1", AuthorName: "Anna", Body: "Zweiter",
+		CreatedAt: c.CreatedAt.Add(-time.Minute)}
+	if err := s.CreateComment(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.ListThread(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Top) != 2 || p.Top[0].ID != c.ID {
+		t.Fatalf("best first: the comment voted on during the load is not first (vote lost from the cached shape)")
+	}
+}
+
+// TestThreadCache_WritesWhileLoading writes comments and votes from several
+// goroutines while others drop and read the thread, so loads, reads and
+// writes overlap (for the race detector); afterwards the page must equal
+// the indexed queries'.
+func TestThreadCache_WritesWhileLoading(t *testing.T) {
+	ctx := context.Background()
+	name := mongotest.DBName(t)
+	open := func(opts ...mongo.Option) (*mongo.DB, *mongo.ParticipationStore) {
+		db, err := mongo.Open(ctx, mongotest.URI(t), name, append([]mongo.Option{mongo.SerializeWrites()}, opts...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Drop(ctx); _ = db.Close(ctx) })
+		return db, db.Participation()
+	}
+	db, cached := open(mongo.CacheThreads())
+	_, plain := open()
+	var ids []string
+	for i := range 20 {
+		c := &mitreden.Comment{TargetType: "proposal", TargetID: "p1", ConsultationID: "c1", AuthorID: "u1", AuthorName: "Anna",
+			Body: "Beitrag", CreatedAt: t0.Add(time.Duration(i) * time.Second)}
+		if err := cached.CreateComment(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	q := mitreden.ThreadQuery{TargetType: "proposal", TargetID: "p1", Order: mitreden.OrderBest, PerPage: 100}
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for w := range 2 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for i := range 10 {
+				if err := cached.IncCommentVotes(ctx, ids[(w*10+i)%len(ids)], 1, 0); err != nil {
+					errs <- err
+				}
+				c := &mitreden.Comment{TargetType: "proposal", TargetID: "p1", ConsultationID: "c1", AuthorID: "u1", AuthorName: "Anna",
+					Body: "Antwort", ParentID: ids[i], Depth: 1}
+				if err := cached.CreateComment(ctx, c); err != nil {
+					errs <- err
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				// Drop the threads now and then, so loads race with writes.
+				db.ForgetThreads()
+				if _, err := cached.ListThread(ctx, q); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	key := func(p *mitreden.ThreadPage) string {
+		s := fmt.Sprintf("%d %d:", p.TopTotal, p.Visible)
+		for _, c := range slices.Concat(p.Top, p.Replies) {
+			s += fmt.Sprintf(" %s/%d", c.ID, c.Up)
+		}
+		return s
+	}
+	got, err := cached.ListThread(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := plain.ListThread(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key(got) != key(want) {
+		t.Fatalf("after concurrent writes and loads:\ncached  %s\nqueried %s", key(got), key(want))
+	}
+}
+
+// TestThreadCache_LoadsLongThreads loads a thread longer than one thread
+// document holds in embedded mode (its ids spread over several) into a
+// fresh cache, and checks its pages and its comments' ranks against the
+// indexed queries, then a vote on a comment of the last document.
+func TestThreadCache_LoadsLongThreads(t *testing.T) {
+	ctx := context.Background()
+	name := mongotest.DBName(t)
+	open := func(opts ...mongo.Option) (*mongo.DB, *mongo.ParticipationStore) {
+		db, err := mongo.Open(ctx, mongotest.URI(t), name, append([]mongo.Option{mongo.SerializeWrites()}, opts...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Drop(ctx); _ = db.Close(ctx) })
+		return db, db.Participation()
+	}
+	db, cached := open(mongo.CacheListings(), mongo.CacheThreads())
+	_, plain := open()
+	var last *mitreden.Comment
+	for i := range 450 {
+		c := &mitreden.Comment{TargetType: "proposal", TargetID: "p1", ConsultationID: "c1", AuthorID: "u1", AuthorName: "Anna",
+			Body: "Beitrag", CreatedAt: t0.Add(time.Duration(i) * time.Second)}
+		if i%3 == 2 {
+			c.ParentID, c.Depth = last.ID, 1
+		}
+		if err := cached.CreateComment(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		if c.ParentID == "" {
+			last = c
+		}
+	}
+	check := func(when string) {
+		t.Helper()
+		for _, order := range []string{mitreden.OrderOldest, mitreden.OrderNewest, mitreden.OrderBest} {
+			for _, page := range []int{1, 3, 7} {
+				q := mitreden.ThreadQuery{TargetType: "proposal", TargetID: "p1", Order: order, Page: page, PerPage: 50}
+				got, err := cached.ListThread(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := plain.ListThread(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids := func(p *mitreden.ThreadPage) string {
+					s := fmt.Sprint(p.TopTotal, p.Visible)
+					for _, c := range slices.Concat(p.Top, p.Replies) {
+						s += " " + c.ID
+					}
+					return s
+				}
+				if ids(got) != ids(want) {
+					t.Fatalf("%s, %s page %d: cached %.80s…, queried %.80s…", when, order, page, ids(got), ids(want))
+				}
+			}
+		}
+		got, err := cached.TopLevelRank(ctx, last)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want, err := plain.TopLevelRank(ctx, last); err != nil || got != want {
+			t.Fatalf("%s: rank of the last comment: cached %d, queried %d %v", when, got, want, err)
+		}
+	}
+	db.ForgetThreads()
+	check("loaded")
+	if err := cached.IncCommentVotes(ctx, last.ID, 5, 0); err != nil {
+		t.Fatal(err)
+	}
+	check("after a vote")
+}
