@@ -65,3 +65,27 @@ func (s *Server) handleCommentLink(c *fiber.Ctx) error {
 	}
 	return c.Redirect(to+"#comment-"+url.PathEscape(id), fiber.StatusSeeOther)
 }
+
+// replyFormIDs maps the fields of the reply form to its inputs.
+var replyFormIDs = map[string]string{"body": "reply-body"}
+
+// handleCommentReply shows one comment with the form that answers it: a page
+// of its own, so that a page of a discussion carries no reply form per
+// comment (three quarters of its HTML for a logged-in reader).
+func (s *Server) handleCommentReply(c *fiber.Ctx) error {
+	return s.renderCommentReply(c, fiber.StatusOK, c.Params("id"), nil, nil)
+}
+
+// renderCommentReply renders the reply page of comment id, with the values
+// and field errors of a failed reply when err is set.
+func (s *Server) renderCommentReply(c *fiber.Ctx, status int, id string, values map[string]string, err error) error {
+	p := s.page(c, "comments.reply_title")
+	it, rerr := s.deps.Participation.ReadComment(c.UserContext(), p.User, id)
+	if rerr != nil {
+		return rerr
+	}
+	s.fillForm(p, values, err, replyFormIDs)
+	p.Data = fiber.Map{"C": s.commentViews([]*service.CommentItem{it})[0], "CanReply": s.perm(p, it.CanReply),
+		"Action": "/" + it.TargetType + "s/" + it.TargetID + "/comments", "Back": commentURL(it.Comment)}
+	return s.render(c, status, "comments/reply", p)
+}

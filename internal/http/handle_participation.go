@@ -377,6 +377,9 @@ func (s *Server) handleCommentCreate(targetType string) fiber.Handler {
 			cm, err = s.deps.Participation.AddComment(c.UserContext(), userOf(c), targetType, id,
 				mitreden.Comment{Body: req.Body, ParentID: req.ParentID, Alignment: req.Alignment})
 		}
+		if formFailed(err) && req.ParentID != "" {
+			return s.renderCommentReply(c, fiber.StatusUnprocessableEntity, req.ParentID, map[string]string{"body": req.Body}, err)
+		}
 		if formFailed(err) {
 			var p *Page
 			var perr error

@@ -188,6 +188,7 @@ var matrixRoutes = map[string]matrixRow{
 	"POST /proposals/:id/vote/delete":      {ID: "proposal", Want: allUsers},
 	"POST /proposals/:id/comments":         {ID: "proposal", Want: allUsers, Body: form("body", "Ein Kommentar.")},
 	"GET /comments/:id":                    {ID: "comment", Want: "303 303 303 303 303 303"},
+	"GET /comments/:id/reply":              {ID: "comment", Want: all200},
 	"POST /comments/:id/edit":              {ID: "comment", Want: owner303, Body: form("body", "Geändert.")},
 	"POST /comments/:id/delete":            {ID: "comment", Want: owner303},
 	"POST /comments/:id/vote":              {ID: "comment", Want: allUsers, Body: form("value", "1")},

@@ -25,6 +25,7 @@ func (s *Server) participationRoutes() {
 	s.add("POST", "/proposals/:id/vote/delete", s.requireUser, s.handleUnvote)
 	s.add("POST", "/proposals/:id/comments", s.requireUser, s.handleCommentCreate("proposal"))
 	s.add("GET", "/comments/:id", s.handleCommentLink)
+	s.add("GET", "/comments/:id/reply", s.handleCommentReply)
 	s.add("POST", "/comments/:id/edit", s.requireUser, s.handleCommentEdit)
 	s.add("POST", "/comments/:id/delete", s.requireUser, s.handleCommentDelete)
 	s.add("POST", "/comments/:id/vote", s.requireUser, s.handleCommentVote)

@@ -20,7 +20,7 @@ func TestBrowser_LongThreadPagesWithoutJavaScript(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	admin, _ := e.createUser("admin@example.org", "Admina", mitreden.RoleAdmin)
-	erika, _ := e.createUser("erika@example.org", "Erika")
+	erika, epw := e.createUser("erika@example.org", "Erika")
 	now := time.Now().UTC()
 	c := &mitreden.Consultation{Title: "Welche Dienste zuerst online?", Summary: "Sagen Sie uns, was zuerst digital werden soll.",
 		Body: "Das Land will die wichtigsten Leistungen online anbieten.", Region: "Land", OpensAt: now.Add(-time.Hour),
@@ -108,5 +108,22 @@ func TestBrowser_LongThreadPagesWithoutJavaScript(t *testing.T) {
 		jsString("comment-"+replyOnPage2))
 	if !eval[bool](b, inView) {
 		t.Error("the linked comment is not scrolled into view")
+	}
+
+	// Logged in, a comment's reply link opens its reply page, whose form
+	// answers it and brings the reader back to the new reply.
+	b.visit("/login")
+	b.fill("#email", "erika@example.org")
+	b.fill("#password", epw)
+	b.submit(`form[action="/login"] button[type="submit"]`)
+	b.visit("/proposals/" + pr.ID + "?cpage=2")
+	b.screenshot("thread-page2-loggedin-1280")
+	if st := b.submit(`#comment-` + onPage2 + ` a[href="/comments/` + onPage2 + `/reply"]`); st != 200 {
+		t.Fatalf("reply page: status %d", st)
+	}
+	b.fill("#reply-body", "Das sehe ich genauso.")
+	b.submit(`form.comment-form button[type="submit"]`)
+	if u := b.url(); !strings.Contains(u, "/proposals/"+pr.ID+"?cpage=2#comment-") || !strings.Contains(b.text("#comments"), "Das sehe ich genauso.") {
+		t.Errorf("after replying: at %s", u)
 	}
 }
