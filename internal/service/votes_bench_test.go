@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -53,18 +55,22 @@ func BenchmarkVoteParallel(b *testing.B) {
 			stopQueue := e.p.StartIndexQueue(time.Second)     // as serve runs it
 			b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0))) // 8 goroutines
 			b.ResetTimer()
+			var lat latencies
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					i := seq.Add(1)
 					voter := &mitreden.User{ID: fmt.Sprintf("bench%07d", i), DisplayName: "Bench"}
+					start := time.Now()
 					if _, err := e.p.Vote(ctx, voter, ids[rand.IntN(len(ids))], "support"); err != nil {
 						b.Error(err)
 						return
 					}
+					lat.add(time.Since(start))
 				}
 			})
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "votes/s")
+			lat.report(b)
 			stopQueue()
 			checkTallies(b, e, ids)
 		})
@@ -105,7 +111,7 @@ func checkTallies(tb testing.TB, e *partEnv, ids []string) {
 	}
 }
 
-// BenchmarkAddComment adds comments one at a time to a proposal whose
+// BenchmarkAddComment adds comments from 8 goroutines to a proposal whose
 // thread already holds 10 or 1,000 comments, through the service with the
 // Bleve index and the queue running: a comment's write should cost the
 // same in both.
@@ -128,12 +134,44 @@ func BenchmarkAddComment(b *testing.B) {
 			stopQueue := e.p.StartIndexQueue(time.Second)
 			defer stopQueue()
 			author := e.user()
+			var lat latencies
+			b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0))) // 8 goroutines
 			b.ResetTimer()
-			for range b.N {
-				if _, err := e.p.AddComment(ctx, author, "proposal", pr.ID, mitreden.Comment{Body: "Noch ein Kommentar zur Diskussion."}); err != nil {
-					b.Fatal(err)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					start := time.Now()
+					if _, err := e.p.AddComment(ctx, author, "proposal", pr.ID, mitreden.Comment{Body: "Noch ein Kommentar zur Diskussion."}); err != nil {
+						b.Error(err)
+						return
+					}
+					lat.add(time.Since(start))
 				}
-			}
+			})
+			b.StopTimer()
+			lat.report(b)
 		})
 	}
+}
+
+// latencies collects the durations of a benchmark's operations.
+type latencies struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (l *latencies) add(d time.Duration) {
+	l.mu.Lock()
+	l.d = append(l.d, d)
+	l.mu.Unlock()
+}
+
+// report adds the median and the 95th percentile in milliseconds.
+func (l *latencies) report(b *testing.B) {
+	if len(l.d) == 0 {
+		return
+	}
+	slices.Sort(l.d)
+	at := func(q float64) float64 { return float64(l.d[int(q*float64(len(l.d)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(at(0.5), "p50-ms")
+	b.ReportMetric(at(0.95), "p95-ms")
 }
