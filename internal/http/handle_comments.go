@@ -18,13 +18,17 @@ import (
 // filters on a consultation), landing at the discussion.
 type commentPager struct {
 	Page, Pages int
-	base        string
-	query       url.Values
+	// InPlace is set when htmx asked for the page to append it below the
+	// one shown: its list then takes the focus the link had.
+	InPlace bool
+	base    string
+	query   url.Values
 }
 
 func newCommentPager(c *fiber.Ctx, d *service.Discussion) *commentPager {
 	q, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
-	return &commentPager{Page: d.Page, Pages: d.Pages(), base: c.Path(), query: q}
+	c.Vary("HX-Request") // the list of a page asked in place takes the focus
+	return &commentPager{Page: d.Page, Pages: d.Pages(), InPlace: c.Get("HX-Request") == "true", base: c.Path(), query: q}
 }
 
 // Href links to page n of the discussion.

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/mitreden/mitreden/internal/mitreden"
 )
 
@@ -53,7 +55,7 @@ func TestBrowser_LongThreadPagesWithoutJavaScript(t *testing.T) {
 			}
 		}
 	}
-	top := `#comments > ol.comment-list > li.comment`
+	top := `#comments ol.comment-list:not(.comment-list--nested) > li.comment`
 	for _, width := range []int64{1280, 320} {
 		b := newBrowser(t, e, "de", withoutJS())
 		b.viewport(width, 900)
@@ -126,4 +128,51 @@ func TestBrowser_LongThreadPagesWithoutJavaScript(t *testing.T) {
 	if u := b.url(); !strings.Contains(u, "/proposals/"+pr.ID+"?cpage=2#comment-") || !strings.Contains(b.text("#comments"), "Das sehe ich genauso.") {
 		t.Errorf("after replying: at %s", u)
 	}
+}
+
+// TestBrowser_MoreCommentsInPlace follows the more-comments link with
+// JavaScript on: htmx appends the next page below the first instead of
+// loading a new page, moves the focus to the new comments, and the address
+// names the page, so reloading or sharing it shows the same comments.
+func TestBrowser_MoreCommentsInPlace(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	admin, _ := e.createUser("admin@example.org", "Admina", mitreden.RoleAdmin)
+	now := time.Now().UTC()
+	c := &mitreden.Consultation{Title: "Welche Dienste zuerst online?", Summary: "Sagen Sie uns, was zuerst digital werden soll.",
+		Body: "Das Land will die wichtigsten Leistungen online anbieten.", Region: "Land", OpensAt: now.Add(-time.Hour),
+		ClosesAt: now.Add(48 * time.Hour), VotingMode: mitreden.VotingSupport, ProposalsEnabled: true, CommentsEnabled: true}
+	if err := e.Participation.CreateConsultation(ctx, admin, c); err != nil {
+		t.Fatal(err)
+	}
+	pr := &mitreden.Proposal{Title: "Wohngeld online beantragen", Body: "Bitte das Wohngeld vollständig online beantragen können."}
+	if err := e.Participation.CreateProposal(ctx, admin, c.ID, pr); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 55 {
+		if _, err := e.Participation.AddComment(ctx, admin, "proposal", pr.ID, mitreden.Comment{Body: fmt.Sprintf("Beitrag Nummer %d.", i+1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := newBrowser(t, e, "de")
+	b.visit("/proposals/" + pr.ID)
+	b.run(chromedp.Focus(chromedp.CSS("#comments-more")))
+	b.press("\r")
+	top := `#comments li.comment`
+	for i := 0; b.count(top) != 55; i++ {
+		if i > 100 {
+			t.Fatalf("the next page was not appended: %d comments shown", b.count(top))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if b.count("nav.comment-pager") != 1 || b.count("#comments-more") != 0 || b.count("#comments-earlier") != 1 {
+		t.Error("after appending the last page: the pagers are not those of the last page")
+	}
+	if f := eval[bool](b, `document.activeElement.matches("#comment-page-2 > ol.comment-list")`); !f {
+		t.Errorf("focus after appending is on %s, not on the new comments", b.focused())
+	}
+	if u := b.url(); !strings.Contains(u, "cpage=2") {
+		t.Errorf("the address does not name the page shown: %s", u)
+	}
+	b.checkA11y()
 }
