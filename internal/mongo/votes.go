@@ -48,21 +48,17 @@ func voteLock(proposalID, userID string) uint8 {
 // the same user on the same proposal a duplicate key (ECONFLICT).
 func (s *ParticipationStore) InsertVote(ctx context.Context, proposalID, userID, consultationID, value string) error {
 	// A repeated vote (a double click, a retried request) is refused by a
-	// read before it costs the mark and its end in the store; repeats
-	// arriving at once in this process take turns, so only the first
-	// writes. Where marks live in memory they cost nothing, and the insert
-	// alone refuses a repeat, without the read.
-	if !s.db.marksInMemory() {
-		l := &voteLocks[voteLock(proposalID, userID)]
-		l.Lock()
-		defer l.Unlock()
-		switch _, err := s.FindVote(ctx, proposalID, userID); mitreden.ErrorCode(err) {
-		case "":
-			return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "error.conflict"}
-		case mitreden.ENOTFOUND:
-		default:
-			return err
-		}
+	// read before it costs the mark and its end; repeats arriving at once in
+	// this process take turns, so only the first writes.
+	l := &voteLocks[voteLock(proposalID, userID)]
+	l.Lock()
+	defer l.Unlock()
+	switch _, err := s.FindVote(ctx, proposalID, userID); mitreden.ErrorCode(err) {
+	case "":
+		return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "error.conflict"}
+	case mitreden.ENOTFOUND:
+	default:
+		return err
 	}
 	if err := s.db.startCount(ctx, "proposals", proposalID); err != nil {
 		return err
