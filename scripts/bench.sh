@@ -156,13 +156,20 @@ measure() { # url [script]: sets rps p50 p95 p99 total errors changed
   stage "wrk $1 ${2:+$(basename "$2")}"
   line=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --timeout 30s -s "${2:-$dir/report.lua}" "$1" | grep '^RESULT' || true)
   read -r _ rps p50 p95 p99 total errors changed <<<"$line"
+  if [ "${total:-0}" = 0 ]; then # not one answer within the row's duration
+    rps=0 p50=">$DURATION" p95=">$DURATION" p99=">$DURATION" total=0 errors=${errors:-0} changed=0
+  fi
 }
-size() { curl -fsS -o /dev/null -w '%{size_download}' "$1"; }
+size() { curl -fsS -o /dev/null -w '%{size_download}' ${2:+-H "Authorization: Bearer $2"} "$1"; }
 kb() { py "print(f'{$1 / 1000:.1f}')"; }
 read_rows=() write_rows=()
-page() { # name url: a page measured against the ceiling of its size
-  local bytes=$(size "$2") c_rps share
-  measure "$2"
+page() { # name url [token]: a page measured against the ceiling of its size
+  local bytes=$(size "$2" "${3:-}") c_rps share script=""
+  if [ -n "${3:-}" ]; then
+    script=$dir/reader.lua
+    { echo "wrk.headers[\"Authorization\"] = \"Bearer $3\""; cat "$dir/report.lua"; } > "$script"
+  fi
+  measure "$2" "$script"
   local r=("$rps" "$p50" "$p95" "$p99" "$errors")
   measure "http://127.0.0.1:$CEILING_PORT/$bytes"
   c_rps=$rps
@@ -185,6 +192,7 @@ load0=$(uptime | sed 's/.*load average: //')
 page "consultation page (HTML)" "$base/consultations/$cid"
 page "proposal page, 20 comments (HTML)" "$base/proposals/$pid20"
 page "proposal page, $LONG comments (HTML)" "$base/proposals/$pid1000"
+page "same, logged in" "$base/proposals/$pid1000" "$(head -n 1 "$tokens")"
 api "comments API, first page, $LONG" "$base/api/v1/proposals/$pid1000/comments"
 api "GET /api/v1/proposals/{id}" "$base/api/v1/proposals/$pid20"
 
