@@ -166,7 +166,9 @@ func startServerArgs(t *testing.T, dataDir string, args []string, extraEnv ...st
 		<-s.exited
 		noRaceReport(t, s.stderr.String())
 	})
-	deadline := time.Now().Add(20 * time.Second)
+	// A bound against hangs only: serve --demo seeds first, which takes
+	// long with the race detector on a busy machine.
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		resp, err := http.Get(s.base + "/healthz")
 		if err == nil {

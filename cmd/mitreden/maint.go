@@ -115,8 +115,10 @@ func cmdReindex(ctx context.Context, cfg Config, args []string, stdout, stderr i
 		return err
 	}
 	defer e.close()
+	// No spinner interval: its goroutine (progressbar v3.19.1) reads the
+	// bar's state without the lock that Set holds, a data race.
 	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("documents"),
-		progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond))
+		progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionSetSpinnerChangeInterval(0))
 	n, err := e.indexing.Reindex(ctx, func(done int) { _ = bar.Set(done) })
 	_ = bar.Finish()
 	if err != nil {

@@ -61,7 +61,9 @@ type reconciler struct {
 
 func newReconciler(e *env, log *slog.Logger) *reconciler {
 	host, _ := os.Hostname()
-	now := time.Now().UTC()
+	// At the store's precision: a counter mark this process sets in the
+	// same millisecond must not look older than its start.
+	now := time.Now().UTC().Truncate(time.Millisecond)
 	return &reconciler{e: e, log: log, leases: e.db.Leases(), exclusive: e.emb != nil, renew: leaseRenew, ttl: leaseTTL,
 		recountWait: 10 * time.Second, recountAttempts: 4,
 		now:   func() time.Time { return time.Now().UTC() },
