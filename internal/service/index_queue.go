@@ -120,7 +120,12 @@ func (p *Participation) runIndexQueue(ctx context.Context, interval time.Duratio
 			return
 		case <-q.wake:
 		}
-		p.flushIndexQueue(ctx)
+		// A stop must not cut a batch short: its documents would go to the
+		// retry records instead of the index, and the final flush below
+		// would find nothing left to do.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		p.flushIndexQueue(fctx)
+		cancel()
 		// Writes during the pause gather into the next batch.
 		t := time.NewTimer(interval)
 		select {

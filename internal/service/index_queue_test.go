@@ -199,3 +199,50 @@ func TestVotes_ConcurrentVotesEqualTheRecords(t *testing.T) {
 		t.Fatalf("%d supports in all, want %d", total, 2*240-240/4)
 	}
 }
+
+// gatedSearcher holds each Index call until the test lets it go, as a slow
+// engine does, and honours the caller's context meanwhile.
+type gatedSearcher struct {
+	mitreden.Searcher
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (g *gatedSearcher) Index(ctx context.Context, docs ...mitreden.SearchDoc) error {
+	g.entered <- struct{}{}
+	select {
+	case <-g.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return g.Searcher.Index(ctx, docs...)
+}
+
+// TestIndexQueue_StopDoesNotCutABatchShort: a stop that arrives while a
+// batch is being indexed lets that batch finish; before, the batch failed
+// with the cancelled context, its documents went to the retry records, and
+// the index kept the old count until the next start.
+func TestIndexQueue_StopDoesNotCutABatchShort(t *testing.T) {
+	e := newPart(t)
+	ctx := context.Background()
+	c := e.consultation(t, nil)
+	pr := e.proposal(t, c, e.user(), "Grünschnitt online anmelden")
+	g := &gatedSearcher{Searcher: e.idx, entered: make(chan struct{}, 1), release: make(chan struct{})}
+	p := service.NewParticipation(e.db.Participation(), g, e.clk.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	stop := p.StartIndexQueue(time.Millisecond)
+	if _, err := p.Vote(ctx, e.user(), pr.ID, "support"); err != nil {
+		t.Fatal(err)
+	}
+	<-g.entered // the batch with the new count is being indexed
+	stopped := make(chan struct{})
+	go func() { stop(); close(stopped) }()
+	time.Sleep(50 * time.Millisecond) // the stop has cancelled the loop's context
+	close(g.release)
+	<-stopped
+	if got := indexedProposal(t, e.idx, "Grünschnitt").Supports; got != 1 {
+		t.Fatalf("index shows %d supports after a clean stop, want 1", got)
+	}
+	if left, err := e.db.Participation().SearchRetries(ctx, 10); err != nil || len(left) != 0 {
+		t.Fatalf("retry records left: %v %v", left, err)
+	}
+}
