@@ -52,7 +52,7 @@ func BenchmarkVoteParallel(b *testing.B) {
 			c := e.consultation(b, nil)
 			ids := seedProposals(b, e, c, n)
 			var seq atomic.Int64
-			stopQueue := e.p.StartIndexQueue(time.Second) // as serve runs it
+			stopQueue := e.p.StartIndexQueue(time.Second)     // as serve runs it
 			b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0))) // 8 goroutines
 			b.ResetTimer()
 			var lat latencies
