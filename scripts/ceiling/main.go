@@ -5,7 +5,10 @@
 //
 // GET /{bytes} answers a page of exactly that many bytes (at least the
 // empty layout's size): a list of items padded to the size, rendered anew
-// on every request.
+// on every request. With -plain it executes html/template straight into
+// the response instead: the engine holds a lock while it renders a page
+// with a layout, so renders of one process do not run in parallel, and the
+// plain ceiling shows what that lock costs.
 package main
 
 import (
@@ -13,6 +16,7 @@ import (
 	"embed"
 	"flag"
 	"fmt"
+	htmltemplate "html/template"
 	"log"
 	"net/http"
 	"strconv"
@@ -38,12 +42,21 @@ type page struct {
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:18081", "listen address")
+	plain := flag.Bool("plain", false, "execute html/template directly, without the engine's lock")
 	flag.Parse()
 	engine := html.NewFileSystem(http.FS(templates), ".html")
 	engine.Directory = "templates"
 	if err := engine.Load(); err != nil {
 		log.Fatal(err)
 	}
+	direct := htmltemplate.Must(htmltemplate.New("layout").Funcs(htmltemplate.FuncMap{"embed": func() (htmltemplate.HTML, error) {
+		return "", fmt.Errorf("embed is replaced at parse time")
+	}}).ParseFS(templates, "templates/page.html"))
+	layout, err := templates.ReadFile("templates/layout.html")
+	if err != nil {
+		log.Fatal(err)
+	}
+	direct = htmltemplate.Must(direct.New("plain").Parse(string(bytes.Replace(layout, []byte("{{embed}}"), []byte(`{{template "page.html" .}}`), 1))))
 	app := fiber.New(fiber.Config{Views: engine, DisableStartupMessage: true})
 	var pages sync.Map // byte size → *page
 	app.Get("/:size", func(c *fiber.Ctx) error {
@@ -58,6 +71,10 @@ func main() {
 				return err
 			}
 			p, _ = pages.LoadOrStore(size, np)
+		}
+		if *plain {
+			c.Type("html", "utf-8")
+			return direct.ExecuteTemplate(c.Response().BodyWriter(), "plain", p)
 		}
 		return c.Render("page", p, "layout")
 	})
