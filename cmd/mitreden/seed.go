@@ -113,15 +113,7 @@ func seedDemo(ctx context.Context, e *env, out io.Writer) error {
 				}
 				last = cm
 				batch.Comments = append(batch.Comments, cm)
-				p.CommentCount++
-				switch cm.Alignment {
-				case "for":
-					p.For++
-				case "against":
-					p.Against++
-				case "neutral":
-					p.Neutral++
-				}
+				countSeedComment(p, cm)
 			}
 			comments += nc
 			if dc.phase == "closed" || dc.phase == "evaluated" {
@@ -284,5 +276,19 @@ func renderBatch(r *service.SeedRenderer, b *mongo.SeedBatch) {
 	}
 	for _, c := range b.Comments {
 		r.Comment(c)
+	}
+}
+
+// countSeedComment keeps a seeded proposal's comment counters in step with
+// the comments seeded for it, as the counter writes of AddComment would.
+func countSeedComment(p *mitreden.Proposal, cm *mitreden.Comment) {
+	p.CommentCount++
+	switch cm.Alignment {
+	case "for":
+		p.For++
+	case "against":
+		p.Against++
+	case "neutral":
+		p.Neutral++
 	}
 }

@@ -53,15 +53,7 @@ func seedThread(ctx context.Context, e *env, n, k int, out, progress io.Writer) 
 			}
 			last = cm
 			batch.Comments = append(batch.Comments, cm)
-			p.CommentCount++
-			switch cm.Alignment {
-			case "for":
-				p.For++
-			case "against":
-				p.Against++
-			case "neutral":
-				p.Neutral++
-			}
+			countSeedComment(p, cm)
 		}
 		renderBatch(render, &batch)
 		if err := st.InsertSeed(ctx, batch); err != nil {
