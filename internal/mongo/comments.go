@@ -431,7 +431,7 @@ func (s *ParticipationStore) bestTop(ctx context.Context, topF bson.D, skip int6
 	return docs, nil
 }
 
-func findDocs(ctx context.Context, c *mongo.Collection, filter bson.D, opts *options.FindOptionsBuilder) ([]commentDoc, error) {
+func findDocs(ctx context.Context, c coll, filter bson.D, opts *options.FindOptionsBuilder) ([]commentDoc, error) {
 	cur, err := c.Find(ctx, filter, opts)
 	if err != nil {
 		return nil, mapErr(err)
@@ -548,28 +548,9 @@ func (s *ParticipationStore) UserCommentVotes(ctx context.Context, userID string
 	for i, c := range commentIDs {
 		ids[i] = c + ":" + userID
 	}
-	ctx, cancel := s.db.ctx(ctx)
-	defer cancel()
-	if s.db.serial != nil {
-		// FerretDB answers $in by scanning every vote on every comment,
-		// while a lookup by _id is cheap: one each.
-		for i, id := range ids {
-			var d commentVoteDoc
-			if err := s.db.C("comment_votes").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err == nil {
-				out[commentIDs[i]] = d.Value
-			} else if err != mongo.ErrNoDocuments {
-				return nil, mapErr(err)
-			}
-		}
-		return out, nil
-	}
-	cur, err := s.db.C("comment_votes").Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	docs, err := findEach[commentVoteDoc](ctx, s.db, "comment_votes", ids)
 	if err != nil {
-		return nil, mapErr(err)
-	}
-	var docs []commentVoteDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapErr(err)
+		return nil, err
 	}
 	for _, d := range docs {
 		out[strings.TrimSuffix(d.ID, ":"+userID)] = d.Value

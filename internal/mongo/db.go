@@ -40,6 +40,8 @@ type DB struct {
 	tails threadTails
 	// threads, when set, keeps the shape of discussions in memory (CacheThreads).
 	threads *ThreadCache
+	// docs, when set, keeps documents read by _id (CacheDocuments).
+	docs    *docCache
 	monitor *event.CommandMonitor
 	client  *mongo.Client
 	db      *mongo.Database
@@ -145,11 +147,11 @@ func (d *DB) Drop(ctx context.Context) error {
 		}
 	}()
 	defer d.threads.Forget()
+	if d.docs != nil {
+		defer d.docs.dropAll("")
+	}
 	return d.db.Drop(ctx)
 }
-
-// C returns the named collection.
-func (d *DB) C(name string) *mongo.Collection { return d.db.Collection(name) }
 
 // write gives a write call its deadline and, in serialized mode, the write lock.
 // The returned func releases both.

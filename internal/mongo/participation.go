@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
 )
@@ -113,4 +114,34 @@ func streamAll[D any](ctx context.Context, db *DB, coll string, yield func(*D) e
 		}
 	}
 	return mapErr(cur.Err())
+}
+
+// findEach decodes the documents of coll with the given string _ids, leaving
+// out those missing: one query with $in on MongoDB; one lookup by _id each in
+// the serialized (embedded) mode, where $in scans the collection and lookups
+// by _id are cheap, and answered from memory with CacheDocuments.
+func findEach[D any](ctx context.Context, db *DB, coll string, ids []string) ([]D, error) {
+	ctx, cancel := db.ctx(ctx)
+	defer cancel()
+	if db.serial != nil {
+		out := make([]D, 0, len(ids))
+		for _, id := range ids {
+			var d D
+			if err := db.C(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err == nil {
+				out = append(out, d)
+			} else if err != mongo.ErrNoDocuments {
+				return nil, mapErr(err)
+			}
+		}
+		return out, nil
+	}
+	cur, err := db.C(coll).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	var docs []D
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapErr(err)
+	}
+	return docs, nil
 }

@@ -188,7 +188,7 @@ func (s *ParticipationStore) ReleaseSupport(ctx context.Context, consultationID,
 	return err
 }
 
-// UserVotes returns the user's votes on the given proposals by _id lookups.
+// UserVotes returns the user's votes on the given proposals.
 func (s *ParticipationStore) UserVotes(ctx context.Context, userID string, proposalIDs []string) (map[string]string, error) {
 	out := map[string]string{}
 	if userID == "" || len(proposalIDs) == 0 {
@@ -198,15 +198,9 @@ func (s *ParticipationStore) UserVotes(ctx context.Context, userID string, propo
 	for i, p := range proposalIDs {
 		ids[i] = voteID(p, userID)
 	}
-	ctx, cancel := s.db.ctx(ctx)
-	defer cancel()
-	cur, err := s.db.C("votes").Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	docs, err := findEach[voteDoc](ctx, s.db, "votes", ids)
 	if err != nil {
-		return nil, mapErr(err)
-	}
-	var docs []voteDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapErr(err)
+		return nil, err
 	}
 	for _, d := range docs {
 		out[d.ProposalID] = d.Value
