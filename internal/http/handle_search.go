@@ -189,7 +189,8 @@ func (s *Server) handleSearchSuggest(c *fiber.Ctx) error {
 	}
 	p.Data = fiber.Map{"Hits": hits, "Q": c.Query("q")}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Render("partials/suggest", p)
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return s.views.render(c, "partials/suggest", p, false)
 }
 
 // searchItemJSON is one API result.

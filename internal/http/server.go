@@ -5,6 +5,7 @@ package http
 
 import (
 	"context"
+	"html/template"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -15,7 +16,6 @@ import (
 
 	"github.com/go-playground/validator/v10"
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/template/html/v2"
 
 	"github.com/mitreden/mitreden/api"
 	"github.com/mitreden/mitreden/internal/mitreden"
@@ -58,6 +58,7 @@ type Server struct {
 	routes   []Route
 	// conns is the listener's connection tracker, once Listen runs.
 	conns atomic.Pointer[connTracker]
+	views    *views
 }
 
 // Route is one registered method and path.
@@ -88,25 +89,25 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	engine := html.NewFileSystem(httpFS(tfs), ".html")
-	engine.AddFunc("dict", dict)
-	engine.AddFunc("add", func(a, b int) int { return a + b })
-	engine.AddFunc("sub", func(a, b int) int { return a - b })
-	engine.AddFunc("join", strings.Join)
-	engine.AddFunc("hasPrefix", strings.HasPrefix)
-	engine.AddFunc("list", func(v ...string) []string { return v })
-	engine.AddFunc("commentOrders", func() []string { return service.CommentOrders })
-	engine.AddFunc("phaseBadge", phaseBadge)
-	engine.AddFunc("statusBadge", statusBadge)
-	engine.AddFunc("alignBadge", alignBadge)
-	if err := engine.Load(); err != nil {
+	views, err := loadViews(tfs, template.FuncMap{
+		"dict":          dict,
+		"add":           func(a, b int) int { return a + b },
+		"sub":           func(a, b int) int { return a - b },
+		"join":          strings.Join,
+		"hasPrefix":     strings.HasPrefix,
+		"list":          func(v ...string) []string { return v },
+		"commentOrders": func() []string { return service.CommentOrders },
+		"phaseBadge":    phaseBadge,
+		"statusBadge":   statusBadge,
+		"alignBadge":    alignBadge,
+	})
+	if err != nil {
 		return nil, err
 	}
 	u, _ := url.Parse(cfg.BaseURL)
-	s := &Server{cfg: cfg, deps: deps, cat: cat, validate: newValidator(), log: deps.Logger,
+	s := &Server{cfg: cfg, deps: deps, cat: cat, views: views, validate: newValidator(), log: deps.Logger,
 		secure: u != nil && u.Scheme == "https"}
 	fcfg := fiber.Config{
-		Views:                   engine,
 		ErrorHandler:            s.handleError,
 		Immutable:               true,
 		BodyLimit:               1 << 20,

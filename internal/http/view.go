@@ -16,8 +16,6 @@ import (
 	"github.com/mitreden/mitreden/web"
 )
 
-func httpFS(f fs.FS) nethttp.FileSystem { return nethttp.FS(f) }
-
 // berlin is the zone times are shown in.
 var berlin = func() *time.Location {
 	loc, err := time.LoadLocation("Europe/Berlin")
@@ -177,7 +175,7 @@ func (s *Server) render(c *fiber.Ctx, status int, name string, p *Page) error {
 		c.Set(fiber.HeaderCacheControl, "no-store")
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	return c.Status(status).Render(name, p, "layouts/main")
+	return s.views.render(c.Status(status), name, p, true)
 }
 
 // formErrors translates a domain error's field errors for a form.
