@@ -60,6 +60,10 @@ type SearchDoc struct {
 	Title string
 	// Body is plain text: the caller strips Markdown before indexing.
 	Body string
+	// Keywords are words an item is found by as by its title without
+	// holding them in its text: the topics a consultation or proposal
+	// shows. Searched and ranked with the title, never shown.
+	Keywords []string
 	// ContextTitle is the title of what the item belongs to (a comment's
 	// proposal, or its consultation), shown with the hit. It is stored but
 	// never searched, so a proposal's name finds the proposal and not each

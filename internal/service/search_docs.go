@@ -40,24 +40,28 @@ func NewSearchDocs(st SearchDocStore, now Clock) *SearchDocs {
 }
 
 // Consultation returns the document of c: its summary, body and published
-// results are searched together.
+// results are searched together, its topics (shown on its page) as
+// keywords.
 func (s *SearchDocs) Consultation(c *mitreden.Consultation) mitreden.SearchDoc {
 	body := markdown.PlainText(c.Summary) + " " + textOf(c.Body, c.BodyHTML, c.HTMLVersion)
 	if c.Results != "" {
 		body += " " + textOf(c.Results, c.ResultsHTML, c.HTMLVersion)
 	}
 	return mitreden.SearchDoc{ID: mitreden.SearchDocID(mitreden.SearchTypeConsultation, c.ID), Type: mitreden.SearchTypeConsultation,
-		ItemID: c.ID, Title: c.Title, Body: body, Lang: "de", ConsultationID: c.ID, ConsultationTitle: c.Title,
+		ItemID: c.ID, Title: c.Title, Body: body, Keywords: c.Topics, Lang: "de", ConsultationID: c.ID, ConsultationTitle: c.Title,
 		Status: string(c.Phase(s.now())), Topics: c.Topics, Region: c.Region, Visibility: mitreden.VisibilityPublic,
 		URL: "/consultations/" + c.ID, CreatedAt: c.CreatedAt, Comments: c.CommentCount}
 }
 
-// Proposal returns the documents of pr in c: the proposal first, then its
-// official answer when there is one (found as an answer of its own, so a
-// search can ask for answers only).
+// Proposal returns the documents of pr in c: the proposal first, with its
+// topics as keywords, then its official answer when there is one (found as
+// an answer of its own, so a search can ask for answers only). Comments and
+// answers carry the topics of what they belong to for the topic filter, but
+// not as keywords: a topic finds the consultation and its proposals, not
+// every comment on them.
 func (s *SearchDocs) Proposal(pr *mitreden.Proposal, c *mitreden.Consultation) []mitreden.SearchDoc {
 	docs := []mitreden.SearchDoc{{ID: mitreden.SearchDocID(mitreden.SearchTypeProposal, pr.ID), Type: mitreden.SearchTypeProposal,
-		ItemID: pr.ID, Title: pr.Title, Body: textOf(pr.Body, pr.BodyHTML, pr.HTMLVersion), Lang: "de", ConsultationID: c.ID, ConsultationTitle: c.Title,
+		ItemID: pr.ID, Title: pr.Title, Body: textOf(pr.Body, pr.BodyHTML, pr.HTMLVersion), Keywords: pr.Topics, Lang: "de", ConsultationID: c.ID, ConsultationTitle: c.Title,
 		Status: pr.Status, Topics: pr.Topics, Region: c.Region, Visibility: mitreden.VisibilityPublic, URL: "/proposals/" + pr.ID,
 		CreatedAt: pr.CreatedAt, Supports: pr.Tally.Support + pr.Tally.Yes, Comments: pr.CommentCount}}
 	if pr.Answer != "" {

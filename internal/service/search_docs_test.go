@@ -134,3 +134,35 @@ func TestSearchDocs_CommentIsFoundByItsOwnText(t *testing.T) {
 		t.Fatalf("comment hit: %+v", res.Items)
 	}
 }
+
+// TestSearchDocs_TopicsFindConsultationsAndProposals checks that the topics
+// a consultation and a proposal show find them by search, and that a
+// comment, which carries its consultation's topics for the filter only, is
+// not found by them.
+func TestSearchDocs_TopicsFindConsultationsAndProposals(t *testing.T) {
+	e := newPart(t)
+	ctx := context.Background()
+	c := e.consultation(t, func(c *mitreden.Consultation) { c.Topics = []string{"Stadtentwicklung", "Wohnungsbau"} })
+	pr := e.proposal(t, c, e.user(), "Mehr Bänke am Fluss")
+	cm, err := e.p.AddComment(ctx, e.user(), "proposal", pr.ID, mitreden.Comment{Body: "Gute Idee für den Sommer."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string][]string{
+		"Wohnungsbau":      {mitreden.SearchDocID(mitreden.SearchTypeConsultation, c.ID)},
+		"Stadtentwicklung": {mitreden.SearchDocID(mitreden.SearchTypeConsultation, c.ID)},
+		"Digitalisierung":  {mitreden.SearchDocID(mitreden.SearchTypeProposal, pr.ID)},
+	} {
+		res, err := e.idx.Search(ctx, mitreden.SearchQuery{Text: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, h := range res.Items {
+			got = append(got, h.ID)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("search %q = %v, want %v (not the comment %s)", q, got, want, cm.ID)
+		}
+	}
+}

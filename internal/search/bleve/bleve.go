@@ -75,7 +75,9 @@ var (
 //
 //  1. Indexes without a version (the oldest lacked created_key).
 //  2. ContextTitle stored; comments without a title of their own.
-const MappingVersion = 2
+//  3. Keywords (the topics of consultations and proposals) indexed into the
+//     title fields.
+const MappingVersion = 3
 
 // versionKey is the internal key under which an index records its
 // MappingVersion.
@@ -357,6 +359,7 @@ type source struct {
 	ProposalID        string    `json:"p,omitempty"`
 	Status            string    `json:"s,omitempty"`
 	Topics            []string  `json:"to,omitempty"`
+	Keywords          []string  `json:"k,omitempty"`
 	Region            string    `json:"r,omitempty"`
 	Visibility        string    `json:"v"`
 	URL               string    `json:"u,omitempty"`
@@ -372,7 +375,7 @@ func toBleve(d *mitreden.SearchDoc) map[string]any {
 	src, _ := json.Marshal(source{
 		Type: d.Type, ItemID: d.ItemID, Lang: d.Lang, ConsultationID: d.ConsultationID,
 		ConsultationTitle: d.ConsultationTitle, ContextTitle: d.ContextTitle, ProposalID: d.ProposalID,
-		Status: d.Status, Topics: d.Topics, Region: d.Region, Visibility: d.Visibility, URL: d.URL,
+		Status: d.Status, Topics: d.Topics, Keywords: d.Keywords, Region: d.Region, Visibility: d.Visibility, URL: d.URL,
 		CreatedAt: d.CreatedAt, Supports: d.Supports, Comments: d.Comments,
 	})
 	m := map[string]any{
@@ -380,7 +383,7 @@ func toBleve(d *mitreden.SearchDoc) map[string]any {
 		fieldCreated:    d.CreatedAt,
 		fieldCreatedKey: createdKey(d.CreatedAt),
 		fieldVisibility: d.Visibility,
-		fieldSpell:      d.Title + "\n" + d.Body,
+		fieldSpell:      d.Title + "\n" + strings.Join(d.Keywords, "\n") + "\n" + d.Body,
 	}
 	set := func(k, v string) {
 		if v != "" {
@@ -393,6 +396,13 @@ func toBleve(d *mitreden.SearchDoc) map[string]any {
 	set(fieldRegion, d.Region)
 	if len(d.Topics) > 0 {
 		m[fieldTopics] = d.Topics
+	}
+	keywords := fieldKeywordsDE
+	if isEnglish(d.Lang) {
+		keywords = fieldKeywordsEN
+	}
+	if len(d.Keywords) > 0 {
+		m[keywords] = d.Keywords
 	}
 	if isEnglish(d.Lang) {
 		set(fieldTitleEN, d.Title)
@@ -413,7 +423,7 @@ func fromBleve(id string, fields map[string]any) mitreden.SearchDoc {
 	d := mitreden.SearchDoc{
 		ID: id, Type: s.Type, ItemID: s.ItemID, Lang: s.Lang, ConsultationID: s.ConsultationID,
 		ConsultationTitle: s.ConsultationTitle, ContextTitle: s.ContextTitle, ProposalID: s.ProposalID, Status: s.Status,
-		Topics: s.Topics, Region: s.Region, Visibility: s.Visibility, URL: s.URL,
+		Topics: s.Topics, Keywords: s.Keywords, Region: s.Region, Visibility: s.Visibility, URL: s.URL,
 		CreatedAt: s.CreatedAt, Supports: s.Supports, Comments: s.Comments,
 	}
 	titleField, bodyField := fieldTitleDE, fieldBodyDE

@@ -3,6 +3,7 @@ package bleve
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"unicode/utf8"
@@ -87,34 +88,37 @@ func (q *wordQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping
 	if err != nil {
 		return fail(err)
 	}
+	band := func(s search.Searcher, rank int) search.Searcher {
+		if opts.Score == "none" {
+			return s
+		}
+		return &bandSearcher{Searcher: s, band: math.Pow(bandBase, float64(rank))}
+	}
 	for li, l := range q.langs() {
 		if !hasTerms(snap, l.title, l.body) {
 			continue
 		}
 		fuzzy, dists := memo.terms[li], memo.dists[li]
 		for i, f := range [2]string{l.title, l.body} {
-			boost := 1.0
-			if f == l.title {
-				boost = boostTitle
-			}
-			s, err := searcher.NewTermSearcher(ctx, r, l.term, f, boost*boostExact, opts)
+			title := f == l.title
+			s, err := searcher.NewTermSearcher(ctx, r, l.term, f, 1, opts)
 			if err != nil {
 				return fail(err)
 			}
-			subs = append(subs, s)
+			subs = append(subs, band(s, rankOf(title, matchExact)))
 			if len(fuzzy[i]) > 0 {
-				s, err := searcher.NewMultiTermSearcherBoosted(ctx, r, fuzzy[i], f, boost*boostFuzzy, dists[i], opts, true)
+				s, err := searcher.NewMultiTermSearcherBoosted(ctx, r, fuzzy[i], f, 1, dists[i], opts, true)
 				if err != nil {
 					return fail(err)
 				}
-				subs = append(subs, s)
+				subs = append(subs, band(s, rankOf(title, matchFuzzy)))
 			}
 			if q.t.prefix && l.pre != "" {
-				s, err := searcher.NewTermPrefixSearcher(ctx, r, l.pre, f, boost*boostPrefix, opts)
+				s, err := searcher.NewTermPrefixSearcher(ctx, r, l.pre, f, 1, opts)
 				if err != nil {
 					return fail(err)
 				}
-				subs = append(subs, s)
+				subs = append(subs, band(s, rankOf(title, matchPrefix)))
 			}
 		}
 	}
@@ -122,6 +126,73 @@ func (q *wordQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping
 		return searcher.NewMatchNoneSearcher(r)
 	}
 	return searcher.NewDisjunctionSearcher(ctx, r, subs, 1, opts)
+}
+
+// How a word matches a term of a field.
+const (
+	matchExact  = iota // the stemmed word itself
+	matchPrefix        // a term it begins (the last word only)
+	matchFuzzy         // a term within its typo tolerance
+)
+
+// rankOf orders the ways a word matches, as Meilisearch's ranking rules
+// typo, attribute and exactness do in that order: without a typo above with
+// one, then in the title (or a keyword) above in the body, then exactly
+// above as a prefix. So a proposal whose title holds a word ranks above
+// comments that merely mention it, however short or repetitive they are,
+// while an exact match in the body still beats a typo in a title.
+func rankOf(title bool, match int) int {
+	switch {
+	case match == matchFuzzy && title:
+		return 2
+	case match == matchFuzzy:
+		return 1
+	case title && match == matchExact:
+		return 6
+	case title:
+		return 5
+	case match == matchExact:
+		return 4
+	}
+	return 3
+}
+
+// bandBase spaces the score bands of the ranks apart: a match of rank r
+// scores bandBase^r times between 1 and 2 (by Bleve's TF-IDF score, so
+// matches of one rank keep their usual order). Bleve's disjunction sums the
+// scores of a word's matching sub-searchers and multiplies the sum by the
+// share of them that matched (its coord, at least 1/12: three kinds of match
+// in two fields of two languages). A document has the fields of one
+// language, so at most one sub-searcher per rank matches it; with a base of
+// 32 its best rank r (at least 32^r/12) outweighs all lower ranks together
+// (under 2·32^r/31), whatever else matched.
+const bandBase = 32
+
+// bandSearcher puts the matches of a sub-searcher into the score band of
+// its rank.
+type bandSearcher struct {
+	search.Searcher
+	band float64
+}
+
+func (b *bandSearcher) rescore(dm *search.DocumentMatch) {
+	if dm != nil {
+		dm.Score = b.band * (1 + dm.Score/(1+dm.Score))
+	}
+}
+
+// Next implements search.Searcher.
+func (b *bandSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch, error) {
+	dm, err := b.Searcher.Next(ctx)
+	b.rescore(dm)
+	return dm, err
+}
+
+// Advance implements search.Searcher.
+func (b *bandSearcher) Advance(ctx *search.SearchContext, id index.IndexInternalID) (*search.DocumentMatch, error) {
+	dm, err := b.Searcher.Advance(ctx, id)
+	b.rescore(dm)
+	return dm, err
 }
 
 // segmentIDs returns the ids of the segments of snap, in order.

@@ -42,7 +42,11 @@ const (
 	fieldTitleEN      = "title_en"
 	fieldBodyEN       = "body_en"
 	fieldSpell        = "spell"
-	fieldSource       = "src"
+	// The keywords paths feed the title fields: a topic word is found and
+	// ranked as a word of the title, and never shown.
+	fieldKeywordsDE = "keywords_de"
+	fieldKeywordsEN = "keywords_en"
+	fieldSource     = "src"
 )
 
 // docValueFields are the keyword fields a query reads per hit: the facets and
@@ -162,6 +166,14 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	dm.AddFieldMappingsAt(fieldBodyDE, text(analyzerDE))
 	dm.AddFieldMappingsAt(fieldTitleEN, text(analyzerEN))
 	dm.AddFieldMappingsAt(fieldBodyEN, text(analyzerEN))
+	keywords := func(analyzer, into string) *mapping.FieldMapping {
+		fm := text(analyzer)
+		fm.Name = into
+		fm.Store = false
+		return fm
+	}
+	dm.AddFieldMappingsAt(fieldKeywordsDE, keywords(analyzerDE, fieldTitleDE))
+	dm.AddFieldMappingsAt(fieldKeywordsEN, keywords(analyzerEN, fieldTitleEN))
 
 	spell := bleve.NewTextFieldMapping()
 	spell.Analyzer = analyzerSpell

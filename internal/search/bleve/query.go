@@ -24,15 +24,6 @@ const maxWords = 12
 // excerptSize is the length of an excerpt in runes.
 const excerptSize = 200
 
-// Boosts: a title match outweighs a body match, and an exact (stemmed) match
-// outweighs a prefix or fuzzy one.
-const (
-	boostTitle  = 2.0
-	boostExact  = 1.0
-	boostPrefix = 0.5
-	boostFuzzy  = 0.2
-)
-
 // Words splits text into the words a query consists of: runs of letters and
 // digits. Hyphens and punctuation separate words, as the analyzers do.
 func Words(text string) []string {

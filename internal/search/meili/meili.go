@@ -49,6 +49,7 @@ const (
 	attrType         = "type"
 	attrTitle        = "title"
 	attrBody         = "body"
+	attrKeywords     = "keywords"
 	attrConsultation = "consultation"
 	attrStatus       = "status"
 	attrTopics       = "topics"
@@ -126,7 +127,8 @@ func (x *Index) ensure(ctx context.Context, uid string) (created bool, err error
 //
 //  1. Indexes without a recorded version.
 //  2. context_title stored and not searched; comments without a title.
-const LayoutVersion = 2
+//  3. keywords searched after the title; attribute ranked before proximity.
+const LayoutVersion = 3
 
 // versionDoc is the one document of the index "<name>_meta", which records
 // the LayoutVersion the index "<name>" was built with: Meilisearch keeps no
@@ -165,18 +167,23 @@ func (x *Index) setVersion(ctx context.Context) error {
 	return x.await(ctx, task, err)
 }
 
-// settings are the index settings: only title and body are searched (a
-// comment's context title is shown, never searched), typo tolerance as in
-// Bleve (one typo from five letters, two from nine), sort before the
-// relevance rules so "newest"
-// orders by date alone (without a sort parameter the rule does nothing), and
-// German and English stop words.
+// settings are the index settings: title, keywords and body are searched,
+// in that order of weight (a comment's context title is shown, never
+// searched), typo tolerance as in Bleve (one typo from five letters, two from
+// nine), sort before the relevance rules so "newest" orders by date alone
+// (without a sort parameter the rule does nothing), and German and English
+// stop words. The attribute rule comes before proximity, as in Bleve's
+// ranks: a proposal whose title holds the words ranks above comments that
+// merely mention them, even close together; typo still comes first, so an
+// exact match in a body beats a typo in a title. ("attribute" is the name
+// every Meilisearch 1.x knows; newer ones read it as attributeRank followed
+// by wordPosition.)
 func settings() *meilisearch.Settings {
 	return &meilisearch.Settings{
-		SearchableAttributes: []string{attrTitle, attrBody},
+		SearchableAttributes: []string{attrTitle, attrKeywords, attrBody},
 		FilterableAttributes: []string{attrType, attrConsultation, attrStatus, attrTopics, attrRegion, attrVisibility, attrCreated},
 		SortableAttributes:   []string{attrCreated},
-		RankingRules:         []string{"sort", "words", "typo", "proximity", "attribute", "exactness"},
+		RankingRules:         []string{"sort", "words", "typo", "attribute", "proximity", "exactness"},
 		StopWords:            stopWords(),
 		TypoTolerance: &meilisearch.TypoTolerance{
 			Enabled:             true,
@@ -298,6 +305,7 @@ type document struct {
 	ItemID            string   `json:"item_id"`
 	Title             string   `json:"title"`
 	Body              string   `json:"body"`
+	Keywords          []string `json:"keywords"`
 	Lang              string   `json:"lang"`
 	ConsultationID    string   `json:"consultation"`
 	ConsultationTitle string   `json:"consultation_title"`
@@ -320,7 +328,7 @@ func key(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(
 
 func toMeili(d *mitreden.SearchDoc) document {
 	return document{
-		Key: key(d.ID), ID: d.ID, Type: d.Type, ItemID: d.ItemID, Title: d.Title, Body: d.Body,
+		Key: key(d.ID), ID: d.ID, Type: d.Type, ItemID: d.ItemID, Title: d.Title, Body: d.Body, Keywords: d.Keywords,
 		Lang: d.Lang, ConsultationID: d.ConsultationID, ConsultationTitle: d.ConsultationTitle,
 		ContextTitle: d.ContextTitle, ProposalID: d.ProposalID, Status: d.Status, Topics: d.Topics, Region: d.Region,
 		Visibility: d.Visibility, URL: d.URL, Created: d.CreatedAt.UnixMilli(),
@@ -331,7 +339,7 @@ func toMeili(d *mitreden.SearchDoc) document {
 func fromMeili(m *document) mitreden.SearchDoc {
 	at, _ := time.Parse(time.RFC3339Nano, m.CreatedAt)
 	return mitreden.SearchDoc{
-		ID: m.ID, Type: m.Type, ItemID: m.ItemID, Title: m.Title, Body: m.Body, Lang: m.Lang,
+		ID: m.ID, Type: m.Type, ItemID: m.ItemID, Title: m.Title, Body: m.Body, Keywords: m.Keywords, Lang: m.Lang,
 		ConsultationID: m.ConsultationID, ConsultationTitle: m.ConsultationTitle,
 		ContextTitle: m.ContextTitle, ProposalID: m.ProposalID, Status: m.Status, Topics: m.Topics, Region: m.Region,
 		Visibility: m.Visibility, URL: m.URL, CreatedAt: at, Supports: m.Supports, Comments: m.Comments,

@@ -49,6 +49,8 @@ func RunWith(t *testing.T, open func(t *testing.T) mitreden.Searcher, opts Optio
 		{"TypoTwo", testTypoTwo, false},
 		{"TypoLimits", testTypoLimits, false},
 		{"ExactAboveFuzzy", testExactAboveFuzzy, false},
+		{"TitleAboveMentions", testTitleAboveMentions, false},
+		{"KeywordsFound", testKeywords, false},
 		{"Prefix", testPrefix, false},
 		{"StopWords", testStopWords, false},
 		{"AllWordsMatch", testAllWordsMatch, false},
@@ -109,6 +111,7 @@ func fixture() []mitreden.SearchDoc {
 		"Alle Anträge des Bürgeramts sollen online gestellt werden können.")
 	p1.ConsultationID, p1.ConsultationTitle = "c1", "Digitale Stadt"
 	p1.Status, p1.Topics, p1.Region = "submitted", []string{"digital", "verwaltung"}, "nord"
+	p1.Keywords = []string{"Digitales", "Verwaltung"}
 	p1.CreatedAt, p1.Supports, p1.Comments = day(1), 12, 3
 
 	k1 := doc(mitreden.SearchTypeComment, "k1", "",
@@ -307,6 +310,89 @@ func testExactAboveFuzzy(t *testing.T, s mitreden.Searcher) {
 	res = expect(t, s, text("Baumschule"), "answer:a1", "recommendation:r1")
 	if got := ids(res); len(got) == 2 && got[0] != "recommendation:r1" {
 		t.Errorf("order = %v, want the exact match recommendation:r1 first", got)
+	}
+}
+
+// testTitleAboveMentions checks that a proposal whose title holds the words
+// ranks above comments that merely mention them, however short the comments,
+// however often they repeat the words or however close together they put
+// them, and however common the words are in titles.
+func testTitleAboveMentions(t *testing.T, s mitreden.Searcher) {
+	indexFixture(t, s)
+	var titled []string
+	for i, title := range []string{"Tempo 30 vor der Grundschule am Markt", "Grundschule: mehr Lehrkräfte",
+		"Neubau der Grundschule Nord", "Schulweg zur Grundschule sicherer machen"} {
+		p := doc(mitreden.SearchTypeProposal, fmt.Sprintf("gs%d", i), title,
+			"Der Verkehr vor dem Gebäude ist morgens gefährlich, und viele Eltern fahren ihre Kinder mit dem Auto. "+
+				strings.Repeat("Dazu gibt es im Rat viele Meinungen und noch mehr Sitzungen. ", 8))
+		p.ConsultationID, p.CreatedAt = "c3", day(i)
+		mustIndex(t, s, p)
+		titled = append(titled, p.ID)
+	}
+	var comments []string
+	for i, body := range []string{"Grundschule!", "Grundschule, Grundschule, Grundschule.",
+		"Die Grundschule braucht Tempo 30.", "Grundschule Tempo", "Ich war gestern in der Grundschule."} {
+		c := doc(mitreden.SearchTypeComment, fmt.Sprintf("gk%d", i), "", body)
+		c.ConsultationID, c.ProposalID, c.ContextTitle, c.CreatedAt = "c3", "gs0", "Tempo 30 vor der Grundschule am Markt", day(10+i)
+		mustIndex(t, s, c)
+		comments = append(comments, c.ID)
+	}
+	// A comment on another proposal, one with nothing in its title, and
+	// answers or consultations never outrank a titled proposal either.
+	first := func(q string, titled []string, all ...string) {
+		t.Helper()
+		res := expect(t, s, text(q), all...)
+		got := ids(res)
+		for i, id := range got {
+			if i < len(titled) && !slices.Contains(titled, id) {
+				t.Errorf("Search(%q) = %v, want the proposals titled with it (%v) first", q, got, titled)
+				return
+			}
+		}
+	}
+	first("Grundschule", titled, append(slices.Clone(titled), comments...)...)
+	first("Tempo Grundschule", titled[:1], titled[0], comments[2], comments[3])
+	// A title word the search is a prefix of (the last word as typed) is a
+	// title match too, as are the topics shown with a proposal.
+	tb := doc(mitreden.SearchTypeProposal, "tb", "Terminbuchung für alle Bürgerämter", "Ein Portal für alle Ämter des Landes.")
+	kw := doc(mitreden.SearchTypeProposal, "kw", "Ein Portal für alle Ämter", "Eines für das ganze Land.")
+	kw.Keywords = []string{"Termine"}
+	mustIndex(t, s, tb, kw)
+	var mentions []string
+	for i, body := range []string{"Ich habe drei Wochen auf einen Termin gewartet.", "Termin, Termin, Termin!", "Termin"} {
+		c := doc(mitreden.SearchTypeComment, fmt.Sprintf("tk%d", i), "", body)
+		c.ProposalID, c.ContextTitle, c.CreatedAt = tb.ID, tb.Title, day(20+i)
+		mustIndex(t, s, c)
+		mentions = append(mentions, c.ID)
+	}
+	// The fixture's comment:k1 mentions the Terminvergabe.
+	first("Termin", []string{tb.ID, kw.ID}, append([]string{tb.ID, kw.ID, "comment:k1"}, mentions...)...)
+	// Paged, the titled proposals fill the first page.
+	res := mustSearch(t, s, mitreden.SearchQuery{Text: "Grundschule", PerPage: len(titled)})
+	if got := ids(res); !slices.Equal(sorted(got), sorted(titled)) {
+		t.Errorf("first page of %d = %v, want the titled proposals %v", len(titled), got, titled)
+	}
+}
+
+// testKeywords checks that the topics shown with a consultation find it,
+// with typos and prefixes as in a title, and that keywords are never
+// marked or shown.
+func testKeywords(t *testing.T, s mitreden.Searcher) {
+	indexFixture(t, s)
+	c := doc(mitreden.SearchTypeConsultation, "kc", "Wie soll die Stadt wachsen?", "Sagen Sie uns, wo gebaut werden soll.")
+	c.Keywords = []string{"Stadtentwicklung", "Wohnungsbau"}
+	e := doc(mitreden.SearchTypeConsultation, "ke", "How should the city grow?", "Tell us where to build.")
+	e.Lang, e.Keywords = "en", []string{"Housing"}
+	mustIndex(t, s, c, e)
+	expect(t, s, text("Wohnungsbau"), c.ID)
+	expect(t, s, text("Stadtentwiklung"), c.ID)
+	expect(t, s, text("Wohnungsb"), c.ID)
+	expect(t, s, text("Wohnungsbau Stadt"), c.ID)
+	res := expect(t, s, text("Housing"), e.ID)
+	for _, h := range res.Items {
+		if strings.Contains(h.TitleHTML+h.Excerpt, "Housing") {
+			t.Errorf("hit %s shows its keyword: %q %q", h.ID, h.TitleHTML, h.Excerpt)
+		}
 	}
 }
 
