@@ -26,9 +26,13 @@ type Config struct {
 	MeiliURL       string
 	MeiliAPIKey    string
 	TrustedProxies []string
-	ContactEmail   string
+	ContactEmail   string // feedback contact of the accessibility statement; defaults to Operator.Email
 	Secret         string
 	LogLevel       string
+
+	// Operator holds the facts the imprint, privacy notice and accessibility
+	// statement state (config_legal.go).
+	Operator OperatorSettings
 
 	LoginMaxPerAccount int
 	LoginMaxPerIP      int
@@ -42,7 +46,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", BaseURL: "http://127.0.0.1:8080", DataDir: "./data", MongoDatabase: "mitreden",
-		ContactEmail: "barrierefreiheit@mitreden.example", LogLevel: "info",
+		LogLevel: "info", Operator: OperatorSettings{EnforcementBody: DefaultEnforcementBody},
 		LoginMaxPerAccount: 5, LoginMaxPerIP: 20, LoginWindow: 15 * time.Minute, RegisterMaxPerIP: 10,
 		SessionIdle: 30 * time.Minute, SessionAbsolute: 12 * time.Hour,
 	}
@@ -90,6 +94,15 @@ var envSettings = []envSetting{
 	{"MEILI_URL", setString(func(c *Config) *string { return &c.MeiliURL })},
 	{"MEILI_API_KEY", setString(func(c *Config) *string { return &c.MeiliAPIKey })},
 	{"MITREDEN_CONTACT_EMAIL", setString(func(c *Config) *string { return &c.ContactEmail })},
+	{"MITREDEN_OPERATOR_NAME", setString(func(c *Config) *string { return &c.Operator.Name })},
+	{"MITREDEN_OPERATOR_ADDRESS", setString(func(c *Config) *string { return &c.Operator.Address })},
+	{"MITREDEN_OPERATOR_PHONE", setString(func(c *Config) *string { return &c.Operator.Phone })},
+	{"MITREDEN_OPERATOR_EMAIL", setString(func(c *Config) *string { return &c.Operator.Email })},
+	{"MITREDEN_DATA_PROTECTION_OFFICER", setString(func(c *Config) *string { return &c.Operator.DataProtectionOfficer })},
+	{"MITREDEN_SUPERVISORY_AUTHORITY", setString(func(c *Config) *string { return &c.Operator.SupervisoryAuthority })},
+	{"MITREDEN_ACCESSIBILITY_REVIEWED", setString(func(c *Config) *string { return &c.Operator.AccessibilityReviewed })},
+	{"MITREDEN_ACCESSIBILITY_BARRIERS", setString(func(c *Config) *string { return &c.Operator.KnownBarriers })},
+	{"MITREDEN_ENFORCEMENT_BODY", setString(func(c *Config) *string { return &c.Operator.EnforcementBody })},
 	{"MITREDEN_SECRET", setString(func(c *Config) *string { return &c.Secret })},
 	{"MITREDEN_LOG_LEVEL", setString(func(c *Config) *string { return &c.LogLevel })},
 	{"MITREDEN_TRUSTED_PROXIES", func(c *Config, v string) error {
@@ -183,6 +196,14 @@ func (c *Config) Validate() error {
 		if d < time.Second {
 			return fmt.Errorf("setting %s=%s: must be at least 1s", name, d)
 		}
+	}
+	if c.ContactEmail != "" {
+		if err := checkEmail(c.ContactEmail); err != nil {
+			return fmt.Errorf("setting MITREDEN_CONTACT_EMAIL=%q: %v", c.ContactEmail, err)
+		}
+	}
+	if err := c.Operator.validate(); err != nil {
+		return err
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

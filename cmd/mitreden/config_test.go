@@ -129,6 +129,7 @@ func TestConfig_GoodValuesAreAccepted(t *testing.T) {
 		MeiliURL: "http://127.0.0.1:7700", MeiliAPIKey: "key",
 		TrustedProxies: []string{"10.0.0.0/8", "192.168.1.1", "::1"},
 		ContactEmail:   DefaultConfig().ContactEmail, Secret: strings.Repeat("s", 32), LogLevel: "debug",
+		Operator:           DefaultConfig().Operator,
 		LoginMaxPerAccount: 1, LoginMaxPerIP: 200, LoginWindow: time.Second, RegisterMaxPerIP: 3,
 		SessionIdle: 45 * time.Minute, SessionAbsolute: 24 * time.Hour,
 	}

@@ -26,6 +26,7 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		return usageError{err.Error()}
 	}
 	log := newLogger(stderr, cfg.LogLevel)
+	warnMissingOperator(log, cfg.Operator)
 	secret, err := cfg.LoadSecret()
 	if err != nil {
 		return fmt.Errorf("cannot read or create the secret in %s: %w", cfg.DataDir, err)
@@ -95,7 +96,7 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 	defer stopIndexQueue()
 	rec.spawn(func() { backfillHTML(bg, e, log) })
 	srv, err := mhttp.New(mhttp.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, Secret: secret,
-		ContactEmail: cfg.ContactEmail, Version: Version}, mhttp.Deps{Accounts: e.accounts, Store: e.db, Searcher: e.searcher,
+		ContactEmail: cfg.ContactEmail, Version: Version, Operator: cfg.Operator.HTTP(), MissingSettings: cfg.Operator.Missing()}, mhttp.Deps{Accounts: e.accounts, Store: e.db, Searcher: e.searcher,
 		Participation: e.participation, Indexing: e.indexing, Logger: log})
 	if err != nil {
 		return err

@@ -28,8 +28,14 @@ type Config struct {
 	BaseURL        string   // public URL; https makes cookies Secure and __Host- prefixed
 	TrustedProxies []string // IPs/CIDRs whose X-Forwarded-For is believed
 	Secret         []byte   // HMAC key for CSRF tokens, at least 32 bytes
-	ContactEmail   string   // shown on the accessibility statement and imprint
+	ContactEmail   string   // feedback contact of the accessibility statement
 	Version        string
+	// Operator is who runs the installation, as the imprint, privacy notice,
+	// accessibility statement and home page name it.
+	Operator Operator
+	// MissingSettings names the operator settings not yet given, for the
+	// warning on the admin pages.
+	MissingSettings []string
 }
 
 // Deps are the services the handlers call.
