@@ -15,7 +15,7 @@ func (s *Server) handleAdminUsers(c *fiber.Ctx) error {
 		return err
 	}
 	p := s.page(c, "admin.users.title")
-	p.Data = fiber.Map{"Users": users, "Total": total, "GrantableRoles": grantableRoles()}
+	p.Data = fiber.Map{"Users": users, "Total": total, "GrantableRoles": grantableRoles(), "MissingSettings": s.cfg.MissingSettings}
 	p.Pager = newPager(c, page, per, total)
 	return s.render(c, fiber.StatusOK, "admin/users", p)
 }

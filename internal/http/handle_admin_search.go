@@ -8,7 +8,7 @@ import (
 
 func (s *Server) handleAdminSearch(c *fiber.Ctx) error {
 	p := s.page(c, "admin.search.title")
-	data := fiber.Map{"Enabled": s.deps.Indexing != nil}
+	data := fiber.Map{"Enabled": s.deps.Indexing != nil, "MissingSettings": s.cfg.MissingSettings}
 	if s.deps.Indexing != nil {
 		data["State"] = s.deps.Indexing.Status()
 	}
