@@ -184,6 +184,10 @@ func TestHome_PostalPromiseOnlyWithContact(t *testing.T) {
 	if doc.Find(`main a[href="tel:02118371234"]`).Length() != 1 {
 		t.Error("home lacks the phone link")
 	}
+	_, doc = newEnv(t, withOperator(fullOperator())).browser().get("/leichte-sprache")
+	if txt := mainText(doc); !strings.Contains(txt, "Musterstraße 12") || !strings.Contains(txt, "0211 837-1234") {
+		t.Errorf("Leichte Sprache does not name the address and phone: %s", txt)
+	}
 
 	_, doc = newEnv(t, withOperator(mhttp.Operator{Name: "Stadt Musterhausen", Email: "info@musterhausen.example"})).browser().get("/")
 	txt = strings.ToLower(mainText(doc))
