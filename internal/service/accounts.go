@@ -245,8 +245,8 @@ func (a *Accounts) giveBack(ctx context.Context, now time.Time, keys []string) {
 func (a *Accounts) limited(now time.Time) error {
 	end := now.Truncate(a.cfg.LoginWindow).Add(a.cfg.LoginWindow)
 	secs := int(end.Sub(now).Seconds()) + 1
-	return &mitreden.Error{Code: mitreden.ERATELIMITED, Message: "error.rate_limited", RetryAfter: secs,
-		Args: map[string]any{"minutes": (secs + 59) / 60}}
+	return &mitreden.Error{Code: mitreden.ERATELIMITED, Message: "account.rate_limited", RetryAfter: secs,
+		Args: map[string]any{"until": end, "minutes": (secs + 59) / 60}}
 }
 
 // loginAccountKey is the throttling counter of failed password checks of an
@@ -408,6 +408,22 @@ func (a *Accounts) UpdateProfile(ctx context.Context, u *mitreden.User, upd mitr
 	return a.users.UpdateUser(ctx, u.ID, upd)
 }
 
+// Now is the time on the clock that stamps sessions, so that a page saying
+// how long ago a session was active measures against the same clock.
+func (a *Accounts) Now() time.Time { return a.now() }
+
+// SessionEnds is when s ends unless a request comes first, and how long
+// that is from now: its idle timeout counted from the recorded activity
+// (with the lag Authenticate allows for) or its absolute end, whichever
+// comes first. Forms say until when they stay valid from it.
+func (a *Accounts) SessionEnds(s *mitreden.Session) (time.Time, time.Duration) {
+	end := s.LastSeenAt.Add(a.cfg.SessionIdle + a.cfg.TouchEvery)
+	if s.ExpiresAt.Before(end) {
+		end = s.ExpiresAt
+	}
+	return end, end.Sub(a.now())
+}
+
 // Sessions lists the sessions of u. Returns EUNAUTHORIZED for a nil user.
 func (a *Accounts) Sessions(ctx context.Context, u *mitreden.User) ([]*mitreden.Session, error) {
 	if u == nil {
@@ -447,9 +463,11 @@ func requireAdmin(actor *mitreden.User) error {
 // System is the actor for operator commands run from the CLI.
 var System = &mitreden.User{ID: "system", DisplayName: "System", Roles: []mitreden.Role{mitreden.RoleCitizen, mitreden.RoleAdmin}}
 
-// SetRole grants or revokes role on the user id. Only admins may; an admin
-// cannot revoke their own admin role (so the platform keeps one).
-// Returns EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND, EINVALID, ECONFLICT (own admin).
+// SetRole grants or revokes role on the user id. Only admins may. The last
+// admin role cannot be revoked, so the platform always keeps someone who can
+// grant roles; an admin may give up their own role while another admin is
+// left (the web form asks them to confirm first).
+// Returns EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND, EINVALID, ECONFLICT (last admin).
 func (a *Accounts) SetRole(ctx context.Context, actor *mitreden.User, userID string, role mitreden.Role, grant bool) (*mitreden.User, error) {
 	if err := requireAdmin(actor); err != nil {
 		return nil, err
@@ -460,12 +478,17 @@ func (a *Accounts) SetRole(ctx context.Context, actor *mitreden.User, userID str
 	if _, err := mitreden.ParseRole(string(role)); err != nil {
 		return nil, err
 	}
-	if !grant && role == mitreden.RoleAdmin && actor.ID == userID {
-		return nil, &mitreden.Error{Code: mitreden.ECONFLICT, Message: "account.cannot_revoke_own_admin"}
-	}
 	u, err := a.users.FindUserByID(ctx, userID)
 	if err != nil {
 		return nil, err
+	}
+	revokesAdmin := !grant && role == mitreden.RoleAdmin && u.HasRole(mitreden.RoleAdmin)
+	if revokesAdmin {
+		if n, err := a.countAdmins(ctx); err != nil {
+			return nil, err
+		} else if n <= 1 {
+			return nil, lastAdmin()
+		}
 	}
 	roles := slices.DeleteFunc(slices.Clone(u.Roles), func(r mitreden.Role) bool { return r == role })
 	if grant {
@@ -475,8 +498,34 @@ func (a *Accounts) SetRole(ctx context.Context, actor *mitreden.User, userID str
 	if err != nil {
 		return nil, err
 	}
+	if revokesAdmin {
+		// Two admins revoking each other at once both counted two admins
+		// before either wrote. The store has no multi-document condition,
+		// so the check is repeated after the write, and a revocation that
+		// left no admin is undone.
+		if n, err := a.countAdmins(ctx); err != nil || n == 0 {
+			if _, rerr := a.users.SetRoles(context.WithoutCancel(ctx), userID, append(roles, mitreden.RoleAdmin)); rerr != nil {
+				a.log.Error("last admin role not restored", "user_id", userID, "err", rerr)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return nil, lastAdmin()
+		}
+	}
 	a.log.Info("role changed", "actor", actor.ID, "user_id", userID, "role", role, "grant", grant)
 	return u, nil
+}
+
+// lastAdmin refuses to revoke the only admin role left.
+func lastAdmin() error {
+	return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "account.last_admin"}
+}
+
+// countAdmins returns how many accounts hold the admin role.
+func (a *Accounts) countAdmins(ctx context.Context) (int, error) {
+	_, n, err := a.users.ListUsers(ctx, mitreden.UserFilter{Role: mitreden.RoleAdmin, PerPage: 1})
+	return n, err
 }
 
 // ListUsers returns a page of users for admins. Returns EUNAUTHORIZED, EFORBIDDEN.

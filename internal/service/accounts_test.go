@@ -661,7 +661,12 @@ func TestRoles_SetRole(t *testing.T) {
 	if r := roles(other.ID); !reflect.DeepEqual(r, []mitreden.Role{mitreden.RoleCitizen}) {
 		t.Fatalf("refused grants changed roles: %v", r)
 	}
-	wantCode(t, "self revoke", set(admin, admin.ID, mitreden.RoleAdmin, false), mitreden.ECONFLICT)
+	// The only admin cannot give up the role: nobody could grant it again.
+	err := set(admin, admin.ID, mitreden.RoleAdmin, false)
+	wantCode(t, "last admin revokes self", err, mitreden.ECONFLICT)
+	if e, _ := err.(*mitreden.Error); e == nil || e.Message != "account.last_admin" {
+		t.Fatalf("last admin: %v, want the account.last_admin message", err)
+	}
 	if !slices.Contains(roles(admin.ID), mitreden.RoleAdmin) {
 		t.Fatal("admin lost the role")
 	}
@@ -700,6 +705,63 @@ func TestRoles_SetRole(t *testing.T) {
 	}
 	if slices.Contains(roles(admin.ID), mitreden.RoleAdmin) {
 		t.Fatal("admin role not revoked")
+	}
+	// Now promoted is the last admin: neither they nor a stale admin
+	// session of the former admin can take the role away.
+	wantCode(t, "new last admin revokes self", set(promoted, promoted.ID, mitreden.RoleAdmin, false), mitreden.ECONFLICT)
+	wantCode(t, "former admin revokes the last", set(admin, promoted.ID, mitreden.RoleAdmin, false), mitreden.ECONFLICT)
+	if !slices.Contains(roles(promoted.ID), mitreden.RoleAdmin) {
+		t.Fatal("the last admin lost the role")
+	}
+	// With a second admin, an admin may give up their own role.
+	if _, err := acc.SetRole(ctx, promoted, admin.ID, mitreden.RoleAdmin, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acc.SetRole(ctx, promoted, promoted.ID, mitreden.RoleAdmin, false); err != nil {
+		t.Fatalf("revoke own admin role while another admin is left: %v", err)
+	}
+	if slices.Contains(roles(promoted.ID), mitreden.RoleAdmin) || !slices.Contains(roles(admin.ID), mitreden.RoleAdmin) {
+		t.Fatalf("after giving up the own role: %v, %v", roles(promoted.ID), roles(admin.ID))
+	}
+}
+
+// TestRoles_AdminsRevokingEachOtherKeepOne lets two admins revoke each
+// other at the same moment, many times: at least one admin is always left,
+// though both counted two before either wrote.
+func TestRoles_AdminsRevokingEachOtherKeepOne(t *testing.T) {
+	acc, _, _ := newAccounts(t, service.AccountsConfig{})
+	ctx := context.Background()
+	a := mustUser(t, acc, "a@example.org", mitreden.RoleAdmin)
+	b := mustUser(t, acc, "b@example.org", mitreden.RoleAdmin)
+	for round := range 20 {
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i, pair := range [][2]*mitreden.User{{a, b}, {b, a}} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = acc.SetRole(ctx, pair[0], pair[1].ID, mitreden.RoleAdmin, false)
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil && mitreden.ErrorCode(err) != mitreden.ECONFLICT {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+		users, n, err := acc.ListUsers(ctx, a, mitreden.UserFilter{Role: mitreden.RoleAdmin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			t.Fatalf("round %d: no admin left (errors %v)", round, errs)
+		}
+		// Make both admins again for the next round.
+		for _, u := range []*mitreden.User{a, b} {
+			if _, err := acc.SetRole(ctx, users[0], u.ID, mitreden.RoleAdmin, true); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }
 
