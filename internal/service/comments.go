@@ -66,7 +66,10 @@ func (p *Participation) AddComment(ctx context.Context, actor *mitreden.User, ta
 		p.log.Warn("consultation counter", "err", err)
 	}
 	p.indexCounts(ctx, mitreden.SearchDocID(mitreden.SearchTypeConsultation, c.ID))
-	p.index(ctx, p.docs.Comment(cm, c, pr))
+	// With the queue running, the comment is findable within about its
+	// interval: waiting for the search engine to persist it took most of a
+	// comment's time (Bleve syncs every batch to disk).
+	p.indexCounts(ctx, mitreden.SearchDocID(mitreden.SearchTypeComment, cm.ID))
 	return cm, nil
 }
 

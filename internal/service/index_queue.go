@@ -55,8 +55,9 @@ func (q *indexQueue) signal() {
 }
 
 // indexCounts has the search document docID (mitreden.SearchDocID) indexed
-// again from the store, because counters it shows changed: by the queue
-// when RunIndexQueue runs, else (a command-line verb, a test) at once.
+// again from the store, because counters it shows changed or it is a new
+// comment: by the queue when RunIndexQueue runs, else (a command-line verb,
+// a test) at once.
 func (p *Participation) indexCounts(ctx context.Context, docID string) {
 	if p.search == nil {
 		return

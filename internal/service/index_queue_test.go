@@ -134,6 +134,33 @@ func TestIndexQueue_RunsWithinTheInterval(t *testing.T) {
 	}
 }
 
+// TestIndexQueue_NewCommentsQueued: while the queue runs, a new comment
+// does not wait for the search engine (a batch that the engine syncs to
+// disk) but is findable within about the interval.
+func TestIndexQueue_NewCommentsQueued(t *testing.T) {
+	e := newPart(t)
+	ctx := context.Background()
+	counting := &countingSearcher{Searcher: e.idx}
+	p := service.NewParticipation(e.db.Participation(), counting, e.clk.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	c := e.consultation(t, nil)
+	pr := e.proposal(t, c, e.user(), "Wertstoffhof Termine buchen")
+	stop := p.StartIndexQueue(time.Hour) // nothing flushes until the stop
+	before := counting.calls.Load()
+	if _, err := p.AddComment(ctx, e.user(), "proposal", pr.ID, mitreden.Comment{Body: "Ein Kommentar über Sperrholzplatten."}); err != nil {
+		t.Fatal(err)
+	}
+	if n := counting.calls.Load() - before; n > 0 {
+		// The first write of a queue wakes the loop, which may flush at once;
+		// the comment itself must not have been indexed in the request.
+		t.Logf("%d index calls by the queue during the write", n)
+	}
+	stop()
+	res, err := e.idx.Search(ctx, mitreden.SearchQuery{Text: "Sperrholzplatten", Types: []string{mitreden.SearchTypeComment}})
+	if err != nil || len(res.Items) != 1 {
+		t.Fatalf("after the queue's flush the comment is not found: %+v %v", res, err)
+	}
+}
+
 // TestVotes_ConcurrentVotesEqualTheRecords casts, changes and withdraws
 // votes of distinct people on a few proposals from 8 goroutines, with the
 // index queue running as in the server: afterwards every tally equals its
