@@ -58,13 +58,13 @@ type Server struct {
 	cfg      Config
 	deps     Deps
 	cat      *Catalog
+	views    *views
 	validate *validator.Validate
 	log      *slog.Logger
 	secure   bool
 	routes   []Route
 	// conns is the listener's connection tracker, once Listen runs.
 	conns atomic.Pointer[connTracker]
-	views    *views
 }
 
 // Route is one registered method and path.
