@@ -122,16 +122,73 @@ func (c *docCache) drop(coll string, ids ...string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, id := range ids {
+		c.tombstone(docKey{coll, id})
+	}
+}
+
+// tombstone replaces k's entry with a new tombstone and returns it; c.mu
+// is held.
+func (c *docCache) tombstone(k docKey) *docEntry {
+	c.next++
+	if e := c.entries[k]; e != nil {
+		c.size -= len(e.raw)
+		e.raw, e.dead, e.version = nil, true, c.next
+		return e
+	}
+	c.makeRoom(len(k.coll) + len(k.id) + entryOverhead)
+	e := &docEntry{version: c.next, dead: true}
+	c.entries[k] = e
+	c.size += len(k.coll) + len(k.id) + entryOverhead
+	return e
+}
+
+// docWrite is a write in progress on documents by _id (begin).
+type docWrite struct {
+	keys    []docKey
+	prev    []bson.Raw // the cached state before (nil: not cached)
+	stones  []uint64   // the tombstones begin left
+	evicted uint64
+}
+
+// begin tombstones ids before a write, so that no lookup during the write
+// installs anything, and returns their cached state before it.
+func (c *docCache) begin(coll string, ids []string) *docWrite {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	w := &docWrite{keys: make([]docKey, len(ids)), prev: make([]bson.Raw, len(ids)), stones: make([]uint64, len(ids))}
+	for i, id := range ids {
 		k := docKey{coll, id}
-		c.next++
-		if e := c.entries[k]; e != nil {
-			c.size -= len(e.raw)
-			e.raw, e.dead, e.version = nil, true, c.next
+		w.keys[i] = k
+		if e := c.entries[k]; e != nil && !e.dead {
+			w.prev[i] = e.raw
+		}
+		w.stones[i] = c.tombstone(k).version
+	}
+	w.evicted = c.evicted
+	return w
+}
+
+// finish ends a write begin started: document i becomes next[i] when that
+// is not nil and nothing else touched it meanwhile, else a new tombstone
+// (so lookups that read during the write install nothing either).
+func (c *docCache) finish(w *docWrite, next []bson.Raw) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, k := range w.keys {
+		e := c.entries[k]
+		if next == nil || next[i] == nil || e == nil || e.version != w.stones[i] || c.evicted != w.evicted {
+			c.tombstone(k)
 			continue
 		}
-		c.makeRoom(len(coll) + len(id) + entryOverhead)
-		c.entries[k] = &docEntry{version: c.next, dead: true}
-		c.size += len(coll) + len(id) + entryOverhead
+		cost := len(next[i])
+		c.makeRoom(cost)
+		if c.evicted != w.evicted {
+			c.tombstone(k)
+			continue
+		}
+		c.next++
+		e.raw, e.dead, e.version = next[i], false, c.next
+		c.size += cost
 	}
 }
 
@@ -219,36 +276,66 @@ func filterIDs(filter any) (ids []string, ok bool) {
 	return nil, false
 }
 
-// wrote drops what a write by filter touched.
-func (c coll) wrote(filter any) {
+// writeByFilter runs a write selecting documents by filter, keeping the
+// cache right: documents selected by _id are tombstoned before the write
+// and after it, or, when apply is given and says how a document changed,
+// replaced by their new state; any other filter forgets the collection
+// before and after.
+func (c coll) writeByFilter(filter any, apply func(prev bson.Raw) bson.Raw, write func() (matched bool, err error)) error {
 	if c.docs == nil {
-		return
+		_, err := write()
+		return err
 	}
-	if ids, ok := filterIDs(filter); ok {
-		c.docs.drop(c.Name(), ids...)
-		return
+	ids, ok := filterIDs(filter)
+	if !ok {
+		c.docs.dropAll(c.Name())
+		defer c.docs.dropAll(c.Name())
+		_, err := write()
+		return err
 	}
-	c.docs.dropAll(c.Name())
+	w := c.docs.begin(c.Name(), ids)
+	matched, err := write()
+	var next []bson.Raw
+	if err == nil && matched && apply != nil && len(ids) == 1 && w.prev[0] != nil {
+		next = []bson.Raw{apply(w.prev[0])}
+	}
+	c.docs.finish(w, next)
+	return err
 }
 
-// inserted drops the documents' _ids (known absences among them).
-func (c coll) inserted(docs ...any) {
-	if c.docs == nil {
-		return
-	}
+// docIDs returns the cache keys of docs' _ids; ok is false when one has
+// none it knows.
+func docIDs(docs []any) (ids []string, ok bool) {
 	for _, doc := range docs {
 		raw, err := bson.Marshal(doc)
 		if err != nil {
-			c.docs.dropAll(c.Name())
-			return
+			return nil, false
 		}
-		if k, ok := idKey(bsonValue(bson.Raw(raw).Lookup("_id"))); ok {
-			c.docs.drop(c.Name(), k)
-		} else {
-			c.docs.dropAll(c.Name())
-			return
+		k, ok := idKey(bsonValue(bson.Raw(raw).Lookup("_id")))
+		if !ok {
+			return nil, false
 		}
+		ids = append(ids, k)
 	}
+	return ids, true
+}
+
+// writeDocs runs an insert of docs: their _ids (known absences among them)
+// are tombstoned before and after.
+func (c coll) writeDocs(docs []any, write func() error) error {
+	if c.docs == nil {
+		return write()
+	}
+	ids, ok := docIDs(docs)
+	if !ok {
+		c.docs.dropAll(c.Name())
+		defer c.docs.dropAll(c.Name())
+		return write()
+	}
+	w := c.docs.begin(c.Name(), ids)
+	err := write()
+	c.docs.finish(w, nil)
+	return err
 }
 
 func bsonValue(v bson.RawValue) any {
@@ -293,88 +380,117 @@ func (c coll) FindOne(ctx context.Context, filter any, opts ...options.Lister[op
 	return mongo.NewSingleResultFromDocument(raw, nil, nil)
 }
 
-// InsertOne inserts doc and drops its _id.
-func (c coll) InsertOne(ctx context.Context, doc any, opts ...options.Lister[options.InsertOneOptions]) (*mongo.InsertOneResult, error) {
-	defer c.inserted(doc)
-	return c.Collection.InsertOne(ctx, doc, opts...)
+// InsertOne inserts doc, keeping the cache right (writeDocs).
+func (c coll) InsertOne(ctx context.Context, doc any, opts ...options.Lister[options.InsertOneOptions]) (res *mongo.InsertOneResult, err error) {
+	err = c.writeDocs([]any{doc}, func() error {
+		res, err = c.Collection.InsertOne(ctx, doc, opts...)
+		return err
+	})
+	return res, err
 }
 
-// InsertMany inserts docs and drops their _ids.
-func (c coll) InsertMany(ctx context.Context, docs any, opts ...options.Lister[options.InsertManyOptions]) (*mongo.InsertManyResult, error) {
-	defer func() {
-		if list, ok := docs.([]any); ok {
-			c.inserted(list...)
-		} else if c.docs != nil {
-			c.docs.dropAll(c.Name())
-		}
-	}()
-	return c.Collection.InsertMany(ctx, docs, opts...)
+// InsertMany inserts docs, keeping the cache right (writeDocs).
+func (c coll) InsertMany(ctx context.Context, docs any, opts ...options.Lister[options.InsertManyOptions]) (res *mongo.InsertManyResult, err error) {
+	list, _ := docs.([]any)
+	if list == nil {
+		list = []any{nil} // no _ids known: forget the collection
+	}
+	err = c.writeDocs(list, func() error {
+		res, err = c.Collection.InsertMany(ctx, docs, opts...)
+		return err
+	})
+	return res, err
 }
 
-// UpdateOne updates and drops what filter selects.
-func (c coll) UpdateOne(ctx context.Context, filter, update any, opts ...options.Lister[options.UpdateOneOptions]) (*mongo.UpdateResult, error) {
-	defer c.wrote(filter)
-	return c.Collection.UpdateOne(ctx, filter, update, opts...)
+// UpdateOne updates, keeping the cache right: an update of one cached
+// document by _id alone with $inc, $set and $max is applied to the cached
+// state as the server applied it (applyUpdate), so the next lookup need not
+// read it again; anything else is read again.
+func (c coll) UpdateOne(ctx context.Context, filter, update any, opts ...options.Lister[options.UpdateOneOptions]) (res *mongo.UpdateResult, err error) {
+	var apply func(bson.Raw) bson.Raw
+	if d, ok := filter.(bson.D); ok && len(d) == 1 {
+		apply = func(prev bson.Raw) bson.Raw { return applyUpdate(prev, update) }
+	}
+	err = c.writeByFilter(filter, apply, func() (bool, error) {
+		res, err = c.Collection.UpdateOne(ctx, filter, update, opts...)
+		return err == nil && res.MatchedCount == 1 && res.UpsertedCount == 0, err
+	})
+	return res, err
 }
 
-// UpdateMany updates and drops what filter selects.
-func (c coll) UpdateMany(ctx context.Context, filter, update any, opts ...options.Lister[options.UpdateManyOptions]) (*mongo.UpdateResult, error) {
-	defer c.wrote(filter)
-	return c.Collection.UpdateMany(ctx, filter, update, opts...)
+// UpdateMany updates, keeping the cache right (writeByFilter).
+func (c coll) UpdateMany(ctx context.Context, filter, update any, opts ...options.Lister[options.UpdateManyOptions]) (res *mongo.UpdateResult, err error) {
+	err = c.writeByFilter(filter, nil, func() (bool, error) {
+		res, err = c.Collection.UpdateMany(ctx, filter, update, opts...)
+		return false, err
+	})
+	return res, err
 }
 
-// ReplaceOne replaces and drops what filter selects.
-func (c coll) ReplaceOne(ctx context.Context, filter, doc any, opts ...options.Lister[options.ReplaceOptions]) (*mongo.UpdateResult, error) {
-	defer c.wrote(filter)
-	return c.Collection.ReplaceOne(ctx, filter, doc, opts...)
+// ReplaceOne replaces, keeping the cache right (writeByFilter).
+func (c coll) ReplaceOne(ctx context.Context, filter, doc any, opts ...options.Lister[options.ReplaceOptions]) (res *mongo.UpdateResult, err error) {
+	err = c.writeByFilter(filter, nil, func() (bool, error) {
+		res, err = c.Collection.ReplaceOne(ctx, filter, doc, opts...)
+		return false, err
+	})
+	return res, err
 }
 
-// DeleteOne deletes and drops what filter selects.
-func (c coll) DeleteOne(ctx context.Context, filter any, opts ...options.Lister[options.DeleteOneOptions]) (*mongo.DeleteResult, error) {
-	defer c.wrote(filter)
-	return c.Collection.DeleteOne(ctx, filter, opts...)
+// DeleteOne deletes, keeping the cache right (writeByFilter).
+func (c coll) DeleteOne(ctx context.Context, filter any, opts ...options.Lister[options.DeleteOneOptions]) (res *mongo.DeleteResult, err error) {
+	err = c.writeByFilter(filter, nil, func() (bool, error) {
+		res, err = c.Collection.DeleteOne(ctx, filter, opts...)
+		return false, err
+	})
+	return res, err
 }
 
-// DeleteMany deletes and drops what filter selects.
-func (c coll) DeleteMany(ctx context.Context, filter any, opts ...options.Lister[options.DeleteManyOptions]) (*mongo.DeleteResult, error) {
-	defer c.wrote(filter)
-	return c.Collection.DeleteMany(ctx, filter, opts...)
+// DeleteMany deletes, keeping the cache right (writeByFilter).
+func (c coll) DeleteMany(ctx context.Context, filter any, opts ...options.Lister[options.DeleteManyOptions]) (res *mongo.DeleteResult, err error) {
+	err = c.writeByFilter(filter, nil, func() (bool, error) {
+		res, err = c.Collection.DeleteMany(ctx, filter, opts...)
+		return false, err
+	})
+	return res, err
 }
 
-// FindOneAndUpdate updates and drops what filter selects.
-func (c coll) FindOneAndUpdate(ctx context.Context, filter, update any, opts ...options.Lister[options.FindOneAndUpdateOptions]) *mongo.SingleResult {
-	defer c.wrote(filter)
-	return c.Collection.FindOneAndUpdate(ctx, filter, update, opts...)
+// FindOneAndUpdate updates, keeping the cache right (writeByFilter).
+func (c coll) FindOneAndUpdate(ctx context.Context, filter, update any, opts ...options.Lister[options.FindOneAndUpdateOptions]) (res *mongo.SingleResult) {
+	_ = c.writeByFilter(filter, nil, func() (bool, error) {
+		res = c.Collection.FindOneAndUpdate(ctx, filter, update, opts...)
+		return false, res.Err()
+	})
+	return res
 }
 
-// FindOneAndReplace replaces and drops what filter selects.
-func (c coll) FindOneAndReplace(ctx context.Context, filter, doc any, opts ...options.Lister[options.FindOneAndReplaceOptions]) *mongo.SingleResult {
-	defer c.wrote(filter)
-	return c.Collection.FindOneAndReplace(ctx, filter, doc, opts...)
+// FindOneAndReplace replaces, keeping the cache right (writeByFilter).
+func (c coll) FindOneAndReplace(ctx context.Context, filter, doc any, opts ...options.Lister[options.FindOneAndReplaceOptions]) (res *mongo.SingleResult) {
+	_ = c.writeByFilter(filter, nil, func() (bool, error) {
+		res = c.Collection.FindOneAndReplace(ctx, filter, doc, opts...)
+		return false, res.Err()
+	})
+	return res
 }
 
-// FindOneAndDelete deletes and drops what filter selects.
-func (c coll) FindOneAndDelete(ctx context.Context, filter any, opts ...options.Lister[options.FindOneAndDeleteOptions]) *mongo.SingleResult {
-	defer c.wrote(filter)
-	return c.Collection.FindOneAndDelete(ctx, filter, opts...)
+// FindOneAndDelete deletes, keeping the cache right (writeByFilter).
+func (c coll) FindOneAndDelete(ctx context.Context, filter any, opts ...options.Lister[options.FindOneAndDeleteOptions]) (res *mongo.SingleResult) {
+	_ = c.writeByFilter(filter, nil, func() (bool, error) {
+		res = c.Collection.FindOneAndDelete(ctx, filter, opts...)
+		return false, res.Err()
+	})
+	return res
 }
 
-// BulkWrite writes and forgets the whole collection.
-func (c coll) BulkWrite(ctx context.Context, models []mongo.WriteModel, opts ...options.Lister[options.BulkWriteOptions]) (*mongo.BulkWriteResult, error) {
-	defer func() {
-		if c.docs != nil {
-			c.docs.dropAll(c.Name())
-		}
-	}()
-	return c.Collection.BulkWrite(ctx, models, opts...)
+// BulkWrite writes, forgetting the collection before and after.
+func (c coll) BulkWrite(ctx context.Context, models []mongo.WriteModel, opts ...options.Lister[options.BulkWriteOptions]) (res *mongo.BulkWriteResult, err error) {
+	err = c.writeByFilter(nil, nil, func() (bool, error) {
+		res, err = c.Collection.BulkWrite(ctx, models, opts...)
+		return false, err
+	})
+	return res, err
 }
 
-// Drop drops the collection and its cached documents.
+// Drop drops the collection, forgetting it before and after.
 func (c coll) Drop(ctx context.Context, opts ...options.Lister[options.DropCollectionOptions]) error {
-	defer func() {
-		if c.docs != nil {
-			c.docs.dropAll(c.Name())
-		}
-	}()
-	return c.Collection.Drop(ctx, opts...)
+	return c.writeByFilter(nil, nil, func() (bool, error) { return false, c.Collection.Drop(ctx, opts...) })
 }

@@ -1,7 +1,9 @@
 package mongo
 
 import (
+	"bytes"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -79,6 +81,46 @@ func TestDocCache_MissBeforeWriteDoesNotInstallOldState(t *testing.T) {
 	}
 }
 
+// A write tombstones its documents before it runs: a lookup during the
+// write installs nothing, whatever state it read, and the state the write
+// leaves is installed only over the write's own tombstone.
+func TestDocCache_WriteInProgress(t *testing.T) {
+	c := newDocCache(1 << 20)
+	_, _, tk := c.get("c", "a")
+	c.install(tk, rawDoc(t, 1))
+
+	w := c.begin("c", []string{"a"})
+	if v, _ := bson.Raw(w.prev[0]).Lookup("v").Int32OK(); v != 1 {
+		t.Fatalf("begin saw %d, want the cached 1", v)
+	}
+	if _, found := cachedV(t, c, "a"); found {
+		t.Fatal("a document being written still answers")
+	}
+	_, _, during := c.get("c", "a") // reads the store during the write
+	c.finish(w, []bson.Raw{rawDoc(t, 2)})
+	c.install(during, rawDoc(t, 2))
+	if v, _ := cachedV(t, c, "a"); v != 2 {
+		t.Fatalf("after the write %d, want 2", v)
+	}
+	// A read during the write that installs before it ends does not survive
+	// it, and an update of what it installed is not applied.
+	w = c.begin("c", []string{"a"})
+	_, _, during = c.get("c", "a")
+	c.install(during, rawDoc(t, 3))
+	c.finish(w, []bson.Raw{rawDoc(t, 4)})
+	if _, found := cachedV(t, c, "a"); found {
+		t.Fatal("a state read during a write survived it")
+	}
+	// A write without a next state leaves a tombstone.
+	_, _, tk = c.get("c", "b")
+	c.install(tk, rawDoc(t, 1))
+	w = c.begin("c", []string{"b"})
+	c.finish(w, nil)
+	if _, found := cachedV(t, c, "b"); found {
+		t.Fatal("a written document answers without being read again")
+	}
+}
+
 // The cache stays within its bound however much is read, and one document
 // larger than a sixteenth of it is never cached.
 func TestDocCache_StaysWithinBound(t *testing.T) {
@@ -132,6 +174,43 @@ func TestFilterIDs(t *testing.T) {
 		got, ok := filterIDs(tc.filter)
 		if ok != tc.ok || len(got) != len(tc.want) || ok && got[0] != tc.want[0] {
 			t.Errorf("filterIDs(%v) = %v, %v; want %v, %v", tc.filter, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestApplyUpdate(t *testing.T) {
+	at := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	doc, _ := bson.Marshal(bson.D{{Key: "_id", Value: "x"}, {Key: "n", Value: int32(2)}, {Key: "big", Value: int64(1) << 40},
+		{Key: "tally", Value: bson.D{{Key: "support", Value: int32(1)}}}, {Key: "at", Value: bson.NewDateTimeFromTime(at)}, {Key: "s", Value: "alt"}})
+	for _, tc := range []struct {
+		name   string
+		update bson.D
+		want   bson.D // nil: refused
+	}{
+		{"inc, nested, new fields", bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: 1}, {Key: "tally.support", Value: -1}, {Key: "tally.yes", Value: 1}, {Key: "m", Value: int64(5)}}}},
+			bson.D{{Key: "_id", Value: "x"}, {Key: "n", Value: int32(3)}, {Key: "big", Value: int64(1) << 40},
+				{Key: "tally", Value: bson.D{{Key: "support", Value: int32(0)}, {Key: "yes", Value: int32(1)}}}, {Key: "at", Value: bson.NewDateTimeFromTime(at)}, {Key: "s", Value: "alt"}, {Key: "m", Value: int64(5)}}},
+		{"set and max", bson.D{{Key: "$set", Value: bson.D{{Key: "s", Value: "neu"}}}, {Key: "$max", Value: bson.D{{Key: "at", Value: at.Add(-time.Hour)}, {Key: "big", Value: int64(3)}}}},
+			bson.D{{Key: "_id", Value: "x"}, {Key: "n", Value: int32(2)}, {Key: "big", Value: int64(1) << 40},
+				{Key: "tally", Value: bson.D{{Key: "support", Value: int32(1)}}}, {Key: "at", Value: bson.NewDateTimeFromTime(at)}, {Key: "s", Value: "neu"}}},
+		{"max moves later", bson.D{{Key: "$max", Value: bson.D{{Key: "at", Value: at.Add(time.Hour)}}}},
+			bson.D{{Key: "_id", Value: "x"}, {Key: "n", Value: int32(2)}, {Key: "big", Value: int64(1) << 40},
+				{Key: "tally", Value: bson.D{{Key: "support", Value: int32(1)}}}, {Key: "at", Value: bson.NewDateTimeFromTime(at.Add(time.Hour))}, {Key: "s", Value: "alt"}}},
+		{"unknown operator", bson.D{{Key: "$push", Value: bson.D{{Key: "ids", Value: "a"}}}}, nil},
+		{"inc of a string", bson.D{{Key: "$inc", Value: bson.D{{Key: "s", Value: 1}}}}, nil},
+		{"path through a scalar", bson.D{{Key: "$set", Value: bson.D{{Key: "n.x", Value: 1}}}}, nil},
+		{"_id", bson.D{{Key: "$set", Value: bson.D{{Key: "_id", Value: "y"}}}}, nil},
+	} {
+		got := applyUpdate(doc, tc.update)
+		if tc.want == nil {
+			if got != nil {
+				t.Errorf("%s: applied, want refused", tc.name)
+			}
+			continue
+		}
+		want, _ := bson.Marshal(tc.want)
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s:\n got %v\nwant %v", tc.name, bson.Raw(got), bson.Raw(want))
 		}
 	}
 }
