@@ -15,6 +15,11 @@ if [ ! -f "$stamp" ] || [ web/package.json -nt "$stamp" ] || [ web/package-lock.
   (cd web && npm ci --no-audit --no-fund --loglevel=error)
   touch "$stamp"
 fi
+# The browser tests inject both accessibility checkers into every page they
+# visit: axe-core and HTML_CodeSniffer (pa11y's maintained release).
+for f in web/node_modules/axe-core/axe.min.js web/node_modules/@pa11y/html_codesniffer/build/HTMLCS.js; do
+  [ -f "$f" ] || { echo "assets: $f is missing after npm ci" >&2; exit 1; }
+done
 # Keep Go tooling out of node_modules (./... would otherwise walk it).
 printf 'module ignore/node_modules\n' > web/node_modules/go.mod
 
