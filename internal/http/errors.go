@@ -142,8 +142,33 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		return c.Redirect("/login?return="+urlQueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
 	}
 	pg := s.page(c, "")
-	pg.Title = title
-	pg.Data = fiber.Map{"Message": detail, "RequestID": requestID(c)}
+	pg.Title = s.errorTitle(lang, status, msgKey)
+	view := errorView{Message: detail, RequestID: requestID(c), Status: status}
+	view.Back, view.BackLabel = errorBackLink(c.Method(), c.Path(), status)
+	if view.BackLabel != "" {
+		view.BackLabel = s.cat.T(lang, view.BackLabel, nil)
+	}
+	if c.Method() != fiber.MethodGet {
+		// The language switch returns to pg.Path with a GET; a form's
+		// address may have none.
+		pg.Path = "/"
+		if view.Back != "" {
+			pg.Path = view.Back
+		}
+	}
+	if pg.User == nil && (status == fiber.StatusUnauthorized || status == fiber.StatusForbidden) {
+		ret := view.Back
+		if ret == "" && c.Method() == fiber.MethodGet {
+			ret = c.OriginalURL()
+		}
+		view.Login = "/login"
+		if ret = localPath(ret); ret != "/" {
+			view.Login += "?return=" + urlQueryEscape(ret)
+		}
+	}
+	view.SearchForm = status == fiber.StatusNotFound
+	view.SearchLink = status >= 400 && status < 500 && !view.SearchForm && status != fiber.StatusTooManyRequests
+	pg.Data = view
 	for _, f := range fields {
 		pg.Errors = append(pg.Errors, ViewError{Field: f.Field, Message: s.cat.T(lang, f.Message, f.Args)})
 	}
@@ -156,3 +181,92 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// errorView is what an error page shows besides its title: the message, the
+// request id, and the ways on that fit the error.
+type errorView struct {
+	Message, RequestID string
+	Status             int
+	// Back leads to the page the failed request was about (the proposal a
+	// vote was for, the form that was sent), BackLabel names it.
+	Back, BackLabel string
+	// Login is the login page returning to Back (or the page asked for),
+	// offered to an anonymous visitor who was refused.
+	Login string
+	// SearchForm offers a search where something was not found;
+	// SearchLink links the search page on other refusals.
+	SearchForm, SearchLink bool
+}
+
+// errorTitle is an error page's heading: a title for the message where one
+// is written ("Die Beteiligung ist beendet"), else one for the status, both
+// said as people say them, never the status code's name ("Konflikt").
+func (s *Server) errorTitle(lang string, status int, msgKey string) string {
+	if k := "error_title." + msgKey; s.cat.Has("de", k) {
+		return s.cat.T(lang, k, nil)
+	}
+	if k := "error_title." + strconv.Itoa(status); s.cat.Has("de", k) {
+		return s.cat.T(lang, k, nil)
+	}
+	return s.cat.T(lang, map[bool]string{true: "error_title.500", false: "error_title.400"}[status >= 500], nil)
+}
+
+// errorItems are the kinds of page an address below them belongs to, with
+// the catalogue key of a link back to one.
+var errorItems = map[string]string{
+	"consultations": "error.back_consultation",
+	"proposals":     "error.back_proposal",
+	"comments":      "error.back_comment",
+}
+
+// errorForms are pages whose forms post to their own address or one below
+// it, with the catalogue key of a link back to the form.
+var errorForms = []struct{ path, label string }{
+	{"/admin/users", "error.back_admin_users"},
+	{"/admin/search", "error.back_admin_search"},
+	{"/profile", "error.back_profile"},
+	{"/login", "error.back_login"},
+	{"/register", "error.back_register"},
+}
+
+// errorBackLink finds the page a failed request was about: the
+// consultation, proposal or comment in its address (/proposals/ID/vote →
+// /proposals/ID), or the form page a form was sent from. A request for that
+// page itself has no link back, nor does a 404 (the item may be what is
+// missing).
+func errorBackLink(method, path string, status int) (href, labelKey string) {
+	if status == fiber.StatusNotFound || status >= 500 {
+		return "", ""
+	}
+	seg := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	if key, ok := errorItems[seg[0]]; ok && len(seg) >= 2 && isItemID(seg[1]) {
+		href = "/" + seg[0] + "/" + seg[1]
+		if href != path || method != fiber.MethodGet {
+			return href, key
+		}
+		return "", ""
+	}
+	if method == fiber.MethodGet {
+		return "", ""
+	}
+	for _, f := range errorForms {
+		if path == f.path || strings.HasPrefix(path, f.path+"/") {
+			return f.path, f.label
+		}
+	}
+	return "", ""
+}
+
+// isItemID tells whether an address segment can be an item's id (not
+// "new", nothing that needs escaping).
+func isItemID(s string) bool {
+	if s == "" || s == "new" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}

@@ -15,6 +15,9 @@ type registerRequest struct {
 	Password    string `json:"password" form:"password" validate:"max=128"`
 	DisplayName string `json:"display_name" form:"display_name" validate:"max=50"`
 	Language    string `json:"language,omitempty" form:"language" validate:"omitempty,oneof=de en"`
+	// Return is where a person goes after registering: the page they
+	// started from before the login page sent them here.
+	Return string `json:"-" form:"return" validate:"max=2000"`
 }
 
 // loginRequest is the shape of a login, as form or JSON.
@@ -51,7 +54,9 @@ func (s *Server) handleRegisterForm(c *fiber.Ctx) error {
 	if userOf(c) != nil {
 		return c.Redirect("/profile", fiber.StatusSeeOther)
 	}
-	return s.render(c, fiber.StatusOK, "account/register", s.page(c, "register.title"))
+	p := s.page(c, "register.title")
+	p.Values["return"] = localPath(c.Query("return"))
+	return s.render(c, fiber.StatusOK, "account/register", p)
 }
 
 func (s *Server) handleRegister(c *fiber.Ctx) error {
@@ -67,7 +72,7 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 			return err
 		}
 		p.Errors = s.formErrors(p.Lang, err)
-		p.Values = map[string]string{"email": req.Email, "display_name": req.DisplayName}
+		p.Values = map[string]string{"email": req.Email, "display_name": req.DisplayName, "return": localPath(req.Return)}
 		return s.render(c, fiber.StatusUnprocessableEntity, "account/register", p)
 	}
 	l, err := s.deps.Accounts.Login(c.UserContext(), service.LoginInput{Email: req.Email, Password: req.Password,
@@ -77,7 +82,7 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 	}
 	s.setSessionCookie(c, l)
 	s.flash(c, "register.welcome")
-	return c.Redirect("/", fiber.StatusSeeOther)
+	return c.Redirect(localPath(req.Return), fiber.StatusSeeOther)
 }
 
 func (s *Server) handleLoginForm(c *fiber.Ctx) error {
@@ -105,7 +110,9 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 		}
 		p.Errors = s.formErrors(p.Lang, err)
 		if code == mitreden.EUNAUTHORIZED {
-			p.Errors = []ViewError{{Field: "email", Message: p.Tr("account.login_failed")}}
+			// Which of the two was wrong is not said (nor known to be the
+			// email), so the message belongs to the form, not a field.
+			p.Errors = []ViewError{{Message: p.Tr("account.login_failed")}}
 		}
 		p.Values = map[string]string{"email": req.Email, "return": localPath(req.Return)}
 		return s.render(c, fiber.StatusUnauthorized, "account/login", p)
@@ -160,8 +167,27 @@ func (s *Server) profilePage(c *fiber.Ctx) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.Data = fiber.Map{"Sessions": sessions}
+	now := s.deps.Accounts.Now()
+	views := make([]sessionView, 0, len(sessions))
+	for _, sess := range sessions {
+		seen := sess.LastSeenAt
+		if seen.IsZero() {
+			seen = sess.CreatedAt
+		}
+		views = append(views, sessionView{ID: sess.ID, CreatedAt: sess.CreatedAt, LastSeenAt: seen,
+			Device: s.cat.describeDevice(p.Lang, sess.UserAgent), LastActive: s.cat.timeAgo(p.Lang, seen, now)})
+	}
+	p.Data = fiber.Map{"Sessions": views}
 	return p, nil
+}
+
+// sessionView is a session as the profile lists it: the device in words
+// ("Firefox auf Linux") and how long ago it was used, never the raw
+// User-Agent header.
+type sessionView struct {
+	ID                    string
+	CreatedAt, LastSeenAt time.Time
+	Device, LastActive    string
 }
 
 func (s *Server) handleProfile(c *fiber.Ctx) error {
