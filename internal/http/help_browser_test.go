@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/mitreden/mitreden/internal/mitreden"
 	"github.com/mitreden/mitreden/internal/service"
 )
@@ -42,6 +44,21 @@ func openProposal(t *testing.T, e *testEnv, closes time.Time) string {
 		t.Fatal(err)
 	}
 	return p.ID
+}
+
+// submitByKey focuses sel and presses Enter, as a keyboard user sends a
+// form, then waits for the next page, checks it and returns its status.
+func (b *browserSession) submitByKey(sel string) int {
+	b.t.Helper()
+	b.run(chromedp.Focus(chromedp.CSS(sel)))
+	ctx, cancel := context.WithTimeout(b.ctx, browserTimeout)
+	defer cancel()
+	resp, err := chromedp.RunResponse(ctx, chromedp.KeyEvent("\r"))
+	if err != nil {
+		b.t.Fatalf("Enter on %s at %s: %v", sel, b.url(), err)
+	}
+	b.checkPage()
+	return status(resp)
 }
 
 // checkHumanHeading fails when the page's h1 is a status name.
@@ -92,7 +109,7 @@ func TestBrowser_ErrorPagesHelp(t *testing.T) {
 			}
 			b.screenshot("error-404-320-" + lang)
 			b.fill("#error-search-q", "Radweg")
-			if st := b.submit(`main form[role="search"] button[type="submit"]`); st != 200 || !strings.Contains(b.url(), "/search?q=Radweg") {
+			if st := b.submitByKey("#error-search-q"); st != 200 || !strings.Contains(b.url(), "/search?q=Radweg") {
 				t.Errorf("%s: search from the 404 page: status %d at %s", lang, st, b.url())
 			}
 		}
@@ -394,7 +411,7 @@ func TestBrowser_AdminCannotRemoveLastAdmin(t *testing.T) {
 		t.Fatalf("cancelling: at %s, admin %v", b.url(), isAdmin(admin))
 	}
 	b.submit(roleButton(admin, "revoke"))
-	b.submit(confirm)
+	b.submitByKey(confirm) // Enter on the focused button, as keyboard users confirm
 	if isAdmin(admin) || !strings.HasSuffix(b.url(), "/profile") {
 		t.Fatalf("after confirming: at %s, still admin %v", b.url(), isAdmin(admin))
 	}
