@@ -1,11 +1,17 @@
 package http
 
 import (
+	"bytes"
+	"errors"
 	"net/url"
 	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/mitreden/mitreden/internal/mitreden"
 	"github.com/mitreden/mitreden/internal/service"
 )
 
@@ -89,7 +95,277 @@ func (s *Server) renderCommentReply(c *fiber.Ctx, status int, id string, values 
 		return rerr
 	}
 	s.fillForm(p, values, err, replyFormIDs)
+	p.ErrorsAt = "reply"
 	p.Data = fiber.Map{"C": s.commentViews([]*service.CommentItem{it})[0], "CanReply": s.perm(p, it.CanReply),
 		"Action": "/" + it.TargetType + "s/" + it.TargetID + "/comments", "Back": commentURL(it.Comment)}
 	return s.render(c, status, "comments/reply", p)
+}
+
+// Nothing typed into a comment form is lost: a text that is empty or too
+// long comes back with its error at the field and in a summary at the form;
+// a text sent after the session ended or with a stale form token comes back
+// on a page of its own (renderDraft), where a login sends it.
+
+// commentLimit is the limit of a comment as the page's language writes
+// numbers: "5.000" in German, "5,000" in English.
+func (p *Page) CommentLimit() string { return groupDigits(p.Lang, mitreden.CommentBodyMax) }
+
+// CommentMax is the limit of a comment, for the counter forms.js shows.
+func (p *Page) CommentMax() int { return mitreden.CommentBodyMax }
+
+// groupDigits writes n with thousands separators.
+func groupDigits(lang string, n int) string {
+	s := strconv.Itoa(n)
+	sep := "."
+	if lang == "en" {
+		sep = ","
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + sep + s[i:]
+	}
+	return s
+}
+
+// ErrorsFor returns the page for the error summary of the form id when
+// the page's errors belong to that form (ErrorsAt), else nil.
+func (p *Page) ErrorsFor(id string) *Page {
+	if len(p.Errors) == 0 || p.ErrorsAt != id {
+		return nil
+	}
+	q := *p
+	q.ErrorsAt = ""
+	return &q
+}
+
+// ValidUntil says until when a form on this page stays valid: the end of
+// the session unless a request comes first, as a time of day in
+// Europe/Berlin. Empty when logged out.
+func (p *Page) ValidUntil() string {
+	if p.SessionEnds.IsZero() {
+		return ""
+	}
+	return clockTime(p.Lang, p.SessionEnds)
+}
+
+// clockTime writes the time of day of t in Europe/Berlin. Minutes are cut,
+// not rounded, so the time said is never later than the real one.
+func clockTime(lang string, t time.Time) string {
+	if lang == "en" {
+		return t.In(berlin).Format("15:04")
+	}
+	return t.In(berlin).Format("15:04") + " Uhr"
+}
+
+// SessionSeconds is how many seconds the session has left, and
+// SessionWarnSeconds how many before its end the page warns (five minutes,
+// or a third of what is left when that is shorter): what the script that
+// offers to extend the session counts with.
+func (p *Page) SessionSeconds() int { return int(p.SessionLeft / time.Second) }
+
+// SessionWarnSeconds: see SessionSeconds.
+func (p *Page) SessionWarnSeconds() int {
+	return int(min(5*time.Minute, p.SessionLeft/3) / time.Second)
+}
+
+// normalizeNewlines makes the line breaks of a form's text field LF before
+// the form is read: browsers send CRLF, and a text must count as many
+// characters as the person sees (and the counter shows).
+func normalizeNewlines(c *fiber.Ctx, key string) {
+	args := c.Request().PostArgs()
+	if v := args.Peek(key); bytes.Contains(v, []byte("\r\n")) {
+		args.Set(key, strings.ReplaceAll(string(v), "\r\n", "\n"))
+	}
+}
+
+// commentBodyErrors words the length errors of a comment's text for the
+// person who typed it: an empty text asks for one, a long one says by how
+// much it is over the limit, whether the request shape or the domain
+// found it, with numbers as lang writes them.
+func commentBodyErrors(err error, body, lang string) error {
+	var de *mitreden.Error
+	if !errors.As(err, &de) || len(de.Fields) == 0 {
+		return err
+	}
+	out := *de
+	out.Fields = append([]mitreden.FieldError(nil), de.Fields...)
+	n := utf8.RuneCountInString(strings.TrimSpace(body))
+	for i, f := range out.Fields {
+		if f.Field != "body" {
+			continue
+		}
+		switch {
+		case n == 0:
+			out.Fields[i].Message, out.Fields[i].Args = "comments.body_empty", nil
+		case n > mitreden.CommentBodyMax:
+			out.Fields[i].Message = "comments.body_too_long"
+			out.Fields[i].Args = map[string]any{"over": groupDigits(lang, n-mitreden.CommentBodyMax), "max": groupDigits(lang, mitreden.CommentBodyMax)}
+		}
+	}
+	return &out
+}
+
+// editFormIDs maps the fields of the edit page's form to its inputs.
+var editFormIDs = map[string]string{"body": "edit-body"}
+
+// handleCommentEditForm shows a comment's edit form on a page of its own:
+// where a failed edit comes back to, and the address of the inline form's
+// errors.
+func (s *Server) handleCommentEditForm(c *fiber.Ctx) error {
+	return s.renderCommentEdit(c, fiber.StatusOK, c.Params("id"), nil, nil)
+}
+
+// renderCommentEdit renders the edit page of comment id, with the text and
+// the error of a failed edit when err is set. A refusal that is no field
+// error (the edit window has passed) is shown in the summary with the text
+// kept, so the person can copy it.
+func (s *Server) renderCommentEdit(c *fiber.Ctx, status int, id string, body *string, err error) error {
+	p := s.page(c, "comments.edit_title")
+	it, rerr := s.deps.Participation.ReadComment(c.UserContext(), p.User, id)
+	if rerr != nil {
+		return rerr
+	}
+	if it.CanEdit.Denied != nil && it.CanEdit.Denied.Code != mitreden.ECONFLICT {
+		return it.CanEdit.Err()
+	}
+	values := map[string]string{"body": it.Body}
+	if body != nil {
+		values["body"] = *body
+	}
+	if err == nil && !it.CanEdit.Allowed() && body != nil {
+		err = it.CanEdit.Err()
+	}
+	s.fillForm(p, values, err, editFormIDs)
+	p.ErrorsAt = "edit"
+	p.Data = fiber.Map{"C": s.commentViews([]*service.CommentItem{it})[0], "CanEdit": s.perm(p, it.CanEdit),
+		"Back": commentURL(it.Comment)}
+	return s.render(c, status, "comments/edit", p)
+}
+
+// draftForm is what a comment form sent: the text and the fields that go
+// with it, read without judging them, so that any of it comes back.
+type draftForm struct {
+	Body      string `form:"body"`
+	ParentID  string `form:"parent_id"`
+	Alignment string `form:"alignment"`
+	Email     string `form:"email"`
+}
+
+// draftKind tells whether a POST to path is a comment form whose text an
+// ended session or a stale token must not lose: "comment" (a new comment
+// or reply), "edit", or "".
+func draftKind(path string) string {
+	parts := strings.Split(path, "/")
+	if len(parts) != 4 || parts[0] != "" || parts[2] == "" {
+		return ""
+	}
+	switch {
+	case (parts[1] == "proposals" || parts[1] == "consultations") && parts[3] == "comments":
+		return "comment"
+	case parts[1] == "comments" && parts[3] == "edit":
+		return "edit"
+	}
+	return ""
+}
+
+// draftFormIDs maps the login fields of the draft page to its inputs.
+var draftFormIDs = map[string]string{"email": "draft-email", "password": "draft-password"}
+
+// renderDraft shows a comment form's text on a page of its own when it
+// could not be taken: the session has ended (401: the page asks for a
+// login in the same form, which then sends the text) or the form's token
+// is stale (403: the text is sent again with a fresh one). loginErr is the
+// refusal of a login tried from this page. The page only shows what was
+// sent and changes nothing.
+func (s *Server) renderDraft(c *fiber.Ctx, kind string, loginErr error) error {
+	var f draftForm
+	_ = c.BodyParser(&f) // whatever could be read comes back
+	f.Body = strings.ReplaceAll(f.Body, "\r\n", "\n")
+	p := s.page(c, "draft.title")
+	status, reason := fiber.StatusForbidden, "draft.form_stale"
+	if p.User == nil {
+		status, reason = fiber.StatusUnauthorized, "draft.session_ended"
+	}
+	p.Values = map[string]string{"body": f.Body, "email": f.Email}
+	p.Errors = []ViewError{{Message: p.Tr(reason)}}
+	if loginErr != nil {
+		switch mitreden.ErrorCode(loginErr) {
+		case mitreden.EUNAUTHORIZED:
+			p.Errors = append(p.Errors, ViewError{Field: "draft-password", Message: p.Tr("account.login_failed")})
+		case mitreden.ERATELIMITED:
+			status = fiber.StatusTooManyRequests
+			var de *mitreden.Error
+			if errors.As(loginErr, &de) && de.RetryAfter > 0 {
+				c.Set(fiber.HeaderRetryAfter, strconv.Itoa(de.RetryAfter))
+			}
+			p.Errors = append(p.Errors, s.formErrors(p.Lang, loginErr)...)
+		default:
+			for _, e := range s.formErrors(p.Lang, loginErr) {
+				if id, ok := draftFormIDs[e.Field]; ok {
+					e.Field = id
+				}
+				p.Errors = append(p.Errors, e)
+			}
+		}
+	}
+	parts := strings.Split(c.Path(), "/") // as draftKind checked: "", kind, id, action
+	label, back := "field.comment", "/"+parts[1]+"/"+url.PathEscape(parts[2])+"#comments"
+	switch {
+	case kind == "edit":
+		back = "/comments/" + url.PathEscape(parts[2])
+	case f.ParentID != "":
+		label, back = "comments.reply_label", "/comments/"+url.PathEscape(f.ParentID)+"/reply"
+	}
+	p.Data = fiber.Map{"Action": c.Path(), "Label": label, "Back": back, "ParentID": f.ParentID,
+		"Alignment": f.Alignment, "Login": p.User == nil, "Kind": kind}
+	s.log.Info("comment form kept as draft", "request_id", requestID(c), "path", c.Path(), "status", status)
+	return s.render(c, status, "comments/draft", p)
+}
+
+// requireUserKeepDraft admits a logged-in person to a comment form's
+// action. Anyone else sent a form whose session has ended: the text comes
+// back on the draft page, and the email and password typed there log the
+// person in (with the throttling of the login form) and send the text.
+func (s *Server) requireUserKeepDraft(c *fiber.Ctx) error {
+	if userOf(c) != nil {
+		return c.Next()
+	}
+	kind := draftKind(c.Path())
+	email, pw := formBodyValue(c, "email"), formBodyValue(c, "password")
+	if kind == "" {
+		return s.requireUser(c)
+	}
+	if email == "" && pw == "" {
+		return s.renderDraft(c, kind, nil)
+	}
+	l, err := s.deps.Accounts.Login(c.UserContext(), service.LoginInput{Email: email, Password: pw,
+		IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
+	switch mitreden.ErrorCode(err) {
+	case "":
+	case mitreden.EUNAUTHORIZED, mitreden.EINVALID, mitreden.ERATELIMITED, ebadRequest:
+		return s.renderDraft(c, kind, err)
+	default:
+		return err
+	}
+	s.setSessionCookie(c, l)
+	c.Locals(localUser, l.User)
+	c.Locals(localSession, l.Session)
+	return c.Next()
+}
+
+// sessionExtension is the answer of /session/extend.
+type sessionExtension struct {
+	ValidUntil time.Time `json:"valid_until"`
+	ExpiresIn  int       `json:"expires_in"`
+	// Until is ValidUntil as the page writes it ("14:30 Uhr").
+	Until string `json:"until"`
+}
+
+// handleSessionExtend answers the warning a page shows before the session
+// ends (WCAG 2.2.1): the request itself is the activity that keeps the
+// session (Authenticate records it, at most every TouchEvery, and a session
+// touched less long ago already lasts the full idle timeout from now), so
+// it only says until when the session now lasts.
+func (s *Server) handleSessionExtend(c *fiber.Ctx) error {
+	p := s.page(c, "")
+	return c.JSON(sessionExtension{ValidUntil: p.SessionEnds.UTC(), ExpiresIn: p.SessionSeconds(), Until: p.ValidUntil()})
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/internal/service"
 )
 
 // HTML handlers of participation: parse, call the service once, render.
@@ -371,14 +372,16 @@ func (s *Server) handleCommentCreate(targetType string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id := c.Params("id")
 		var req commentRequest
+		normalizeNewlines(c, "body")
 		err := s.parseForm(c, &req)
 		var cm *mitreden.Comment
 		if err == nil {
 			cm, err = s.deps.Participation.AddComment(c.UserContext(), userOf(c), targetType, id,
 				mitreden.Comment{Body: req.Body, ParentID: req.ParentID, Alignment: req.Alignment})
 		}
+		err = commentBodyErrors(err, req.Body, langOf(c))
 		if formFailed(err) && req.ParentID != "" {
-			return s.renderCommentReply(c, fiber.StatusUnprocessableEntity, req.ParentID, map[string]string{"body": req.Body}, err)
+			return s.renderCommentReply(c, fiber.StatusUnprocessableEntity, req.ParentID, map[string]string{"body": req.Body, "alignment": req.Alignment}, err)
 		}
 		if formFailed(err) {
 			var p *Page
@@ -394,6 +397,7 @@ func (s *Server) handleCommentCreate(targetType string) fiber.Handler {
 				return perr
 			}
 			s.fillForm(p, map[string]string{"body": req.Body, "alignment": req.Alignment}, err, commentFormIDs)
+			p.ErrorsAt = "new-comment"
 			return s.render(c, fiber.StatusUnprocessableEntity, name, p)
 		} else if err != nil {
 			return err
@@ -411,11 +415,18 @@ func commentURL(cm *mitreden.Comment) string {
 
 func (s *Server) handleCommentEdit(c *fiber.Ctx) error {
 	var req commentEditRequest
-	if err := s.parseForm(c, &req); err != nil {
-		return err
+	normalizeNewlines(c, "body")
+	err := s.parseForm(c, &req)
+	var cm *service.CommentItem
+	if err == nil {
+		cm, err = s.deps.Participation.EditComment(c.UserContext(), userOf(c), c.Params("id"), req.Body)
 	}
-	cm, err := s.deps.Participation.EditComment(c.UserContext(), userOf(c), c.Params("id"), req.Body)
-	if err != nil {
+	if err = commentBodyErrors(err, req.Body, langOf(c)); formFailed(err) {
+		return s.renderCommentEdit(c, formStatus(err), c.Params("id"), &req.Body, err)
+	} else if mitreden.ErrorCode(err) == mitreden.ECONFLICT {
+		// The edit window passed while the person typed: the text comes back.
+		return s.renderCommentEdit(c, fiber.StatusConflict, c.Params("id"), &req.Body, err)
+	} else if err != nil {
 		return err
 	}
 	s.flash(c, "comment.updated")

@@ -15,7 +15,7 @@ func (s *Server) participationRoutes() {
 	s.add("POST", "/consultations/:id/results", admin, s.handleConsultationResults)
 	s.add("GET", "/consultations/:id/proposals/new", s.requireUser, s.handleProposalNew)
 	s.add("POST", "/consultations/:id/proposals", s.requireUser, s.handleProposalCreate)
-	s.add("POST", "/consultations/:id/comments", s.requireUser, s.handleCommentCreate("consultation"))
+	s.add("POST", "/consultations/:id/comments", s.requireUserKeepDraft, s.handleCommentCreate("consultation"))
 	s.add("GET", "/proposals/:id", s.handleProposal)
 	s.add("GET", "/proposals/:id/edit", s.requireUser, s.handleProposalEdit)
 	s.add("POST", "/proposals/:id", s.requireUser, s.handleProposalUpdate)
@@ -23,10 +23,14 @@ func (s *Server) participationRoutes() {
 	s.add("POST", "/proposals/:id/answer", admin, s.handleProposalAnswer)
 	s.add("POST", "/proposals/:id/vote", s.requireUser, s.handleVote)
 	s.add("POST", "/proposals/:id/vote/delete", s.requireUser, s.handleUnvote)
-	s.add("POST", "/proposals/:id/comments", s.requireUser, s.handleCommentCreate("proposal"))
+	s.add("POST", "/proposals/:id/comments", s.requireUserKeepDraft, s.handleCommentCreate("proposal"))
 	s.add("GET", "/comments/:id", s.handleCommentLink)
 	s.add("GET", "/comments/:id/reply", s.handleCommentReply)
-	s.add("POST", "/comments/:id/edit", s.requireUser, s.handleCommentEdit)
+	s.add("GET", "/comments/:id/edit", s.requireUser, s.handleCommentEditForm)
+	s.add("POST", "/comments/:id/edit", s.requireUserKeepDraft, s.handleCommentEdit)
+	// The warning before a session ends offers to extend it from any
+	// comment form (WCAG 2.2.1).
+	s.add("POST", "/session/extend", s.apiRequireUser, s.handleSessionExtend)
 	s.add("POST", "/comments/:id/delete", s.requireUser, s.handleCommentDelete)
 	s.add("POST", "/comments/:id/vote", s.requireUser, s.handleCommentVote)
 

@@ -40,6 +40,14 @@ type Page struct {
 	NavLinks    []NavLink
 	Pager       *Pager
 	Data        any
+	// ErrorsAt names the form that shows the error summary itself (a
+	// comment form's id); empty: wherever the page puts partials/errors.
+	ErrorsAt string
+	// SessionEnds is when the session ends unless a request comes first
+	// (zero when logged out), and SessionLeft how long that is from now:
+	// forms say until when they stay valid.
+	SessionEnds time.Time
+	SessionLeft time.Duration
 
 	cat *Catalog
 }
@@ -156,6 +164,9 @@ func (s *Server) page(c *fiber.Ctx, titleKey string) *Page {
 	p := &Page{Lang: langOf(c), Path: c.Path(), User: userOf(c), CSRF: s.csrfToken(c), Values: map[string]string{}, cat: s.cat}
 	if sess := sessionOf(c); sess != nil {
 		p.SessionID = sess.ID
+		if s.deps.Accounts != nil {
+			p.SessionEnds, p.SessionLeft = s.deps.Accounts.SessionEnds(sess)
+		}
 	}
 	if titleKey != "" {
 		p.Title = p.Tr(titleKey)
