@@ -41,8 +41,17 @@ func (r *searchRequest) query() mitreden.SearchQuery {
 	return q
 }
 
-func (r *searchRequest) hasFilter() bool {
-	return len(r.Type)+len(r.Consultation)+len(r.Status)+len(r.Topic) > 0 || r.Region != "" || r.From != "" || r.To != ""
+func (r *searchRequest) hasFilter() bool { return r.activeFilters() > 0 }
+
+// activeFilters counts the filters set, shown on the collapsed filters.
+func (r *searchRequest) activeFilters() int {
+	n := len(r.Type) + len(r.Consultation) + len(r.Status) + len(r.Topic)
+	for _, v := range []string{r.Region, r.From, r.To} {
+		if strings.TrimSpace(v) != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // highlightPolicy lets only <mark> through: the searcher escapes everything
@@ -56,9 +65,14 @@ func safeHighlight(s string) template.HTML {
 // searchHitView is one result on the page.
 type searchHitView struct {
 	mitreden.SearchHit
+	// TitleSafe is the heading: the highlighted title, or for a comment
+	// "Kommentar zu „…“" with the title of what it belongs to.
 	TitleSafe   template.HTML
 	ExcerptSafe template.HTML
 	TypeLabel   string
+	// Counts are the translated counts the result shows: supports and
+	// comments of a proposal, how often a comment was found helpful.
+	Counts []string
 }
 
 // facetView is one checkbox of a facet.
@@ -66,6 +80,43 @@ type facetView struct {
 	Name, Value, Label, ID string
 	Count                  int
 	Checked                bool
+}
+
+// facetGroup is one facet's fieldset, in the order the page shows them.
+type facetGroup struct {
+	Name   string
+	Values []facetView
+}
+
+// searchFacetOrder is the order of the facet fieldsets: what kind of
+// contribution first.
+var searchFacetOrder = []string{mitreden.FacetType, mitreden.FacetStatus, mitreden.FacetTopic}
+
+// searchTitleQueryMax bounds how much of the query a page title repeats.
+const searchTitleQueryMax = 60
+
+// searchTitle is the <title> of a search page: the query, so the browser's
+// tabs and history tell searches apart, and the page number past the first.
+func searchTitle(p *Page, q string, page int) string {
+	q = strings.Join(strings.Fields(q), " ")
+	if q == "" {
+		return p.Tr("search.title")
+	}
+	if r := []rune(q); len(r) > searchTitleQueryMax {
+		q = string(r[:searchTitleQueryMax-1]) + "…"
+	}
+	if page > 1 {
+		return p.Tr("search.title_query_page", "query", q, "page", page)
+	}
+	return p.Tr("search.title_query", "query", q)
+}
+
+// countLabel translates a count with the key's ".one" or ".other" form.
+func countLabel(p *Page, key string, n int) string {
+	if n == 1 {
+		return p.Tr(key + ".one")
+	}
+	return p.Tr(key+".other", "count", n)
 }
 
 func (s *Server) parseSearch(c *fiber.Ctx) (*searchRequest, error) {
@@ -86,7 +137,11 @@ func (s *Server) handleSearch(c *fiber.Ctx) error {
 		return err
 	}
 	p.SearchQuery = req.Q
-	data := fiber.Map{"Req": req, "Searched": false}
+	p.Title = searchTitle(p, req.Q, req.Page)
+	// Once something is searched, the results come first and the filters
+	// fold away into their disclosure.
+	collapsed := strings.TrimSpace(req.Q) != "" || req.hasFilter()
+	data := fiber.Map{"Req": req, "Searched": false, "Collapsed": collapsed, "ActiveFilters": req.activeFilters()}
 	p.Data = data
 	if err == nil && (strings.TrimSpace(req.Q) != "" || req.hasFilter()) {
 		var res *mitreden.SearchResult
@@ -125,31 +180,46 @@ func (s *Server) hitViews(p *Page, res *mitreden.SearchResult) []searchHitView {
 	for _, h := range res.Items {
 		title := h.TitleHTML
 		switch {
+		case h.Type == mitreden.SearchTypeComment && h.ContextTitle != "":
+			// A comment has no title of its own: its heading names it a
+			// comment on the proposal or consultation it belongs to.
+			title = template.HTMLEscapeString(p.Tr("search.comment_on", "title", h.ContextTitle))
 		case h.Title == "":
-			// A comment has no title of its own: its heading is the title
-			// of the proposal or consultation it belongs to.
 			title = template.HTMLEscapeString(h.ContextTitle)
 		case title == "":
 			title = template.HTMLEscapeString(h.Title)
 		}
+		var counts []string
 		if h.Type == mitreden.SearchTypeComment {
 			// The page that holds the comment depends on the thread's
 			// length now: the link resolves it (handleCommentLink).
 			h.URL = "/comments/" + url.PathEscape(h.ItemID)
+			// A comment's Supports are its "hilfreich" votes.
+			if h.Supports > 0 {
+				counts = append(counts, p.Tr("search.helpful", "count", h.Supports))
+			}
+		} else {
+			if h.Supports > 0 {
+				counts = append(counts, countLabel(p, "search.count.supports", h.Supports))
+			}
+			if h.Comments > 0 {
+				counts = append(counts, countLabel(p, "search.count.comments", h.Comments))
+			}
 		}
 		out = append(out, searchHitView{SearchHit: h, TitleSafe: safeHighlight(title), ExcerptSafe: safeHighlight(h.Excerpt),
-			TypeLabel: p.Tr("search.type." + h.Type)})
+			TypeLabel: p.Tr("search.type." + h.Type), Counts: counts})
 	}
 	return out
 }
 
-func (s *Server) facetViews(p *Page, req *searchRequest, res *mitreden.SearchResult) map[string][]facetView {
-	chosen := map[string][]string{"type": req.Type, "status": req.Status, "topic": req.Topic}
-	out := map[string][]facetView{}
-	for _, name := range []string{"type", "status", "topic"} {
+func (s *Server) facetViews(p *Page, req *searchRequest, res *mitreden.SearchResult) []facetGroup {
+	chosen := map[string][]string{mitreden.FacetType: req.Type, mitreden.FacetStatus: req.Status, mitreden.FacetTopic: req.Topic}
+	var out []facetGroup
+	for _, name := range searchFacetOrder {
+		var values []facetView
 		for i, f := range res.Facets[name] {
 			label := f.Value
-			if name != "topic" {
+			if name != mitreden.FacetTopic {
 				if k := "search." + name + "." + f.Value; s.cat.Has("de", k) {
 					label = p.Tr(k)
 				}
@@ -158,18 +228,21 @@ func (s *Server) facetViews(p *Page, req *searchRequest, res *mitreden.SearchRes
 			for _, v := range chosen[name] {
 				checked = checked || v == f.Value
 			}
-			out[name] = append(out[name], facetView{Name: name, Value: f.Value, Label: label, Count: f.Count, Checked: checked,
+			values = append(values, facetView{Name: name, Value: f.Value, Label: label, Count: f.Count, Checked: checked,
 				ID: "facet-" + name + "-" + itoa(i)})
 		}
 		// Keep chosen values visible even when the result has none of them.
 		for _, v := range chosen[name] {
 			found := false
-			for _, f := range out[name] {
+			for _, f := range values {
 				found = found || f.Value == v
 			}
 			if !found {
-				out[name] = append(out[name], facetView{Name: name, Value: v, Label: v, Checked: true, ID: "facet-" + name + "-x" + itoa(len(out[name]))})
+				values = append(values, facetView{Name: name, Value: v, Label: v, Checked: true, ID: "facet-" + name + "-x" + itoa(len(values))})
 			}
+		}
+		if len(values) > 0 {
+			out = append(out, facetGroup{Name: name, Values: values})
 		}
 	}
 	return out

@@ -35,7 +35,7 @@ func (b *browserSession) landedOn(suffix string) bool {
 
 // TestSearchSuggest_ComboboxByKeyboard types into the search field with
 // JavaScript on and uses the suggestions as the ARIA combobox pattern says:
-// the list opens and its size is announced, arrow keys move the active
+// the list opens and its size is announced (as matches, "Treffer"), arrow keys move the active
 // option, Escape closes it, Enter opens the active suggestion.
 func TestSearchSuggest_ComboboxByKeyboard(t *testing.T) {
 	e := newEnv(t)
@@ -46,8 +46,12 @@ func TestSearchSuggest_ComboboxByKeyboard(t *testing.T) {
 		options := `#search-suggestions [role="option"]`
 		b.run(chromedp.Focus(chromedp.CSS("#search-q")), chromedp.SendKeys(chromedp.CSS("#search-q"), "Digitali"))
 		b.waitFor("suggestions", func() bool { return b.count(options) > 0 && b.attr("#search-q", "aria-expanded") == "true" })
-		want := map[string]string{"de": "Vorschl", "en": "suggestion"}[lang]
+		// Counted as matches ("Treffer"): "Vorschläge" are proposals here.
+		want := map[string]string{"de": " Treffer", "en": " results"}[lang]
 		b.waitFor("announcement", func() bool { return strings.Contains(b.text("#search-suggest-status"), want) })
+		if got := b.text("#search-suggest-status"); strings.Contains(got, "Vorschl") || strings.Contains(got, "suggestion") {
+			t.Errorf("%s: the count is announced as %q", lang, got)
+		}
 		b.checkA11y()
 
 		b.press(kb.ArrowDown)

@@ -1,9 +1,18 @@
 // Keyboard and screen-reader support for the search suggestions (ARIA 1.2
 // combobox with a listbox popup). htmx fills the list; without JavaScript the
-// search form works as a plain GET form.
+// search form works as a plain GET form. On small screens the filters of an
+// empty search page fold away too, so the page starts with the search field.
 (function () {
   "use strict";
+  // count returns the status element's wording for n matches: the page
+  // renders it from the locale (data-none, data-one, data-other).
+  function count(status, n) {
+    var key = n === 0 ? "none" : n === 1 ? "one" : "other";
+    return (status.getAttribute("data-" + key) || String(n)).replace("{count}", String(n));
+  }
   function init() {
+    var filters = document.querySelector("details[data-collapse-small]");
+    if (filters && window.matchMedia && window.matchMedia("(max-width: 40em)").matches) { filters.open = false; }
     var input = document.getElementById("search-q");
     var list = document.getElementById("search-suggestions");
     var status = document.getElementById("search-suggest-status");
@@ -31,16 +40,21 @@
       active = -1;
       input.removeAttribute("aria-activedescendant");
       input.setAttribute("aria-expanded", n > 0 ? "true" : "false");
-      if (status) { status.textContent = n + " " + (document.documentElement.lang === "en" ? (n === 1 ? "suggestion" : "suggestions") : (n === 1 ? "Vorschlag" : "Vorschläge")); }
+      // Fewer than two letters ask for nothing: nothing to announce.
+      if (status) { status.textContent = input.value.trim().length < 2 ? "" : count(status, n); }
     });
     input.addEventListener("keydown", function (ev) {
       var opts = options();
       if (ev.key === "ArrowDown" && opts.length) { ev.preventDefault(); select(active + 1); }
       else if (ev.key === "ArrowUp" && opts.length) { ev.preventDefault(); select(active - 1); }
       else if (ev.key === "Escape" && opts.length) {
-        // Close the list only; a second Escape clears the field as usual.
+        // Close the list only; a second Escape clears the field.
         ev.preventDefault();
         close();
+      }
+      else if (ev.key === "Escape" && input.value !== "") {
+        ev.preventDefault();
+        input.value = "";
       }
       else if (ev.key === "Enter" && active >= 0 && opts[active]) {
         ev.preventDefault();
