@@ -49,6 +49,7 @@ func TestSearchSuggest_ComboboxByKeyboard(t *testing.T) {
 		// Counted as matches ("Treffer"): "Vorschläge" are proposals here.
 		want := map[string]string{"de": " Treffer", "en": " results"}[lang]
 		b.waitFor("announcement", func() bool { return strings.Contains(b.text("#search-suggest-status"), want) })
+		b.screenshot("search-suggest-" + lang)
 		if got := b.text("#search-suggest-status"); strings.Contains(got, "Vorschl") || strings.Contains(got, "suggestion") {
 			t.Errorf("%s: the count is announced as %q", lang, got)
 		}
