@@ -328,7 +328,7 @@ func (s *ParticipationStore) ListComments(ctx context.Context, targetType, targe
 			continue
 		}
 		var d commentDoc
-		if err := s.db.C("comments").FindOne(ctx, bson.D{{Key: "_id", Value: o}}).Decode(&d); err != nil {
+		if err := s.db.C("comments").findID(ctx, o, &d); err != nil {
 			if err == mongo.ErrNoDocuments {
 				continue
 			}

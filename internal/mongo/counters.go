@@ -61,7 +61,7 @@ func (s *CounterStore) GetCounter(ctx context.Context, key string, window time.D
 	defer cancel()
 	id, _ := counterID(key, window, now)
 	var d counterDoc
-	err := s.db.C("counters").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	err := s.db.C("counters").findID(ctx, id, &d)
 	if err != nil {
 		err = mapErr(err)
 		if mitreden.ErrorCode(err) == mitreden.ENOTFOUND {

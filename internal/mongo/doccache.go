@@ -357,27 +357,50 @@ func (c coll) FindOne(ctx context.Context, filter any, opts ...options.Lister[op
 	if !ok || len(d) != 1 || d[0].Key != "_id" {
 		return c.Collection.FindOne(ctx, filter)
 	}
-	id, ok := idKey(d[0].Value)
-	if !ok {
-		return c.Collection.FindOne(ctx, filter)
+	raw, err := c.lookup(ctx, d[0].Value)
+	if err != nil {
+		return mongo.NewSingleResultFromDocument(bson.D{}, err, nil)
 	}
-	raw, found, t := c.docs.get(c.Name(), id)
+	return mongo.NewSingleResultFromDocument(raw, nil, nil)
+}
+
+// findID decodes the document with _id id into v: from the cache when
+// there is one, without the driver's result wrapping (a tenth of a long
+// thread's page). A missing document is mongo.ErrNoDocuments.
+func (c coll) findID(ctx context.Context, id, v any) error {
+	if c.docs == nil {
+		return c.Collection.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(v)
+	}
+	raw, err := c.lookup(ctx, id)
+	if err != nil {
+		return err
+	}
+	return bson.Unmarshal(raw, v)
+}
+
+// lookup returns the raw document with _id id from the cache, reading and
+// installing it on a miss; a missing document is mongo.ErrNoDocuments.
+func (c coll) lookup(ctx context.Context, id any) (bson.Raw, error) {
+	key, ok := idKey(id)
+	if !ok {
+		return c.Collection.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
+	}
+	raw, found, t := c.docs.get(c.Name(), key)
 	if !found {
-		res := c.Collection.FindOne(ctx, filter)
-		r, err := res.Raw()
+		r, err := c.Collection.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
 		switch err {
 		case nil:
 			raw = slices.Clone(r)
 		case mongo.ErrNoDocuments:
 		default:
-			return res
+			return nil, err
 		}
 		c.docs.install(t, raw)
 	}
 	if raw == nil {
-		return mongo.NewSingleResultFromDocument(bson.D{}, mongo.ErrNoDocuments, nil)
+		return nil, mongo.ErrNoDocuments
 	}
-	return mongo.NewSingleResultFromDocument(raw, nil, nil)
+	return raw, nil
 }
 
 // InsertOne inserts doc, keeping the cache right (writeDocs).

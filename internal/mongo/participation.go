@@ -91,7 +91,7 @@ func findByOID[D any](ctx context.Context, db *DB, coll, id string) (*D, error) 
 	ctx, cancel := db.ctx(ctx)
 	defer cancel()
 	var d D
-	if err := db.C(coll).FindOne(ctx, bson.D{{Key: "_id", Value: o}}).Decode(&d); err != nil {
+	if err := db.C(coll).findID(ctx, o, &d); err != nil {
 		return nil, mapErr(err)
 	}
 	return &d, nil
@@ -127,7 +127,7 @@ func findEach[D any](ctx context.Context, db *DB, coll string, ids []string) ([]
 		out := make([]D, 0, len(ids))
 		for _, id := range ids {
 			var d D
-			if err := db.C(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err == nil {
+			if err := db.C(coll).findID(ctx, id, &d); err == nil {
 				out = append(out, d)
 			} else if err != mongo.ErrNoDocuments {
 				return nil, mapErr(err)

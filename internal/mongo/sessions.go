@@ -48,7 +48,7 @@ func (s *SessionStore) FindSession(ctx context.Context, id string) (*mitreden.Se
 	ctx, cancel := s.db.ctx(ctx)
 	defer cancel()
 	var d sessionDoc
-	if err := s.db.C("sessions").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+	if err := s.db.C("sessions").findID(ctx, id, &d); err != nil {
 		return nil, mapErr(err)
 	}
 	return d.domain(), nil

@@ -46,6 +46,52 @@ type ThreadCache struct {
 	// afterLoad, when set (tests), runs between a load's reads and the
 	// cache taking their result.
 	afterLoad func()
+	// ver counts the changes of each thread and epoch the Forgets: a page
+	// chosen from a thread (pageOf) is kept in pages while neither moved,
+	// as choosing sorts the whole thread.
+	ver   map[string]uint64
+	epoch uint64
+	pages map[pageKey]pageMemo
+}
+
+// pageKey names one page of a thread in one order.
+type pageKey struct {
+	thread, order string
+	page, per     int
+}
+
+// pageMemo is a page pageOf chose, with the thread's version it chose from.
+type pageMemo struct {
+	ver, epoch   uint64
+	top, replies []string
+	p            mitreden.ThreadPage
+}
+
+// maxPageMemos bounds the pages kept; past it they are all dropped.
+const maxPageMemos = 4096
+
+// changed counts a change of thread; c.mu is held.
+func (c *ThreadCache) changed(thread string) { c.ver[thread]++ }
+
+// page returns the kept page of k, if the thread did not change since.
+func (c *ThreadCache) page(k pageKey) (pageMemo, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m, ok := c.pages[k]
+	return m, ok && m.epoch == c.epoch && m.ver == c.ver[k.thread]
+}
+
+// keepPage keeps m, chosen from the thread at version ver.
+func (c *ThreadCache) keepPage(k pageKey, m pageMemo) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if m.epoch != c.epoch || m.ver != c.ver[k.thread] {
+		return // the thread changed meanwhile
+	}
+	if len(c.pages) >= maxPageMemos {
+		c.pages = map[pageKey]pageMemo{}
+	}
+	c.pages[k] = m
 }
 
 // threadEntry is what a page of a discussion is chosen by.
@@ -57,7 +103,8 @@ type threadEntry struct {
 }
 
 func newThreadCache() *ThreadCache {
-	return &ThreadCache{threads: map[string]map[string]*threadEntry{}, byID: map[string]*threadEntry{}}
+	return &ThreadCache{threads: map[string]map[string]*threadEntry{}, byID: map[string]*threadEntry{},
+		ver: map[string]uint64{}, pages: map[pageKey]pageMemo{}}
 }
 
 // Forget drops every thread, to be read again on next use: after a write
@@ -70,6 +117,8 @@ func (c *ThreadCache) Forget() {
 	defer c.rw.Unlock()
 	c.mu.Lock()
 	c.threads, c.byID = map[string]map[string]*threadEntry{}, map[string]*threadEntry{}
+	c.epoch++
+	c.pages = map[pageKey]pageMemo{}
 	c.mu.Unlock()
 }
 
@@ -91,6 +140,7 @@ func (c *ThreadCache) forgetThread(thread string) {
 		delete(c.byID, id)
 	}
 	delete(c.threads, thread)
+	c.changed(thread)
 }
 
 // outcome tells what a store write that returned err means for the cache:
@@ -122,6 +172,7 @@ func (c *ThreadCache) added(cm *mitreden.Comment) {
 	if m := c.threads[t]; m != nil && m[cm.ID] == nil {
 		e := &threadEntry{id: cm.ID, parent: cm.ParentID, thread: t, created: cm.CreatedAt.UTC(), up: cm.Up, down: cm.Down, deleted: cm.Deleted}
 		m[e.id], c.byID[e.id] = e, e
+		c.changed(t)
 	}
 }
 
@@ -135,6 +186,7 @@ func (c *ThreadCache) change(id string, f func(e *threadEntry)) {
 	defer c.mu.Unlock()
 	if e := c.byID[id]; e != nil {
 		f(e)
+		c.changed(e.thread)
 	}
 }
 
@@ -154,18 +206,24 @@ func (c *ThreadCache) threadOf(id string) string {
 // snapshot returns copies of the entries of a thread, reading the thread
 // once on first use: its thread document and each comment by _id.
 func (c *ThreadCache) snapshot(ctx context.Context, db *DB, targetType, targetID string) ([]threadEntry, error) {
+	out, _, _, err := c.snapshotAt(ctx, db, targetType, targetID)
+	return out, err
+}
+
+// snapshotAt is snapshot with the thread's version and the epoch it is of.
+func (c *ThreadCache) snapshotAt(ctx context.Context, db *DB, targetType, targetID string) ([]threadEntry, uint64, uint64, error) {
 	t := threadID(targetType, targetID)
-	if out, ok := c.copyOf(t); ok {
-		return out, nil
+	if out, ver, epoch, ok := c.copyOf(t); ok {
+		return out, ver, epoch, nil
 	}
 	c.rw.Lock()
 	defer c.rw.Unlock()
-	if out, ok := c.copyOf(t); ok {
-		return out, nil
+	if out, ver, epoch, ok := c.copyOf(t); ok {
+		return out, ver, epoch, nil
 	}
 	loaded, err := loadThread(ctx, db, targetType, targetID)
 	if err != nil {
-		return nil, err
+		return nil, 0, 0, err
 	}
 	if c.afterLoad != nil {
 		c.afterLoad()
@@ -176,23 +234,24 @@ func (c *ThreadCache) snapshot(ctx context.Context, db *DB, targetType, targetID
 		m[e.id], c.byID[e.id] = e, e
 	}
 	c.threads[t] = m
+	c.changed(t)
 	c.mu.Unlock()
-	out, _ := c.copyOf(t)
-	return out, nil
+	out, ver, epoch, _ := c.copyOf(t)
+	return out, ver, epoch, nil
 }
 
-func (c *ThreadCache) copyOf(thread string) ([]threadEntry, bool) {
+func (c *ThreadCache) copyOf(thread string) ([]threadEntry, uint64, uint64, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	m, ok := c.threads[thread]
 	if !ok {
-		return nil, false
+		return nil, 0, 0, false
 	}
 	out := make([]threadEntry, 0, len(m))
 	for _, e := range m {
 		out = append(out, *e)
 	}
-	return out, true
+	return out, c.ver[thread], c.epoch, true
 }
 
 // loadThread reads the shape of a thread: its ids from the thread's
@@ -286,11 +345,20 @@ func pageOf(all []threadEntry, q mitreden.ThreadQuery) (top, replies []string, p
 // listThreadCached answers ListThread from the cached shape of the thread
 // and one lookup by _id per comment shown.
 func (s *ParticipationStore) listThreadCached(ctx context.Context, q mitreden.ThreadQuery) (*mitreden.ThreadPage, error) {
-	all, err := s.db.threads.snapshot(ctx, s.db, q.TargetType, q.TargetID)
-	if err != nil {
-		return nil, err
+	tc := s.db.threads
+	key := pageKey{thread: threadID(q.TargetType, q.TargetID), order: q.Order, page: q.Page, per: q.PerPage}
+	m, ok := tc.page(key)
+	if !ok {
+		all, ver, epoch, err := tc.snapshotAt(ctx, s.db, q.TargetType, q.TargetID)
+		if err != nil {
+			return nil, err
+		}
+		top, replies, p := pageOf(all, q)
+		m = pageMemo{ver: ver, epoch: epoch, top: top, replies: replies, p: *p}
+		tc.keepPage(key, m)
 	}
-	top, replies, p := pageOf(all, q)
+	top, replies, p := m.top, m.replies, &mitreden.ThreadPage{TopTotal: m.p.TopTotal, Visible: m.p.Visible}
+	var err error
 	ctx, cancel := s.db.ctx(ctx)
 	defer cancel()
 	read := func(ids []string) ([]*mitreden.Comment, error) {
@@ -298,7 +366,7 @@ func (s *ParticipationStore) listThreadCached(ctx context.Context, q mitreden.Th
 		for _, id := range ids {
 			o, _ := bson.ObjectIDFromHex(id)
 			var d commentDoc
-			if err := s.db.C("comments").FindOne(ctx, bson.D{{Key: "_id", Value: o}}).Decode(&d); err == mongo.ErrNoDocuments {
+			if err := s.db.C("comments").findID(ctx, o, &d); err == mongo.ErrNoDocuments {
 				continue // removed around the store (by hand)
 			} else if err != nil {
 				return nil, mapErr(err)
