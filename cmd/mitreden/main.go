@@ -164,7 +164,7 @@ func open(ctx context.Context, cfg Config, log *slog.Logger) (*env, error) {
 		}
 		e.emb = srv
 		uri = srv.URI()
-		opts = append(opts, mongo.SerializeWrites(), mongo.CacheListings(), mongo.CacheThreads(), mongo.CacheDocuments(mongo.DefaultDocCacheBytes))
+		opts = append(opts, mongo.EmbeddedOptions()...)
 	} else if cfg.MeiliURL == "" {
 		// The embedded search index lives in the data dir too: one process at a time.
 		lock, err := embedded.Lock(cfg.DataDir)

@@ -41,12 +41,16 @@ type DB struct {
 	// threads, when set, keeps the shape of discussions in memory (CacheThreads).
 	threads *ThreadCache
 	// docs, when set, keeps documents read by _id (CacheDocuments).
-	docs    *docCache
-	monitor *event.CommandMonitor
-	client  *mongo.Client
-	db      *mongo.Database
-	Timeout time.Duration
-	Logger  *slog.Logger
+	docs *docCache
+	// deferColls are the collections whose counters are written behind
+	// (DeferCounters); stopFlush ends their flush loop.
+	deferColls []string
+	stopFlush  func()
+	monitor    *event.CommandMonitor
+	client     *mongo.Client
+	db         *mongo.Database
+	Timeout    time.Duration
+	Logger     *slog.Logger
 }
 
 // Option configures Open.
@@ -95,6 +99,7 @@ func Open(ctx context.Context, uri, name string, opts ...Option) (*DB, error) {
 			d.Logger.Warn("the store is FerretDB: writes are serialized in this process; run a single instance", "ferretdb", v)
 		}
 	}
+	d.startDeferred()
 	if err := d.EnsureIndexes(ctx); err != nil {
 		_ = client.Disconnect(context.Background())
 		return nil, err
@@ -119,8 +124,12 @@ func (d *DB) ferretDBVersion(ctx context.Context) string {
 // Serialized reports whether the DB runs one write at a time.
 func (d *DB) Serialized() bool { return d.serial != nil }
 
-// Close disconnects the client.
+// Close writes the deferred counters (DeferCounters) and disconnects the
+// client.
 func (d *DB) Close(ctx context.Context) error {
+	if err := d.stopDeferred(ctx); err != nil {
+		d.Logger.Error("writing deferred counters at close; an unclean stop's recount repairs them", "err", err)
+	}
 	return d.client.Disconnect(ctx)
 }
 
@@ -148,7 +157,7 @@ func (d *DB) Drop(ctx context.Context) error {
 	}()
 	defer d.threads.Forget()
 	if d.docs != nil {
-		defer d.docs.dropAll("")
+		defer d.docs.reset()
 	}
 	return d.db.Drop(ctx)
 }
@@ -161,8 +170,14 @@ func (d *DB) write(parent context.Context) (context.Context, func()) {
 		return ctx, cancel
 	}
 	d.serial.Lock()
+	// Reads made under the lock must not wait for it (flushing deferred
+	// counters, doccache_defer.go).
+	ctx = context.WithValue(ctx, serialHeld{}, true)
 	return ctx, func() { d.serial.Unlock(); cancel() }
 }
+
+// serialHeld marks the context of a call that holds the write lock.
+type serialHeld struct{}
 
 // ctx gives every call a deadline.
 func (d *DB) ctx(parent context.Context) (context.Context, context.CancelFunc) {

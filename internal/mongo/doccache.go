@@ -37,6 +37,10 @@ type docCache struct {
 	next    uint64 // last version handed out
 	evicted uint64 // evictions and collection-wide drops so far
 	entries map[docKey]*docEntry
+	// deferred names the collections whose counter increments are
+	// coalesced (DeferCounters); pending holds them until flushed.
+	deferred map[string]bool
+	pending  map[docKey]*pendingUpdate
 }
 
 type docKey struct{ coll, id string }
@@ -45,6 +49,9 @@ type docEntry struct {
 	version uint64
 	raw     bson.Raw // nil: known absent (or dead)
 	dead    bool
+	// pinned: the cached state holds increments the store has not got
+	// yet (deferred); the entry is never evicted or dropped meanwhile.
+	pinned bool
 }
 
 // docTicket is what a miss saw, to install its read with.
@@ -58,7 +65,7 @@ type docTicket struct {
 const entryOverhead = 96
 
 func newDocCache(maxBytes int) *docCache {
-	return &docCache{max: maxBytes, entries: map[docKey]*docEntry{}}
+	return &docCache{max: maxBytes, entries: map[docKey]*docEntry{}, pending: map[docKey]*pendingUpdate{}}
 }
 
 // get returns the cached document (raw nil and found true: known absent),
@@ -108,6 +115,9 @@ func (c *docCache) makeRoom(cost int) {
 	}
 	c.evicted++
 	for k, e := range c.entries {
+		if e.pinned {
+			continue
+		}
 		delete(c.entries, k)
 		c.size -= len(e.raw) + len(k.coll) + len(k.id) + entryOverhead
 		if c.size+cost <= c.max*7/8 {
@@ -199,7 +209,7 @@ func (c *docCache) dropAll(coll string) {
 	defer c.mu.Unlock()
 	c.evicted++
 	for k, e := range c.entries {
-		if coll == "" || k.coll == coll {
+		if (coll == "" || k.coll == coll) && !e.pinned {
 			delete(c.entries, k)
 			c.size -= len(e.raw) + len(k.coll) + len(k.id) + entryOverhead
 		}
@@ -211,11 +221,12 @@ func (c *docCache) dropAll(coll string) {
 // touch from there; without, it is the driver's collection.
 type coll struct {
 	*mongo.Collection
-	docs *docCache
+	docs   *docCache
+	serial *sync.Mutex
 }
 
 // C returns the named collection.
-func (d *DB) C(name string) coll { return coll{d.db.Collection(name), d.docs} }
+func (d *DB) C(name string) coll { return coll{d.db.Collection(name), d.docs, d.serial} }
 
 // idKey is the cache key of an _id value; ok is false for values that are
 // not plain ids (operators).
@@ -281,16 +292,22 @@ func filterIDs(filter any) (ids []string, ok bool) {
 // and after it, or, when apply is given and says how a document changed,
 // replaced by their new state; any other filter forgets the collection
 // before and after.
-func (c coll) writeByFilter(filter any, apply func(prev bson.Raw) bson.Raw, write func() (matched bool, err error)) error {
+func (c coll) writeByFilter(ctx context.Context, filter any, apply func(prev bson.Raw) bson.Raw, write func() (matched bool, err error)) error {
 	if c.docs == nil {
 		_, err := write()
 		return err
 	}
 	ids, ok := filterIDs(filter)
 	if !ok {
+		if err := c.flushFor(ctx, nil); err != nil {
+			return err
+		}
 		c.docs.dropAll(c.Name())
 		defer c.docs.dropAll(c.Name())
 		_, err := write()
+		return err
+	}
+	if err := c.flushFor(ctx, filter); err != nil {
 		return err
 	}
 	w := c.docs.begin(c.Name(), ids)
@@ -322,9 +339,12 @@ func docIDs(docs []any) (ids []string, ok bool) {
 
 // writeDocs runs an insert of docs: their _ids (known absences among them)
 // are tombstoned before and after.
-func (c coll) writeDocs(docs []any, write func() error) error {
+func (c coll) writeDocs(ctx context.Context, docs []any, write func() error) error {
 	if c.docs == nil {
 		return write()
+	}
+	if err := c.flushFor(ctx, nil); err != nil {
+		return err
 	}
 	ids, ok := docIDs(docs)
 	if !ok {
@@ -350,12 +370,15 @@ func bsonValue(v bson.RawValue) any {
 
 // FindOne answers a lookup by _id alone from the cache when there is one.
 func (c coll) FindOne(ctx context.Context, filter any, opts ...options.Lister[options.FindOneOptions]) *mongo.SingleResult {
-	if c.docs == nil || len(opts) > 0 {
+	if c.docs == nil {
 		return c.Collection.FindOne(ctx, filter, opts...)
 	}
 	d, ok := filter.(bson.D)
-	if !ok || len(d) != 1 || d[0].Key != "_id" {
-		return c.Collection.FindOne(ctx, filter)
+	if len(opts) > 0 || !ok || len(d) != 1 || d[0].Key != "_id" {
+		if err := c.flushFor(ctx, filter); err != nil {
+			return mongo.NewSingleResultFromDocument(bson.D{}, err, nil)
+		}
+		return c.Collection.FindOne(ctx, filter, opts...)
 	}
 	raw, err := c.lookup(ctx, d[0].Value)
 	if err != nil {
@@ -405,7 +428,7 @@ func (c coll) lookup(ctx context.Context, id any) (bson.Raw, error) {
 
 // InsertOne inserts doc, keeping the cache right (writeDocs).
 func (c coll) InsertOne(ctx context.Context, doc any, opts ...options.Lister[options.InsertOneOptions]) (res *mongo.InsertOneResult, err error) {
-	err = c.writeDocs([]any{doc}, func() error {
+	err = c.writeDocs(ctx, []any{doc}, func() error {
 		res, err = c.Collection.InsertOne(ctx, doc, opts...)
 		return err
 	})
@@ -418,7 +441,7 @@ func (c coll) InsertMany(ctx context.Context, docs any, opts ...options.Lister[o
 	if list == nil {
 		list = []any{nil} // no _ids known: forget the collection
 	}
-	err = c.writeDocs(list, func() error {
+	err = c.writeDocs(ctx, list, func() error {
 		res, err = c.Collection.InsertMany(ctx, docs, opts...)
 		return err
 	})
@@ -430,11 +453,14 @@ func (c coll) InsertMany(ctx context.Context, docs any, opts ...options.Lister[o
 // state as the server applied it (applyUpdate), so the next lookup need not
 // read it again; anything else is read again.
 func (c coll) UpdateOne(ctx context.Context, filter, update any, opts ...options.Lister[options.UpdateOneOptions]) (res *mongo.UpdateResult, err error) {
+	if c.tryDefer(ctx, filter, update, len(opts)) {
+		return &mongo.UpdateResult{MatchedCount: 1, ModifiedCount: 1}, nil
+	}
 	var apply func(bson.Raw) bson.Raw
 	if d, ok := filter.(bson.D); ok && len(d) == 1 {
 		apply = func(prev bson.Raw) bson.Raw { return applyUpdate(prev, update) }
 	}
-	err = c.writeByFilter(filter, apply, func() (bool, error) {
+	err = c.writeByFilter(ctx, filter, apply, func() (bool, error) {
 		res, err = c.Collection.UpdateOne(ctx, filter, update, opts...)
 		return err == nil && res.MatchedCount == 1 && res.UpsertedCount == 0, err
 	})
@@ -443,7 +469,7 @@ func (c coll) UpdateOne(ctx context.Context, filter, update any, opts ...options
 
 // UpdateMany updates, keeping the cache right (writeByFilter).
 func (c coll) UpdateMany(ctx context.Context, filter, update any, opts ...options.Lister[options.UpdateManyOptions]) (res *mongo.UpdateResult, err error) {
-	err = c.writeByFilter(filter, nil, func() (bool, error) {
+	err = c.writeByFilter(ctx, filter, nil, func() (bool, error) {
 		res, err = c.Collection.UpdateMany(ctx, filter, update, opts...)
 		return false, err
 	})
@@ -452,7 +478,7 @@ func (c coll) UpdateMany(ctx context.Context, filter, update any, opts ...option
 
 // ReplaceOne replaces, keeping the cache right (writeByFilter).
 func (c coll) ReplaceOne(ctx context.Context, filter, doc any, opts ...options.Lister[options.ReplaceOptions]) (res *mongo.UpdateResult, err error) {
-	err = c.writeByFilter(filter, nil, func() (bool, error) {
+	err = c.writeByFilter(ctx, filter, nil, func() (bool, error) {
 		res, err = c.Collection.ReplaceOne(ctx, filter, doc, opts...)
 		return false, err
 	})
@@ -461,7 +487,7 @@ func (c coll) ReplaceOne(ctx context.Context, filter, doc any, opts ...options.L
 
 // DeleteOne deletes, keeping the cache right (writeByFilter).
 func (c coll) DeleteOne(ctx context.Context, filter any, opts ...options.Lister[options.DeleteOneOptions]) (res *mongo.DeleteResult, err error) {
-	err = c.writeByFilter(filter, nil, func() (bool, error) {
+	err = c.writeByFilter(ctx, filter, nil, func() (bool, error) {
 		res, err = c.Collection.DeleteOne(ctx, filter, opts...)
 		return false, err
 	})
@@ -470,7 +496,7 @@ func (c coll) DeleteOne(ctx context.Context, filter any, opts ...options.Lister[
 
 // DeleteMany deletes, keeping the cache right (writeByFilter).
 func (c coll) DeleteMany(ctx context.Context, filter any, opts ...options.Lister[options.DeleteManyOptions]) (res *mongo.DeleteResult, err error) {
-	err = c.writeByFilter(filter, nil, func() (bool, error) {
+	err = c.writeByFilter(ctx, filter, nil, func() (bool, error) {
 		res, err = c.Collection.DeleteMany(ctx, filter, opts...)
 		return false, err
 	})
@@ -479,7 +505,7 @@ func (c coll) DeleteMany(ctx context.Context, filter any, opts ...options.Lister
 
 // FindOneAndUpdate updates, keeping the cache right (writeByFilter).
 func (c coll) FindOneAndUpdate(ctx context.Context, filter, update any, opts ...options.Lister[options.FindOneAndUpdateOptions]) (res *mongo.SingleResult) {
-	_ = c.writeByFilter(filter, nil, func() (bool, error) {
+	_ = c.writeByFilter(ctx, filter, nil, func() (bool, error) {
 		res = c.Collection.FindOneAndUpdate(ctx, filter, update, opts...)
 		return false, res.Err()
 	})
@@ -488,7 +514,7 @@ func (c coll) FindOneAndUpdate(ctx context.Context, filter, update any, opts ...
 
 // FindOneAndReplace replaces, keeping the cache right (writeByFilter).
 func (c coll) FindOneAndReplace(ctx context.Context, filter, doc any, opts ...options.Lister[options.FindOneAndReplaceOptions]) (res *mongo.SingleResult) {
-	_ = c.writeByFilter(filter, nil, func() (bool, error) {
+	_ = c.writeByFilter(ctx, filter, nil, func() (bool, error) {
 		res = c.Collection.FindOneAndReplace(ctx, filter, doc, opts...)
 		return false, res.Err()
 	})
@@ -497,7 +523,7 @@ func (c coll) FindOneAndReplace(ctx context.Context, filter, doc any, opts ...op
 
 // FindOneAndDelete deletes, keeping the cache right (writeByFilter).
 func (c coll) FindOneAndDelete(ctx context.Context, filter any, opts ...options.Lister[options.FindOneAndDeleteOptions]) (res *mongo.SingleResult) {
-	_ = c.writeByFilter(filter, nil, func() (bool, error) {
+	_ = c.writeByFilter(ctx, filter, nil, func() (bool, error) {
 		res = c.Collection.FindOneAndDelete(ctx, filter, opts...)
 		return false, res.Err()
 	})
@@ -506,7 +532,7 @@ func (c coll) FindOneAndDelete(ctx context.Context, filter any, opts ...options.
 
 // BulkWrite writes, forgetting the collection before and after.
 func (c coll) BulkWrite(ctx context.Context, models []mongo.WriteModel, opts ...options.Lister[options.BulkWriteOptions]) (res *mongo.BulkWriteResult, err error) {
-	err = c.writeByFilter(nil, nil, func() (bool, error) {
+	err = c.writeByFilter(ctx, nil, nil, func() (bool, error) {
 		res, err = c.Collection.BulkWrite(ctx, models, opts...)
 		return false, err
 	})
@@ -515,5 +541,5 @@ func (c coll) BulkWrite(ctx context.Context, models []mongo.WriteModel, opts ...
 
 // Drop drops the collection, forgetting it before and after.
 func (c coll) Drop(ctx context.Context, opts ...options.Lister[options.DropCollectionOptions]) error {
-	return c.writeByFilter(nil, nil, func() (bool, error) { return false, c.Collection.Drop(ctx, opts...) })
+	return c.writeByFilter(ctx, nil, nil, func() (bool, error) { return false, c.Collection.Drop(ctx, opts...) })
 }

@@ -86,5 +86,5 @@ func Options() []mongo.Option {
 	if os.Getenv("MITREDEN_TEST_MONGODB_URI") != "" {
 		return nil
 	}
-	return []mongo.Option{mongo.SerializeWrites(), mongo.CacheListings(), mongo.CacheThreads(), mongo.CacheDocuments(mongo.DefaultDocCacheBytes)}
+	return mongo.EmbeddedOptions()
 }

@@ -1,0 +1,335 @@
+package mongo
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// DeferredFlushInterval is how long a deferred counter increment waits at
+// most before it is written (DeferCounters).
+const DeferredFlushInterval = 100 * time.Millisecond
+
+// DeferCounters writes the counter increments of the named collections
+// behind: an update by _id alone with only $inc (and $max of a time) is
+// applied to the cached document at once, so every read after it sees it,
+// and written to the store with the other increments of that document at
+// most DeferredFlushInterval later, in one update. A vote then costs the
+// embedded engine one write (its record) instead of three (record, tally,
+// quota): each write is a SQLite transaction with the whole document
+// decoded and encoded again.
+//
+// The records are written before the request answers; the counters derived
+// from them may be up to the interval behind in the store. A clean stop
+// (Close) writes them; after an unclean stop the reconciliation recounts
+// every counter from the records. Any other write of a document, and any
+// query of the collection other than a lookup by _id, writes its pending
+// increments first, so the store never answers older counters than the
+// cache did. Needs CacheDocuments and SerializeWrites, one process only.
+func DeferCounters(colls ...string) Option {
+	return func(d *DB) { d.deferColls = append(d.deferColls, colls...) }
+}
+
+// pendingUpdate is a document's increments not yet written.
+type pendingUpdate struct {
+	id  any // the _id as stored
+	inc bson.D
+	max bson.D
+}
+
+func (p *pendingUpdate) update() bson.D {
+	u := bson.D{}
+	if len(p.inc) > 0 {
+		u = append(u, bson.E{Key: "$inc", Value: p.inc})
+	}
+	if len(p.max) > 0 {
+		u = append(u, bson.E{Key: "$max", Value: p.max})
+	}
+	return u
+}
+
+// merge adds update (only $inc of integers and $max of times, see
+// deferrable) to p.
+func (p *pendingUpdate) merge(update bson.D) {
+	for _, op := range update {
+		for _, f := range op.Value.(bson.D) {
+			list := &p.inc
+			if op.Key == "$max" {
+				list = &p.max
+			}
+			i := 0
+			for i < len(*list) && (*list)[i].Key != f.Key {
+				i++
+			}
+			if i == len(*list) {
+				if op.Key == "$inc" {
+					n, _, _, _, _ := number(f.Value)
+					*list = append(*list, bson.E{Key: f.Key, Value: n})
+				} else {
+					*list = append(*list, f)
+				}
+				continue
+			}
+			if op.Key == "$inc" {
+				n, _, _, _, _ := number(f.Value)
+				(*list)[i].Value = (*list)[i].Value.(int64) + n
+			} else if f.Value.(time.Time).After((*list)[i].Value.(time.Time)) {
+				(*list)[i].Value = f.Value
+			}
+		}
+	}
+}
+
+// deferrable reports whether update holds only $inc of integers and $max
+// of times.
+func deferrable(update any) (bson.D, bool) {
+	u, ok := update.(bson.D)
+	if !ok || len(u) == 0 {
+		return nil, false
+	}
+	for _, op := range u {
+		fields, ok := op.Value.(bson.D)
+		if !ok || len(fields) == 0 {
+			return nil, false
+		}
+		for _, f := range fields {
+			switch op.Key {
+			case "$inc":
+				if _, _, isFloat, _, ok := number(f.Value); !ok || isFloat {
+					return nil, false
+				}
+			case "$max":
+				if _, ok := f.Value.(time.Time); !ok {
+					return nil, false
+				}
+			default:
+				return nil, false
+			}
+		}
+	}
+	return u, true
+}
+
+// startDeferred turns deferring on when its conditions hold, with the loop
+// that writes the increments.
+func (d *DB) startDeferred() {
+	if len(d.deferColls) == 0 || d.docs == nil || d.serial == nil {
+		return
+	}
+	d.docs.deferred = map[string]bool{}
+	for _, c := range d.deferColls {
+		d.docs.deferred[c] = true
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(DeferredFlushInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := d.FlushDeferred(ctx); err != nil && ctx.Err() == nil {
+					d.Logger.Warn("writing deferred counters; retrying", "err", err)
+				}
+			}
+		}
+	}()
+	d.stopFlush = func() { cancel(); wg.Wait() }
+}
+
+// stopDeferred ends the flush loop and writes what is pending.
+func (d *DB) stopDeferred(ctx context.Context) error {
+	if d.stopFlush == nil {
+		return nil
+	}
+	d.stopFlush()
+	d.stopFlush = nil
+	return d.FlushDeferred(ctx)
+}
+
+// FlushDeferred writes every deferred increment now (DeferCounters).
+func (d *DB) FlushDeferred(ctx context.Context) error {
+	if d.docs == nil || !d.docs.hasPending("") {
+		return nil
+	}
+	ctx, done := d.write(ctx)
+	defer done()
+	return d.docs.flush(ctx, d.db, "", nil)
+}
+
+// hasPending reports whether increments of coll ("" any) wait.
+func (c *docCache) hasPending(coll string) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if coll == "" {
+		return len(c.pending) > 0
+	}
+	for k := range c.pending {
+		if k.coll == coll {
+			return true
+		}
+	}
+	return false
+}
+
+// flush writes the pending increments of coll ("" every collection), of
+// the given ids only when ids is not nil. The caller holds the write lock,
+// so no increment is added meanwhile and no other write touches the
+// documents.
+func (c *docCache) flush(ctx context.Context, db *mongo.Database, coll string, ids []string) error {
+	c.mu.RLock()
+	var keys []docKey
+	if ids != nil {
+		for _, id := range ids {
+			if k := (docKey{coll, id}); c.pending[k] != nil {
+				keys = append(keys, k)
+			}
+		}
+	} else {
+		for k := range c.pending {
+			if coll == "" || k.coll == coll {
+				keys = append(keys, k)
+			}
+		}
+	}
+	c.mu.RUnlock()
+	for _, k := range keys {
+		c.mu.RLock()
+		p := c.pending[k]
+		c.mu.RUnlock()
+		if p == nil {
+			continue // reset meanwhile (the database was dropped)
+		}
+		if _, err := db.Collection(k.coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: p.id}}, p.update()); err != nil {
+			return err
+		}
+		c.mu.Lock()
+		delete(c.pending, k)
+		if e := c.entries[k]; e != nil {
+			e.pinned = false
+		}
+		c.mu.Unlock()
+	}
+	return nil
+}
+
+// deferUpdate applies update to the cached document k (prev, read under
+// the write lock) and keeps it pending; false when it cannot be applied
+// (the write then goes to the store).
+func (c *docCache) deferUpdate(k docKey, id any, prev bson.Raw, update bson.D) bool {
+	next := applyUpdate(prev, update)
+	if next == nil {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.next++
+	if old := c.entries[k]; old != nil {
+		c.size -= len(old.raw)
+		old.raw, old.dead, old.pinned, old.version = next, false, true, c.next
+	} else {
+		c.entries[k] = &docEntry{version: c.next, raw: next, pinned: true}
+		c.size += len(k.coll) + len(k.id) + entryOverhead
+	}
+	c.size += len(next)
+	p := c.pending[k]
+	if p == nil {
+		p = &pendingUpdate{id: id}
+		c.pending[k] = p
+	}
+	p.merge(update)
+	return true
+}
+
+// tryDefer defers an update by _id alone of a deferred collection
+// (DeferCounters); false when it is not one, and the update goes to the
+// store.
+func (c coll) tryDefer(ctx context.Context, filter, update any, opts int) bool {
+	if c.docs == nil || opts > 0 || !c.docs.deferred[c.Name()] || ctx.Value(serialHeld{}) == nil {
+		return false
+	}
+	d, ok := filter.(bson.D)
+	if !ok || len(d) != 1 || d[0].Key != "_id" {
+		return false
+	}
+	key, ok := idKey(d[0].Value)
+	if !ok {
+		return false
+	}
+	u, ok := deferrable(update)
+	if !ok {
+		return false
+	}
+	prev, err := c.lookup(ctx, d[0].Value)
+	if err != nil {
+		return false // missing (the store answers "no match") or unreadable
+	}
+	return c.docs.deferUpdate(docKey{c.Name(), key}, d[0].Value, prev, u)
+}
+
+// flushFor writes the pending increments a write by filter or a query of
+// the collection must see first: of the selected ids, or of the whole
+// collection. Under the write lock when ctx holds it, else taking it.
+func (c coll) flushFor(ctx context.Context, filter any) error {
+	if c.docs == nil || c.docs.deferred == nil || !c.docs.hasPending(c.Name()) {
+		return nil
+	}
+	ids, ok := filterIDs(filter)
+	if !ok {
+		ids = nil
+	}
+	if ctx.Value(serialHeld{}) == nil {
+		c.serial.Lock()
+		defer c.serial.Unlock()
+	}
+	return c.docs.flush(ctx, c.Database(), c.Name(), ids)
+}
+
+// Find queries the collection after writing its pending increments.
+func (c coll) Find(ctx context.Context, filter any, opts ...options.Lister[options.FindOptions]) (*mongo.Cursor, error) {
+	if err := c.flushFor(ctx, nil); err != nil {
+		return nil, err
+	}
+	return c.Collection.Find(ctx, filter, opts...)
+}
+
+// CountDocuments counts after writing the collection's pending increments.
+func (c coll) CountDocuments(ctx context.Context, filter any, opts ...options.Lister[options.CountOptions]) (int64, error) {
+	if err := c.flushFor(ctx, nil); err != nil {
+		return 0, err
+	}
+	return c.Collection.CountDocuments(ctx, filter, opts...)
+}
+
+// Aggregate runs after writing the collection's pending increments.
+func (c coll) Aggregate(ctx context.Context, pipeline any, opts ...options.Lister[options.AggregateOptions]) (*mongo.Cursor, error) {
+	if err := c.flushFor(ctx, nil); err != nil {
+		return nil, err
+	}
+	return c.Collection.Aggregate(ctx, pipeline, opts...)
+}
+
+// reset forgets everything, pending increments included (the database was
+// dropped).
+func (c *docCache) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.evicted++
+	c.entries, c.pending, c.size = map[docKey]*docEntry{}, map[docKey]*pendingUpdate{}, 0
+}
+
+// EmbeddedOptions are the options of the embedded engine, which one
+// process owns: writes serialized, listings, thread shapes and documents
+// kept in memory, counters written behind.
+func EmbeddedOptions() []Option {
+	return []Option{SerializeWrites(), CacheListings(), CacheThreads(), CacheDocuments(DefaultDocCacheBytes),
+		DeferCounters("proposals", "consultations", "support_quota")}
+}
