@@ -68,6 +68,11 @@ type SupportVote struct {
 	ConsultationID, UserID string
 }
 
+// VoteRecord is one stored vote as a recount of tallies sees it.
+type VoteRecord struct {
+	ProposalID, Value string
+}
+
 // SupportQuota is a user's used supports in a consultation as the quota
 // recount reads them. A quota moves before its vote record does (a support
 // is reserved before the vote is stored, and a vote's quota is touched
@@ -98,6 +103,9 @@ type CounterRepairStore interface {
 	// counters and state are still those of from. Returns ECONFLICT when
 	// they changed meanwhile (or the consultation is gone).
 	SetConsultationCounts(ctx context.Context, from ConsultationCounts, proposals, comments int) error
+	// AllVotes streams every vote record, for a recount of all tallies in
+	// one pass over the votes.
+	AllVotes(ctx context.Context, yield func(VoteRecord) error) error
 	// AllSupportVotes streams every vote of value "support".
 	AllSupportVotes(ctx context.Context, yield func(SupportVote) error) error
 	// AllSupportQuotas streams every stored quota.

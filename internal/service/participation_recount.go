@@ -53,15 +53,85 @@ type RecountChange struct {
 // Recount recomputes every proposal's tally and comment counters from the
 // vote and comment records and repairs drift; it returns what it changed
 // and what it skipped. Votes and comments may arrive meanwhile: none is lost
-// or counted twice.
+// or counted twice. It reads every proposal's counters first and then each
+// record once (a query per proposal would read every vote and comment once
+// per proposal in the embedded mode): a write whose record the pass sees
+// marked or moved its counter before the counters were read, or its
+// compare-and-set fails; either way the counter is skipped and repaired by
+// the next recount.
 func (p *Participation) Recount(ctx context.Context) ([]RecountChange, error) {
+	rs, ok := p.st.(mitreden.CounterRepairStore)
+	if !ok {
+		return nil, &mitreden.Error{Code: mitreden.EINTERNAL, Message: "error.internal"}
+	}
 	var ids []string
 	if err := p.st.AllProposals(ctx, func(pr *mitreden.Proposal) error { ids = append(ids, pr.ID); return nil }); err != nil {
 		return nil, err
 	}
+	froms := make(map[string]mitreden.ProposalCounts, len(ids))
+	for _, id := range ids {
+		from, err := p.st.ProposalCounts(ctx, id)
+		if mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
+			continue // removed meanwhile
+		} else if err != nil {
+			return nil, err
+		}
+		froms[id] = from
+	}
+	counted := make(map[string]*mitreden.ProposalCounts, len(froms))
+	of := func(id string) *mitreden.ProposalCounts {
+		c := counted[id]
+		if c == nil {
+			c = &mitreden.ProposalCounts{ID: id}
+			counted[id] = c
+		}
+		return c
+	}
+	if err := rs.AllVotes(ctx, func(v mitreden.VoteRecord) error {
+		t := &of(v.ProposalID).Tally
+		switch v.Value {
+		case mitreden.VoteSupport:
+			t.Support++
+		case mitreden.VoteYes:
+			t.Yes++
+		case mitreden.VoteNo:
+			t.No++
+		case mitreden.VoteAbstain:
+			t.Abstain++
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := p.st.AllComments(ctx, func(cm *mitreden.Comment) error {
+		if cm.TargetType != "proposal" || cm.Deleted {
+			return nil
+		}
+		c := of(cm.TargetID)
+		c.Comments++
+		switch cm.Alignment {
+		case "for":
+			c.For++
+		case "against":
+			c.Against++
+		case "neutral":
+			c.Neutral++
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
 	var changes []RecountChange
 	for _, id := range ids {
-		ch, err := p.recountProposal(ctx, id)
+		from, ok := froms[id]
+		if !ok {
+			continue
+		}
+		to := mitreden.ProposalCounts{ID: id, State: from.State}
+		if c := counted[id]; c != nil {
+			to.Tally, to.Comments, to.For, to.Against, to.Neutral = c.Tally, c.Comments, c.For, c.Against, c.Neutral
+		}
+		ch, err := p.repairProposal(ctx, from, to)
 		if err != nil {
 			return changes, err
 		}
@@ -70,24 +140,9 @@ func (p *Participation) Recount(ctx context.Context) ([]RecountChange, error) {
 	return changes, nil
 }
 
-// recountProposal reads the proposal's counters just before counting, so
-// that a busy store skips as little as possible.
-func (p *Participation) recountProposal(ctx context.Context, id string) ([]RecountChange, error) {
-	from, err := p.st.ProposalCounts(ctx, id)
-	if mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
-		return nil, nil // removed meanwhile
-	} else if err != nil {
-		return nil, err
-	}
-	t, err := p.st.CountVotes(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	total, forN, against, neutral, err := p.st.CountComments(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	to := mitreden.ProposalCounts{ID: id, Tally: t, Comments: total, For: forN, Against: against, Neutral: neutral, State: from.State}
+// repairProposal sets a proposal's counters from what they were (from, with
+// their state) to what its records count (to), unless writes are in flight.
+func (p *Participation) repairProposal(ctx context.Context, from, to mitreden.ProposalCounts) ([]RecountChange, error) {
 	if from.SameCounters(to) && from.State.Pending == 0 {
 		return nil, nil
 	}
@@ -102,11 +157,11 @@ func (p *Participation) recountProposal(ctx context.Context, id string) ([]Recou
 	for _, f := range []struct {
 		name     string
 		from, to int
-	}{{"tally.support", from.Tally.Support, t.Support}, {"tally.yes", from.Tally.Yes, t.Yes}, {"tally.no", from.Tally.No, t.No},
-		{"tally.abstain", from.Tally.Abstain, t.Abstain}, {"comment_count", from.Comments, total},
-		{"for", from.For, forN}, {"against", from.Against, against}, {"neutral", from.Neutral, neutral}} {
+	}{{"tally.support", from.Tally.Support, to.Tally.Support}, {"tally.yes", from.Tally.Yes, to.Tally.Yes}, {"tally.no", from.Tally.No, to.Tally.No},
+		{"tally.abstain", from.Tally.Abstain, to.Tally.Abstain}, {"comment_count", from.Comments, to.Comments},
+		{"for", from.For, to.For}, {"against", from.Against, to.Against}, {"neutral", from.Neutral, to.Neutral}} {
 		if f.from != f.to {
-			ch = append(ch, RecountChange{ProposalID: id, Field: f.name, From: f.from, To: f.to, Skipped: skipped})
+			ch = append(ch, RecountChange{ProposalID: from.ID, Field: f.name, From: f.from, To: f.to, Skipped: skipped})
 		}
 	}
 	return ch, nil
