@@ -1,8 +1,12 @@
 package markdown_test
 
 import (
+	"html"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/microcosm-cc/bluemonday"
 
 	"github.com/mitreden/mitreden/internal/markdown"
 )
@@ -71,6 +75,30 @@ func TestTextOfHTML_IsPlainTextOfTheRenderedHTML(t *testing.T) {
 	for _, src := range corpus {
 		if got, want := norm(markdown.TextOfHTML(string(markdown.Render(src)))), norm(markdown.PlainText(src)); got != want {
 			t.Errorf("text of the HTML of %.60q:\n got %.200q\nwant %.200q", src, got, want)
+		}
+	}
+}
+
+// TextOfHTML scans the stored HTML instead of parsing it: for everything
+// Render makes, the text equals what an HTML parser (a strict sanitizer)
+// leaves of it.
+func TestTextOfHTML_AsAParserReadsIt(t *testing.T) {
+	strict := bluemonday.StrictPolicy()
+	spaces := regexp.MustCompile(`\s+`)
+	parsed := func(h string) string {
+		return strings.TrimSpace(spaces.ReplaceAllString(html.UnescapeString(strict.Sanitize(strings.ReplaceAll(h, "<", " <"))), " "))
+	}
+	corpus := append([]string{
+		"# Titel\n\n**fett** & <b>mehr</b>",
+		"Ein Vorschlag mit [Link](https://www.land.nrw/ \"Titel mit > und <\"), `Code <x>`, ~~alt~~ und\n\n- einer\n- Liste\n\n> Zitat",
+		"Umlaute äöü ß, Zeichen < > & \" ' und &amp; &lt; &nbsp;x\u00a0y &#x41;",
+		"Zeilen\r\nmit\tTabs\f und   Leerzeichen  ",
+		"| a | b |\n|---|---|\n| 1 | 2 |",
+	}, xssCorpus...)
+	for _, src := range corpus {
+		h := string(markdown.Render(src))
+		if got, want := markdown.TextOfHTML(h), parsed(h); got != want {
+			t.Errorf("text of %.80q:\n got %q\nwant %q", h, got, want)
 		}
 	}
 }
