@@ -74,9 +74,6 @@ var htmlcsIgnored = []struct{ Code, Msg, Why string }{
 		Msg: "Invalid autocomplete value: username. Element does not belong to Text control group.",
 		Why: "a false positive: HTML allows autocomplete=username on type=email (its Username control group), " +
 			"which password managers need on the login form"},
-	{Code: "WCAG2AA.Principle3.Guideline3_2.3_2_2.H32.2",
-		Why: "the proposal page renders its vote form empty (no button) once one supports (proposals/show.html), " +
-			"outside search (issue 10): remove this entry once it renders no empty form"},
 }
 
 // htmlcsTolerated reports whether htmlcsIgnored lists e.

@@ -1,6 +1,8 @@
 package http
 
 import (
+	"errors"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
@@ -89,9 +91,9 @@ func (s *Server) consultationPage(c *fiber.Ctx, id string) (*Page, error) {
 	p.Title = pg.Title
 	items := make([]*proposalView, len(pg.Proposals))
 	for i, it := range pg.Proposals {
-		items[i] = s.proposalItemView(it, pg.Title)
+		items[i] = s.listItemView(it, pg.Title)
 	}
-	p.Data = fiber.Map{"C": cv, "Proposals": fiber.Map{"Items": items, "Total": pg.ProposalTotal}, "Sort": pg.Sort,
+	p.Data = fiber.Map{"C": cv, "Proposals": fiber.Map{"Items": items, "Total": pg.ProposalTotal}, "Sort": pg.Sort, "Quota": pg.Quota,
 		"Sorts": mitreden.ProposalSorts, "Status": q.Status, "Statuses": mitreden.ProposalStatuses, "Topic": q.Topic,
 		"CanPropose": cv.CanPropose, "CanComment": s.perm(p, pg.Discussion.CanComment),
 		"Comments": s.commentViews(pg.Discussion.Comments), "CommentTotal": pg.Discussion.Visible, "CommentSort": pg.Discussion.Order,
@@ -260,7 +262,7 @@ func (s *Server) proposalPage(c *fiber.Ctx, id string) (*Page, error) {
 		return nil, err
 	}
 	p.Title = pg.Title
-	p.Data = fiber.Map{"Pr": s.proposalPageView(p, pg), "C": pg.Consultation,
+	p.Data = fiber.Map{"Pr": s.proposalPageView(p, pg), "C": pg.Consultation, "Quota": pg.Quota,
 		"AnswerStatuses": mitreden.AnswerStatuses, "VoteValues": mitreden.VoteValuesOf(pg.VotingMode),
 		"CanComment": s.perm(p, pg.Discussion.CanComment),
 		"Comments":   s.commentViews(pg.Discussion.Comments), "CommentSort": pg.Discussion.Order,
@@ -349,11 +351,33 @@ func (s *Server) handleVote(c *fiber.Ctx) error {
 	if err := s.parseForm(c, &req); err != nil {
 		return err
 	}
-	if _, err := s.deps.Participation.Vote(c.UserContext(), userOf(c), id, req.Value); err != nil {
+	if _, err := s.deps.Participation.Vote(c.UserContext(), userOf(c), id, req.Value); isVoteLimit(err) {
+		return s.renderVoteLimit(c, id, err)
+	} else if err != nil {
 		return err
 	}
 	s.flash(c, "vote.saved")
 	return c.Redirect("/proposals/"+id+"#tally", fiber.StatusSeeOther)
+}
+
+// isVoteLimit tells whether err refuses a support because the person's
+// supports in the consultation are used up.
+func isVoteLimit(err error) bool {
+	return mitreden.ErrorCode(err) == mitreden.ECONFLICT && mitreden.ErrorMessage(err) == "vote.limit_reached"
+}
+
+// renderVoteLimit answers a support over the limit on the proposal page
+// itself: the alert beside the support button says the limit and links to
+// the person's supports, so they can withdraw one (not an error page).
+func (s *Server) renderVoteLimit(c *fiber.Ctx, id string, err error) error {
+	p, perr := s.proposalPage(c, id)
+	if perr != nil {
+		return perr
+	}
+	var de *mitreden.Error
+	errors.As(err, &de)
+	p.Data.(fiber.Map)["VoteLimit"] = s.cat.T(p.Lang, de.Message, de.Args)
+	return s.render(c, fiber.StatusConflict, "proposals/show", p)
 }
 
 func (s *Server) handleUnvote(c *fiber.Ctx) error {

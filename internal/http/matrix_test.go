@@ -180,6 +180,7 @@ var matrixRoutes = map[string]matrixRow{
 	"POST /consultations/:id/proposals":    {ID: "consultation", Want: allUsers, Body: form("title", "Ein neuer Vorschlag", "body", "Ein Vorschlag mit genug Text darin.")},
 	"POST /consultations/:id/comments":     {ID: "consultation", Want: allUsers, Body: form("body", "Ein Kommentar.")},
 	"GET /proposals/:id":                   {ID: "proposal", Want: all200},
+	"GET /my-contributions":                {Want: "login 200 200 200 200 200"},
 	"GET /proposals/:id/edit":              {ID: "proposal", Want: "login 403 200 403 403 403"},
 	"POST /proposals/:id":                  {ID: "proposal", Want: owner303, Body: form("title", "Ein geänderter Vorschlag", "body", "Ein Vorschlag mit genug neuem Text.")},
 	"POST /proposals/:id/withdraw":         {ID: "proposal", Want: owner303},

@@ -93,6 +93,11 @@ func (s *countingStore) UserVotes(ctx context.Context, userID string, ids []stri
 	return s.ParticipationStore.UserVotes(ctx, userID, ids)
 }
 
+func (s *countingStore) SupportsUsed(ctx context.Context, consultationID, userID string) (int, error) {
+	s.count("SupportsUsed")
+	return s.ParticipationStore.SupportsUsed(ctx, consultationID, userID)
+}
+
 func (s *countingStore) HasVotes(ctx context.Context, proposalID string) (bool, error) {
 	s.count("HasVotes")
 	return s.ParticipationStore.HasVotes(ctx, proposalID)

@@ -17,6 +17,7 @@ func (s *Server) participationRoutes() {
 	s.add("POST", "/consultations/:id/proposals", s.requireUser, s.handleProposalCreate)
 	s.add("POST", "/consultations/:id/comments", s.requireUserKeepDraft, s.handleCommentCreate("consultation"))
 	s.add("GET", "/proposals/:id", s.handleProposal)
+	s.add("GET", "/my-contributions", s.requireUser, s.handleMyContributions)
 	s.add("GET", "/proposals/:id/edit", s.requireUser, s.handleProposalEdit)
 	s.add("POST", "/proposals/:id", s.requireUser, s.handleProposalUpdate)
 	s.add("POST", "/proposals/:id/withdraw", s.requireUser, s.handleProposalWithdraw)

@@ -67,6 +67,11 @@ type proposalView struct {
 	CanEdit           bool
 	CanWithdraw       bool
 	CanAnswer         bool
+	// Excerpt is the start of the body as plain text (lists only).
+	Excerpt string
+	// Threshold is the consultation's support threshold (0: none) and
+	// Toward the votes that count towards it.
+	Threshold, Toward int
 }
 
 func (s *Server) proposalItemView(it *service.ProposalItem, consultationTitle string) *proposalView {
@@ -75,7 +80,38 @@ func (s *Server) proposalItemView(it *service.ProposalItem, consultationTitle st
 		Support: pr.Tally.Support, Yes: pr.Tally.Yes, No: pr.Tally.No, Abstain: pr.Tally.Abstain,
 		BodyHTML: storedHTML(pr.BodyHTML, pr.Body, pr.HTMLVersion), AnswerHTML: storedHTML(pr.AnswerHTML, pr.Answer, pr.HTMLVersion),
 		Answered:  !pr.AnsweredAt.IsZero(),
-		Qualified: it.Qualified, MyVote: it.MyVote}
+		Qualified: it.Qualified, MyVote: it.MyVote, Threshold: it.Threshold, Toward: pr.ThresholdVotes()}
+}
+
+// listItemView is a proposal as a card in a list shows it: with an excerpt.
+func (s *Server) listItemView(it *service.ProposalItem, consultationTitle string) *proposalView {
+	v := s.proposalItemView(it, consultationTitle)
+	v.Excerpt = bodyExcerpt(it.BodyHTML, it.Body, it.HTMLVersion, proposalExcerptRunes)
+	return v
+}
+
+// proposalExcerptRunes is about two lines of a card at 1280 pixels.
+const proposalExcerptRunes = 160
+
+// excerptSource bounds the HTML an excerpt is taken from: a body of 10,000
+// characters need not be stripped whole for its first 160.
+const excerptSource = 2048
+
+// bodyExcerpt is the start of a text as plain text, at most n characters,
+// cut at a word. It takes the stored HTML (the Markdown source where that
+// is outdated), stripped of markup, never rendering on the read.
+func bodyExcerpt(html, src string, version, n int) string {
+	if version != markdown.Version {
+		return excerpt(strings.NewReplacer("#", "", "*", "", "_", "", "`", "", ">", "").Replace(src), n)
+	}
+	if len(html) > excerptSource {
+		// Cut after a whole tag, so no half tag or entity is left.
+		html = html[:excerptSource]
+		if i := strings.LastIndexByte(html, '>'); i > 0 {
+			html = html[:i+1]
+		}
+	}
+	return excerpt(markdown.TextOfHTML(html), n)
 }
 
 func (s *Server) proposalPageView(p *Page, pg *service.ProposalPage) *proposalView {

@@ -262,8 +262,12 @@ func (p *Proposal) Validate() error {
 
 // Qualified reports whether the proposal reached the consultation's threshold.
 func (p *Proposal) Qualified(c *Consultation) bool {
-	return c.SupportThreshold > 0 && p.Tally.Support+p.Tally.Yes >= c.SupportThreshold
+	return c.SupportThreshold > 0 && p.ThresholdVotes() >= c.SupportThreshold
 }
+
+// ThresholdVotes are the votes that count towards the support threshold:
+// supports, or yes in the rating mode.
+func (p *Proposal) ThresholdVotes() int { return p.Tally.Support + p.Tally.Yes }
 
 // Comment is a contribution to the discussion of a proposal or consultation.
 type Comment struct {

@@ -30,6 +30,10 @@ type VoteStore interface {
 	ReserveSupport(ctx context.Context, consultationID, userID string, max int) error
 	// ReleaseSupport gives one support back; none used is no error.
 	ReleaseSupport(ctx context.Context, consultationID, userID string) error
+	// SupportsUsed returns how many supports the user took in the
+	// consultation (0 when none): one lookup by _id, cheap enough for every
+	// page view.
+	SupportsUsed(ctx context.Context, consultationID, userID string) (int, error)
 	// UserVotes returns the user's votes on the given proposals by proposal id.
 	UserVotes(ctx context.Context, userID string, proposalIDs []string) (map[string]string, error)
 	// CountVotes counts a proposal's votes from the records (recount).

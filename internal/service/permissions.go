@@ -106,6 +106,12 @@ func canUnvote(actor *mitreden.User, c *mitreden.Consultation, now time.Time) mi
 }
 
 // canManage: admins create and change consultations and publish results.
+// quotaShown tells whether viewer is shown how many of c's limited
+// supports are left: a logged-in person while supports can be given.
+func quotaShown(viewer *mitreden.User, c *mitreden.Consultation, now time.Time) bool {
+	return viewer != nil && c.VotingMode == mitreden.VotingSupport && c.MaxSupports > 0 && c.Phase(now) == mitreden.PhaseOpen
+}
+
 func canManage(actor *mitreden.User) mitreden.Permission { return denied(requireAdmin(actor)) }
 
 func authorOf(actor *mitreden.User, authorID, message string) func() mitreden.Permission {

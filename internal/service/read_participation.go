@@ -31,7 +31,20 @@ type ProposalItem struct {
 	// MyVote is the viewer's vote ("" when none or anonymous).
 	MyVote    string
 	Qualified bool
+	// Threshold is the consultation's support threshold (0: none), which
+	// the proposal's ThresholdVotes count towards.
+	Threshold int
 }
+
+// SupportQuota is how many of a consultation's limited supports the viewer
+// used; Max is 0 where nothing is to be shown (no limit, not logged in, not
+// open).
+type SupportQuota struct {
+	Used, Max int
+}
+
+// Left is how many supports the viewer may still give.
+func (q SupportQuota) Left() int { return max(0, q.Max-q.Used) }
 
 // CommentItem is a comment as a viewer may see it: a copy, with the text and
 // author of a hidden comment removed for everyone but moderators, and the
@@ -95,6 +108,9 @@ type ConsultationPage struct {
 	// Sort is the proposal order applied (the default depends on the phase).
 	Sort       string
 	Discussion *Discussion
+	// Quota is the viewer's use of the support limit; zero unless
+	// quotaShown.
+	Quota SupportQuota
 }
 
 // ProposalPage is everything the proposal page and its API read need.
@@ -110,6 +126,9 @@ type ProposalPage struct {
 	CanAnswer    mitreden.Permission
 	// Discussion is nil unless asked for.
 	Discussion *Discussion
+	// Quota is the viewer's use of the consultation's support limit; zero
+	// unless quotaShown.
+	Quota SupportQuota
 }
 
 // CommentOrders lists the orders of a discussion; the first is the default.
@@ -203,6 +222,9 @@ func (p *Participation) ReadConsultationPageWith(ctx context.Context, viewer *mi
 	if page.Proposals, page.ProposalTotal, err = p.proposalItems(ctx, viewer, c, f); err != nil {
 		return nil, err
 	}
+	if page.Quota, err = p.supportQuota(ctx, viewer, c); err != nil {
+		return nil, err
+	}
 	if dq != nil {
 		if page.Discussion, err = p.discussion(ctx, viewer, "consultation", c.ID, c, *dq); err != nil {
 			return nil, err
@@ -239,9 +261,23 @@ func (p *Participation) proposalItems(ctx context.Context, viewer *mitreden.User
 	}
 	out := make([]*ProposalItem, len(list))
 	for i, pr := range list {
-		out[i] = &ProposalItem{Proposal: pr, VotingMode: c.VotingMode, MyVote: votes[pr.ID], Qualified: pr.Qualified(c)}
+		out[i] = proposalItem(pr, c, votes[pr.ID])
 	}
 	return out, total, nil
+}
+
+func proposalItem(pr *mitreden.Proposal, c *mitreden.Consultation, myVote string) *ProposalItem {
+	return &ProposalItem{Proposal: pr, VotingMode: c.VotingMode, MyVote: myVote, Qualified: pr.Qualified(c), Threshold: c.SupportThreshold}
+}
+
+// supportQuota reads the viewer's use of c's support limit when quotaShown,
+// by the quota's _id: a page everyone reads must not scan.
+func (p *Participation) supportQuota(ctx context.Context, viewer *mitreden.User, c *mitreden.Consultation) (SupportQuota, error) {
+	if !quotaShown(viewer, c, p.now()) {
+		return SupportQuota{}, nil
+	}
+	used, err := p.st.SupportsUsed(ctx, c.ID, viewer.ID)
+	return SupportQuota{Used: used, Max: c.MaxSupports}, err
 }
 
 // ReadProposal returns a proposal with its consultation, the viewer's vote
@@ -275,9 +311,13 @@ func (p *Participation) proposalPage(ctx context.Context, viewer *mitreden.User,
 	if err != nil {
 		return nil, err
 	}
+	quota, err := p.supportQuota(ctx, viewer, c)
+	if err != nil {
+		return nil, err
+	}
 	now := p.now()
 	return &ProposalPage{
-		ProposalItem: ProposalItem{Proposal: pr, VotingMode: c.VotingMode, MyVote: votes[pr.ID], Qualified: pr.Qualified(c)},
+		ProposalItem: *proposalItem(pr, c, votes[pr.ID]), Quota: quota,
 		Consultation: c, Phase: c.Phase(now),
 		CanVote: canVote(viewer, pr, c, now), CanUnvote: canUnvote(viewer, c, now), CanComment: canComment(viewer, c, now),
 		CanEdit: canEditProposal(viewer, pr, c, now), CanWithdraw: canWithdraw(viewer, pr, c, now), CanAnswer: canAnswer(viewer, pr),
@@ -419,4 +459,160 @@ func (p *Participation) ReadComment(ctx context.Context, viewer *mitreden.User, 
 		return nil, err
 	}
 	return p.readComment(ctx, viewer, cm)
+}
+
+// ContributionsShown is how many of each kind "Meine Beiträge" lists, the
+// newest first.
+const ContributionsShown = 100
+
+// MyContributions is what one person proposed, commented and voted on, for
+// the page "Meine Beiträge", newest first, at most ContributionsShown of
+// each; More* tells that there are older ones.
+type MyContributions struct {
+	Proposals []*MyProposal
+	Comments  []*MyComment
+	// Votes are grouped by consultation, the one voted in last first.
+	Votes                                  []*MyVoteGroup
+	MoreProposals, MoreComments, MoreVotes bool
+}
+
+// MyProposal is one of the viewer's proposals with its consultation's title.
+type MyProposal struct {
+	*ProposalItem
+	ConsultationTitle string
+}
+
+// MyComment is one of the viewer's comments as they may see it, with the
+// title of what it discusses.
+type MyComment struct {
+	*mitreden.Comment
+	// Redacted is set when moderation hid the comment from the viewer.
+	Redacted bool
+	// TargetTitle is the title of the proposal or consultation discussed.
+	TargetTitle string
+}
+
+// MyVoteGroup is the viewer's votes in one consultation.
+type MyVoteGroup struct {
+	Consultation *mitreden.Consultation
+	// Quota is the use of the support limit; zero unless quotaShown.
+	Quota SupportQuota
+	Votes []*MyVote
+}
+
+// MyVote is one vote of the viewer with its proposal.
+type MyVote struct {
+	mitreden.UserVote
+	Proposal *ProposalItem
+}
+
+// ReadMyContributions returns what viewer contributed. Returns
+// EUNAUTHORIZED for an anonymous viewer. Its lists filter by author, which
+// the embedded engine answers by scanning: fine for a page one person opens
+// now and then (each kind is one indexed query on MongoDB).
+func (p *Participation) ReadMyContributions(ctx context.Context, viewer *mitreden.User) (*MyContributions, error) {
+	if viewer == nil {
+		return nil, &mitreden.Error{Code: mitreden.EUNAUTHORIZED, Message: "error.unauthorized"}
+	}
+	props, err := p.st.UserProposals(ctx, viewer.ID, ContributionsShown+1)
+	if err != nil {
+		return nil, err
+	}
+	comments, err := p.st.UserComments(ctx, viewer.ID, ContributionsShown+1)
+	if err != nil {
+		return nil, err
+	}
+	votes, err := p.st.UserVoteList(ctx, viewer.ID, ContributionsShown+1)
+	if err != nil {
+		return nil, err
+	}
+	out := &MyContributions{MoreProposals: len(props) > ContributionsShown, MoreComments: len(comments) > ContributionsShown,
+		MoreVotes: len(votes) > ContributionsShown}
+	props, comments, votes = props[:min(len(props), ContributionsShown)], comments[:min(len(comments), ContributionsShown)],
+		votes[:min(len(votes), ContributionsShown)]
+
+	// The proposals voted on and commented, and every consultation, are
+	// read once each: by _id, so the embedded engine does not scan.
+	var ids []string
+	for _, v := range votes {
+		ids = append(ids, v.ProposalID)
+	}
+	for _, cm := range comments {
+		if cm.TargetType == mitreden.TargetProposal {
+			ids = append(ids, cm.TargetID)
+		}
+	}
+	slices.Sort(ids)
+	byID, err := p.st.ProposalsByID(ctx, slices.Compact(ids))
+	if err != nil {
+		return nil, err
+	}
+	for _, pr := range props {
+		byID[pr.ID] = pr
+	}
+	cons := map[string]*mitreden.Consultation{}
+	consultation := func(id string) (*mitreden.Consultation, error) {
+		if c, ok := cons[id]; ok {
+			return c, nil
+		}
+		c, err := p.st.FindConsultation(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		cons[id] = c
+		return c, nil
+	}
+
+	for _, pr := range props {
+		c, err := consultation(pr.ConsultationID)
+		if err != nil {
+			return nil, err
+		}
+		out.Proposals = append(out.Proposals, &MyProposal{ProposalItem: proposalItem(pr, c, ""), ConsultationTitle: c.Title})
+	}
+	for _, cm := range comments {
+		it := &MyComment{Comment: cm}
+		if cm.Hidden && !isModerator(viewer) {
+			// As in the discussion: moderation hid it from everyone else.
+			cp := *cm
+			cp.Body, cp.BodyHTML = "", ""
+			it.Comment, it.Redacted = &cp, true
+		}
+		if cm.TargetType == mitreden.TargetProposal {
+			pr := byID[cm.TargetID]
+			if pr == nil {
+				continue
+			}
+			it.TargetTitle = pr.Title
+		} else {
+			c, err := consultation(cm.TargetID)
+			if err != nil {
+				return nil, err
+			}
+			it.TargetTitle = c.Title
+		}
+		out.Comments = append(out.Comments, it)
+	}
+	groups := map[string]*MyVoteGroup{}
+	for _, v := range votes {
+		pr := byID[v.ProposalID]
+		if pr == nil {
+			continue
+		}
+		c, err := consultation(pr.ConsultationID)
+		if err != nil {
+			return nil, err
+		}
+		g := groups[c.ID]
+		if g == nil {
+			g = &MyVoteGroup{Consultation: c}
+			if g.Quota, err = p.supportQuota(ctx, viewer, c); err != nil {
+				return nil, err
+			}
+			groups[c.ID] = g
+			out.Votes = append(out.Votes, g)
+		}
+		g.Votes = append(g.Votes, &MyVote{UserVote: v, Proposal: proposalItem(pr, c, v.Value)})
+	}
+	return out, nil
 }

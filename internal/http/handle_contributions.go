@@ -1,0 +1,62 @@
+package http
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/mitreden/mitreden/internal/service"
+)
+
+// myCommentView is one of the person's comments with what it discusses.
+type myCommentView struct {
+	*service.MyComment
+	Excerpt, Href, TargetHref string
+}
+
+// myVoteView is one vote with the proposal voted on.
+type myVoteView struct {
+	Value    string
+	Proposal *proposalView
+}
+
+// myVoteGroupView is the person's votes in one consultation.
+type myVoteGroupView struct {
+	ID, Title string
+	Quota     service.SupportQuota
+	Votes     []*myVoteView
+}
+
+// contributionsExcerptRunes is how much of a comment the list shows.
+const contributionsExcerptRunes = 160
+
+// handleMyContributions lists what the person proposed, commented and
+// supported, newest first, each linked.
+func (s *Server) handleMyContributions(c *fiber.Ctx) error {
+	p := s.page(c, "contributions.title")
+	mine, err := s.deps.Participation.ReadMyContributions(c.UserContext(), p.User)
+	if err != nil {
+		return err
+	}
+	props := make([]*proposalView, len(mine.Proposals))
+	for i, it := range mine.Proposals {
+		props[i] = s.listItemView(it.ProposalItem, it.ConsultationTitle)
+	}
+	comments := make([]*myCommentView, len(mine.Comments))
+	for i, it := range mine.Comments {
+		v := &myCommentView{MyComment: it, Href: commentURL(it.Comment), TargetHref: "/" + it.TargetType + "s/" + it.TargetID}
+		if !it.Redacted {
+			v.Excerpt = bodyExcerpt(it.BodyHTML, it.Body, it.HTMLVersion, contributionsExcerptRunes)
+		}
+		comments[i] = v
+	}
+	groups := make([]*myVoteGroupView, len(mine.Votes))
+	for i, g := range mine.Votes {
+		gv := &myVoteGroupView{ID: g.Consultation.ID, Title: g.Consultation.Title, Quota: g.Quota}
+		for _, v := range g.Votes {
+			gv.Votes = append(gv.Votes, &myVoteView{Value: v.Value, Proposal: s.proposalItemView(v.Proposal, g.Consultation.Title)})
+		}
+		groups[i] = gv
+	}
+	p.Data = fiber.Map{"Proposals": props, "Comments": comments, "Votes": groups, "Shown": service.ContributionsShown,
+		"MoreProposals": mine.MoreProposals, "MoreComments": mine.MoreComments, "MoreVotes": mine.MoreVotes}
+	return s.render(c, fiber.StatusOK, "contributions/mine", p)
+}
