@@ -53,20 +53,26 @@ func (s *Server) consultationView(p *Page, it *service.ConsultationItem) *consul
 // proposalView is a proposal as pages show it, with what the viewer may do.
 type proposalView struct {
 	*mitreden.Proposal
-	ConsultationTitle string
-	VotingMode        string
-	Support, Yes      int
-	No, Abstain       int
-	BodyHTML          template.HTML
-	AnswerHTML        template.HTML
-	Answered          bool
-	Qualified         bool
-	MyVote            string
-	CanVote           permView
-	CanUnvote         bool
-	CanEdit           bool
-	CanWithdraw       bool
-	CanAnswer         bool
+	// The fields each card shows are copied beside the embedded proposal:
+	// html/template looks a field up by name on every access, and through
+	// an embedded struct that search took an eighth of a consultation page.
+	ID, Title, AuthorName, Status string
+	CreatedAt                     time.Time
+	CommentCount                  int
+	ConsultationTitle             string
+	VotingMode                    string
+	Support, Yes                  int
+	No, Abstain                   int
+	BodyHTML                      template.HTML
+	AnswerHTML                    template.HTML
+	Answered                      bool
+	Qualified                     bool
+	MyVote                        string
+	CanVote                       permView
+	CanUnvote                     bool
+	CanEdit                       bool
+	CanWithdraw                   bool
+	CanAnswer                     bool
 	// Excerpt is the start of the body as plain text (lists only).
 	Excerpt string
 	// Threshold is the consultation's support threshold (0: none) and
@@ -76,7 +82,8 @@ type proposalView struct {
 
 func (s *Server) proposalItemView(it *service.ProposalItem, consultationTitle string) *proposalView {
 	pr := it.Proposal
-	return &proposalView{Proposal: pr, ConsultationTitle: consultationTitle, VotingMode: it.VotingMode,
+	return &proposalView{Proposal: pr, ID: pr.ID, Title: pr.Title, AuthorName: pr.AuthorName, Status: pr.Status,
+		CreatedAt: pr.CreatedAt, CommentCount: pr.CommentCount, ConsultationTitle: consultationTitle, VotingMode: it.VotingMode,
 		Support: pr.Tally.Support, Yes: pr.Tally.Yes, No: pr.Tally.No, Abstain: pr.Tally.Abstain,
 		BodyHTML: storedHTML(pr.BodyHTML, pr.Body, pr.HTMLVersion), AnswerHTML: storedHTML(pr.AnswerHTML, pr.Answer, pr.HTMLVersion),
 		Answered:  !pr.AnsweredAt.IsZero(),
