@@ -6,6 +6,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
 )
@@ -99,7 +100,19 @@ func findByOID[D any](ctx context.Context, db *DB, coll, id string) (*D, error) 
 
 // streamAll decodes every document of coll in turn and hands it to yield.
 func streamAll[D any](ctx context.Context, db *DB, coll string, yield func(*D) error) error {
-	cur, err := db.C(coll).Find(ctx, bson.D{})
+	return streamFind(ctx, db, coll, bson.D{}, nil, yield)
+}
+
+// streamFind decodes the documents of coll that filter selects, with the
+// given fields only when proj is not nil, and hands each to yield. Like
+// every full scan it runs under the caller's context only: a recount over a
+// large store takes longer than the per-call timeout.
+func streamFind[D any](ctx context.Context, db *DB, coll string, filter, proj bson.D, yield func(*D) error) error {
+	opts := options.Find()
+	if proj != nil {
+		opts.SetProjection(proj)
+	}
+	cur, err := db.C(coll).Find(ctx, filter, opts)
 	if err != nil {
 		return mapErr(err)
 	}
