@@ -32,6 +32,8 @@ type consultationJSON struct {
 	ProposalCount    int        `json:"proposal_count"`
 	CommentCount     int        `json:"comment_count"`
 	CreatedAt        time.Time  `json:"created_at"`
+	// Lang is the language of the texts: "de" or "en".
+	Lang string `json:"lang"`
 	// Permissions say what the caller may do here now, and why not.
 	Permissions map[string]permissionJSON `json:"permissions,omitempty"`
 }
@@ -68,7 +70,8 @@ func (s *Server) toConsultationJSON(c *mitreden.Consultation) consultationJSON {
 		Topics: nonNilStrings(c.Topics), Region: c.Region, OpensAt: c.OpensAt, ClosesAt: c.ClosesAt,
 		Phase: string(c.Phase(s.deps.Participation.Now())), VotingMode: c.VotingMode, MaxSupports: c.MaxSupports,
 		SupportThreshold: c.SupportThreshold, ProposalsEnabled: c.ProposalsEnabled, CommentsEnabled: c.CommentsEnabled,
-		PreModeration: c.PreModeration, Results: c.Results, ProposalCount: c.ProposalCount, CommentCount: c.CommentCount, CreatedAt: c.CreatedAt}
+		PreModeration: c.PreModeration, Results: c.Results, ProposalCount: c.ProposalCount, CommentCount: c.CommentCount, CreatedAt: c.CreatedAt,
+		Lang: c.Lang}
 	if !c.EvaluatedAt.IsZero() {
 		t := c.EvaluatedAt
 		j.EvaluatedAt = &t
@@ -162,6 +165,8 @@ type answerJSON struct {
 	AnsweredBy      string    `json:"answered_by"`
 	AnsweredAt      time.Time `json:"answered_at"`
 	ResponseSeconds int64     `json:"response_seconds"`
+	// Lang is the language of the answer, which staff write.
+	Lang string `json:"lang"`
 }
 
 // proposalJSON is a proposal in the API.
@@ -182,6 +187,8 @@ type proposalJSON struct {
 	MyVote          string         `json:"my_vote,omitempty"`
 	CreatedAt       time.Time      `json:"created_at"`
 	UpdatedAt       time.Time      `json:"updated_at"`
+	// Lang is the language of title and body: "de" or "en".
+	Lang string `json:"lang"`
 	// Permissions say what the caller may do with the proposal now, and why not.
 	Permissions map[string]permissionJSON `json:"permissions,omitempty"`
 }
@@ -198,10 +205,10 @@ func toProposalJSON(p *mitreden.Proposal, c *mitreden.Consultation, myVote strin
 		Topics: nonNilStrings(p.Topics), Status: p.Status, Author: authorJSON{ID: p.AuthorID, DisplayName: p.AuthorName},
 		Tally: tallyJSON(c.VotingMode, p.Tally), CommentCount: p.CommentCount,
 		AlignmentCounts: map[string]int{"for": p.For, "against": p.Against, "neutral": p.Neutral},
-		Qualified:       p.Qualified(c), MyVote: myVote, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+		Qualified:       p.Qualified(c), MyVote: myVote, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Lang: p.Lang}
 	if !p.AnsweredAt.IsZero() {
 		j.Answer = &answerJSON{Text: p.Answer, HTML: string(storedHTML(p.AnswerHTML, p.Answer, p.HTMLVersion)), AnsweredBy: p.AnsweredBy, AnsweredAt: p.AnsweredAt,
-			ResponseSeconds: p.ResponseSeconds}
+			ResponseSeconds: p.ResponseSeconds, Lang: p.AnswerLang}
 	}
 	return j
 }
@@ -346,6 +353,7 @@ type commentJSON struct {
 	Down        int                       `json:"down"`
 	MyVote      int                       `json:"my_vote"`
 	CreatedAt   time.Time                 `json:"created_at"`
+	Lang        string                    `json:"lang"`
 	Permissions map[string]permissionJSON `json:"permissions,omitempty"`
 }
 
@@ -353,7 +361,7 @@ func (s *Server) commentJSON(c *fiber.Ctx, it *service.CommentItem) commentJSON 
 	cm := it.Comment
 	j := commentJSON{ID: cm.ID, ParentID: cm.ParentID, Depth: cm.Depth, Author: authorJSON{ID: cm.AuthorID, DisplayName: cm.AuthorName},
 		Body: cm.Body, BodyHTML: string(storedHTML(cm.BodyHTML, cm.Body, cm.HTMLVersion)), Alignment: cm.Alignment, Edited: cm.Edited, Deleted: cm.Deleted,
-		Hidden: cm.Hidden, Up: cm.Up, Down: cm.Down, MyVote: it.MyVote, CreatedAt: cm.CreatedAt}
+		Hidden: cm.Hidden, Up: cm.Up, Down: cm.Down, MyVote: it.MyVote, CreatedAt: cm.CreatedAt, Lang: cm.Lang}
 	if cm.Deleted || it.Redacted {
 		j.BodyHTML = ""
 	}
@@ -407,7 +415,7 @@ func (s *Server) apiCommentCreate(targetType string) fiber.Handler {
 			return err
 		}
 		cm, err := s.deps.Participation.AddComment(c.UserContext(), userOf(c), targetType, c.Params("id"),
-			mitreden.Comment{Body: req.Body, ParentID: req.ParentID, Alignment: req.Alignment})
+			mitreden.Comment{Body: req.Body, ParentID: req.ParentID, Alignment: req.Alignment, Lang: req.Lang})
 		if err != nil {
 			return err
 		}

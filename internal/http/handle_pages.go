@@ -30,6 +30,7 @@ type homeView struct {
 // homeConsultation is an open consultation as a first-time visitor needs it.
 type homeConsultation struct {
 	ID, Title, Excerpt string
+	Lang               string // of title and excerpt
 	ClosesAt           time.Time
 	ClosesISO          string
 	Took               string // how many took part, as a sentence
@@ -63,7 +64,7 @@ func (s *Server) handleHome(c *fiber.Ctx) error {
 		// The one closing first is the one a visitor must not miss.
 		sort.SliceStable(list, func(i, j int) bool { return list[i].ClosesAt.Before(list[j].ClosesAt) })
 		for _, it := range list {
-			v.Consultations = append(v.Consultations, homeConsultation{ID: it.ID, Title: it.Title,
+			v.Consultations = append(v.Consultations, homeConsultation{ID: it.ID, Title: it.Title, Lang: it.Lang,
 				Excerpt: excerpt(it.Summary, homeExcerptRunes), ClosesAt: it.ClosesAt,
 				ClosesISO: it.ClosesAt.UTC().Format(time.RFC3339), Took: tookPart(p, it.ProposalCount, it.CommentCount)})
 		}

@@ -103,23 +103,14 @@ func (s *Server) consultationPage(c *fiber.Ctx, id string) (*Page, error) {
 	return p, nil
 }
 
-// phaseNoteView says, outside the open phase, which phase a consultation is
-// in and what comes next; Results links the published results.
-type phaseNoteView struct{ Text, Results string }
-
-// phaseNote is what the consultation and its proposals say outside the open
-// phase instead of inviting anyone to log in (nil while open), in the words
-// of the voting mode: supports or ratings.
-func (s *Server) phaseNote(p *Page, cons *mitreden.Consultation) *phaseNoteView {
-	switch cons.Phase(s.deps.Participation.Now()) {
-	case mitreden.PhaseUpcoming:
-		return &phaseNoteView{Text: p.Tr("phase_note.upcoming."+cons.VotingMode, "date", cons.OpensAt)}
-	case mitreden.PhaseClosed:
-		return &phaseNoteView{Text: p.Tr("phase_note.closed."+cons.VotingMode, "date", cons.ClosesAt)}
-	case mitreden.PhaseEvaluated:
-		return &phaseNoteView{Text: p.Tr("phase_note.evaluated", "date", cons.EvaluatedAt), Results: "/consultations/" + cons.ID + "#results"}
+// phaseNote says, outside the open phase, why writing is not possible and
+// since or until when.
+func (s *Server) phaseNote(p *Page, cons *mitreden.Consultation) string {
+	if err := cons.NotOpenError(s.deps.Participation.Now()); err != nil {
+		de := err.(*mitreden.Error)
+		return s.cat.T(p.Lang, de.Message, de.Args)
 	}
-	return nil
+	return ""
 }
 
 func (s *Server) handleConsultation(c *fiber.Ctx) error {
@@ -275,7 +266,7 @@ func (s *Server) proposalPage(c *fiber.Ctx, id string) (*Page, error) {
 		"AnswerStatuses": mitreden.AnswerStatuses, "VoteValues": mitreden.VoteValuesOf(pg.VotingMode),
 		"CanComment": s.perm(p, pg.Discussion.CanComment),
 		"Comments":   s.commentViews(pg.Discussion.Comments), "CommentSort": pg.Discussion.Order,
-		"CommentPager": newCommentPager(c, pg.Discussion), "PhaseNote": s.phaseNote(p, pg.Consultation)}
+		"CommentPager": newCommentPager(c, pg.Discussion)}
 	return p, nil
 }
 
@@ -295,7 +286,7 @@ func (s *Server) handleProposalEdit(c *fiber.Ctx) error {
 	if pg.CanEdit.Denied != nil && pg.CanEdit.Denied.Code == mitreden.EFORBIDDEN {
 		return pg.CanEdit.Err()
 	}
-	values := map[string]string{"title": pg.Title, "body": pg.Body, "topics": joinTopics(pg.Topics)}
+	values := map[string]string{"title": pg.Title, "body": pg.Body, "topics": joinTopics(pg.Topics), "lang": pg.Lang}
 	return s.renderProposalForm(c, fiber.StatusOK, pg.Consultation.Title, "/proposals/"+pg.ID, "proposals.edit_title", "proposals.save", values, nil)
 }
 
@@ -365,19 +356,8 @@ func (s *Server) handleVote(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	return s.voteConfirmed(c, id, "saved", req.Value == mitreden.VoteSupport)
-}
-
-// voteConfirmed redirects to the proposal's support box, where the
-// confirmation (what happened, in the words of the voting mode: a support
-// or a rating) takes the focus.
-func (s *Server) voteConfirmed(c *fiber.Ctx, id, what string, support bool) error {
-	key := "vote." + what
-	if support {
-		key = "vote.support_" + what
-	}
-	s.confirmAt(c, key, "vote")
-	return c.Redirect("/proposals/"+id+"#confirmation", fiber.StatusSeeOther)
+	s.flash(c, "vote.saved")
+	return c.Redirect("/proposals/"+id+"#tally", fiber.StatusSeeOther)
 }
 
 // isVoteLimit tells whether err refuses a support because the person's
@@ -402,11 +382,11 @@ func (s *Server) renderVoteLimit(c *fiber.Ctx, id string, err error) error {
 
 func (s *Server) handleUnvote(c *fiber.Ctx) error {
 	id := c.Params("id")
-	res, err := s.deps.Participation.Unvote(c.UserContext(), userOf(c), id)
-	if err != nil {
+	if _, err := s.deps.Participation.Unvote(c.UserContext(), userOf(c), id); err != nil {
 		return err
 	}
-	return s.voteConfirmed(c, id, "withdrawn", res.VotingMode == mitreden.VotingSupport)
+	s.flash(c, "vote.withdrawn")
+	return c.Redirect("/proposals/"+id+"#tally", fiber.StatusSeeOther)
 }
 
 // commentFormIDs: the new-comment form's text area has its own id.
@@ -421,11 +401,11 @@ func (s *Server) handleCommentCreate(targetType string) fiber.Handler {
 		var cm *mitreden.Comment
 		if err == nil {
 			cm, err = s.deps.Participation.AddComment(c.UserContext(), userOf(c), targetType, id,
-				mitreden.Comment{Body: req.Body, ParentID: req.ParentID, Alignment: req.Alignment})
+				mitreden.Comment{Body: req.Body, ParentID: req.ParentID, Alignment: req.Alignment, Lang: req.Lang})
 		}
 		err = commentBodyErrors(err, req.Body, langOf(c))
 		if formFailed(err) && req.ParentID != "" {
-			return s.renderCommentReply(c, fiber.StatusUnprocessableEntity, req.ParentID, map[string]string{"body": req.Body, "alignment": req.Alignment}, err)
+			return s.renderCommentReply(c, fiber.StatusUnprocessableEntity, req.ParentID, map[string]string{"body": req.Body, "alignment": req.Alignment, "lang": req.Lang}, err)
 		}
 		if formFailed(err) {
 			var p *Page
@@ -440,13 +420,13 @@ func (s *Server) handleCommentCreate(targetType string) fiber.Handler {
 			if perr != nil {
 				return perr
 			}
-			s.fillForm(p, map[string]string{"body": req.Body, "alignment": req.Alignment}, err, commentFormIDs)
+			s.fillForm(p, map[string]string{"body": req.Body, "alignment": req.Alignment, "lang": req.Lang}, err, commentFormIDs)
 			p.ErrorsAt = "new-comment"
 			return s.render(c, fiber.StatusUnprocessableEntity, name, p)
 		} else if err != nil {
 			return err
 		}
-		s.confirmAt(c, "comment.created", "comment-"+cm.ID)
+		s.flash(c, "comment.created")
 		return c.Redirect(commentURL(cm), fiber.StatusSeeOther)
 	}
 }
@@ -473,7 +453,7 @@ func (s *Server) handleCommentEdit(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	s.confirmAt(c, "comment.updated", "comment-"+cm.ID)
+	s.flash(c, "comment.updated")
 	return c.Redirect(commentURL(cm.Comment), fiber.StatusSeeOther)
 }
 
@@ -485,7 +465,7 @@ func (s *Server) handleCommentDelete(c *fiber.Ctx) error {
 	if err := s.deps.Participation.DeleteComment(c.UserContext(), userOf(c), cm.ID); err != nil {
 		return err
 	}
-	s.confirmAt(c, "comment.deleted", "comment-"+cm.ID)
+	s.flash(c, "comment.deleted")
 	return c.Redirect(commentURL(cm.Comment), fiber.StatusSeeOther)
 }
 
@@ -498,6 +478,6 @@ func (s *Server) handleCommentVote(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.confirmAt(c, "comment.voted", "comment-"+cm.ID)
+	s.flash(c, "comment.voted")
 	return c.Redirect(commentURL(cm.Comment), fiber.StatusSeeOther)
 }

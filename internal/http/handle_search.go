@@ -69,6 +69,9 @@ type searchHitView struct {
 	// "Kommentar zu „…“" with the title of what it belongs to.
 	TitleSafe   template.HTML
 	ExcerptSafe template.HTML
+	// HeadingLang is the language of TitleSafe as a whole; empty when a
+	// heading in the page's words marks its title itself.
+	HeadingLang string
 	TypeLabel   string
 	// Counts are the translated counts the result shows: supports and
 	// comments of a proposal, how often a comment was found helpful.
@@ -179,11 +182,13 @@ func (s *Server) hitViews(p *Page, res *mitreden.SearchResult) []searchHitView {
 	out := make([]searchHitView, 0, len(res.Items))
 	for _, h := range res.Items {
 		title := h.TitleHTML
+		var heading template.HTML
+		headingLang := cmp.Or(h.TitleLang, h.Lang)
 		switch {
 		case h.Type == mitreden.SearchTypeComment && h.ContextTitle != "":
 			// A comment has no title of its own: its heading names it a
 			// comment on the proposal or consultation it belongs to.
-			title = template.HTMLEscapeString(p.Tr("search.comment_on", "title", h.ContextTitle))
+			heading, headingLang = phraseWithTitle(p, "search.comment_on", h.ContextTitle, headingLang), ""
 		case h.Title == "":
 			title = template.HTMLEscapeString(h.ContextTitle)
 		case title == "":
@@ -206,10 +211,29 @@ func (s *Server) hitViews(p *Page, res *mitreden.SearchResult) []searchHitView {
 				counts = append(counts, countLabel(p, "search.count.comments", h.Comments))
 			}
 		}
-		out = append(out, searchHitView{SearchHit: h, TitleSafe: safeHighlight(title), ExcerptSafe: safeHighlight(h.Excerpt),
-			TypeLabel: p.Tr("search.type." + h.Type), Counts: counts})
+		if heading == "" {
+			heading = safeHighlight(title)
+		}
+		out = append(out, searchHitView{SearchHit: h, TitleSafe: heading, ExcerptSafe: safeHighlight(h.Excerpt),
+			HeadingLang: headingLang, TypeLabel: p.Tr("search.type." + h.Type), Counts: counts})
 	}
 	return out
+}
+
+// phraseWithTitle is the translation of key with its "title" argument
+// marked as written in lang where that is not the page's language: in
+// "Kommentar zu „Open data for all“" only the title is English.
+func phraseWithTitle(p *Page, key, title, lang string) template.HTML {
+	const slot = "\x00"
+	inner := template.HTMLEscapeString(title)
+	if attr := p.LangAttr(lang); attr != "" {
+		inner = "<span" + string(attr) + ">" + inner + "</span>"
+	}
+	before, after, ok := strings.Cut(p.Tr(key, "title", slot), slot)
+	if !ok {
+		return template.HTML(template.HTMLEscapeString(p.Tr(key, "title", title))) //nolint:gosec // escaped
+	}
+	return template.HTML(template.HTMLEscapeString(before) + inner + template.HTMLEscapeString(after)) //nolint:gosec // escaped
 }
 
 func (s *Server) facetViews(p *Page, req *searchRequest, res *mitreden.SearchResult) []facetGroup {

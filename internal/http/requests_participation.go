@@ -99,6 +99,8 @@ type consultationRequest struct {
 	ProposalsEnabled *bool      `form:"proposals_enabled" json:"proposals_enabled"`
 	CommentsEnabled  *bool      `form:"comments_enabled" json:"comments_enabled"`
 	PreModeration    *bool      `form:"pre_moderation" json:"pre_moderation"`
+	// Lang is the language of the texts: "de", "en", or "" to detect it.
+	Lang *string `form:"lang" json:"lang" validate:"omitempty,content_lang"`
 }
 
 // uncheckedAreFalse reads a form whose unchecked boxes are simply absent.
@@ -118,6 +120,7 @@ func (r *consultationRequest) apply(c *mitreden.Consultation) error {
 	setString(&c.Body, r.Body)
 	setString(&c.Region, r.Region)
 	setString(&c.VotingMode, r.VotingMode)
+	setLang(&c.Lang, r.Lang, r.Title, r.Summary, r.Body)
 	if r.Topics != nil {
 		c.Topics = topicsOf(*r.Topics)
 	}
@@ -156,7 +159,7 @@ func consultationFormValues(c *mitreden.Consultation) map[string]string {
 		"region": c.Region, "opens_at": formatLocal(c.OpensAt), "closes_at": formatLocal(c.ClosesAt),
 		"voting_mode": c.VotingMode, "max_supports": fmt.Sprint(c.MaxSupports), "support_threshold": fmt.Sprint(c.SupportThreshold),
 		"proposals_enabled": checked(c.ProposalsEnabled), "comments_enabled": checked(c.CommentsEnabled),
-		"pre_moderation": checked(c.PreModeration)}
+		"pre_moderation": checked(c.PreModeration), "lang": c.Lang}
 }
 
 // values are the inputs as submitted, for the form shown again.
@@ -172,6 +175,7 @@ func (r *consultationRequest) values() map[string]string {
 	str("body", r.Body)
 	str("region", r.Region)
 	str("voting_mode", r.VotingMode)
+	str("lang", r.Lang)
 	if r.Topics != nil {
 		v["topics"] = strings.Join(*r.Topics, ", ")
 	}
@@ -205,16 +209,34 @@ type resultsRequest struct {
 	Results string `form:"results" json:"results" validate:"max=60000"`
 }
 
+// setLang sets the language of a contribution: as given, or, when a change
+// of its texts leaves it out, "" (detect it again).
+func setLang(dst *string, lang *string, texts ...*string) {
+	if lang != nil {
+		*dst = *lang
+		return
+	}
+	for _, t := range texts {
+		if t != nil {
+			*dst = ""
+			return
+		}
+	}
+}
+
 // proposalRequest creates or edits a proposal.
 type proposalRequest struct {
 	Title  *string   `form:"title" json:"title" validate:"omitempty,max=300"`
 	Body   *string   `form:"body" json:"body" validate:"omitempty,max=20000"`
 	Topics *[]string `form:"topics" json:"topics" validate:"omitempty,max=20,dive,max=500"`
+	// Lang is the language of title and body: "de", "en", or "" to detect it.
+	Lang *string `form:"lang" json:"lang" validate:"omitempty,content_lang"`
 }
 
 func (r *proposalRequest) apply(p *mitreden.Proposal) {
 	setString(&p.Title, r.Title)
 	setString(&p.Body, r.Body)
+	setLang(&p.Lang, r.Lang, r.Title, r.Body)
 	if r.Topics != nil {
 		p.Topics = topicsOf(*r.Topics)
 	}
@@ -230,6 +252,9 @@ func (r *proposalRequest) values() map[string]string {
 	}
 	if r.Topics != nil {
 		v["topics"] = strings.Join(*r.Topics, ", ")
+	}
+	if r.Lang != nil {
+		v["lang"] = *r.Lang
 	}
 	return v
 }
@@ -259,6 +284,8 @@ type commentRequest struct {
 	Body      string `form:"body" json:"body" validate:"max=6000"`
 	ParentID  string `form:"parent_id" json:"parent_id" validate:"max=64"`
 	Alignment string `form:"alignment" json:"alignment" validate:"omitempty,alignment"`
+	// Lang is the language of the text: "de", "en", or "" to detect it.
+	Lang string `form:"lang" json:"lang" validate:"omitempty,content_lang"`
 }
 
 // commentEditRequest changes a comment's text.

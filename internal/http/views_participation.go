@@ -134,21 +134,23 @@ func (s *Server) proposalPageView(p *Page, pg *service.ProposalPage) *proposalVi
 // a fifth of a long thread's page.
 type commentView struct {
 	ID, AuthorName, Body, Alignment string
-	BodyHTML                        template.HTML
-	CreatedAt                       time.Time
-	Edited, Deleted, Redacted       bool
-	Up, Down, MyVote                int
-	Replies                         []*commentView
-	CanEdit                         bool
-	CanDelete                       bool
-	CanReply                        bool
-	CanVote                         bool
+	// Lang is the language of Body.
+	Lang                      string
+	BodyHTML                  template.HTML
+	CreatedAt                 time.Time
+	Edited, Deleted, Redacted bool
+	Up, Down, MyVote          int
+	Replies                   []*commentView
+	CanEdit                   bool
+	CanDelete                 bool
+	CanReply                  bool
+	CanVote                   bool
 }
 
 func (s *Server) commentViews(items []*service.CommentItem) []*commentView {
 	out := make([]*commentView, 0, len(items))
 	for _, it := range items {
-		out = append(out, &commentView{ID: it.ID, AuthorName: it.AuthorName, Body: it.Body, Alignment: it.Alignment,
+		out = append(out, &commentView{ID: it.ID, AuthorName: it.AuthorName, Body: it.Body, Alignment: it.Alignment, Lang: it.Lang,
 			CreatedAt: it.CreatedAt, Edited: it.Edited, Deleted: it.Deleted, Redacted: it.Redacted, Up: it.Up, Down: it.Down, MyVote: it.MyVote,
 			BodyHTML: storedHTML(it.BodyHTML, it.Body, it.HTMLVersion), Replies: s.commentViews(it.Replies),
 			CanEdit: it.CanEdit.Allowed(), CanDelete: it.CanDelete.Allowed(), CanReply: it.CanReply.Allowed(), CanVote: it.CanVote.Allowed()})

@@ -76,6 +76,10 @@ type Consultation struct {
 	CommentsEnabled  bool
 	PreModeration    bool
 	Results          string // Markdown, set when evaluated
+	// Lang is the language of title, summary, body and results (one of
+	// ContentLangs), chosen or detected when written; "" on input means
+	// detect it.
+	Lang string
 	// BodyHTML and ResultsHTML are Body and Results rendered and sanitized
 	// when they were written, so that no read renders (see HTMLVersion).
 	BodyHTML    string
@@ -171,6 +175,7 @@ func (c *Consultation) Validate() error {
 	add(CheckText("summary", c.Summary))
 	add(CheckText("body", c.Body))
 	add(CheckText("region", c.Region))
+	add(CheckLang("lang", c.Lang))
 	add(checkTopics(c.Topics))
 	if utf8.RuneCountInString(c.Region) > 120 {
 		fs = append(fs, FieldError{Field: "region", Code: "max", Message: "validation.max", Args: map[string]any{"param": 120}})
@@ -222,6 +227,10 @@ type Proposal struct {
 	Against        int
 	Neutral        int
 	Answer         string // Markdown
+	// Lang is the language of title and body, AnswerLang that of the
+	// official answer (written by someone else), each one of ContentLangs,
+	// chosen or detected when written; "" on input means detect it.
+	Lang, AnswerLang string
 	// BodyHTML and AnswerHTML are Body and Answer rendered and sanitized
 	// when they were written; HTMLVersion as in Consultation.
 	BodyHTML     string
@@ -249,6 +258,7 @@ func (p *Proposal) Validate() error {
 		CheckText("title", p.Title),
 		CheckText("body", p.Body),
 		checkTopics(p.Topics),
+		CheckLang("lang", p.Lang),
 	} {
 		if fe != nil {
 			fs = append(fs, *fe)
@@ -285,8 +295,11 @@ type Comment struct {
 	BodyHTML    string
 	HTMLVersion int
 	Alignment   string // for, against, neutral or ""
-	Edited      bool
-	Deleted     bool
+	// Lang is the language of Body (one of ContentLangs), chosen or
+	// detected when written.
+	Lang    string
+	Edited  bool
+	Deleted bool
 	// Hidden is set by moderation; the public sees a placeholder.
 	Hidden    bool
 	Up, Down  int

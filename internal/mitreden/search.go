@@ -69,8 +69,17 @@ type SearchDoc struct {
 	// never searched, so a proposal's name finds the proposal and not each
 	// of its comments.
 	ContextTitle string
-	// Lang picks the analyzer: "en" for English, anything else German.
-	Lang              string
+	// Lang is the language of Body (and of Title, unless TitleLang says
+	// otherwise): it picks the analyzer, "en" for English, anything else
+	// German, and results mark the text with it.
+	Lang string
+	// TitleLang is the language of Title or ContextTitle when it is not
+	// Lang's: an answer's title is its proposal's, a comment's context its
+	// proposal's or consultation's. Stored, not searched.
+	TitleLang string
+	// ConsultationLang is the language of ConsultationTitle. Stored, not
+	// searched.
+	ConsultationLang  string
 	ConsultationID    string
 	ConsultationTitle string
 	// ProposalID is the parent proposal of a comment or answer.

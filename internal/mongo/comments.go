@@ -41,6 +41,7 @@ type commentDoc struct {
 	BodyHTML       string        `bson:"body_html"`
 	HTMLVersion    int           `bson:"html_ver"`
 	Alignment      string        `bson:"alignment"`
+	Lang           string        `bson:"lang"`
 	Edited         bool          `bson:"edited"`
 	Deleted        bool          `bson:"deleted"`
 	Hidden         bool          `bson:"hidden"`
@@ -54,14 +55,15 @@ func (d *commentDoc) domain() *mitreden.Comment {
 	return &mitreden.Comment{ID: d.ID.Hex(), TargetType: d.TargetType, TargetID: d.TargetID, ConsultationID: d.ConsultationID,
 		ParentID: d.ParentID, Depth: d.Depth, AuthorID: d.AuthorID, AuthorName: d.AuthorName, Body: d.Body,
 		BodyHTML: d.BodyHTML, HTMLVersion: d.HTMLVersion, Alignment: d.Alignment,
-		Edited: d.Edited, Deleted: d.Deleted, Hidden: d.Hidden, Up: d.Up, Down: d.Down, CreatedAt: d.CreatedAt.UTC(), EditedAt: zeroUTC(d.EditedAt)}
+		Edited: d.Edited, Deleted: d.Deleted, Hidden: d.Hidden, Up: d.Up, Down: d.Down, CreatedAt: d.CreatedAt.UTC(), EditedAt: zeroUTC(d.EditedAt),
+		Lang: storedLang(d.Lang, d.Body)}
 }
 
 func commentToDoc(c *mitreden.Comment, id bson.ObjectID) commentDoc {
 	return commentDoc{ID: id, TargetType: c.TargetType, TargetID: c.TargetID, ConsultationID: c.ConsultationID, ParentID: c.ParentID,
 		Depth: c.Depth, AuthorID: c.AuthorID, AuthorName: c.AuthorName, Body: c.Body,
 		BodyHTML: c.BodyHTML, HTMLVersion: c.HTMLVersion, Alignment: c.Alignment, Edited: c.Edited,
-		Deleted: c.Deleted, Hidden: c.Hidden, Up: c.Up, Down: c.Down, CreatedAt: c.CreatedAt, EditedAt: c.EditedAt}
+		Deleted: c.Deleted, Hidden: c.Hidden, Up: c.Up, Down: c.Down, CreatedAt: c.CreatedAt, EditedAt: c.EditedAt, Lang: c.Lang}
 }
 
 // CreateComment inserts c and sets its ID.
@@ -227,7 +229,7 @@ func (s *ParticipationStore) UpdateCommentBody(ctx context.Context, c *mitreden.
 	defer done()
 	res, err := s.db.C("comments").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}, {Key: "author_id", Value: c.AuthorID}, {Key: "deleted", Value: false}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "body", Value: c.Body}, {Key: "body_html", Value: c.BodyHTML},
-			{Key: "html_ver", Value: c.HTMLVersion}, {Key: "edited", Value: true}, {Key: "edited_at", Value: c.EditedAt}}}})
+			{Key: "html_ver", Value: c.HTMLVersion}, {Key: "lang", Value: c.Lang}, {Key: "edited", Value: true}, {Key: "edited_at", Value: c.EditedAt}}}})
 	if err != nil {
 		return mapErr(err)
 	}

@@ -32,6 +32,7 @@ type consultationDoc struct {
 	CommentsEnabled  bool          `bson:"comments_enabled"`
 	PreModeration    bool          `bson:"pre_moderation"`
 	Results          string        `bson:"results"`
+	Lang             string        `bson:"lang"`
 	BodyHTML         string        `bson:"body_html"`
 	ResultsHTML      string        `bson:"results_html"`
 	HTMLVersion      int           `bson:"html_ver"`
@@ -50,7 +51,8 @@ func (d *consultationDoc) domain() *mitreden.Consultation {
 		MaxSupports: d.MaxSupports, SupportThreshold: d.SupportThreshold, ProposalsEnabled: d.ProposalsEnabled,
 		CommentsEnabled: d.CommentsEnabled, PreModeration: d.PreModeration, Results: d.Results,
 		BodyHTML: d.BodyHTML, ResultsHTML: d.ResultsHTML, HTMLVersion: d.HTMLVersion, EvaluatedAt: zeroUTC(d.EvaluatedAt), ProposalCount: d.ProposalCount, CommentCount: d.CommentCount,
-		CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC()}
+		CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
+		Lang: storedLang(d.Lang, d.Title, d.Summary, d.Body)}
 }
 
 func consultationToDoc(c *mitreden.Consultation, id bson.ObjectID) consultationDoc {
@@ -59,7 +61,7 @@ func consultationToDoc(c *mitreden.Consultation, id bson.ObjectID) consultationD
 		SupportThreshold: c.SupportThreshold, ProposalsEnabled: c.ProposalsEnabled, CommentsEnabled: c.CommentsEnabled,
 		PreModeration: c.PreModeration, Results: c.Results, BodyHTML: c.BodyHTML, ResultsHTML: c.ResultsHTML,
 		HTMLVersion: c.HTMLVersion, EvaluatedAt: c.EvaluatedAt, ProposalCount: c.ProposalCount,
-		CommentCount: c.CommentCount, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		CommentCount: c.CommentCount, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Lang: c.Lang}
 }
 
 // CreateConsultation inserts c and sets its ID.
@@ -103,7 +105,7 @@ func (s *ParticipationStore) UpdateConsultation(ctx context.Context, c *mitreden
 		{Key: "closes_at", Value: c.ClosesAt}, {Key: "voting_mode", Value: c.VotingMode}, {Key: "max_supports", Value: c.MaxSupports},
 		{Key: "support_threshold", Value: c.SupportThreshold}, {Key: "proposals_enabled", Value: c.ProposalsEnabled},
 		{Key: "comments_enabled", Value: c.CommentsEnabled}, {Key: "pre_moderation", Value: c.PreModeration},
-		{Key: "results", Value: c.Results}, {Key: "body_html", Value: c.BodyHTML}, {Key: "results_html", Value: c.ResultsHTML},
+		{Key: "results", Value: c.Results}, {Key: "lang", Value: c.Lang}, {Key: "body_html", Value: c.BodyHTML}, {Key: "results_html", Value: c.ResultsHTML},
 		{Key: "html_ver", Value: c.HTMLVersion}, {Key: "evaluated_at", Value: c.EvaluatedAt}, {Key: "updated_at", Value: c.UpdatedAt},
 	}}})
 	if err != nil {

@@ -158,3 +158,14 @@ func findEach[D any](ctx context.Context, db *DB, coll string, ids []string) ([]
 	}
 	return docs, nil
 }
+
+// storedLang is the language of a stored text: as stored, or for data of
+// releases that stored none, detected from its texts at every read (the
+// first 4 KiB of each, some microseconds) and German when undecidable,
+// German being the first interface language.
+func storedLang(lang string, texts ...string) string {
+	if lang != "" {
+		return lang
+	}
+	return mitreden.ContentLang("", mitreden.LangGerman, texts...)
+}

@@ -46,6 +46,8 @@ type proposalDoc struct {
 	Against         int           `bson:"against"`
 	Neutral         int           `bson:"neutral"`
 	Answer          string        `bson:"answer"`
+	Lang            string        `bson:"lang"`
+	AnswerLang      string        `bson:"answer_lang"`
 	BodyHTML        string        `bson:"body_html"`
 	AnswerHTML      string        `bson:"answer_html"`
 	HTMLVersion     int           `bson:"html_ver"`
@@ -65,7 +67,8 @@ func (d *proposalDoc) domain() *mitreden.Proposal {
 		Tally:        mitreden.Tally{Support: d.Tally.Support, Yes: d.Tally.Yes, No: d.Tally.No, Abstain: d.Tally.Abstain},
 		CommentCount: d.CommentCount, For: d.For, Against: d.Against, Neutral: d.Neutral, Answer: d.Answer,
 		BodyHTML: d.BodyHTML, AnswerHTML: d.AnswerHTML, HTMLVersion: d.HTMLVersion, AnsweredByID: d.AnsweredByID, AnsweredBy: d.AnsweredBy, AnsweredAt: zeroUTC(d.AnsweredAt), ResponseSeconds: d.ResponseSeconds,
-		Rand: d.Rand, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC()}
+		Rand: d.Rand, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
+		Lang: storedLang(d.Lang, d.Title, d.Body), AnswerLang: storedLang(d.AnswerLang, d.Answer)}
 }
 
 // ProposalDoc converts a proposal for bulk inserts (seeding).
@@ -75,7 +78,7 @@ func proposalToDoc(p *mitreden.Proposal, id bson.ObjectID) proposalDoc {
 		Tally:        tallyDoc{Support: p.Tally.Support, Yes: p.Tally.Yes, No: p.Tally.No, Abstain: p.Tally.Abstain},
 		CommentCount: p.CommentCount, For: p.For, Against: p.Against, Neutral: p.Neutral, Answer: p.Answer,
 		BodyHTML: p.BodyHTML, AnswerHTML: p.AnswerHTML, HTMLVersion: p.HTMLVersion, AnsweredByID: p.AnsweredByID, AnsweredBy: p.AnsweredBy, AnsweredAt: p.AnsweredAt, ResponseSeconds: p.ResponseSeconds,
-		Rand: p.Rand, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+		Rand: p.Rand, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Lang: p.Lang, AnswerLang: p.AnswerLang}
 }
 
 // CreateProposal inserts p and sets its ID.
@@ -129,7 +132,8 @@ func (s *ProposalStore) UpdateProposalContent(ctx context.Context, p *mitreden.P
 		{Key: "tally.support", Value: 0}, {Key: "tally.yes", Value: 0}, {Key: "tally.no", Value: 0}, {Key: "tally.abstain", Value: 0},
 		{Key: "comment_count", Value: 0}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "title", Value: p.Title}, {Key: "body", Value: p.Body},
-			{Key: "body_html", Value: p.BodyHTML}, {Key: "topics", Value: nonNil(p.Topics)}, {Key: "updated_at", Value: p.UpdatedAt}}}})
+			{Key: "body_html", Value: p.BodyHTML}, {Key: "topics", Value: nonNil(p.Topics)}, {Key: "lang", Value: p.Lang},
+			{Key: "updated_at", Value: p.UpdatedAt}}}})
 	if err != nil {
 		return mapErr(err)
 	}
@@ -150,7 +154,8 @@ func (s *ProposalStore) SetProposalStatus(ctx context.Context, p *mitreden.Propo
 	defer done()
 	p.UpdatedAt = now()
 	_, err = s.db.C("proposals").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}}, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "status", Value: p.Status}, {Key: "answer", Value: p.Answer}, {Key: "answer_html", Value: p.AnswerHTML}, {Key: "answered_by_id", Value: p.AnsweredByID},
+		{Key: "status", Value: p.Status}, {Key: "answer", Value: p.Answer}, {Key: "answer_html", Value: p.AnswerHTML},
+		{Key: "answer_lang", Value: p.AnswerLang}, {Key: "answered_by_id", Value: p.AnsweredByID},
 		{Key: "answered_by", Value: p.AnsweredBy}, {Key: "answered_at", Value: p.AnsweredAt},
 		{Key: "response_seconds", Value: p.ResponseSeconds}, {Key: "updated_at", Value: p.UpdatedAt}}}})
 	return mapErr(err)

@@ -36,6 +36,9 @@ func (p *Participation) AddComment(ctx context.Context, actor *mitreden.User, ta
 	if in.Alignment != "" && !slices.Contains(mitreden.Alignments, in.Alignment) {
 		fs = append(fs, mitreden.FieldError{Field: "alignment", Code: "oneof", Message: "validation.oneof"})
 	}
+	if fe := mitreden.CheckLang("lang", in.Lang); fe != nil {
+		fs = append(fs, *fe)
+	}
 	depth := 0
 	if in.ParentID != "" {
 		parent, err := p.st.FindComment(ctx, in.ParentID)
@@ -52,6 +55,7 @@ func (p *Participation) AddComment(ctx context.Context, actor *mitreden.User, ta
 	}
 	cm := &mitreden.Comment{TargetType: targetType, TargetID: targetID, ConsultationID: c.ID, ParentID: in.ParentID, Depth: depth,
 		AuthorID: actor.ID, AuthorName: actor.DisplayName, Body: strings.TrimSpace(in.Body), Alignment: in.Alignment, CreatedAt: p.now()}
+	cm.Lang = mitreden.ContentLang(in.Lang, actor.Language, cm.Body)
 	RenderComment(cm)
 	if err := p.st.CreateComment(ctx, cm); err != nil {
 		return nil, err
@@ -88,6 +92,9 @@ func (p *Participation) EditComment(ctx context.Context, actor *mitreden.User, i
 		return nil, err
 	}
 	cm.Body, cm.AuthorID, cm.Edited, cm.EditedAt = strings.TrimSpace(body), actor.ID, true, p.now()
+	// An edit offers no choice of language: detected again, and when the
+	// new text does not tell, it stays what it was.
+	cm.Lang = mitreden.ContentLang("", cm.Lang, cm.Body)
 	RenderComment(cm)
 	if err := p.st.UpdateCommentBody(ctx, cm); err != nil {
 		return nil, err

@@ -18,6 +18,7 @@ func (p *Participation) CreateConsultation(ctx context.Context, actor *mitreden.
 	}
 	c.CreatedBy = actor.ID
 	c.CreatedAt = p.now()
+	c.Lang = mitreden.ContentLang(c.Lang, actor.Language, c.Title, c.Summary, c.Body)
 	RenderConsultation(c)
 	if err := p.st.CreateConsultation(ctx, c); err != nil {
 		return err
@@ -53,6 +54,7 @@ func (p *Participation) UpdateConsultation(ctx context.Context, actor *mitreden.
 	}
 	c.Results, c.EvaluatedAt = old.Results, old.EvaluatedAt
 	c.ProposalCount, c.CommentCount, c.CreatedBy, c.CreatedAt = old.ProposalCount, old.CommentCount, old.CreatedBy, old.CreatedAt
+	c.Lang = mitreden.ContentLang(c.Lang, actor.Language, c.Title, c.Summary, c.Body)
 	RenderConsultation(c)
 	if err := p.st.UpdateConsultation(ctx, c); err != nil {
 		return err

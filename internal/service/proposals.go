@@ -26,6 +26,7 @@ func (p *Participation) CreateProposal(ctx context.Context, actor *mitreden.User
 	pr.Status, pr.Tally, pr.CommentCount = mitreden.StatusSubmitted, mitreden.Tally{}, 0
 	pr.Rand = rand.Int64N(1 << 62)
 	pr.CreatedAt = p.now()
+	pr.Lang = mitreden.ContentLang(pr.Lang, actor.Language, pr.Title, pr.Body)
 	RenderProposal(pr)
 	if err := p.st.CreateProposal(ctx, pr); err != nil {
 		return err
@@ -76,10 +77,11 @@ func (p *Participation) EditProposal(ctx context.Context, actor *mitreden.User, 
 	if err := canEditProposal(actor, pr, c, p.now()).Err(); err != nil {
 		return nil, err
 	}
-	pr.Title, pr.Body, pr.Topics = upd.Title, upd.Body, upd.Topics
+	pr.Title, pr.Body, pr.Topics, pr.Lang = upd.Title, upd.Body, upd.Topics, upd.Lang
 	if err := pr.Validate(); err != nil {
 		return nil, err
 	}
+	pr.Lang = mitreden.ContentLang(pr.Lang, actor.Language, pr.Title, pr.Body)
 	pr.BodyHTML = renderText(pr.Body)
 	if err := p.st.UpdateProposalContent(ctx, pr); err != nil {
 		return nil, err
@@ -144,6 +146,9 @@ func (p *Participation) AnswerProposal(ctx context.Context, actor *mitreden.User
 	}
 	pr.Status, pr.Answer, pr.AnsweredByID, pr.AnsweredBy, pr.AnsweredAt = status, answer, actor.ID, actor.DisplayName, now
 	pr.AnswerHTML = renderText(answer)
+	// The answer is written by staff, perhaps in another language than the
+	// proposal: detected from its own text.
+	pr.AnswerLang = mitreden.ContentLang("", actor.Language, answer)
 	if err := p.st.SetProposalStatus(ctx, pr); err != nil {
 		return nil, err
 	}

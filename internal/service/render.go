@@ -66,11 +66,23 @@ func (r *SeedRenderer) text(src string) string {
 	return out
 }
 
-// Proposal fills p's HTML fields like RenderProposal.
-func (r *SeedRenderer) Proposal(p *mitreden.Proposal) { renderProposal(p, r.text) }
+// Proposal fills p's HTML fields like RenderProposal, and its language
+// when not given, as the service detects it.
+func (r *SeedRenderer) Proposal(p *mitreden.Proposal) {
+	renderProposal(p, r.text)
+	if p.Lang == "" {
+		p.Lang = mitreden.ContentLang("", mitreden.LangGerman, p.Title, p.Body)
+	}
+}
 
-// Comment fills c's HTML field like RenderComment.
-func (r *SeedRenderer) Comment(c *mitreden.Comment) { renderComment(c, r.text) }
+// Comment fills c's HTML field like RenderComment, and its language when
+// not given.
+func (r *SeedRenderer) Comment(c *mitreden.Comment) {
+	renderComment(c, r.text)
+	if c.Lang == "" {
+		c.Lang = mitreden.ContentLang("", mitreden.LangGerman, c.Body)
+	}
+}
 
 // HTMLBackfill reports what BackfillHTML rendered.
 type HTMLBackfill struct {

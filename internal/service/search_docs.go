@@ -48,7 +48,7 @@ func (s *SearchDocs) Consultation(c *mitreden.Consultation) mitreden.SearchDoc {
 		body += " " + textOf(c.Results, c.ResultsHTML, c.HTMLVersion)
 	}
 	return mitreden.SearchDoc{ID: mitreden.SearchDocID(mitreden.SearchTypeConsultation, c.ID), Type: mitreden.SearchTypeConsultation,
-		ItemID: c.ID, Title: c.Title, Body: body, Keywords: c.Topics, Lang: "de", ConsultationID: c.ID, ConsultationTitle: c.Title,
+		ItemID: c.ID, Title: c.Title, Body: body, Keywords: c.Topics, Lang: c.Lang, ConsultationID: c.ID, ConsultationTitle: c.Title, ConsultationLang: c.Lang,
 		Status: string(c.Phase(s.now())), Topics: c.Topics, Region: c.Region, Visibility: mitreden.VisibilityPublic,
 		URL: "/consultations/" + c.ID, CreatedAt: c.CreatedAt, Comments: c.CommentCount}
 }
@@ -61,13 +61,13 @@ func (s *SearchDocs) Consultation(c *mitreden.Consultation) mitreden.SearchDoc {
 // every comment on them.
 func (s *SearchDocs) Proposal(pr *mitreden.Proposal, c *mitreden.Consultation) []mitreden.SearchDoc {
 	docs := []mitreden.SearchDoc{{ID: mitreden.SearchDocID(mitreden.SearchTypeProposal, pr.ID), Type: mitreden.SearchTypeProposal,
-		ItemID: pr.ID, Title: pr.Title, Body: textOf(pr.Body, pr.BodyHTML, pr.HTMLVersion), Keywords: pr.Topics, Lang: "de", ConsultationID: c.ID, ConsultationTitle: c.Title,
+		ItemID: pr.ID, Title: pr.Title, Body: textOf(pr.Body, pr.BodyHTML, pr.HTMLVersion), Keywords: pr.Topics, Lang: pr.Lang, ConsultationID: c.ID, ConsultationTitle: c.Title, ConsultationLang: c.Lang,
 		Status: pr.Status, Topics: pr.Topics, Region: c.Region, Visibility: mitreden.VisibilityPublic, URL: "/proposals/" + pr.ID,
 		CreatedAt: pr.CreatedAt, Supports: pr.Tally.Support + pr.Tally.Yes, Comments: pr.CommentCount}}
 	if pr.Answer != "" {
 		docs = append(docs, mitreden.SearchDoc{ID: mitreden.SearchDocID(mitreden.SearchTypeAnswer, pr.ID), Type: mitreden.SearchTypeAnswer,
-			ItemID: pr.ID, Title: pr.Title, Body: textOf(pr.Answer, pr.AnswerHTML, pr.HTMLVersion), Lang: "de", ConsultationID: c.ID,
-			ConsultationTitle: c.Title, ProposalID: pr.ID, Status: pr.Status, Topics: pr.Topics, Region: c.Region,
+			ItemID: pr.ID, Title: pr.Title, Body: textOf(pr.Answer, pr.AnswerHTML, pr.HTMLVersion), Lang: pr.AnswerLang, TitleLang: otherLang(pr.Lang, pr.AnswerLang),
+			ConsultationID: c.ID, ConsultationTitle: c.Title, ConsultationLang: c.Lang, ProposalID: pr.ID, Status: pr.Status, Topics: pr.Topics, Region: c.Region,
 			Visibility: mitreden.VisibilityPublic, URL: "/proposals/" + pr.ID + "#answer", CreatedAt: pr.AnsweredAt})
 	}
 	return docs
@@ -80,15 +80,25 @@ func (s *SearchDocs) Proposal(pr *mitreden.Proposal, c *mitreden.Consultation) [
 // would match the proposal's name). A hidden comment is indexed as hidden,
 // so only moderators find it.
 func (s *SearchDocs) Comment(cm *mitreden.Comment, c *mitreden.Consultation, pr *mitreden.Proposal) mitreden.SearchDoc {
-	title, url := c.Title, "/consultations/"+c.ID+"#comment-"+cm.ID
+	title, titleLang, url := c.Title, c.Lang, "/consultations/"+c.ID+"#comment-"+cm.ID
 	proposalID := ""
 	if pr != nil {
-		title, url, proposalID = pr.Title, "/proposals/"+pr.ID+"#comment-"+cm.ID, pr.ID
+		title, titleLang, url, proposalID = pr.Title, pr.Lang, "/proposals/"+pr.ID+"#comment-"+cm.ID, pr.ID
 	}
 	return mitreden.SearchDoc{ID: mitreden.SearchDocID(mitreden.SearchTypeComment, cm.ID), Type: mitreden.SearchTypeComment,
-		ItemID: cm.ID, ContextTitle: title, Body: textOf(cm.Body, cm.BodyHTML, cm.HTMLVersion), Lang: "de", ConsultationID: c.ID, ConsultationTitle: c.Title,
+		ItemID: cm.ID, ContextTitle: title, Body: textOf(cm.Body, cm.BodyHTML, cm.HTMLVersion), Lang: cm.Lang, TitleLang: otherLang(titleLang, cm.Lang),
+		ConsultationID: c.ID, ConsultationTitle: c.Title, ConsultationLang: c.Lang,
 		ProposalID: proposalID, Topics: c.Topics, Region: c.Region, URL: url,
 		CreatedAt: cm.CreatedAt, Supports: cm.Up, Visibility: visibilityOf(cm)}
+}
+
+// otherLang is the TitleLang of a document in lang whose title is written
+// in titleLang: empty when they agree.
+func otherLang(titleLang, lang string) string {
+	if titleLang == lang {
+		return ""
+	}
+	return titleLang
 }
 
 // textOf is the search text of a Markdown field: taken from the HTML stored
@@ -185,7 +195,7 @@ func (s *SearchDocs) All(ctx context.Context, yield func(mitreden.SearchDoc) err
 		if !ok {
 			return nil
 		}
-		props[pr.ID] = &mitreden.Proposal{ID: pr.ID, Title: pr.Title}
+		props[pr.ID] = &mitreden.Proposal{ID: pr.ID, Title: pr.Title, Lang: pr.Lang}
 		for _, d := range s.Proposal(pr, c) {
 			if err := yield(d); err != nil {
 				return err

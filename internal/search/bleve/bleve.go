@@ -77,7 +77,9 @@ var (
 //  2. ContextTitle stored; comments without a title of their own.
 //  3. Keywords (the topics of consultations and proposals) indexed into the
 //     title fields.
-const MappingVersion = 3
+//  4. Documents in the language of their item (before, every document was
+//     German); TitleLang and ConsultationLang stored.
+const MappingVersion = 4
 
 // versionKey is the internal key under which an index records its
 // MappingVersion.
@@ -353,6 +355,8 @@ type source struct {
 	Type              string    `json:"t"`
 	ItemID            string    `json:"i"`
 	Lang              string    `json:"l,omitempty"`
+	TitleLang         string    `json:"tl,omitempty"`
+	ConsultationLang  string    `json:"cl,omitempty"`
 	ConsultationID    string    `json:"c,omitempty"`
 	ConsultationTitle string    `json:"ct,omitempty"`
 	ContextTitle      string    `json:"xt,omitempty"`
@@ -373,8 +377,8 @@ func isEnglish(lang string) bool { return lang == "en" }
 // toBleve maps d to the fields of the index mapping, leaving empty ones out.
 func toBleve(d *mitreden.SearchDoc) map[string]any {
 	src, _ := json.Marshal(source{
-		Type: d.Type, ItemID: d.ItemID, Lang: d.Lang, ConsultationID: d.ConsultationID,
-		ConsultationTitle: d.ConsultationTitle, ContextTitle: d.ContextTitle, ProposalID: d.ProposalID,
+		Type: d.Type, ItemID: d.ItemID, Lang: d.Lang, TitleLang: d.TitleLang, ConsultationLang: d.ConsultationLang,
+		ConsultationID: d.ConsultationID, ConsultationTitle: d.ConsultationTitle, ContextTitle: d.ContextTitle, ProposalID: d.ProposalID,
 		Status: d.Status, Topics: d.Topics, Keywords: d.Keywords, Region: d.Region, Visibility: d.Visibility, URL: d.URL,
 		CreatedAt: d.CreatedAt, Supports: d.Supports, Comments: d.Comments,
 	})
@@ -421,7 +425,8 @@ func fromBleve(id string, fields map[string]any) mitreden.SearchDoc {
 		_ = json.Unmarshal([]byte(v), &s)
 	}
 	d := mitreden.SearchDoc{
-		ID: id, Type: s.Type, ItemID: s.ItemID, Lang: s.Lang, ConsultationID: s.ConsultationID,
+		ID: id, Type: s.Type, ItemID: s.ItemID, Lang: s.Lang, TitleLang: s.TitleLang, ConsultationLang: s.ConsultationLang,
+		ConsultationID:    s.ConsultationID,
 		ConsultationTitle: s.ConsultationTitle, ContextTitle: s.ContextTitle, ProposalID: s.ProposalID, Status: s.Status,
 		Topics: s.Topics, Keywords: s.Keywords, Region: s.Region, Visibility: s.Visibility, URL: s.URL,
 		CreatedAt: s.CreatedAt, Supports: s.Supports, Comments: s.Comments,

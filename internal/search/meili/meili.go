@@ -128,7 +128,9 @@ func (x *Index) ensure(ctx context.Context, uid string) (created bool, err error
 //  1. Indexes without a recorded version.
 //  2. context_title stored and not searched; comments without a title.
 //  3. keywords searched after the title; attribute ranked before proximity.
-const LayoutVersion = 3
+//  4. documents in the language of their item; title_lang and
+//     consultation_lang stored.
+const LayoutVersion = 4
 
 // versionDoc is the one document of the index "<name>_meta", which records
 // the LayoutVersion the index "<name>" was built with: Meilisearch keeps no
@@ -307,6 +309,8 @@ type document struct {
 	Body              string   `json:"body"`
 	Keywords          []string `json:"keywords"`
 	Lang              string   `json:"lang"`
+	TitleLang         string   `json:"title_lang,omitempty"`
+	ConsultationLang  string   `json:"consultation_lang,omitempty"`
 	ConsultationID    string   `json:"consultation"`
 	ConsultationTitle string   `json:"consultation_title"`
 	ContextTitle      string   `json:"context_title"`
@@ -329,7 +333,7 @@ func key(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(
 func toMeili(d *mitreden.SearchDoc) document {
 	return document{
 		Key: key(d.ID), ID: d.ID, Type: d.Type, ItemID: d.ItemID, Title: d.Title, Body: d.Body, Keywords: d.Keywords,
-		Lang: d.Lang, ConsultationID: d.ConsultationID, ConsultationTitle: d.ConsultationTitle,
+		Lang: d.Lang, TitleLang: d.TitleLang, ConsultationLang: d.ConsultationLang, ConsultationID: d.ConsultationID, ConsultationTitle: d.ConsultationTitle,
 		ContextTitle: d.ContextTitle, ProposalID: d.ProposalID, Status: d.Status, Topics: d.Topics, Region: d.Region,
 		Visibility: d.Visibility, URL: d.URL, Created: d.CreatedAt.UnixMilli(),
 		CreatedAt: d.CreatedAt.Format(time.RFC3339Nano), Supports: d.Supports, Comments: d.Comments,
@@ -340,6 +344,7 @@ func fromMeili(m *document) mitreden.SearchDoc {
 	at, _ := time.Parse(time.RFC3339Nano, m.CreatedAt)
 	return mitreden.SearchDoc{
 		ID: m.ID, Type: m.Type, ItemID: m.ItemID, Title: m.Title, Body: m.Body, Keywords: m.Keywords, Lang: m.Lang,
+		TitleLang: m.TitleLang, ConsultationLang: m.ConsultationLang,
 		ConsultationID: m.ConsultationID, ConsultationTitle: m.ConsultationTitle,
 		ContextTitle: m.ContextTitle, ProposalID: m.ProposalID, Status: m.Status, Topics: m.Topics, Region: m.Region,
 		Visibility: m.Visibility, URL: m.URL, CreatedAt: at, Supports: m.Supports, Comments: m.Comments,

@@ -43,6 +43,7 @@ func RunWith(t *testing.T, open func(t *testing.T) mitreden.Searcher, opts Optio
 	}{
 		{"RoundTrip", testRoundTrip, false},
 		{"CommentFoundByOwnText", testCommentContext, false},
+		{"LanguagesStored", testLanguages, false},
 		{"GermanStemming", testGermanStemming, opts.NoStemming},
 		{"EnglishStemming", testEnglishStemming, opts.NoStemming},
 		{"TypoOne", testTypoOne, false},
@@ -257,6 +258,24 @@ func testCommentContext(t *testing.T, s mitreden.Searcher) {
 		if h.ContextTitle != p2.Title || h.Title != "" || h.TitleHTML != "" {
 			t.Errorf("hit %s: Title %q, TitleHTML %q, ContextTitle %q; want no title and the proposal's as context",
 				h.ID, h.Title, h.TitleHTML, h.ContextTitle)
+		}
+	}
+}
+
+// testLanguages checks that a hit carries the languages of its texts, which
+// pages mark where they differ from the interface's: an English comment
+// on a German proposal in a German consultation.
+func testLanguages(t *testing.T, s mitreden.Searcher) {
+	indexFixture(t, s)
+	p1 := fixture()[0]
+	c := doc(mitreden.SearchTypeComment, "en1", "", "I agree, the forms should be available online.")
+	c.Lang, c.TitleLang, c.ConsultationLang = "en", "de", "de"
+	c.ConsultationID, c.ConsultationTitle, c.ProposalID, c.ContextTitle = p1.ConsultationID, p1.ConsultationTitle, p1.ID, p1.Title
+	mustIndex(t, s, c)
+	res := expect(t, s, text("forms available"), c.ID)
+	if len(res.Items) == 1 {
+		if h := res.Items[0]; h.Lang != "en" || h.TitleLang != "de" || h.ConsultationLang != "de" {
+			t.Errorf("hit languages: Lang %q, TitleLang %q, ConsultationLang %q; want en, de, de", h.Lang, h.TitleLang, h.ConsultationLang)
 		}
 	}
 }
