@@ -73,6 +73,10 @@ func (s *Server) handleCommentLink(c *fiber.Ctx) error {
 	if loc.Page > 1 {
 		to += "?cpage=" + strconv.Itoa(loc.Page)
 	}
+	if s.flashAnchorOf(c) == "comment-"+id {
+		// After a write: at its confirmation, which takes the focus.
+		return c.Redirect(to+"#confirmation", fiber.StatusSeeOther)
+	}
 	return c.Redirect(to+"#comment-"+url.PathEscape(id), fiber.StatusSeeOther)
 }
 

@@ -103,14 +103,23 @@ func (s *Server) consultationPage(c *fiber.Ctx, id string) (*Page, error) {
 	return p, nil
 }
 
-// phaseNote says, outside the open phase, why writing is not possible and
-// since or until when.
-func (s *Server) phaseNote(p *Page, cons *mitreden.Consultation) string {
-	if err := cons.NotOpenError(s.deps.Participation.Now()); err != nil {
-		de := err.(*mitreden.Error)
-		return s.cat.T(p.Lang, de.Message, de.Args)
+// phaseNoteView says, outside the open phase, which phase a consultation is
+// in and what comes next; Results links the published results.
+type phaseNoteView struct{ Text, Results string }
+
+// phaseNote is what the consultation and its proposals say outside the open
+// phase instead of inviting anyone to log in (nil while open), in the words
+// of the voting mode: supports or ratings.
+func (s *Server) phaseNote(p *Page, cons *mitreden.Consultation) *phaseNoteView {
+	switch cons.Phase(s.deps.Participation.Now()) {
+	case mitreden.PhaseUpcoming:
+		return &phaseNoteView{Text: p.Tr("phase_note.upcoming."+cons.VotingMode, "date", cons.OpensAt)}
+	case mitreden.PhaseClosed:
+		return &phaseNoteView{Text: p.Tr("phase_note.closed."+cons.VotingMode, "date", cons.ClosesAt)}
+	case mitreden.PhaseEvaluated:
+		return &phaseNoteView{Text: p.Tr("phase_note.evaluated", "date", cons.EvaluatedAt), Results: "/consultations/" + cons.ID + "#results"}
 	}
-	return ""
+	return nil
 }
 
 func (s *Server) handleConsultation(c *fiber.Ctx) error {
@@ -266,7 +275,7 @@ func (s *Server) proposalPage(c *fiber.Ctx, id string) (*Page, error) {
 		"AnswerStatuses": mitreden.AnswerStatuses, "VoteValues": mitreden.VoteValuesOf(pg.VotingMode),
 		"CanComment": s.perm(p, pg.Discussion.CanComment),
 		"Comments":   s.commentViews(pg.Discussion.Comments), "CommentSort": pg.Discussion.Order,
-		"CommentPager": newCommentPager(c, pg.Discussion)}
+		"CommentPager": newCommentPager(c, pg.Discussion), "PhaseNote": s.phaseNote(p, pg.Consultation)}
 	return p, nil
 }
 
@@ -356,8 +365,19 @@ func (s *Server) handleVote(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	s.flash(c, "vote.saved")
-	return c.Redirect("/proposals/"+id+"#tally", fiber.StatusSeeOther)
+	return s.voteConfirmed(c, id, "saved", req.Value == mitreden.VoteSupport)
+}
+
+// voteConfirmed redirects to the proposal's support box, where the
+// confirmation (what happened, in the words of the voting mode: a support
+// or a rating) takes the focus.
+func (s *Server) voteConfirmed(c *fiber.Ctx, id, what string, support bool) error {
+	key := "vote." + what
+	if support {
+		key = "vote.support_" + what
+	}
+	s.confirmAt(c, key, "vote")
+	return c.Redirect("/proposals/"+id+"#confirmation", fiber.StatusSeeOther)
 }
 
 // isVoteLimit tells whether err refuses a support because the person's
@@ -382,11 +402,11 @@ func (s *Server) renderVoteLimit(c *fiber.Ctx, id string, err error) error {
 
 func (s *Server) handleUnvote(c *fiber.Ctx) error {
 	id := c.Params("id")
-	if _, err := s.deps.Participation.Unvote(c.UserContext(), userOf(c), id); err != nil {
+	res, err := s.deps.Participation.Unvote(c.UserContext(), userOf(c), id)
+	if err != nil {
 		return err
 	}
-	s.flash(c, "vote.withdrawn")
-	return c.Redirect("/proposals/"+id+"#tally", fiber.StatusSeeOther)
+	return s.voteConfirmed(c, id, "withdrawn", res.VotingMode == mitreden.VotingSupport)
 }
 
 // commentFormIDs: the new-comment form's text area has its own id.
@@ -426,7 +446,7 @@ func (s *Server) handleCommentCreate(targetType string) fiber.Handler {
 		} else if err != nil {
 			return err
 		}
-		s.flash(c, "comment.created")
+		s.confirmAt(c, "comment.created", "comment-"+cm.ID)
 		return c.Redirect(commentURL(cm), fiber.StatusSeeOther)
 	}
 }
@@ -453,7 +473,7 @@ func (s *Server) handleCommentEdit(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	s.flash(c, "comment.updated")
+	s.confirmAt(c, "comment.updated", "comment-"+cm.ID)
 	return c.Redirect(commentURL(cm.Comment), fiber.StatusSeeOther)
 }
 
@@ -465,7 +485,7 @@ func (s *Server) handleCommentDelete(c *fiber.Ctx) error {
 	if err := s.deps.Participation.DeleteComment(c.UserContext(), userOf(c), cm.ID); err != nil {
 		return err
 	}
-	s.flash(c, "comment.deleted")
+	s.confirmAt(c, "comment.deleted", "comment-"+cm.ID)
 	return c.Redirect(commentURL(cm.Comment), fiber.StatusSeeOther)
 }
 
@@ -478,6 +498,6 @@ func (s *Server) handleCommentVote(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.flash(c, "comment.voted")
+	s.confirmAt(c, "comment.voted", "comment-"+cm.ID)
 	return c.Redirect(commentURL(cm.Comment), fiber.StatusSeeOther)
 }

@@ -196,7 +196,7 @@ func TestParticipationPages_RenderAndRefuse(t *testing.T) {
 	}
 	resp, doc := b.get("/consultations/" + c.ID)
 	checkPage(t, "/consultations/id", doc, "de")
-	if resp.StatusCode != 200 || !strings.Contains(doc.Find(".timeline").Text(), "Demnächst") || !strings.Contains(doc.Text(), "erst ab") {
+	if resp.StatusCode != 200 || !strings.Contains(doc.Find(".timeline").Text(), "Demnächst") || !strings.Contains(doc.Text(), "Die Beteiligung beginnt am") {
 		t.Fatalf("upcoming page: %d %s", resp.StatusCode, doc.Find("main").Text())
 	}
 	if resp, _ := b.get("/consultations/kein-id"); resp.StatusCode != 404 {

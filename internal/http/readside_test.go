@@ -102,7 +102,7 @@ func TestReadSide_PagesAndAPIShowTheServicesDecisions(t *testing.T) {
 	if main.Find(`a[href^="/login"]`).Length() != 0 {
 		t.Errorf("closed proposal page invites to log in: %s", main.Find(`a[href^="/login"]`).Text())
 	}
-	if !strings.Contains(main.Find(".vote-box").Text(), "Stimmen sind nicht mehr möglich") {
+	if !strings.Contains(main.Find(".vote-box").Text(), "die Ergebnisse werden ausgewertet") {
 		t.Errorf("closed proposal page does not say the phase: %s", main.Find(".vote-box").Text())
 	}
 	_, doc = jb.get("/proposals/" + pr.ID)

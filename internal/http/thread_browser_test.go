@@ -125,7 +125,8 @@ func TestBrowser_LongThreadPagesWithoutJavaScript(t *testing.T) {
 	}
 	b.fill("#reply-body", "Das sehe ich genauso.")
 	b.submit(`form.comment-form button[type="submit"]`)
-	if u := b.url(); !strings.Contains(u, "/proposals/"+pr.ID+"?cpage=2#comment-") || !strings.Contains(b.text("#comments"), "Das sehe ich genauso.") {
+	// The page of the reply, at its confirmation (stand_browser_test.go).
+	if u := b.url(); !strings.Contains(u, "/proposals/"+pr.ID+"?cpage=2#confirmation") || !strings.Contains(b.text("#comments"), "Das sehe ich genauso.") {
 		t.Errorf("after replying: at %s", u)
 	}
 }

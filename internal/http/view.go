@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	nethttp "net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +49,11 @@ type Page struct {
 	// forms say until when they stay valid.
 	SessionEnds time.Time
 	SessionLeft time.Duration
+	// Confirm is a one-time confirmation that belongs next to an item, not
+	// at the top: ConfirmAt names the item ("vote", "comment-ID"), and the
+	// template that shows it there gives it the id "confirmation", which the
+	// redirect's fragment moves the focus to.
+	Confirm, ConfirmAt string
 
 	cat *Catalog
 }
@@ -172,12 +178,41 @@ func (s *Server) page(c *fiber.Ctx, titleKey string) *Page {
 		p.Title = p.Tr(titleKey)
 	}
 	if f := c.Cookies(s.cookieName("flash")); f != "" {
-		if s.cat.Has("de", f) {
-			p.Flash = p.Tr(f)
+		key, at := flashParts(f)
+		if s.cat.Has("de", key) {
+			if at != "" {
+				p.Confirm, p.ConfirmAt = p.Tr(key), at
+			} else {
+				p.Flash = p.Tr(key)
+			}
 		}
 		s.clearCookie(c, "flash")
 	}
 	return p
+}
+
+// ConfirmHere tells whether the one-time confirmation belongs at the item
+// at ("vote", "comment-ID").
+func (p *Page) ConfirmHere(at string) bool { return p.Confirm != "" && p.ConfirmAt == at }
+
+// flashAnchor is what may name the item a confirmation belongs to.
+var flashAnchor = regexp.MustCompile(`^[a-z]+(-[0-9a-zA-Z]+)?$`)
+
+// flashParts splits a flash cookie into its message key and the item it
+// belongs to ("" for the top of the page).
+func flashParts(v string) (key, at string) {
+	key, at, _ = strings.Cut(v, "@")
+	if !flashAnchor.MatchString(at) {
+		at = ""
+	}
+	return key, at
+}
+
+// flashAnchorOf returns the item the pending confirmation belongs to, ""
+// when none: a comment's link lands on the confirmation instead.
+func (s *Server) flashAnchorOf(c *fiber.Ctx) string {
+	_, at := flashParts(c.Cookies(s.cookieName("flash")))
+	return at
 }
 
 // render writes a page inside the main layout.
@@ -210,6 +245,11 @@ func (s *Server) flash(c *fiber.Ctx, key string) {
 	c.Cookie(&fiber.Cookie{Name: s.cookieName("flash"), Value: key, Path: "/", HTTPOnly: true,
 		Secure: s.secure, SameSite: fiber.CookieSameSiteLaxMode, MaxAge: 60})
 }
+
+// confirmAt sets a one-time confirmation key shown next to the item at
+// (see Page.Confirm) rather than at the top of the next page: where the
+// eyes and the focus are after a support or a comment.
+func (s *Server) confirmAt(c *fiber.Ctx, key, at string) { s.flash(c, key+"@"+at) }
 
 func (s *Server) clearCookie(c *fiber.Ctx, name string) {
 	c.Cookie(&fiber.Cookie{Name: s.cookieName(name), Value: "", Path: "/", HTTPOnly: true,

@@ -261,26 +261,12 @@ type quotaDoc struct {
 	ChangedAt time.Time `bson:"changed_at"`
 }
 
-// AllSupportVotes streams every support vote. Like the other full scans it
-// runs under the caller's context only: a recount over a large store takes
-// longer than the per-call timeout.
+// AllSupportVotes streams every support vote.
 func (s *ParticipationStore) AllSupportVotes(ctx context.Context, yield func(mitreden.SupportVote) error) error {
-	cur, err := s.db.C("votes").Find(ctx, bson.D{{Key: "value", Value: "support"}},
-		options.Find().SetProjection(bson.D{{Key: "consultation_id", Value: 1}, {Key: "user_id", Value: 1}}))
-	if err != nil {
-		return mapErr(err)
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var d voteDoc
-		if err := cur.Decode(&d); err != nil {
-			return mapErr(err)
-		}
-		if err := yield(mitreden.SupportVote{ConsultationID: d.ConsultationID, UserID: d.UserID}); err != nil {
-			return err
-		}
-	}
-	return mapErr(cur.Err())
+	return streamFind(ctx, s.db, "votes", bson.D{{Key: "value", Value: "support"}},
+		bson.D{{Key: "consultation_id", Value: 1}, {Key: "user_id", Value: 1}}, func(d *voteDoc) error {
+			return yield(mitreden.SupportVote{ConsultationID: d.ConsultationID, UserID: d.UserID})
+		})
 }
 
 // AllSupportQuotas streams every stored support quota.
