@@ -29,6 +29,9 @@ type Config struct {
 	ContactEmail   string // feedback contact of the accessibility statement; defaults to Operator.Email
 	Secret         string
 	LogLevel       string
+	// PprofAddr, when set, serves net/http/pprof there (loopback only), to
+	// profile a running server.
+	PprofAddr string
 
 	// Operator holds the facts the imprint, privacy notice and accessibility
 	// statement state (config_legal.go).
@@ -105,6 +108,7 @@ var envSettings = []envSetting{
 	{"MITREDEN_ENFORCEMENT_BODY", setString(func(c *Config) *string { return &c.Operator.EnforcementBody })},
 	{"MITREDEN_SECRET", setString(func(c *Config) *string { return &c.Secret })},
 	{"MITREDEN_LOG_LEVEL", setString(func(c *Config) *string { return &c.LogLevel })},
+	{"MITREDEN_PPROF_ADDR", setString(func(c *Config) *string { return &c.PprofAddr })},
 	{"MITREDEN_TRUSTED_PROXIES", func(c *Config, v string) error {
 		c.TrustedProxies = nil
 		for _, p := range strings.Split(v, ",") {
@@ -195,6 +199,12 @@ func (c *Config) Validate() error {
 		"MITREDEN_SESSION_IDLE": c.SessionIdle, "MITREDEN_SESSION_ABSOLUTE": c.SessionAbsolute} {
 		if d < time.Second {
 			return fmt.Errorf("setting %s=%s: must be at least 1s", name, d)
+		}
+	}
+	if c.PprofAddr != "" {
+		// Profiles reveal memory contents: never outside the machine.
+		if h, _, err := net.SplitHostPort(c.PprofAddr); err != nil || !net.ParseIP(h).IsLoopback() {
+			return fmt.Errorf("setting MITREDEN_PPROF_ADDR=%q: must be a loopback host:port, e.g. 127.0.0.1:6060", c.PprofAddr)
 		}
 	}
 	if c.ContactEmail != "" {

@@ -101,6 +101,9 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 	if err != nil {
 		return err
 	}
+	if cfg.PprofAddr != "" {
+		servePprof(ctx, cfg.PprofAddr, log)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(cfg.Addr) }()
 	log.Info("listening", "addr", cfg.Addr, "base_url", cfg.BaseURL, "embedded", cfg.MongoURI == "", "version", Version)
