@@ -181,6 +181,19 @@ func (r *reconciler) repair(ctx context.Context) error {
 		case <-time.After(r.recountWait):
 		}
 	}
+	// Comments whose place in their thread's list the stop lost (the list
+	// is written behind in the embedded mode) are put back.
+	cutoff := r.self.Started
+	if !r.exclusive {
+		cutoff = r.now().Add(-r.ttl)
+	}
+	threaded, err := r.e.db.Participation().RepairThreads(ctx, cutoff)
+	if err != nil {
+		return err
+	}
+	if threaded > 0 {
+		r.log.Info("reconcile: comments put back into their threads", "comments", threaded)
+	}
 	before, err := r.e.searcher.Count(ctx)
 	if err != nil {
 		return err
@@ -193,7 +206,7 @@ func (r *reconciler) repair(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.log.Info("reconciled after an unclean stop", "counters_repaired", repaired, "index_docs_before", before,
+	r.log.Info("reconciled after an unclean stop", "counters_repaired", repaired, "comments_threaded", threaded, "index_docs_before", before,
 		"index_docs_after", after, "stored_docs", stored, "duration_ms", time.Since(start).Milliseconds())
 	return nil
 }

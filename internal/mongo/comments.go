@@ -157,7 +157,13 @@ func (d *DB) pushThreadID(ctx context.Context, thread, id string) error {
 	if t.chunk > 0 {
 		doc = threadChunkID(thread, t.chunk)
 	}
-	if _, err := d.C("comment_threads").UpdateOne(ctx, bson.D{{Key: "_id", Value: doc}}, push, upsert); err != nil {
+	var opts []options.Lister[options.UpdateOneOptions]
+	if t.n == 0 {
+		// A new document; into an existing one the push is deferred with
+		// the counters (DeferCounters), which an upsert is not.
+		opts = append(opts, upsert)
+	}
+	if _, err := d.C("comment_threads").UpdateOne(ctx, bson.D{{Key: "_id", Value: doc}}, push, opts...); err != nil {
 		return mapErr(err)
 	}
 	t.n++

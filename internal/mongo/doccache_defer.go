@@ -14,19 +14,22 @@ import (
 // most before it is written (DeferCounters).
 const DeferredFlushInterval = 100 * time.Millisecond
 
-// DeferCounters writes the counter increments of the named collections
-// behind: an update by _id alone with only $inc (and $max of a time) is
-// applied to the cached document at once, so every read after it sees it,
-// and written to the store with the other increments of that document at
+// DeferCounters writes the counter increments (and the appends to thread
+// lists) of the named collections behind: an update by _id alone of an
+// existing document with only $inc, $max of a time and $push of one value
+// is applied to the cached document at once, so every read after it sees
+// it, and written to the store with the other changes of that document at
 // most DeferredFlushInterval later, in one update. A vote then costs the
 // embedded engine one write (its record) instead of three (record, tally,
-// quota): each write is a SQLite transaction with the whole document
-// decoded and encoded again.
+// quota), a comment one instead of four (record, thread list, proposal and
+// consultation counters): each write is a SQLite transaction with the
+// whole document decoded and encoded again.
 //
-// The records are written before the request answers; the counters derived
-// from them may be up to the interval behind in the store. A clean stop
-// (Close) writes them; after an unclean stop the reconciliation recounts
-// every counter from the records. Any other write of a document, and any
+// The records are written before the request answers; the counters and
+// lists derived from them may be up to the interval behind in the store. A
+// clean stop (Close) writes them; after an unclean stop the reconciliation
+// recounts every counter from the records and adds what the thread lists
+// miss (RepairThreads). Any other write of a document, and any
 // query of the collection other than a lookup by _id, writes its pending
 // increments first, so the store never answers older counters than the
 // cache did. Needs CacheDocuments and SerializeWrites, one process only.
@@ -36,9 +39,10 @@ func DeferCounters(colls ...string) Option {
 
 // pendingUpdate is a document's increments not yet written.
 type pendingUpdate struct {
-	id  any // the _id as stored
-	inc bson.D
-	max bson.D
+	id   any // the _id as stored
+	inc  bson.D
+	max  bson.D
+	push bson.D // field → bson.A of the values in order
 }
 
 func (p *pendingUpdate) update() bson.D {
@@ -49,14 +53,32 @@ func (p *pendingUpdate) update() bson.D {
 	if len(p.max) > 0 {
 		u = append(u, bson.E{Key: "$max", Value: p.max})
 	}
+	if len(p.push) > 0 {
+		each := bson.D{}
+		for _, f := range p.push {
+			each = append(each, bson.E{Key: f.Key, Value: bson.D{{Key: "$each", Value: f.Value}}})
+		}
+		u = append(u, bson.E{Key: "$push", Value: each})
+	}
 	return u
 }
 
-// merge adds update (only $inc of integers and $max of times, see
-// deferrable) to p.
+// merge adds update (only $inc of integers, $max of times and $push of
+// single values, see deferrable) to p.
 func (p *pendingUpdate) merge(update bson.D) {
 	for _, op := range update {
 		for _, f := range op.Value.(bson.D) {
+			if op.Key == "$push" {
+				i := 0
+				for i < len(p.push) && p.push[i].Key != f.Key {
+					i++
+				}
+				if i == len(p.push) {
+					p.push = append(p.push, bson.E{Key: f.Key, Value: bson.A{}})
+				}
+				p.push[i].Value = append(p.push[i].Value.(bson.A), f.Value)
+				continue
+			}
 			list := &p.inc
 			if op.Key == "$max" {
 				list = &p.max
@@ -84,8 +106,8 @@ func (p *pendingUpdate) merge(update bson.D) {
 	}
 }
 
-// deferrable reports whether update holds only $inc of integers and $max
-// of times.
+// deferrable reports whether update holds only $inc of integers, $max of
+// times and $push of single strings.
 func deferrable(update any) (bson.D, bool) {
 	u, ok := update.(bson.D)
 	if !ok || len(u) == 0 {
@@ -104,6 +126,10 @@ func deferrable(update any) (bson.D, bool) {
 				}
 			case "$max":
 				if _, ok := f.Value.(time.Time); !ok {
+					return nil, false
+				}
+			case "$push":
+				if _, ok := f.Value.(string); !ok {
 					return nil, false
 				}
 			default:
@@ -331,5 +357,5 @@ func (c *docCache) reset() {
 // kept in memory, counters written behind.
 func EmbeddedOptions() []Option {
 	return []Option{SerializeWrites(), CacheListings(), CacheThreads(), CacheDocuments(DefaultDocCacheBytes),
-		DeferCounters("proposals", "consultations", "support_quota")}
+		DeferCounters("proposals", "consultations", "support_quota", "comment_threads")}
 }

@@ -2,10 +2,13 @@ package mongo_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/event"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
@@ -150,4 +153,93 @@ func TestDeferCounters_ConcurrentIncrementsAddUp(t *testing.T) {
 	if total != 8*60 {
 		t.Fatalf("the store counts %d supports, want %d", total, 8*60)
 	}
+}
+
+// A comment's place in its thread's list is written behind like the
+// counters: pages see it at once, the store gets the ids in order with the
+// next flush (or at close), and RepairThreads puts back what a stop lost.
+func TestDeferCounters_ThreadListsAndTheirRepair(t *testing.T) {
+	ctx := context.Background()
+	name := mongotest.DBName(t)
+	db, updates := openDeferred(t, name)
+	s := db.Participation()
+	var ids []string
+	for i := range 5 {
+		c := &mitreden.Comment{TargetType: "proposal", TargetID: "p1", ConsultationID: "c1", AuthorID: "u1", AuthorName: "Anna",
+			Body: "Beitrag", CreatedAt: t0.Add(time.Duration(i) * time.Second)}
+		if err := s.CreateComment(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+		if i == 0 {
+			updates()
+		}
+	}
+	if n := updates(); n != 0 {
+		t.Fatalf("4 comments into an existing thread list sent %d updates before the flush, want 0", n)
+	}
+	page, err := s.ListThread(ctx, mitreden.ThreadQuery{TargetType: "proposal", TargetID: "p1"})
+	if err != nil || len(page.Top) != 5 {
+		t.Fatalf("the thread shows %d comments, %v; want 5", len(page.Top), err)
+	}
+	if err := db.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A store that reads threads from their lists, as the embedded mode does.
+	fresh := func() *mongo.DB {
+		d, err := mongo.Open(ctx, mongotest.URI(t), name, mongo.SerializeWrites(), mongo.CacheThreads())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	listed := func(d *mongo.DB) []string {
+		t.Helper()
+		page, err := d.Participation().ListThread(ctx, mitreden.ThreadQuery{TargetType: "proposal", TargetID: "p1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, c := range page.Top {
+			got = append(got, c.ID)
+		}
+		return got
+	}
+	d := fresh()
+	if got := listed(d); !slices.Equal(got, ids) {
+		t.Fatalf("after close the list holds %v, want %v", got, ids)
+	}
+	// A stop that lost the last two ids: RepairThreads puts them back, in
+	// order, and leaves a comment newer than its cutoff to its own write.
+	if _, err := d.C("comment_threads").UpdateOne(ctx, bson.D{{Key: "_id", Value: "proposal:p1"}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "ids", Value: ids[:3]}}}}); err != nil {
+		t.Fatal(err)
+	}
+	late := &mitreden.Comment{TargetType: "proposal", TargetID: "p1", ConsultationID: "c1", AuthorID: "u1", AuthorName: "Anna",
+		Body: "Später", CreatedAt: t0.Add(time.Hour)}
+	if _, err := d.C("comments").InsertOne(ctx, bson.D{{Key: "_id", Value: mustOID(t, "0123456789abcdef01234567")},
+		{Key: "target_type", Value: late.TargetType}, {Key: "target_id", Value: late.TargetID}, {Key: "created_at", Value: late.CreatedAt}}); err != nil {
+		t.Fatal(err)
+	}
+	added, err := d.Participation().RepairThreads(ctx, t0.Add(time.Minute))
+	if err != nil || added != 2 {
+		t.Fatalf("RepairThreads added %d, %v; want 2", added, err)
+	}
+	if got := listed(d); !slices.Equal(got, ids) {
+		t.Fatalf("after the repair the thread lists %v, want %v", got, ids)
+	}
+	if added, err := d.Participation().RepairThreads(ctx, t0.Add(time.Minute)); err != nil || added != 0 {
+		t.Fatalf("a second repair added %d, %v", added, err)
+	}
+	_ = d.Drop(ctx)
+	_ = d.Close(ctx)
+}
+
+func mustOID(t *testing.T, hex string) bson.ObjectID {
+	t.Helper()
+	o, err := bson.ObjectIDFromHex(hex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
 }

@@ -7,7 +7,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// applyUpdate returns doc as an update of $inc, $set and $max leaves it,
+// applyUpdate returns doc as an update of $inc, $set, $max and $push (of
+// one value) leaves it,
 // or nil when the update holds anything else (the cache then reads the
 // document again). Paths may be dotted ("tally.support"). Numbers add as
 // the server adds them: two 32-bit integers stay 32-bit unless the sum
@@ -47,6 +48,20 @@ func applyUpdate(doc bson.Raw, update any) bson.Raw {
 						return f.Value, true
 					}
 					return maxOf(old, f.Value)
+				})
+			case "$push":
+				ok = setPath(&d, f.Key, func(old any, had bool) (any, bool) {
+					if _, isDoc := f.Value.(bson.D); isDoc { // $each and other modifiers
+						return nil, false
+					}
+					if !had {
+						return bson.A{f.Value}, true
+					}
+					list, isList := old.(bson.A)
+					if !isList {
+						return nil, false
+					}
+					return append(list[:len(list):len(list)], f.Value), true
 				})
 			}
 			if !ok {

@@ -13,7 +13,8 @@ import (
 
 // TestCreateComment_ThreadDocumentsStayBounded writes 450 comments to one
 // thread, the second half through a new store on the same database (as
-// after a restart, knowing nothing of where the thread ends): every
+// after a clean stop and a restart, knowing nothing of where the thread
+// ends): every
 // comment is listed once, in order, and in embedded mode no thread
 // document holds more than 200 ids, so a comment's write costs the same
 // however long its thread.
@@ -34,7 +35,12 @@ func TestCreateComment_ThreadDocumentsStayBounded(t *testing.T) {
 	db := first
 	for i := range 450 {
 		if i == 225 {
-			db = open() // as after a restart: the tail is read from the documents
+			// As after a clean stop (which writes what is deferred) and a
+			// restart: the tail is read from the documents.
+			if err := db.FlushDeferred(ctx); err != nil {
+				t.Fatal(err)
+			}
+			db = open()
 		}
 		c := &mitreden.Comment{TargetType: "proposal", TargetID: "p1", ConsultationID: "c1", AuthorID: "u1", AuthorName: "Anna",
 			Body: "Beitrag", CreatedAt: t0}
@@ -42,6 +48,9 @@ func TestCreateComment_ThreadDocumentsStayBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 		want = append(want, c.ID)
+	}
+	if err := db.FlushDeferred(ctx); err != nil {
+		t.Fatal(err)
 	}
 	got, found, err := mongo.ReadThreadIDs(ctx, open(), "proposal:p1")
 	if err != nil || !found || len(got) != len(want) {
