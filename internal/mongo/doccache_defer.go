@@ -181,14 +181,28 @@ func (d *DB) stopDeferred(ctx context.Context) error {
 	return d.FlushDeferred(ctx)
 }
 
-// FlushDeferred writes every deferred increment now (DeferCounters).
+// FlushDeferred writes every deferred increment now (DeferCounters), one
+// document at a time: each takes the write lock on its own, so a request's
+// write waits for one document's flush at most, not for all of them.
 func (d *DB) FlushDeferred(ctx context.Context) error {
 	if d.docs == nil || !d.docs.hasPending("") {
 		return nil
 	}
-	ctx, done := d.write(ctx)
-	defer done()
-	return d.docs.flush(ctx, d.db, "", nil)
+	d.docs.mu.RLock()
+	keys := make([]docKey, 0, len(d.docs.pending))
+	for k := range d.docs.pending {
+		keys = append(keys, k)
+	}
+	d.docs.mu.RUnlock()
+	for _, k := range keys {
+		wctx, done := d.write(ctx)
+		err := d.docs.flush(wctx, d.db, k.coll, []string{k.id})
+		done()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // hasPending reports whether increments of coll ("" any) wait.
