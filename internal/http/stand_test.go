@@ -308,11 +308,10 @@ func TestPhaseNotes_SayWhatComesNext(t *testing.T) {
 	emails := map[string]string{"de": "erika@example.org", "en": "jane@example.org"}
 	now := time.Now().UTC()
 	type phaseCase struct {
-		name, mode     string
-		opens, closes  time.Time
-		evaluate       bool
-		want           map[string]string // language → sentence on both pages
-		proposalExtras []string
+		name, mode    string
+		opens, closes time.Time
+		evaluate      bool
+		want          map[string]string // language → sentence on both pages
 	}
 	cases := []phaseCase{
 		{name: "upcoming", mode: mitreden.VotingSupport, opens: now.Add(48 * time.Hour), closes: now.Add(30 * 24 * time.Hour),
