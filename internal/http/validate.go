@@ -27,7 +27,7 @@ var domainValues = map[string][]string{
 	"grant_role":      grantableRoles(),
 	"role_action":     {"grant", "revoke"},
 	"language":        mitreden.Languages,
-	"content_lang":    mitreden.ContentLangs,
+	"content_lang":    append([]string{""}, mitreden.ContentLangs...), // "": detect it
 	"role":            roleNames(),
 }
 
