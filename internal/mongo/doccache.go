@@ -126,16 +126,6 @@ func (c *docCache) makeRoom(cost int) {
 	}
 }
 
-// drop marks the documents a write touched: later lookups read them again,
-// and lookups that began before cannot install what they read.
-func (c *docCache) drop(coll string, ids ...string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, id := range ids {
-		c.tombstone(docKey{coll, id})
-	}
-}
-
 // tombstone replaces k's entry with a new tombstone and returns it; c.mu
 // is held.
 func (c *docCache) tombstone(k docKey) *docEntry {

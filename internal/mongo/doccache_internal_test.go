@@ -17,6 +17,10 @@ func rawDoc(t *testing.T, v int) bson.Raw {
 	return b
 }
 
+// written is a write of document id of collection "c" that leaves no new
+// state: tombstoned before and after.
+func written(c *docCache, id string) { c.finish(c.begin("c", []string{id}), nil) }
+
 func cachedV(t *testing.T, c *docCache, id string) (int32, bool) {
 	t.Helper()
 	raw, found, _ := c.get("c", id)
@@ -37,7 +41,7 @@ func TestDocCache_MissBeforeWriteDoesNotInstallOldState(t *testing.T) {
 
 	// Never seen: the miss sees no entry, the write leaves a tombstone.
 	_, _, t1 := c.get("c", "a")
-	c.drop("c", "a")
+	written(c, "a")
 	c.install(t1, rawDoc(t, 1))
 	if _, found := cachedV(t, c, "a"); found {
 		t.Fatal("a read begun before the write installed its old state")
@@ -55,14 +59,14 @@ func TestDocCache_MissBeforeWriteDoesNotInstallOldState(t *testing.T) {
 	if v, found := cachedV(t, c, "b"); !found || v != -1 {
 		t.Fatal("absence not cached")
 	}
-	c.drop("c", "b")
+	written(c, "b")
 	if _, found := cachedV(t, c, "b"); found {
 		t.Fatal("a dropped absence still answers")
 	}
 
 	// Two misses around one write: only the one after it installs.
 	_, _, before := c.get("c", "d")
-	c.drop("c", "d")
+	written(c, "d")
 	_, _, after := c.get("c", "d")
 	c.install(after, rawDoc(t, 5))
 	c.install(before, rawDoc(t, 4))
@@ -73,7 +77,7 @@ func TestDocCache_MissBeforeWriteDoesNotInstallOldState(t *testing.T) {
 	// An eviction between miss and install (the tombstone may be gone)
 	// refuses the install.
 	_, _, t4 := c.get("c", "e")
-	c.drop("c", "e")
+	written(c, "e")
 	c.dropAll("c")
 	c.install(t4, rawDoc(t, 6))
 	if _, found := cachedV(t, c, "e"); found {
@@ -134,7 +138,7 @@ func TestDocCache_StaysWithinBound(t *testing.T) {
 			t.Fatalf("size %d over the bound %d after %d installs", c.size, max, i+1)
 		}
 		if i%7 == 0 {
-			c.drop("c", id)
+			written(c, id)
 		}
 	}
 	if len(c.entries) == 0 {
