@@ -305,6 +305,11 @@ type searchItemJSON struct {
 	CreatedAt         time.Time `json:"created_at"`
 	Supports          int       `json:"supports"`
 	Comments          int       `json:"comments"`
+	// Lang is the language of the excerpt, TitleLang of the title and
+	// ConsultationLang of the consultation's title ("de" or "en").
+	Lang             string `json:"lang"`
+	TitleLang        string `json:"title_lang"`
+	ConsultationLang string `json:"consultation_lang,omitempty"`
 }
 
 // facetJSON is a value with its count.
@@ -342,7 +347,8 @@ func (s *Server) apiSearch(c *fiber.Ctx) error {
 		out.Items = append(out.Items, searchItemJSON{Type: h.Type, ID: h.ItemID, Title: cmp.Or(h.Title, h.ContextTitle),
 			Excerpt: string(safeHighlight(h.Excerpt)), URL: h.URL, ConsultationID: h.ConsultationID,
 			ConsultationTitle: h.ConsultationTitle, Status: h.Status, Topics: topics, Region: h.Region,
-			CreatedAt: h.CreatedAt, Supports: h.Supports, Comments: h.Comments})
+			CreatedAt: h.CreatedAt, Supports: h.Supports, Comments: h.Comments,
+			Lang: h.Lang, TitleLang: cmp.Or(h.TitleLang, h.Lang), ConsultationLang: h.ConsultationLang})
 	}
 	for name, fs := range res.Facets {
 		for _, f := range fs {

@@ -110,6 +110,33 @@ func TestSearch_VisibilityByAudience(t *testing.T) {
 	}
 }
 
+// Every API hit says the language of its excerpt and of its title, so a
+// client can mark them as the pages do (WCAG 3.1.2).
+func TestSearchAPI_SaysLanguages(t *testing.T) {
+	e := newEnv(t)
+	seedSearch(t, e)
+	resp := e.api("GET", "/api/v1/search?q=Digitalisierung", "", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("search: %d %s", resp.StatusCode, readBody(resp))
+	}
+	var out struct {
+		Items []struct {
+			ID        string
+			Lang      string `json:"lang"`
+			TitleLang string `json:"title_lang"`
+		}
+	}
+	decodeJSON(t, resp, &out)
+	if len(out.Items) == 0 {
+		t.Fatal("no hits")
+	}
+	for _, it := range out.Items {
+		if it.Lang != "de" || it.TitleLang != "de" {
+			t.Errorf("%s: lang %q, title_lang %q; want de, de", it.ID, it.Lang, it.TitleLang)
+		}
+	}
+}
+
 func TestSearchAPI_BadQueries(t *testing.T) {
 	e := newEnv(t)
 	seedSearch(t, e)
