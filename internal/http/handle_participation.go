@@ -88,7 +88,7 @@ func (s *Server) consultationPage(c *fiber.Ctx, id string) (*Page, error) {
 		return nil, err
 	}
 	cv := s.consultationView(p, &pg.ConsultationItem)
-	p.Title = pg.Title
+	p.Title, p.TitleLang = pg.Title, pg.Lang
 	items := make([]*proposalView, len(pg.Proposals))
 	for i, it := range pg.Proposals {
 		items[i] = s.listItemView(it, pg.Title)
@@ -270,7 +270,7 @@ func (s *Server) proposalPage(c *fiber.Ctx, id string) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.Title = pg.Title
+	p.Title, p.TitleLang = pg.Title, pg.Lang
 	p.Data = fiber.Map{"Pr": s.proposalPageView(p, pg), "C": pg.Consultation, "Quota": pg.Quota,
 		"AnswerStatuses": mitreden.AnswerStatuses, "VoteValues": mitreden.VoteValuesOf(pg.VotingMode),
 		"CanComment": s.perm(p, pg.Discussion.CanComment),

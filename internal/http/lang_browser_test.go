@@ -83,14 +83,17 @@ func TestBrowser_LangOfParts(t *testing.T) {
 			if got := b.attr("main .prose", "lang"); got != ui.other {
 				t.Errorf("%s interface: the %s proposal's text has lang %q, want %q", ui.lang, ui.other, got, ui.other)
 			}
+			if got := b.attr("title", "lang"); got != ui.other {
+				t.Errorf("%s interface: the page title naming the %s proposal has lang %q, want %q", ui.lang, ui.other, got, ui.other)
+			}
 			// Its comment is in the interface's language: no lang.
 			if n := b.count(".comment .prose[lang]"); n != 0 {
 				t.Errorf("%s interface: a comment in the page's language carries lang (%d)", ui.lang, n)
 			}
 
 			b.visit("/proposals/" + ui.native)
-			if h, body := b.attr("main h1", "lang"), b.attr("main .prose", "lang"); h != "" || body != "" {
-				t.Errorf("%s interface: the proposal in the page's language carries lang %q on its title, %q on its text", ui.lang, h, body)
+			if h, body, title := b.attr("main h1", "lang"), b.attr("main .prose", "lang"), b.attr("title", "lang"); h != "" || body != "" || title != "" {
+				t.Errorf("%s interface: the proposal in the page's language carries lang %q on its heading, %q on its text, %q on the page title", ui.lang, h, body, title)
 			}
 			if got := b.attr(".comment .prose", "lang"); got != ui.other {
 				t.Errorf("%s interface: the %s comment has lang %q, want %q", ui.lang, ui.other, got, ui.other)

@@ -28,8 +28,11 @@ var berlin = func() *time.Location {
 
 // Page is the view model every template gets. Data holds the page's own model.
 type Page struct {
-	Lang        string
-	Title       string
+	Lang  string
+	Title string
+	// TitleLang is the language of Title when it is a contribution's
+	// title ("" otherwise); the <title> is marked when it differs.
+	TitleLang   string
 	Path        string
 	User        *mitreden.User
 	SessionID   string
