@@ -354,3 +354,79 @@ func TestCommentForm_SaysHowLongItStaysValid(t *testing.T) {
 		t.Errorf("extend when logged out: status %d, want 401", resp.StatusCode)
 	}
 }
+
+// A proposal typed while the session ended, or sent with a stale token,
+// comes back like a comment does: title, text and topics on the draft
+// page, where a login sends them.
+func TestProposalForm_ExpiredSessionKeepsText(t *testing.T) {
+	e := newEnv(t)
+	f := newCommentFixture(t, e)
+	action, page := "/consultations/"+f.cons+"/proposals", "/consultations/"+f.cons+"/proposals/new"
+	title, body := "Bauantrag digital einreichen", "Bitte den Bauantrag vollständig online einreichen können.\nMit allen Anlagen."
+	values := func(tok string) url.Values {
+		return url.Values{"_csrf": {tok}, "title": {title}, "body": {body}, "topics": {"Bauen, Digitales"}, "lang": {"de"}}
+	}
+	t.Run("logged out", func(t *testing.T) {
+		e.Now.Store(nil)
+		b := e.browser()
+		b.loginForm(f.email, f.pw)
+		_, doc := b.get(page)
+		if !strings.Contains(doc.Find(`form[action="`+action+`"]`).Text(), "Dieses Formular bleibt bis") {
+			t.Error("the proposal form does not say until when it stays valid")
+		}
+		tok := b.csrf(page)
+		later := time.Now().Add(2 * time.Hour)
+		e.Now.Store(&later)
+		resp, doc := b.post(action, values(tok))
+		form := doc.Find(`form[action="` + action + `"]`)
+		if resp.StatusCode != 401 || form.Find("#draft-body").Text() != body {
+			t.Fatalf("expired session: status %d, text %q: %.300s", resp.StatusCode, form.Find("#draft-body").Text(), doc.Find("main").Text())
+		}
+		if strings.Contains(doc.Find("h1").Text(), "Keine Berechtigung") || doc.Find("#error-summary").Length() != 1 {
+			t.Errorf("expired session: heading %q, %d summaries", doc.Find("h1").Text(), doc.Find("#error-summary").Length())
+		}
+		if got, _ := form.Find("#draft-title").Attr("value"); got != title {
+			t.Errorf("the draft lost the title: %q", got)
+		}
+		if got, _ := form.Find("#draft-topics").Attr("value"); got != "Bauen, Digitales" {
+			t.Errorf("the draft lost the topics: %q", got)
+		}
+		if form.Find(`input[name="email"][autocomplete="username"]`).Length() != 1 || form.Find(`input[name="password"][autocomplete="current-password"]`).Length() != 1 {
+			t.Fatal("the draft form offers no login")
+		}
+		tok2, _ := form.Find(`input[name="_csrf"]`).Attr("value")
+		vals := values(tok2)
+		vals.Set("email", f.email)
+		vals.Set("password", f.pw)
+		resp, _ = b.post(action, vals)
+		if loc := resp.Header.Get("Location"); resp.StatusCode != 303 || !strings.HasPrefix(loc, "/proposals/") {
+			t.Fatalf("login from the draft: status %d to %q", resp.StatusCode, loc)
+		}
+		resp, doc = b.get(resp.Header.Get("Location"))
+		if resp.StatusCode != 200 || !strings.Contains(doc.Find("h1").Text(), title) || doc.Find(`form[action="/logout"]`).Length() != 1 {
+			t.Errorf("after logging in from the draft: status %d, heading %q", resp.StatusCode, doc.Find("h1").Text())
+		}
+	})
+	t.Run("stale token, live session", func(t *testing.T) {
+		e.Now.Store(nil)
+		b := e.browser()
+		b.loginForm(f.email, f.pw)
+		// A proposal without comments or votes, which its author may still edit.
+		pr := &mitreden.Proposal{Title: "Noch zu ändern", Body: "Ein Vorschlag, der noch geändert wird."}
+		if err := e.Participation.CreateProposal(context.Background(), f.citizen, f.cons, pr); err != nil {
+			t.Fatal(err)
+		}
+		for _, act := range []string{action, "/proposals/" + pr.ID} {
+			resp, doc := b.post(act, values("veraltet"))
+			form := doc.Find(`form[action="` + act + `"]`)
+			got, _ := form.Find("#draft-title").Attr("value")
+			if resp.StatusCode != 403 || form.Find("#draft-body").Text() != body || got != title || form.Find(`input[name="password"]`).Length() != 0 {
+				t.Fatalf("%s stale token: status %d, title %q, text %q", act, resp.StatusCode, got, form.Find("#draft-body").Text())
+			}
+			tok, _ := form.Find(`input[name="_csrf"]`).Attr("value")
+			if resp, _ := b.post(act, values(tok)); resp.StatusCode != 303 {
+				t.Errorf("%s sent again: status %d", act, resp.StatusCode)
+			}
+		}
+	})
+}

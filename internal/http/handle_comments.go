@@ -108,7 +108,8 @@ func (s *Server) renderCommentReply(c *fiber.Ctx, status int, id string, values 
 // Nothing typed into a comment form is lost: a text that is empty or too
 // long comes back with its error at the field and in a summary at the form;
 // a text sent after the session ended or with a stale form token comes back
-// on a page of its own (renderDraft), where a login sends it.
+// on a page of its own (renderDraft), where a login sends it. The proposal
+// forms (new and edit) come back there too, with title and topics.
 
 // commentLimit is the limit of a comment as the page's language writes
 // numbers: "5.000" in German, "5,000" in English.
@@ -245,20 +246,28 @@ func (s *Server) renderCommentEdit(c *fiber.Ctx, status int, id string, body *st
 	return s.render(c, status, "comments/edit", p)
 }
 
-// draftForm is what a comment form sent: the text and the fields that go
-// with it, read without judging them, so that any of it comes back.
+// draftForm is what a comment or proposal form sent: the text and the
+// fields that go with it, read without judging them, so that any of it
+// comes back.
 type draftForm struct {
-	Body      string `form:"body"`
-	ParentID  string `form:"parent_id"`
-	Alignment string `form:"alignment"`
-	Email     string `form:"email"`
+	Body      string   `form:"body"`
+	ParentID  string   `form:"parent_id"`
+	Alignment string   `form:"alignment"`
+	Title     string   `form:"title"`
+	Topics    []string `form:"topics"`
+	Lang      string   `form:"lang"`
+	Email     string   `form:"email"`
 }
 
-// draftKind tells whether a POST to path is a comment form whose text an
-// ended session or a stale token must not lose: "comment" (a new comment
-// or reply), "edit", or "".
+// draftKind tells whether a POST to path is a form whose text an ended
+// session or a stale token must not lose: "comment" (a new comment or
+// reply), "edit" (a comment's), "proposal" (a new one), "proposal-edit",
+// or "".
 func draftKind(path string) string {
 	parts := strings.Split(path, "/")
+	if len(parts) == 3 && parts[0] == "" && parts[1] == "proposals" && parts[2] != "" {
+		return "proposal-edit"
+	}
 	if len(parts) != 4 || parts[0] != "" || parts[2] == "" {
 		return ""
 	}
@@ -267,6 +276,8 @@ func draftKind(path string) string {
 		return "comment"
 	case parts[1] == "comments" && parts[3] == "edit":
 		return "edit"
+	case parts[1] == "consultations" && parts[3] == "proposals":
+		return "proposal"
 	}
 	return ""
 }
@@ -274,7 +285,7 @@ func draftKind(path string) string {
 // draftFormIDs maps the login fields of the draft page to its inputs.
 var draftFormIDs = map[string]string{"email": "draft-email", "password": "draft-password"}
 
-// renderDraft shows a comment form's text on a page of its own when it
+// renderDraft shows a comment or proposal form's text on a page of its own when it
 // could not be taken: the session has ended (401: the page asks for a
 // login in the same form, which then sends the text) or the form's token
 // is stale (403: the text is sent again with a fresh one). loginErr is the
@@ -289,7 +300,8 @@ func (s *Server) renderDraft(c *fiber.Ctx, kind string, loginErr error) error {
 	if p.User == nil {
 		status, reason = fiber.StatusUnauthorized, "draft.session_ended"
 	}
-	p.Values = map[string]string{"body": f.Body, "email": f.Email}
+	p.Values = map[string]string{"body": f.Body, "email": f.Email, "title": f.Title,
+		"topics": strings.Join(f.Topics, ", "), "lang": f.Lang}
 	p.Errors = []ViewError{{Message: p.Tr(reason)}}
 	if loginErr != nil {
 		switch mitreden.ErrorCode(loginErr) {
@@ -311,22 +323,25 @@ func (s *Server) renderDraft(c *fiber.Ctx, kind string, loginErr error) error {
 			}
 		}
 	}
-	parts := strings.Split(c.Path(), "/") // as draftKind checked: "", kind, id, action
+	parts := strings.Split(c.Path(), "/") // as draftKind checked: "", kind, id[, action]
 	label, back := "field.comment", "/"+parts[1]+"/"+url.PathEscape(parts[2])+"#comments"
+	proposal := kind == "proposal" || kind == "proposal-edit"
 	switch {
+	case proposal:
+		label, back = "field.body", "/"+parts[1]+"/"+url.PathEscape(parts[2])
 	case kind == "edit":
 		back = "/comments/" + url.PathEscape(parts[2])
 	case f.ParentID != "":
 		label, back = "comments.reply_label", "/comments/"+url.PathEscape(f.ParentID)+"/reply"
 	}
 	p.Data = fiber.Map{"Action": c.Path(), "Label": label, "Back": back, "ParentID": f.ParentID,
-		"Alignment": f.Alignment, "Login": p.User == nil, "Kind": kind}
-	s.log.Info("comment form kept as draft", "request_id", requestID(c), "path", c.Path(), "status", status)
+		"Alignment": f.Alignment, "Login": p.User == nil, "Kind": kind, "Proposal": proposal}
+	s.log.Info("form kept as draft", "request_id", requestID(c), "path", c.Path(), "status", status)
 	return s.render(c, status, "comments/draft", p)
 }
 
-// requireUserKeepDraft admits a logged-in person to a comment form's
-// action. Anyone else sent a form whose session has ended: the text comes
+// requireUserKeepDraft admits a logged-in person to a comment or proposal
+// form's action. Anyone else sent a form whose session has ended: the text comes
 // back on the draft page, and the email and password typed there log the
 // person in (with the throttling of the login form) and send the text.
 func (s *Server) requireUserKeepDraft(c *fiber.Ctx) error {

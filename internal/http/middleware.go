@@ -242,8 +242,8 @@ func (s *Server) mwCSRF(c *fiber.Ctx) error {
 	if seed == "" || got == "" || !hmac.Equal([]byte(got), []byte(s.csrfFor(seed, sid))) {
 		s.log.Warn("csrf rejected", "request_id", requestID(c), "path", c.Path())
 		if kind := draftKind(c.Path()); kind != "" && !isJSON && c.Get("HX-Request") == "" {
-			// A comment form sent after its session ended or with a
-			// stale token: its text comes back (the page changes nothing).
+			// A comment or proposal form sent after its session ended or
+			// with a stale token: its text comes back (the page changes nothing).
 			return s.renderDraft(c, kind, nil)
 		}
 		return &mitreden.Error{Code: mitreden.EFORBIDDEN, Message: "error.csrf"}
