@@ -393,6 +393,11 @@ type pageBasics struct {
 // checkPage checks what every page of the layout must have, then runs axe.
 func (b *browserSession) checkPage() {
 	b.t.Helper()
+	// A test that waited for the address to change (Enter on a link) may
+	// come here while the new document is still being parsed.
+	for i := 0; i < 100 && !eval[bool](b, `document.readyState === "complete"`); i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
 	basics := eval[pageBasics](b, `({
 		lang: document.documentElement.lang,
 		h1: document.querySelectorAll("h1").length,
