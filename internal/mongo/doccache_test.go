@@ -15,11 +15,9 @@ import (
 	"github.com/mitreden/mitreden/internal/mongo/mongotest"
 )
 
-// openCounted opens a serialized store with the document cache and
-// returns a function counting the commands a call sends.
-func openCounted(t *testing.T) (*mongo.ParticipationStore, func(f func() error) string) {
-	t.Helper()
-	ctx := context.Background()
+// commandLog records the names of the commands a client sends; count runs
+// f and returns what it sent, space-separated.
+func commandLog(t *testing.T) (*event.CommandMonitor, func(f func() error) string) {
 	var mu sync.Mutex
 	var sent []string
 	monitor := &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
@@ -27,13 +25,7 @@ func openCounted(t *testing.T) (*mongo.ParticipationStore, func(f func() error) 
 		sent = append(sent, e.CommandName)
 		mu.Unlock()
 	}}
-	db, err := mongo.Open(ctx, mongotest.URI(t), mongotest.DBName(t), mongo.SerializeWrites(),
-		mongo.CacheDocuments(mongo.DefaultDocCacheBytes), mongo.WithMonitor(monitor))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Drop(ctx); _ = db.Close(ctx) })
-	return db.Participation(), func(f func() error) string {
+	return monitor, func(f func() error) string {
 		t.Helper()
 		mu.Lock()
 		sent = nil
@@ -45,6 +37,21 @@ func openCounted(t *testing.T) (*mongo.ParticipationStore, func(f func() error) 
 		defer mu.Unlock()
 		return strings.Join(sent, " ")
 	}
+}
+
+// openCounted opens a serialized store with the document cache and
+// returns a function counting the commands a call sends.
+func openCounted(t *testing.T) (*mongo.ParticipationStore, func(f func() error) string) {
+	t.Helper()
+	ctx := context.Background()
+	monitor, count := commandLog(t)
+	db, err := mongo.Open(ctx, mongotest.URI(t), mongotest.DBName(t), mongo.SerializeWrites(),
+		mongo.CacheDocuments(mongo.DefaultDocCacheBytes), mongo.WithMonitor(monitor))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Drop(ctx); _ = db.Close(ctx) })
+	return db.Participation(), count
 }
 
 // Lookups by _id are answered from memory once read, absent documents

@@ -5,12 +5,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/event"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
 	"github.com/mitreden/mitreden/internal/mongo"
@@ -208,13 +205,7 @@ func TestListThread_PagesRepliesAndCounts(t *testing.T) {
 // number whatever the length.
 func TestListThread_RoundTripsDoNotGrow(t *testing.T) {
 	ctx := context.Background()
-	var mu sync.Mutex
-	var sent []string
-	monitor := &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
-		mu.Lock()
-		sent = append(sent, e.CommandName)
-		mu.Unlock()
-	}}
+	monitor, count := commandLog(t)
 	db, err := mongo.Open(ctx, mongotest.URI(t), mongotest.DBName(t), mongo.SerializeWrites(), mongo.WithMonitor(monitor))
 	if err != nil {
 		t.Fatal(err)
@@ -241,18 +232,6 @@ func TestListThread_RoundTripsDoNotGrow(t *testing.T) {
 			}
 			last = c
 		}
-	}
-	count := func(f func() error) string {
-		t.Helper()
-		mu.Lock()
-		sent = nil
-		mu.Unlock()
-		if err := f(); err != nil {
-			t.Fatal(err)
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		return strings.Join(sent, " ")
 	}
 	for _, order := range []string{mitreden.OrderOldest, mitreden.OrderNewest, mitreden.OrderBest} {
 		for _, page := range []int{1, 2} {
