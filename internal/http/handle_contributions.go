@@ -23,6 +23,8 @@ type myVoteGroupView struct {
 	ID, Title string
 	Quota     service.SupportQuota
 	Votes     []*myVoteView
+	// Lang is the language of the consultation's Title.
+	Lang string
 }
 
 // contributionsExcerptRunes is how much of a comment the list shows.
@@ -39,6 +41,7 @@ func (s *Server) handleMyContributions(c *fiber.Ctx) error {
 	props := make([]*proposalView, len(mine.Proposals))
 	for i, it := range mine.Proposals {
 		props[i] = s.listItemView(it.ProposalItem, it.ConsultationTitle)
+		props[i].ConsultationLang = it.ConsultationLang
 	}
 	comments := make([]*myCommentView, len(mine.Comments))
 	for i, it := range mine.Comments {
@@ -50,7 +53,7 @@ func (s *Server) handleMyContributions(c *fiber.Ctx) error {
 	}
 	groups := make([]*myVoteGroupView, len(mine.Votes))
 	for i, g := range mine.Votes {
-		gv := &myVoteGroupView{ID: g.Consultation.ID, Title: g.Consultation.Title, Quota: g.Quota}
+		gv := &myVoteGroupView{ID: g.Consultation.ID, Title: g.Consultation.Title, Lang: g.Consultation.Lang, Quota: g.Quota}
 		for _, v := range g.Votes {
 			gv.Votes = append(gv.Votes, &myVoteView{Value: v.Value, Proposal: s.proposalItemView(v.Proposal, g.Consultation.Title)})
 		}

@@ -221,10 +221,12 @@ func (s *Server) handleConsultationResults(c *fiber.Ctx) error {
 	return c.Redirect("/consultations/"+id+"#results", fiber.StatusSeeOther)
 }
 
-func (s *Server) renderProposalForm(c *fiber.Ctx, status int, consultationTitle, action, title, submit string, values map[string]string, err error) error {
+// renderProposalForm renders the new-proposal or proposal-edit form of a
+// proposal in cons.
+func (s *Server) renderProposalForm(c *fiber.Ctx, status int, cons *mitreden.Consultation, action, title, submit string, values map[string]string, err error) error {
 	p := s.page(c, title)
 	s.fillForm(p, values, err, nil)
-	p.Data = fiber.Map{"Action": action, "Submit": p.Tr(submit), "ConsultationTitle": consultationTitle}
+	p.Data = fiber.Map{"Action": action, "Submit": p.Tr(submit), "ConsultationTitle": cons.Title, "ConsultationLang": cons.Lang}
 	return s.render(c, status, "proposals/form", p)
 }
 
@@ -236,7 +238,7 @@ func (s *Server) handleProposalNew(c *fiber.Ctx) error {
 	if err := cons.CanPropose.Err(); err != nil {
 		return err
 	}
-	return s.renderProposalForm(c, fiber.StatusOK, cons.Title, "/consultations/"+cons.ID+"/proposals", "proposals.new_title", "proposals.submit", nil, nil)
+	return s.renderProposalForm(c, fiber.StatusOK, cons.Consultation, "/consultations/"+cons.ID+"/proposals", "proposals.new_title", "proposals.submit", nil, nil)
 }
 
 func (s *Server) handleProposalCreate(c *fiber.Ctx) error {
@@ -254,7 +256,7 @@ func (s *Server) handleProposalCreate(c *fiber.Ctx) error {
 		if cerr != nil {
 			return cerr
 		}
-		return s.renderProposalForm(c, fiber.StatusUnprocessableEntity, cons.Title, "/consultations/"+id+"/proposals", "proposals.new_title", "proposals.submit", req.values(), err)
+		return s.renderProposalForm(c, fiber.StatusUnprocessableEntity, cons.Consultation, "/consultations/"+id+"/proposals", "proposals.new_title", "proposals.submit", req.values(), err)
 	} else if err != nil {
 		return err
 	}
@@ -296,7 +298,7 @@ func (s *Server) handleProposalEdit(c *fiber.Ctx) error {
 		return pg.CanEdit.Err()
 	}
 	values := map[string]string{"title": pg.Title, "body": pg.Body, "topics": joinTopics(pg.Topics), "lang": pg.Lang}
-	return s.renderProposalForm(c, fiber.StatusOK, pg.Consultation.Title, "/proposals/"+pg.ID, "proposals.edit_title", "proposals.save", values, nil)
+	return s.renderProposalForm(c, fiber.StatusOK, pg.Consultation, "/proposals/"+pg.ID, "proposals.edit_title", "proposals.save", values, nil)
 }
 
 func (s *Server) handleProposalUpdate(c *fiber.Ctx) error {
@@ -314,7 +316,7 @@ func (s *Server) handleProposalUpdate(c *fiber.Ctx) error {
 		if perr != nil {
 			return perr
 		}
-		return s.renderProposalForm(c, fiber.StatusUnprocessableEntity, pg.Consultation.Title, "/proposals/"+id, "proposals.edit_title", "proposals.save", req.values(), err)
+		return s.renderProposalForm(c, fiber.StatusUnprocessableEntity, pg.Consultation, "/proposals/"+id, "proposals.edit_title", "proposals.save", req.values(), err)
 	} else if err != nil {
 		return err
 	}

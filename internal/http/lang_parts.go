@@ -18,3 +18,10 @@ func (p *Page) LangAttr(lang string) template.HTMLAttr {
 	}
 	return template.HTMLAttr(` lang="` + lang + `"`) //nolint:gosec // one of ContentLangs
 }
+
+// TrTitle is the translation of key with its "title" argument marked as
+// written in lang where that differs from the page's language: in
+// "Zurück zu „Open data for all“" only the title is English.
+func (p *Page) TrTitle(key, title, lang string) template.HTML {
+	return phraseWithTitle(p, key, title, lang)
+}

@@ -78,6 +78,9 @@ type proposalView struct {
 	// Threshold is the consultation's support threshold (0: none) and
 	// Toward the votes that count towards it.
 	Threshold, Toward int
+	// ConsultationLang is the language of ConsultationTitle, where a
+	// list shows it.
+	ConsultationLang string
 }
 
 func (s *Server) proposalItemView(it *service.ProposalItem, consultationTitle string) *proposalView {

@@ -479,7 +479,8 @@ type MyContributions struct {
 // MyProposal is one of the viewer's proposals with its consultation's title.
 type MyProposal struct {
 	*ProposalItem
-	ConsultationTitle string
+	// ConsultationLang is the language ConsultationTitle is written in.
+	ConsultationTitle, ConsultationLang string
 }
 
 // MyComment is one of the viewer's comments as they may see it, with the
@@ -488,8 +489,9 @@ type MyComment struct {
 	*mitreden.Comment
 	// Redacted is set when moderation hid the comment from the viewer.
 	Redacted bool
-	// TargetTitle is the title of the proposal or consultation discussed.
-	TargetTitle string
+	// TargetTitle is the title of the proposal or consultation discussed,
+	// TargetLang the language it is written in.
+	TargetTitle, TargetLang string
 }
 
 // MyVoteGroup is the viewer's votes in one consultation.
@@ -568,7 +570,7 @@ func (p *Participation) ReadMyContributions(ctx context.Context, viewer *mitrede
 		if err != nil {
 			return nil, err
 		}
-		out.Proposals = append(out.Proposals, &MyProposal{ProposalItem: proposalItem(pr, c, ""), ConsultationTitle: c.Title})
+		out.Proposals = append(out.Proposals, &MyProposal{ProposalItem: proposalItem(pr, c, ""), ConsultationTitle: c.Title, ConsultationLang: c.Lang})
 	}
 	for _, cm := range comments {
 		it := &MyComment{Comment: cm}
@@ -583,13 +585,13 @@ func (p *Participation) ReadMyContributions(ctx context.Context, viewer *mitrede
 			if pr == nil {
 				continue
 			}
-			it.TargetTitle = pr.Title
+			it.TargetTitle, it.TargetLang = pr.Title, pr.Lang
 		} else {
 			c, err := consultation(cm.TargetID)
 			if err != nil {
 				return nil, err
 			}
-			it.TargetTitle = c.Title
+			it.TargetTitle, it.TargetLang = c.Title, c.Lang
 		}
 		out.Comments = append(out.Comments, it)
 	}
