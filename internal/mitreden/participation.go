@@ -242,8 +242,16 @@ type Proposal struct {
 	// ResponseSeconds is the time from submission to the first official answer.
 	ResponseSeconds int64
 	Rand            int64 // position in the random order
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// Hidden is set by moderation: the public sees a placeholder with the
+	// reason in Mod.
+	Hidden bool
+	Mod    ItemModeration
+	// Held, set on the answer of a write (never stored), tells that the
+	// proposal waits for review before publication, and why (HeldWords,
+	// HeldPreModeration).
+	Held      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Validate checks the citizen-editable fields.
@@ -300,8 +308,12 @@ type Comment struct {
 	Lang    string
 	Edited  bool
 	Deleted bool
-	// Hidden is set by moderation; the public sees a placeholder.
-	Hidden    bool
+	// Hidden is set by moderation; the public sees a placeholder with the
+	// reason in Mod.
+	Hidden bool
+	Mod    ItemModeration
+	// Held as in Proposal.
+	Held      string
 	Up, Down  int
 	CreatedAt time.Time
 	EditedAt  time.Time

@@ -8,6 +8,7 @@ type ParticipationStore interface {
 	ProposalStore
 	VoteStore
 	CommentStore
+	ModerationStore
 	ContributionStore
 	SearchRetryStore
 	SearchableCounter

@@ -40,6 +40,7 @@ func (p Permission) Reason() string {
 
 // Permission refusal reasons that are not tied to an item's state.
 const (
-	ReasonBlocked = "participation.blocked"
-	ReasonRole    = "error.forbidden"
+	ReasonBlocked      = "participation.blocked"
+	ReasonBlockedUntil = "participation.blocked_until"
+	ReasonRole         = "error.forbidden"
 )

@@ -42,7 +42,11 @@ type User struct {
 	PasswordHash string
 	Language     string
 	Roles        []Role
+	// Blocked is set by moderation, with the reason and until when (zero:
+	// for good); see BlockedAt.
 	Blocked      bool
+	BlockedUntil time.Time
+	BlockReason  string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
@@ -102,6 +106,9 @@ type UserStore interface {
 	SetPasswordHash(ctx context.Context, id, hash string) error
 	// SetRoles replaces the roles. Returns ENOTFOUND.
 	SetRoles(ctx context.Context, id string, roles []Role) (*User, error)
+	// SetBlock blocks (b set) or unblocks (b nil) an account. Returns
+	// ENOTFOUND.
+	SetBlock(ctx context.Context, id string, b *Block) (*User, error)
 	// ListUsers returns one page of users, newest first, and the total.
 	ListUsers(ctx context.Context, f UserFilter) ([]*User, int, error)
 }

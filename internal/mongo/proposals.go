@@ -56,6 +56,8 @@ type proposalDoc struct {
 	AnsweredAt      time.Time     `bson:"answered_at"`
 	ResponseSeconds int64         `bson:"response_seconds"`
 	Rand            int64         `bson:"rand"`
+	Hidden          bool          `bson:"hidden,omitempty"`
+	Mod             *itemModDoc   `bson:"mod,omitempty"`
 	CreatedAt       time.Time     `bson:"created_at"`
 	UpdatedAt       time.Time     `bson:"updated_at"`
 	Counting        countStateDoc `bson:",inline"`
@@ -67,7 +69,7 @@ func (d *proposalDoc) domain() *mitreden.Proposal {
 		Tally:        mitreden.Tally{Support: d.Tally.Support, Yes: d.Tally.Yes, No: d.Tally.No, Abstain: d.Tally.Abstain},
 		CommentCount: d.CommentCount, For: d.For, Against: d.Against, Neutral: d.Neutral, Answer: d.Answer,
 		BodyHTML: d.BodyHTML, AnswerHTML: d.AnswerHTML, HTMLVersion: d.HTMLVersion, AnsweredByID: d.AnsweredByID, AnsweredBy: d.AnsweredBy, AnsweredAt: zeroUTC(d.AnsweredAt), ResponseSeconds: d.ResponseSeconds,
-		Rand: d.Rand, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
+		Rand: d.Rand, Hidden: d.Hidden, Mod: d.Mod.domain(), CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
 		Lang: storedLang(d.Lang, d.Title, d.Body), AnswerLang: storedLang(d.AnswerLang, d.Answer)}
 }
 
@@ -78,7 +80,7 @@ func proposalToDoc(p *mitreden.Proposal, id bson.ObjectID) proposalDoc {
 		Tally:        tallyDoc{Support: p.Tally.Support, Yes: p.Tally.Yes, No: p.Tally.No, Abstain: p.Tally.Abstain},
 		CommentCount: p.CommentCount, For: p.For, Against: p.Against, Neutral: p.Neutral, Answer: p.Answer,
 		BodyHTML: p.BodyHTML, AnswerHTML: p.AnswerHTML, HTMLVersion: p.HTMLVersion, AnsweredByID: p.AnsweredByID, AnsweredBy: p.AnsweredBy, AnsweredAt: p.AnsweredAt, ResponseSeconds: p.ResponseSeconds,
-		Rand: p.Rand, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Lang: p.Lang, AnswerLang: p.AnswerLang}
+		Rand: p.Rand, Hidden: p.Hidden, Mod: itemModToDoc(p.Mod), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Lang: p.Lang, AnswerLang: p.AnswerLang}
 }
 
 // CreateProposal inserts p and sets its ID.
@@ -86,13 +88,17 @@ func (s *ProposalStore) CreateProposal(ctx context.Context, p *mitreden.Proposal
 	if err := s.db.startCount(ctx, "consultations", p.ConsultationID); err != nil {
 		return err
 	}
-	id := bson.NewObjectID()
+	id, err := presetID(p.ID)
+	if err != nil {
+		s.db.abortCount(ctx, "consultations", p.ConsultationID)
+		return err
+	}
 	if p.CreatedAt.IsZero() {
 		p.CreatedAt = now()
 	}
 	p.UpdatedAt = p.CreatedAt
 	wctx, done := s.db.write(ctx)
-	_, err := s.db.C("proposals").InsertOne(wctx, proposalToDoc(p, id))
+	_, err = s.db.C("proposals").InsertOne(wctx, proposalToDoc(p, id))
 	done()
 	if err != nil {
 		// A lost answer may hide a stored proposal: the mark then goes

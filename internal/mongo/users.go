@@ -29,6 +29,8 @@ type userDoc struct {
 	Language     string    `bson:"language"`
 	Roles        []string  `bson:"roles"`
 	Blocked      bool      `bson:"blocked"`
+	BlockedUntil time.Time `bson:"blocked_until,omitempty"`
+	BlockReason  string    `bson:"block_reason,omitempty"`
 	CreatedAt    time.Time `bson:"created_at"`
 	UpdatedAt    time.Time `bson:"updated_at"`
 }
@@ -36,6 +38,7 @@ type userDoc struct {
 func (d *userDoc) domain() *mitreden.User {
 	u := &mitreden.User{ID: d.ID.Hex(), Email: d.Email, DisplayName: d.DisplayName,
 		PasswordHash: d.PasswordHash, Language: d.Language, Blocked: d.Blocked,
+		BlockedUntil: zeroUTC(d.BlockedUntil), BlockReason: d.BlockReason,
 		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC()}
 	for _, r := range d.Roles {
 		u.Roles = append(u.Roles, mitreden.Role(r))
@@ -188,6 +191,15 @@ func (s *UserStore) SetPasswordHash(ctx context.Context, id, hash string) error 
 // SetRoles replaces the roles.
 func (s *UserStore) SetRoles(ctx context.Context, id string, roles []mitreden.Role) (*mitreden.User, error) {
 	return s.update(ctx, id, bson.D{{Key: "roles", Value: rolesToStrings(roles)}})
+}
+
+// SetBlock blocks an account with b's reason until b.Until, or unblocks it
+// (b nil).
+func (s *UserStore) SetBlock(ctx context.Context, id string, b *mitreden.Block) (*mitreden.User, error) {
+	if b == nil {
+		return s.update(ctx, id, bson.D{{Key: "blocked", Value: false}, {Key: "blocked_until", Value: time.Time{}}, {Key: "block_reason", Value: ""}})
+	}
+	return s.update(ctx, id, bson.D{{Key: "blocked", Value: true}, {Key: "blocked_until", Value: b.Until}, {Key: "block_reason", Value: b.Reason}})
 }
 
 // ListUsers returns one page of users, newest first.

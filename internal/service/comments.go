@@ -12,11 +12,10 @@ import (
 // three levels). Returns EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND, ECONFLICT, EINVALID.
 func (p *Participation) AddComment(ctx context.Context, actor *mitreden.User, targetType, targetID string, in mitreden.Comment) (*mitreden.Comment, error) {
 	var c *mitreden.Consultation
-	var pr *mitreden.Proposal
 	var err error
 	switch targetType {
 	case "proposal":
-		if pr, c, err = p.Proposal(ctx, targetID); err != nil {
+		if _, c, err = p.Proposal(ctx, targetID); err != nil {
 			return nil, err
 		}
 	case "consultation":
@@ -44,6 +43,10 @@ func (p *Participation) AddComment(ctx context.Context, actor *mitreden.User, ta
 		parent, err := p.st.FindComment(ctx, in.ParentID)
 		if err != nil || parent.TargetID != targetID || parent.TargetType != targetType {
 			fs = append(fs, mitreden.FieldError{Field: "parent_id", Code: "exists", Message: "validation.parent"})
+		} else if parent.Deleted || parent.Hidden && !isModerator(actor) {
+			// Deleted or hidden while the reply was written: the reply
+			// page's reason (ECONFLICT).
+			return nil, canReply(actor, parent, c, p.now()).Err()
 		} else if parent.Depth >= mitreden.CommentMaxDepth {
 			fs = append(fs, mitreden.FieldError{Field: "parent_id", Code: "depth", Message: "validation.reply_depth", Args: map[string]any{"max": mitreden.CommentMaxDepth + 1}})
 		} else {
@@ -57,24 +60,36 @@ func (p *Participation) AddComment(ctx context.Context, actor *mitreden.User, ta
 		AuthorID: actor.ID, AuthorName: actor.DisplayName, Body: strings.TrimSpace(in.Body), Alignment: in.Alignment, CreatedAt: p.now()}
 	cm.Lang = mitreden.ContentLang(in.Lang, actor.Language, cm.Body)
 	RenderComment(cm)
+	if why, words := p.holdReason(actor, c, cm.Body); why != "" {
+		// Published when a moderator releases it, under the id it gets now.
+		cm.ID, cm.Held = p.st.NewItemID(), why
+		return cm, p.hold(ctx, &mitreden.QueueEntry{ItemType: mitreden.ItemComment, ItemID: cm.ID, ConsultationID: c.ID,
+			TargetType: targetType, TargetID: targetID, AuthorID: actor.ID, Held: &mitreden.HeldContribution{Why: why, Words: words, Comment: cm}})
+	}
+	return cm, p.publishComment(ctx, cm)
+}
+
+// publishComment stores a new comment in its thread, counts it and makes it
+// findable.
+func (p *Participation) publishComment(ctx context.Context, cm *mitreden.Comment) error {
 	if err := p.st.CreateComment(ctx, cm); err != nil {
-		return nil, err
+		return err
 	}
-	if pr != nil {
-		if err := p.st.IncProposalCounts(ctx, pr.ID, mitreden.Tally{}, 1, cm.Alignment); err != nil {
-			return nil, err
+	if cm.TargetType == mitreden.TargetProposal {
+		if err := p.st.IncProposalCounts(ctx, cm.TargetID, mitreden.Tally{}, 1, cm.Alignment); err != nil {
+			return err
 		}
-		p.indexCounts(ctx, mitreden.SearchDocID(mitreden.SearchTypeProposal, pr.ID))
+		p.indexCounts(ctx, mitreden.SearchDocID(mitreden.SearchTypeProposal, cm.TargetID))
 	}
-	if err := p.st.IncConsultationCounts(ctx, c.ID, 0, 1); err != nil {
+	if err := p.st.IncConsultationCounts(ctx, cm.ConsultationID, 0, 1); err != nil {
 		p.log.Warn("consultation counter", "err", err)
 	}
-	p.indexCounts(ctx, mitreden.SearchDocID(mitreden.SearchTypeConsultation, c.ID))
+	p.indexCounts(ctx, mitreden.SearchDocID(mitreden.SearchTypeConsultation, cm.ConsultationID))
 	// With the queue running, the comment is findable within about its
 	// interval: waiting for the search engine to persist it took most of a
 	// comment's time (Bleve syncs every batch to disk).
 	p.indexCounts(ctx, mitreden.SearchDocID(mitreden.SearchTypeComment, cm.ID))
-	return cm, nil
+	return nil
 }
 
 // EditComment changes the author's comment within 15 minutes and returns it

@@ -23,6 +23,8 @@ type Participation struct {
 	deadBefore atomic.Pointer[time.Time]
 	// queue gathers documents whose counters changed (index_queue.go).
 	queue indexQueue
+	// mod is the moderation policy (moderation.go).
+	mod ModerationConfig
 }
 
 // NewParticipation wires the service; searcher may be nil.

@@ -25,10 +25,19 @@ func participant(actor *mitreden.User) mitreden.Permission {
 	if actor == nil {
 		return mitreden.Deny(mitreden.EUNAUTHORIZED, "error.unauthorized", nil)
 	}
-	if actor.Blocked {
-		return mitreden.Deny(mitreden.EFORBIDDEN, mitreden.ReasonBlocked, nil)
+	if actor.BlockedAt(time.Now()) {
+		return blockedPermission(actor)
 	}
 	return mitreden.Allow()
+}
+
+// blockedPermission refuses a blocked person's write with the reason and
+// until when.
+func blockedPermission(u *mitreden.User) mitreden.Permission {
+	if u.BlockedUntil.IsZero() {
+		return mitreden.Deny(mitreden.EFORBIDDEN, mitreden.ReasonBlocked, map[string]any{"reason": u.BlockReason})
+	}
+	return mitreden.Deny(mitreden.EFORBIDDEN, mitreden.ReasonBlockedUntil, map[string]any{"reason": u.BlockReason, "until": u.BlockedUntil})
 }
 
 // moderator admits moderators and admins.

@@ -28,6 +28,17 @@ func (p *Participation) CreateProposal(ctx context.Context, actor *mitreden.User
 	pr.CreatedAt = p.now()
 	pr.Lang = mitreden.ContentLang(pr.Lang, actor.Language, pr.Title, pr.Body)
 	RenderProposal(pr)
+	if why, words := p.holdReason(actor, c, pr.Title, pr.Body); why != "" {
+		// Published when a moderator releases it, under the id it gets now.
+		pr.ID, pr.Held = p.st.NewItemID(), why
+		return p.hold(ctx, &mitreden.QueueEntry{ItemType: mitreden.ItemProposal, ItemID: pr.ID, ConsultationID: c.ID,
+			TargetType: "consultation", TargetID: c.ID, AuthorID: actor.ID, Held: &mitreden.HeldContribution{Why: why, Words: words, Proposal: pr}})
+	}
+	return p.publishProposal(ctx, pr, c)
+}
+
+// publishProposal stores a new proposal, counts it and makes it findable.
+func (p *Participation) publishProposal(ctx context.Context, pr *mitreden.Proposal, c *mitreden.Consultation) error {
 	if err := p.st.CreateProposal(ctx, pr); err != nil {
 		return err
 	}

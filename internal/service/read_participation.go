@@ -34,6 +34,9 @@ type ProposalItem struct {
 	// Threshold is the consultation's support threshold (0: none), which
 	// the proposal's ThresholdVotes count towards.
 	Threshold int
+	// Redacted is set when moderation hid the proposal from this viewer:
+	// title, text and author are left out, Mod.Reason tells why.
+	Redacted bool
 }
 
 // SupportQuota is how many of a consultation's limited supports the viewer
@@ -56,7 +59,12 @@ type CommentItem struct {
 	// MyVote is the viewer's vote on the comment: 1, -1 or 0.
 	MyVote                                int
 	CanEdit, CanDelete, CanReply, CanVote mitreden.Permission
-	Replies                               []*CommentItem
+	// CanReport and CanAppeal: reporting it, asking for a review of its
+	// hiding (the author, once).
+	CanReport, CanAppeal mitreden.Permission
+	// History is the moderation record of the comment, for its author.
+	History []*mitreden.ModerationAction
+	Replies []*CommentItem
 }
 
 // Discussion is one page of the comment thread of a proposal or
@@ -111,6 +119,9 @@ type ConsultationPage struct {
 	// Quota is the viewer's use of the support limit; zero unless
 	// quotaShown.
 	Quota SupportQuota
+	// Held are the viewer's own proposals and comments here that wait for
+	// moderation.
+	Held []*mitreden.QueueEntry
 }
 
 // ProposalPage is everything the proposal page and its API read need.
@@ -129,6 +140,12 @@ type ProposalPage struct {
 	// Quota is the viewer's use of the consultation's support limit; zero
 	// unless quotaShown.
 	Quota SupportQuota
+	// CanReport and CanAppeal as in CommentItem; History is the
+	// moderation record of the proposal, for its author.
+	CanReport, CanAppeal mitreden.Permission
+	History              []*mitreden.ModerationAction
+	// Held are the viewer's own comments here that wait for moderation.
+	Held []*mitreden.QueueEntry
 }
 
 // CommentOrders lists the orders of a discussion; the first is the default.
@@ -225,12 +242,37 @@ func (p *Participation) ReadConsultationPageWith(ctx context.Context, viewer *mi
 	if page.Quota, err = p.supportQuota(ctx, viewer, c); err != nil {
 		return nil, err
 	}
+	if page.Held, err = p.heldHere(ctx, viewer, c.ID, func(e *mitreden.QueueEntry) bool {
+		return e.ItemType == mitreden.ItemProposal || e.TargetType == "consultation"
+	}); err != nil {
+		return nil, err
+	}
 	if dq != nil {
 		if page.Discussion, err = p.discussion(ctx, viewer, "consultation", c.ID, c, *dq); err != nil {
 			return nil, err
 		}
 	}
 	return page, nil
+}
+
+// heldHere returns the viewer's contributions to consultation c that wait
+// for moderation and keep: what only they (and moderators) see. The queue
+// is small, so this costs little even where the engine scans.
+func (p *Participation) heldHere(ctx context.Context, viewer *mitreden.User, consultationID string, keep func(*mitreden.QueueEntry) bool) ([]*mitreden.QueueEntry, error) {
+	if viewer == nil {
+		return nil, nil
+	}
+	all, err := p.st.HeldOf(ctx, viewer.ID, consultationID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*mitreden.QueueEntry
+	for _, e := range all {
+		if keep(e) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 // ReadProposals lists a consultation's proposals with the viewer's votes.
@@ -261,13 +303,27 @@ func (p *Participation) proposalItems(ctx context.Context, viewer *mitreden.User
 	}
 	out := make([]*ProposalItem, len(list))
 	for i, pr := range list {
-		out[i] = proposalItem(pr, c, votes[pr.ID])
+		out[i] = proposalItem(viewer, pr, c, votes[pr.ID])
 	}
 	return out, total, nil
 }
 
-func proposalItem(pr *mitreden.Proposal, c *mitreden.Consultation, myVote string) *ProposalItem {
-	return &ProposalItem{Proposal: pr, VotingMode: c.VotingMode, MyVote: myVote, Qualified: pr.Qualified(c), Threshold: c.SupportThreshold}
+// proposalItem is pr as viewer may see it; c may be nil where only the
+// redaction matters.
+func proposalItem(viewer *mitreden.User, pr *mitreden.Proposal, c *mitreden.Consultation, myVote string) *ProposalItem {
+	it := &ProposalItem{Proposal: pr, MyVote: myVote}
+	if c != nil {
+		it.VotingMode, it.Qualified, it.Threshold = c.VotingMode, pr.Qualified(c), c.SupportThreshold
+	}
+	if pr.Hidden && !isModerator(viewer) {
+		// Moderation hid it: it keeps its place as a placeholder with the
+		// reason; nothing of its words or its author shows.
+		cp := *pr
+		cp.Title, cp.Body, cp.BodyHTML, cp.AuthorID, cp.AuthorName, cp.Topics = "", "", "", "", "", nil
+		cp.Answer, cp.AnswerHTML = "", ""
+		it.Proposal, it.Redacted = &cp, true
+	}
+	return it
 }
 
 // supportQuota reads the viewer's use of c's support limit when quotaShown,
@@ -316,12 +372,29 @@ func (p *Participation) proposalPage(ctx context.Context, viewer *mitreden.User,
 		return nil, err
 	}
 	now := p.now()
-	return &ProposalPage{
-		ProposalItem: *proposalItem(pr, c, votes[pr.ID]), Quota: quota,
+	page := &ProposalPage{
+		ProposalItem: *proposalItem(viewer, pr, c, votes[pr.ID]), Quota: quota,
 		Consultation: c, Phase: c.Phase(now),
 		CanVote: canVote(viewer, pr, c, now), CanUnvote: canUnvote(viewer, c, now), CanComment: canComment(viewer, c, now),
 		CanEdit: canEditProposal(viewer, pr, c, now), CanWithdraw: canWithdraw(viewer, pr, c, now), CanAnswer: canAnswer(viewer, pr),
-	}, nil
+		CanReport: canReport(viewer, pr.AuthorID, false), CanAppeal: canAppeal(viewer, &modItem{pr: pr}),
+	}
+	if pr.Hidden {
+		// Nobody votes on, edits or answers what moderation hid.
+		hidden := mitreden.Deny(mitreden.ECONFLICT, "moderation.item_hidden", nil)
+		page.CanVote, page.CanEdit, page.CanAnswer = hidden, hidden, hidden
+	}
+	if viewer != nil && viewer.ID == pr.AuthorID {
+		if page.History, err = p.itemHistory(ctx, mitreden.ItemProposal, pr.ID, pr.Mod); err != nil {
+			return nil, err
+		}
+	}
+	if page.Held, err = p.heldHere(ctx, viewer, c.ID, func(e *mitreden.QueueEntry) bool {
+		return e.ItemType == mitreden.ItemComment && e.TargetType == mitreden.TargetProposal && e.TargetID == pr.ID
+	}); err != nil {
+		return nil, err
+	}
+	return page, nil
 }
 
 // ReadDiscussion returns the first page of the comments of a proposal or
@@ -413,6 +486,17 @@ func (p *Participation) discussion(ctx context.Context, viewer *mitreden.User, t
 			parent.Replies = append(parent.Replies, it)
 		}
 	}
+	// The author reads what moderation decided about their comments; only
+	// comments with decisions are looked up.
+	if viewer != nil {
+		for _, cm := range list {
+			if it := byID[cm.ID]; it != nil && cm.AuthorID == viewer.ID && cm.Mod.Decisions > 0 {
+				if it.History, err = p.itemHistory(ctx, mitreden.ItemComment, cm.ID, cm.Mod); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
 	return d, nil
 }
 
@@ -424,6 +508,8 @@ func (p *Participation) commentItem(viewer *mitreden.User, cm *mitreden.Comment,
 	case cp.Deleted:
 		cp.Body, cp.BodyHTML, cp.AuthorID, cp.AuthorName, cp.Alignment = "", "", "", "", ""
 	case cp.Hidden && !isModerator(viewer):
+		// Its author too sees the placeholder with the reason (and may ask
+		// for a review): hidden words are shown to moderators only.
 		cp.Body, cp.BodyHTML, cp.AuthorID, cp.AuthorName, cp.Alignment = "", "", "", "", ""
 		it.Redacted = true
 	}
@@ -431,6 +517,8 @@ func (p *Participation) commentItem(viewer *mitreden.User, cm *mitreden.Comment,
 	it.CanDelete = canDeleteComment(viewer, cm)
 	it.CanReply = canReply(viewer, cm, c, now)
 	it.CanVote = canVoteComment(viewer, cm, c, now)
+	it.CanReport = canReport(viewer, cm.AuthorID, cm.Deleted)
+	it.CanAppeal = canAppeal(viewer, &modItem{cm: cm})
 	return it
 }
 
@@ -474,6 +562,22 @@ type MyContributions struct {
 	// Votes are grouped by consultation, the one voted in last first.
 	Votes                                  []*MyVoteGroup
 	MoreProposals, MoreComments, MoreVotes bool
+	// Held are the contributions waiting for moderation, oldest first.
+	Held []*MyHeld
+}
+
+// MyHeld is a contribution of the viewer's that waits for moderation, with
+// the title of the consultation (or proposal) it goes to.
+type MyHeld struct {
+	*mitreden.QueueEntry
+	TargetTitle, TargetLang string
+}
+
+// Moderated is what moderation decided about one of the viewer's items:
+// the record, and whether a review may still be asked for.
+type Moderated struct {
+	History   []*mitreden.ModerationAction
+	CanAppeal mitreden.Permission
 }
 
 // MyProposal is one of the viewer's proposals with its consultation's title.
@@ -481,6 +585,7 @@ type MyProposal struct {
 	*ProposalItem
 	// ConsultationLang is the language ConsultationTitle is written in.
 	ConsultationTitle, ConsultationLang string
+	Moderated
 }
 
 // MyComment is one of the viewer's comments as they may see it, with the
@@ -492,6 +597,7 @@ type MyComment struct {
 	// TargetTitle is the title of the proposal or consultation discussed,
 	// TargetLang the language it is written in.
 	TargetTitle, TargetLang string
+	Moderated
 }
 
 // MyVoteGroup is the viewer's votes in one consultation.
@@ -570,22 +676,34 @@ func (p *Participation) ReadMyContributions(ctx context.Context, viewer *mitrede
 		if err != nil {
 			return nil, err
 		}
-		out.Proposals = append(out.Proposals, &MyProposal{ProposalItem: proposalItem(pr, c, ""), ConsultationTitle: c.Title, ConsultationLang: c.Lang})
+		mp := &MyProposal{ProposalItem: proposalItem(viewer, pr, c, ""), ConsultationTitle: c.Title, ConsultationLang: c.Lang}
+		mp.CanAppeal = canAppeal(viewer, &modItem{pr: pr})
+		if mp.History, err = p.itemHistory(ctx, mitreden.ItemProposal, pr.ID, pr.Mod); err != nil {
+			return nil, err
+		}
+		out.Proposals = append(out.Proposals, mp)
 	}
 	for _, cm := range comments {
 		it := &MyComment{Comment: cm}
 		if cm.Hidden && !isModerator(viewer) {
-			// As in the discussion: moderation hid it from everyone else.
+			// As in the discussion: hidden words are shown to moderators
+			// only; the author sees the reason.
 			cp := *cm
 			cp.Body, cp.BodyHTML = "", ""
 			it.Comment, it.Redacted = &cp, true
+		}
+		it.CanAppeal = canAppeal(viewer, &modItem{cm: cm})
+		if it.History, err = p.itemHistory(ctx, mitreden.ItemComment, cm.ID, cm.Mod); err != nil {
+			return nil, err
 		}
 		if cm.TargetType == mitreden.TargetProposal {
 			pr := byID[cm.TargetID]
 			if pr == nil {
 				continue
 			}
-			it.TargetTitle, it.TargetLang = pr.Title, pr.Lang
+			if pi := proposalItem(viewer, pr, nil, ""); !pi.Redacted {
+				it.TargetTitle, it.TargetLang = pr.Title, pr.Lang
+			}
 		} else {
 			c, err := consultation(cm.TargetID)
 			if err != nil {
@@ -614,7 +732,22 @@ func (p *Participation) ReadMyContributions(ctx context.Context, viewer *mitrede
 			groups[c.ID] = g
 			out.Votes = append(out.Votes, g)
 		}
-		g.Votes = append(g.Votes, &MyVote{UserVote: v, Proposal: proposalItem(pr, c, v.Value)})
+		g.Votes = append(g.Votes, &MyVote{UserVote: v, Proposal: proposalItem(viewer, pr, c, v.Value)})
+	}
+	held, err := p.st.HeldOf(ctx, viewer.ID, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range held {
+		h := &MyHeld{QueueEntry: e}
+		if e.TargetType == mitreden.TargetProposal {
+			if pr, err := p.st.FindProposal(ctx, e.TargetID); err == nil && !proposalItem(viewer, pr, nil, "").Redacted {
+				h.TargetTitle, h.TargetLang = pr.Title, pr.Lang
+			}
+		} else if c, err := consultation(e.ConsultationID); err == nil {
+			h.TargetTitle, h.TargetLang = c.Title, c.Lang
+		}
+		out.Held = append(out.Held, h)
 	}
 	return out, nil
 }

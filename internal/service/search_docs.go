@@ -62,13 +62,13 @@ func (s *SearchDocs) Consultation(c *mitreden.Consultation) mitreden.SearchDoc {
 func (s *SearchDocs) Proposal(pr *mitreden.Proposal, c *mitreden.Consultation) []mitreden.SearchDoc {
 	docs := []mitreden.SearchDoc{{ID: mitreden.SearchDocID(mitreden.SearchTypeProposal, pr.ID), Type: mitreden.SearchTypeProposal,
 		ItemID: pr.ID, Title: pr.Title, Body: textOf(pr.Body, pr.BodyHTML, pr.HTMLVersion), Keywords: pr.Topics, Lang: pr.Lang, ConsultationID: c.ID, ConsultationTitle: c.Title, ConsultationLang: c.Lang,
-		Status: pr.Status, Topics: pr.Topics, Region: c.Region, Visibility: mitreden.VisibilityPublic, URL: "/proposals/" + pr.ID,
+		Status: pr.Status, Topics: pr.Topics, Region: c.Region, Visibility: hiddenIf(pr.Hidden), URL: "/proposals/" + pr.ID,
 		CreatedAt: pr.CreatedAt, Supports: pr.Tally.Support + pr.Tally.Yes, Comments: pr.CommentCount}}
 	if pr.Answer != "" {
 		docs = append(docs, mitreden.SearchDoc{ID: mitreden.SearchDocID(mitreden.SearchTypeAnswer, pr.ID), Type: mitreden.SearchTypeAnswer,
 			ItemID: pr.ID, Title: pr.Title, Body: textOf(pr.Answer, pr.AnswerHTML, pr.HTMLVersion), Lang: pr.AnswerLang, TitleLang: otherLang(pr.Lang, pr.AnswerLang),
 			ConsultationID: c.ID, ConsultationTitle: c.Title, ConsultationLang: c.Lang, ProposalID: pr.ID, Status: pr.Status, Topics: pr.Topics, Region: c.Region,
-			Visibility: mitreden.VisibilityPublic, URL: "/proposals/" + pr.ID + "#answer", CreatedAt: pr.AnsweredAt})
+			Visibility: hiddenIf(pr.Hidden), URL: "/proposals/" + pr.ID + "#answer", CreatedAt: pr.AnsweredAt})
 	}
 	return docs
 }
@@ -113,8 +113,12 @@ func textOf(src, html string, version int) string {
 	return markdown.PlainText(src)
 }
 
-func visibilityOf(cm *mitreden.Comment) string {
-	if cm.Hidden {
+func visibilityOf(cm *mitreden.Comment) string { return hiddenIf(cm.Hidden) }
+
+// hiddenIf is the visibility of an item moderation hid, or not: a hidden
+// item is found by moderators only.
+func hiddenIf(hidden bool) string {
+	if hidden {
 		return mitreden.VisibilityHidden
 	}
 	return mitreden.VisibilityPublic
