@@ -209,6 +209,59 @@ func commentBodyErrors(err error, body, lang string) error {
 	return &out
 }
 
+// refusedWhileTyping tells whether err refuses a comment for a reason the
+// person could not see while writing it: the consultation closed, comments
+// were switched off, the comment answered was deleted, the account was
+// blocked, or what it discusses is gone.
+func refusedWhileTyping(err error) bool {
+	switch mitreden.ErrorCode(err) {
+	case mitreden.ECONFLICT, mitreden.EFORBIDDEN, mitreden.ENOTFOUND:
+		return true
+	}
+	return false
+}
+
+// renderCommentFailed shows the page a comment or reply was written on
+// again, with the text kept: a text that was too long or empty in its form
+// with the error at the field (422); a refusal (refusedWhileTyping) in the
+// summary, which takes the focus, with the text in the form where writing
+// is still possible, else in a read-only field to copy. Where the page
+// itself is gone the text comes back on a page of its own.
+func (s *Server) renderCommentFailed(c *fiber.Ctx, targetType, id string, req *commentRequest, err error) error {
+	status := fiber.StatusUnprocessableEntity
+	if !formFailed(err) {
+		status = statusOf[mitreden.ErrorCode(err)]
+	}
+	values := map[string]string{"body": req.Body, "alignment": req.Alignment, "lang": req.Lang}
+	var rerr error
+	if req.ParentID != "" {
+		rerr = s.renderCommentReply(c, status, req.ParentID, values, err)
+	} else {
+		var p *Page
+		name := "proposals/show"
+		if targetType == mitreden.TargetProposal {
+			p, rerr = s.proposalPage(c, id)
+		} else {
+			p, rerr = s.consultationPage(c, id)
+			name = "consultations/show"
+		}
+		if rerr == nil {
+			s.fillForm(p, values, err, commentFormIDs)
+			p.ErrorsAt = "new-comment"
+			return s.render(c, status, name, p)
+		}
+	}
+	if mitreden.ErrorCode(rerr) != mitreden.ENOTFOUND {
+		return rerr
+	}
+	p := s.page(c, "draft.title")
+	p.Values["body"] = req.Body
+	p.Errors = []ViewError{{Message: p.Tr("comments.target_gone")}}
+	p.ErrorsAt = "refused"
+	p.Data = fiber.Map{"Back": "/consultations"}
+	return s.render(c, fiber.StatusNotFound, "comments/refused", p)
+}
+
 // editFormIDs maps the fields of the edit page's form to its inputs.
 var editFormIDs = map[string]string{"body": "edit-body"}
 
@@ -257,16 +310,38 @@ type draftForm struct {
 	Topics    []string `form:"topics"`
 	Lang      string   `form:"lang"`
 	Email     string   `form:"email"`
+	// Status and AnswerText are an official answer's, DisplayName and
+	// Language the profile's.
+	Status      string `form:"status"`
+	AnswerText  string `form:"answer_text"`
+	DisplayName string `form:"display_name"`
+	Language    string `form:"language"`
 }
 
 // draftKind tells whether a POST to path is a form whose text an ended
 // session or a stale token must not lose: "comment" (a new comment or
 // reply), "edit" (a comment's), "proposal" (a new one), "proposal-edit",
-// or "".
+// "answer" (an official answer to a proposal), "consultation" (a new
+// one), "consultation-edit", "profile", or "".
 func draftKind(path string) string {
 	parts := strings.Split(path, "/")
-	if len(parts) == 3 && parts[0] == "" && parts[1] == "proposals" && parts[2] != "" {
-		return "proposal-edit"
+	if len(parts) == 2 && parts[0] == "" {
+		switch parts[1] {
+		case "consultations":
+			return "consultation"
+		case "profile":
+			return "profile"
+		}
+		return ""
+	}
+	if len(parts) == 3 && parts[0] == "" && parts[2] != "" {
+		switch parts[1] {
+		case "proposals":
+			return "proposal-edit"
+		case "consultations":
+			return "consultation-edit"
+		}
+		return ""
 	}
 	if len(parts) != 4 || parts[0] != "" || parts[2] == "" {
 		return ""
@@ -278,6 +353,8 @@ func draftKind(path string) string {
 		return "edit"
 	case parts[1] == "consultations" && parts[3] == "proposals":
 		return "proposal"
+	case parts[1] == "proposals" && parts[3] == "answer":
+		return "answer"
 	}
 	return ""
 }
@@ -285,65 +362,111 @@ func draftKind(path string) string {
 // draftFormIDs maps the login fields of the draft page to its inputs.
 var draftFormIDs = map[string]string{"email": "draft-email", "password": "draft-password"}
 
-// renderDraft shows a comment or proposal form's text on a page of its own when it
-// could not be taken: the session has ended (401: the page asks for a
-// login in the same form, which then sends the text) or the form's token
-// is stale (403: the text is sent again with a fresh one). loginErr is the
-// refusal of a login tried from this page. The page only shows what was
-// sent and changes nothing.
+// renderDraft shows what a form sent when it could not be taken: the
+// session has ended (401: the page asks for a login in the same form, which
+// then sends it) or the form's token is stale (403: it is sent again with a
+// fresh one). loginErr is the refusal of a login tried from this page. A
+// comment's, proposal's, answer's or profile's fields come back on a page of
+// their own; a consultation's many fields come back in the consultation
+// form itself. The page only shows what was sent and changes nothing.
 func (s *Server) renderDraft(c *fiber.Ctx, kind string, loginErr error) error {
 	var f draftForm
 	_ = c.BodyParser(&f) // whatever could be read comes back
 	f.Body = strings.ReplaceAll(f.Body, "\r\n", "\n")
+	f.AnswerText = strings.ReplaceAll(f.AnswerText, "\r\n", "\n")
 	p := s.page(c, "draft.title")
+	status := s.draftErrors(c, p, loginErr)
+	s.log.Info("form kept as draft", "request_id", requestID(c), "path", c.Path(), "status", status)
+	parts := strings.Split(c.Path(), "/") // as draftKind checked: "", kind[, id[, action]]
+	if kind == "consultation" || kind == "consultation-edit" {
+		var req consultationRequest
+		_ = c.BodyParser(&req)
+		req.uncheckedAreFalse()
+		id, back := "", "/consultations"
+		if kind == "consultation-edit" {
+			id, back = parts[2], "/consultations/"+url.PathEscape(parts[2])
+		}
+		s.consultationForm(p, id, req.values())
+		data := p.Data.(fiber.Map)
+		data["Draft"], data["Login"], data["Back"] = true, p.User == nil, back
+		return s.render(c, status, "consultations/form", p)
+	}
+	p.Values = map[string]string{"body": f.Body, "email": f.Email, "title": f.Title,
+		"topics": strings.Join(f.Topics, ", "), "lang": f.Lang, "status": f.Status, "answer_text": f.AnswerText,
+		"display_name": f.DisplayName, "language": f.Language}
+	var label, back string
+	proposal := kind == "proposal" || kind == "proposal-edit"
+	switch {
+	case kind == "profile":
+		back = "/profile"
+	case kind == "answer":
+		label, back = "field.answer", "/proposals/"+url.PathEscape(parts[2])+"#answer"
+	case proposal:
+		label, back = "field.body", "/"+parts[1]+"/"+url.PathEscape(parts[2])
+	case kind == "edit":
+		label, back = "field.comment", "/comments/"+url.PathEscape(parts[2])
+	case f.ParentID != "":
+		label, back = "comments.reply_label", "/comments/"+url.PathEscape(f.ParentID)+"/reply"
+	default:
+		label, back = "field.comment", "/"+parts[1]+"/"+url.PathEscape(parts[2])+"#comments"
+	}
+	p.Data = fiber.Map{"Action": c.Path(), "Label": label, "Back": back, "ParentID": f.ParentID,
+		"Alignment": f.Alignment, "Login": p.User == nil, "Kind": kind, "Proposal": proposal,
+		"AnswerStatuses": mitreden.AnswerStatuses}
+	return s.render(c, status, "comments/draft", p)
+}
+
+// consultationForm makes p the form that creates a consultation (id "")
+// or changes consultation id, adding values to what p holds.
+func (s *Server) consultationForm(p *Page, id string, values map[string]string) {
+	title, action, submit := "consultations.new_title", "/consultations", "consultations.submit_new"
+	if id != "" {
+		title, action, submit = "consultations.edit_title", "/consultations/"+id, "consultations.save"
+	}
+	p.Title = p.Tr(title)
+	for k, v := range values {
+		p.Values[k] = v
+	}
+	p.Data = fiber.Map{"Action": action, "Submit": p.Tr(submit), "VotingModes": mitreden.VotingModes}
+}
+
+// draftErrors puts on p why a form was kept as a draft, and the refusal of
+// a login tried from the draft (loginErr), and returns the page's status.
+func (s *Server) draftErrors(c *fiber.Ctx, p *Page, loginErr error) int {
 	status, reason := fiber.StatusForbidden, "draft.form_stale"
 	if p.User == nil {
 		status, reason = fiber.StatusUnauthorized, "draft.session_ended"
 	}
-	p.Values = map[string]string{"body": f.Body, "email": f.Email, "title": f.Title,
-		"topics": strings.Join(f.Topics, ", "), "lang": f.Lang}
 	p.Errors = []ViewError{{Message: p.Tr(reason)}}
-	if loginErr != nil {
-		switch mitreden.ErrorCode(loginErr) {
-		case mitreden.EUNAUTHORIZED:
-			p.Errors = append(p.Errors, ViewError{Field: "draft-password", Message: p.Tr("account.login_failed")})
-		case mitreden.ERATELIMITED:
-			status = fiber.StatusTooManyRequests
-			var de *mitreden.Error
-			if errors.As(loginErr, &de) && de.RetryAfter > 0 {
-				c.Set(fiber.HeaderRetryAfter, strconv.Itoa(de.RetryAfter))
+	if loginErr == nil {
+		return status
+	}
+	switch mitreden.ErrorCode(loginErr) {
+	case mitreden.EUNAUTHORIZED:
+		p.Errors = append(p.Errors, ViewError{Field: "draft-password", Message: p.Tr("account.login_failed")})
+	case mitreden.ERATELIMITED:
+		status = fiber.StatusTooManyRequests
+		var de *mitreden.Error
+		if errors.As(loginErr, &de) && de.RetryAfter > 0 {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(de.RetryAfter))
+		}
+		p.Errors = append(p.Errors, s.formErrors(p.Lang, loginErr)...)
+	default:
+		for _, e := range s.formErrors(p.Lang, loginErr) {
+			if id, ok := draftFormIDs[e.Field]; ok {
+				e.Field = id
 			}
-			p.Errors = append(p.Errors, s.formErrors(p.Lang, loginErr)...)
-		default:
-			for _, e := range s.formErrors(p.Lang, loginErr) {
-				if id, ok := draftFormIDs[e.Field]; ok {
-					e.Field = id
-				}
-				p.Errors = append(p.Errors, e)
-			}
+			p.Errors = append(p.Errors, e)
 		}
 	}
-	parts := strings.Split(c.Path(), "/") // as draftKind checked: "", kind, id[, action]
-	label, back := "field.comment", "/"+parts[1]+"/"+url.PathEscape(parts[2])+"#comments"
-	proposal := kind == "proposal" || kind == "proposal-edit"
-	switch {
-	case proposal:
-		label, back = "field.body", "/"+parts[1]+"/"+url.PathEscape(parts[2])
-	case kind == "edit":
-		back = "/comments/" + url.PathEscape(parts[2])
-	case f.ParentID != "":
-		label, back = "comments.reply_label", "/comments/"+url.PathEscape(f.ParentID)+"/reply"
-	}
-	p.Data = fiber.Map{"Action": c.Path(), "Label": label, "Back": back, "ParentID": f.ParentID,
-		"Alignment": f.Alignment, "Login": p.User == nil, "Kind": kind, "Proposal": proposal}
-	s.log.Info("form kept as draft", "request_id", requestID(c), "path", c.Path(), "status", status)
-	return s.render(c, status, "comments/draft", p)
+	return status
 }
 
-// requireUserKeepDraft admits a logged-in person to a comment or proposal
-// form's action. Anyone else sent a form whose session has ended: the text comes
-// back on the draft page, and the email and password typed there log the
-// person in (with the throttling of the login form) and send the text.
+// requireUserKeepDraft admits a logged-in person to the action of a form
+// draftKind names (an admin's too: the role is checked after it). Anyone
+// else sent a form whose session has ended: the text comes back on the
+// draft page, and the email and password typed there log the person in
+// (with the throttling of the login form) and send the text.
 func (s *Server) requireUserKeepDraft(c *fiber.Ctx) error {
 	if userOf(c) != nil {
 		return c.Next()

@@ -8,10 +8,10 @@ func (s *Server) participationRoutes() {
 	admin := s.requireRole(mitreden.RoleAdmin)
 	s.add("GET", "/consultations", s.handleConsultations)
 	s.add("GET", "/consultations/new", admin, s.handleConsultationNew)
-	s.add("POST", "/consultations", admin, s.handleConsultationCreate)
+	s.add("POST", "/consultations", s.requireUserKeepDraft, admin, s.handleConsultationCreate)
 	s.add("GET", "/consultations/:id", s.handleConsultation)
 	s.add("GET", "/consultations/:id/edit", admin, s.handleConsultationEdit)
-	s.add("POST", "/consultations/:id", admin, s.handleConsultationUpdate)
+	s.add("POST", "/consultations/:id", s.requireUserKeepDraft, admin, s.handleConsultationUpdate)
 	s.add("POST", "/consultations/:id/results", admin, s.handleConsultationResults)
 	s.add("GET", "/consultations/:id/proposals/new", s.requireUser, s.handleProposalNew)
 	s.add("POST", "/consultations/:id/proposals", s.requireUserKeepDraft, s.handleProposalCreate)
@@ -21,7 +21,7 @@ func (s *Server) participationRoutes() {
 	s.add("GET", "/proposals/:id/edit", s.requireUser, s.handleProposalEdit)
 	s.add("POST", "/proposals/:id", s.requireUserKeepDraft, s.handleProposalUpdate)
 	s.add("POST", "/proposals/:id/withdraw", s.requireUser, s.handleProposalWithdraw)
-	s.add("POST", "/proposals/:id/answer", admin, s.handleProposalAnswer)
+	s.add("POST", "/proposals/:id/answer", s.requireUserKeepDraft, admin, s.handleProposalAnswer)
 	s.add("POST", "/proposals/:id/vote", s.requireUser, s.handleVote)
 	s.add("POST", "/proposals/:id/vote/delete", s.requireUser, s.handleUnvote)
 	s.add("POST", "/proposals/:id/comments", s.requireUserKeepDraft, s.handleCommentCreate("proposal"))
@@ -30,7 +30,7 @@ func (s *Server) participationRoutes() {
 	s.add("GET", "/comments/:id/edit", s.requireUser, s.handleCommentEditForm)
 	s.add("POST", "/comments/:id/edit", s.requireUserKeepDraft, s.handleCommentEdit)
 	// The warning before a session ends offers to extend it from any
-	// comment form (WCAG 2.2.1).
+	// form that keeps its text (WCAG 2.2.1).
 	s.add("POST", "/session/extend", s.apiRequireUser, s.handleSessionExtend)
 	s.add("POST", "/comments/:id/delete", s.requireUser, s.handleCommentDelete)
 	s.add("POST", "/comments/:id/vote", s.requireUser, s.handleCommentVote)
