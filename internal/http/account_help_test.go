@@ -155,7 +155,7 @@ func TestAdminUserRole_OwnAdminNeedsConfirmation(t *testing.T) {
 // a time in Berlin, in the page and in the problem document.
 func TestLogin_RateLimitSaysUntilWhen(t *testing.T) {
 	e := newEnv(t, withAccounts(func(c *service.AccountsConfig) { c.LoginMaxPerAccount = 1 }))
-	now := time.Date(2025, 1, 15, 13, 7, 0, 0, time.UTC) // 14:07 in Berlin; the window ends 14:15
+	now := time.Date(2025, 1, 15, 13, 7, 0, 0, time.UTC) // 14:07 in Berlin; one failure per 15 minutes: the next at 14:22
 	e.Now.Store(&now)
 	b := e.browser()
 	var body string
@@ -167,13 +167,13 @@ func TestLogin_RateLimitSaysUntilWhen(t *testing.T) {
 			break
 		}
 	}
-	if !strings.Contains(body, "ab 15.01.2025, 14:15 Uhr") || strings.Contains(body, "UTC") {
+	if !strings.Contains(body, "ab 15.01.2025, 14:22 Uhr") || strings.Contains(body, "UTC") {
 		t.Errorf("429 page: %s", body)
 	}
 	resp := e.api("POST", "/api/v1/auth/login", "", map[string]string{"email": "x@example.org", "password": "falsch falsch falsch"})
 	var p struct{ Detail string }
 	decodeJSON(t, resp, &p)
-	if resp.StatusCode != 429 || !strings.Contains(p.Detail, "14:15 Uhr") {
+	if resp.StatusCode != 429 || !strings.Contains(p.Detail, "14:22 Uhr") {
 		t.Errorf("API 429: %d %q", resp.StatusCode, p.Detail)
 	}
 }

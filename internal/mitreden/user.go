@@ -141,17 +141,6 @@ type SessionStore interface {
 	ListUserSessions(ctx context.Context, userID string) ([]*Session, error)
 }
 
-// CounterStore counts events in fixed time windows, shared by every instance
-// (login throttling).
-type CounterStore interface {
-	// IncrCounter adds one to key in the window that contains now and returns the new count.
-	IncrCounter(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
-	// DecrCounter takes one back from key in the window that contains now.
-	DecrCounter(ctx context.Context, key string, window time.Duration, now time.Time) error
-	// GetCounter returns the count of key in the window that contains now.
-	GetCounter(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
-}
-
 // Pinger reports whether a backing service answers.
 type Pinger interface {
 	Ping(ctx context.Context) error

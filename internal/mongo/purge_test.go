@@ -18,8 +18,11 @@ func TestPurgeExpired_RemovesOnlyExpired(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := db.Counters().IncrCounter(ctx, "login:x", 15*time.Minute, now.Add(-time.Hour)); err != nil {
-		t.Fatal(err)
+	// An allowance whole again before now, and one still in use.
+	for _, at := range []time.Time{now.Add(-time.Hour), now} {
+		if _, _, err := db.Counters().Take(ctx, "login:"+at.Format(time.TimeOnly), mitreden.Rate{Max: 5, Per: 15 * time.Minute}, at); err != nil {
+			t.Fatal(err)
+		}
 	}
 	n, err := db.PurgeExpired(ctx, now)
 	if err != nil || n != 2 {

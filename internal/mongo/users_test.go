@@ -136,29 +136,3 @@ func TestSessionStore(t *testing.T) {
 		t.Fatalf("deleted session: %v", err)
 	}
 }
-
-func TestCounterStore_WindowedAndConcurrent(t *testing.T) {
-	db := mongotest.MustOpenDB(t)
-	s := db.Counters()
-	ctx := context.Background()
-	now := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
-	var wg sync.WaitGroup
-	for i := 0; i < 10; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := s.IncrCounter(ctx, "login:a", 15*time.Minute, now); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
-	n, err := s.GetCounter(ctx, "login:a", 15*time.Minute, now.Add(time.Minute))
-	if err != nil || n != 10 {
-		t.Fatalf("count = %d %v, want 10", n, err)
-	}
-	n, _ = s.GetCounter(ctx, "login:a", 15*time.Minute, now.Add(16*time.Minute))
-	if n != 0 {
-		t.Fatalf("next window = %d", n)
-	}
-}

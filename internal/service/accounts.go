@@ -180,7 +180,7 @@ func (a *Accounts) Login(ctx context.Context, in LoginInput) (*Login, error) {
 	}
 	u, err := a.users.FindUserByEmail(ctx, in.Email)
 	if err != nil && mitreden.ErrorCode(err) != mitreden.ENOTFOUND {
-		a.giveBack(ctx, now, slots)
+		a.giveBack(ctx, slots)
 		return nil, err
 	}
 	hash := dummyHash
@@ -195,7 +195,7 @@ func (a *Accounts) Login(ctx context.Context, in LoginInput) (*Login, error) {
 		a.log.Warn("login failed", "ip", in.IP)
 		return nil, &mitreden.Error{Code: mitreden.EUNAUTHORIZED, Message: "account.login_failed"}
 	}
-	a.giveBack(ctx, now, slots)
+	a.giveBack(ctx, slots)
 	token, s, err := a.newSession(ctx, u.ID, in.IP, in.UserAgent)
 	if err != nil {
 		return nil, err
@@ -207,22 +207,26 @@ func (a *Accounts) Login(ctx context.Context, in LoginInput) (*Login, error) {
 // takeSlots takes one attempt from the allowance of every key (failed
 // password checks of an account, of a client IP) before the password is
 // checked, so parallel guesses cannot all pass a check made before any of
-// them counted. When a key's allowance is used up it gives back what it took
-// and answers ERATELIMITED.
-func (a *Accounts) takeSlots(ctx context.Context, now time.Time, allowances ...allowance) ([]string, error) {
-	var taken []string
+// them counted. When an allowance is used up it gives back what it took and
+// answers ERATELIMITED until the time every allowance admits the attempt.
+func (a *Accounts) takeSlots(ctx context.Context, now time.Time, allowances ...allowance) ([]allowance, error) {
+	var taken []allowance
+	var until time.Time
 	for _, al := range allowances {
-		n, err := a.counters.IncrCounter(ctx, al.key, a.cfg.LoginWindow, now)
-		if err == nil {
-			taken = append(taken, al.key)
-			if n > al.max {
-				err = a.limited(now)
-			}
-		}
+		ok, retry, err := a.counters.Take(ctx, al.key, a.rate(al.max), now)
 		if err != nil {
-			a.giveBack(ctx, now, taken)
+			a.giveBack(ctx, taken)
 			return nil, err
 		}
+		if ok {
+			taken = append(taken, al)
+		} else if retry.After(until) {
+			until = retry
+		}
+	}
+	if !until.IsZero() {
+		a.giveBack(ctx, taken)
+		return nil, rateLimited("account.rate_limited", now, until)
 	}
 	return taken, nil
 }
@@ -233,22 +237,19 @@ type allowance struct {
 	max int
 }
 
+// rate is the allowance of max attempts per LoginWindow.
+func (a *Accounts) rate(max int) mitreden.Rate {
+	return mitreden.Rate{Max: max, Per: a.cfg.LoginWindow}
+}
+
 // giveBack returns slots taken by takeSlots, for an attempt that was not a
 // failed guess.
-func (a *Accounts) giveBack(ctx context.Context, now time.Time, keys []string) {
-	for _, key := range keys {
-		if err := a.counters.DecrCounter(context.WithoutCancel(ctx), key, a.cfg.LoginWindow, now); err != nil {
+func (a *Accounts) giveBack(ctx context.Context, slots []allowance) {
+	for _, al := range slots {
+		if err := a.counters.GiveBack(context.WithoutCancel(ctx), al.key, a.rate(al.max)); err != nil {
 			a.log.Warn("throttling counter not given back", "err", err)
 		}
 	}
-}
-
-// limited is the ERATELIMITED error until the end of now's window.
-func (a *Accounts) limited(now time.Time) error {
-	end := now.Truncate(a.cfg.LoginWindow).Add(a.cfg.LoginWindow)
-	secs := int(end.Sub(now).Seconds()) + 1
-	return &mitreden.Error{Code: mitreden.ERATELIMITED, Message: "account.rate_limited", RetryAfter: secs,
-		Args: map[string]any{"until": end, "minutes": (secs + 59) / 60}}
 }
 
 // loginAccountKey is the throttling counter of failed password checks of an
@@ -258,15 +259,15 @@ func loginAccountKey(email string) string {
 }
 
 // throttle counts an attempt on key and answers ERATELIMITED when the
-// attempts before it in the current window reached max.
+// allowance of max attempts per window is used up.
 func (a *Accounts) throttle(ctx context.Context, key string, max int) error {
 	now := a.now()
-	n, err := a.counters.IncrCounter(ctx, key, a.cfg.LoginWindow, now)
+	ok, retry, err := a.counters.Take(ctx, key, a.rate(max), now)
 	if err != nil {
 		return err
 	}
-	if n-1 >= max {
-		return a.limited(now)
+	if !ok {
+		return rateLimited("account.rate_limited", now, retry)
 	}
 	return nil
 }
@@ -368,7 +369,7 @@ func (a *Accounts) ChangePassword(ctx context.Context, u *mitreden.User, session
 	if !VerifyPassword(fresh.PasswordHash, current) {
 		return mitreden.Invalid(mitreden.FieldError{Field: "current_password", Code: "wrong", Message: "validation.current_password"})
 	}
-	a.giveBack(ctx, now, slots)
+	a.giveBack(ctx, slots)
 	if fe := CheckPassword(next, fresh.Email, fresh.DisplayName); fe != nil {
 		fe.Field = "new_password"
 		return mitreden.Invalid(*fe)
