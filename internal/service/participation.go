@@ -18,6 +18,9 @@ type Participation struct {
 	docs   *SearchDocs
 	now    Clock
 	log    *slog.Logger
+	// Guards holds the posting limits and the link rule of new accounts
+	// (guards.go); the server sets it, and nil limits nothing.
+	Guards *Guards
 	// deadBefore, when set, is when the counter writes of stopped
 	// processes started at the latest (see CounterWritesDeadBefore).
 	deadBefore atomic.Pointer[time.Time]
