@@ -180,6 +180,22 @@ func (s *Server) mwLanguage(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// mwWriteLimit counts every unsafe request (forms and API writes alike)
+// against the writes per minute of its client IP, shared by all instances
+// through the store, and answers 429 with Retry-After beyond them. It runs
+// before the CSRF check, so a flood with bad tokens counts too, and after
+// the language is known, so the refusal is said in the reader's language.
+func (s *Server) mwWriteLimit(c *fiber.Ctx) error {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead:
+		return c.Next()
+	}
+	if err := s.deps.Guards.Write(c.UserContext(), c.IP()); err != nil {
+		return err
+	}
+	return c.Next()
+}
+
 // csrfSeed is a per-browser random value in a cookie; the token is an HMAC of
 // it and the session id, so a token dies with the session (signed double submit).
 func (s *Server) csrfSeed(c *fiber.Ctx) string {

@@ -50,6 +50,8 @@ type Deps struct {
 	// Participation serves consultations, proposals, votes and comments.
 	Participation *service.Participation
 	Logger        *slog.Logger
+	// Guards limits the writes per client IP (mwWriteLimit); nil limits nothing.
+	Guards *service.Guards
 }
 
 // Server is the HTTP front.
@@ -182,7 +184,7 @@ func (s *Server) routesSetup() {
 	s.app.Get("/healthz", s.handleHealthz)
 	s.app.Get("/readyz", s.handleReadyz)
 	s.app.Use("/static", s.staticHandler())
-	s.app.Use(s.mwAuth, s.mwLanguage, s.mwCSRF)
+	s.app.Use(s.mwAuth, s.mwLanguage, s.mwWriteLimit, s.mwCSRF)
 
 	// Pages.
 	s.add("GET", "/", s.handleHome)

@@ -54,6 +54,17 @@ func withAccounts(f func(*service.AccountsConfig)) envOption {
 
 func newEnv(t *testing.T, opts ...envOption) *testEnv {
 	t.Helper()
+	return newGuardedEnv(t, testGuards, opts...)
+}
+
+// testGuards are the guards of newEnv: the link rule of new accounts as in
+// production, the rate limits far above what any test writes (the tests of
+// the limits use newGuardedEnv).
+var testGuards = service.GuardsConfig{CommentMaxPerMinute: 1 << 20, ProposalMaxPerDay: 1 << 20, WriteMaxPerIP: 1 << 20}
+
+// newGuardedEnv is newEnv with the guards of gcfg.
+func newGuardedEnv(t *testing.T, gcfg service.GuardsConfig, opts ...envOption) *testEnv {
+	t.Helper()
 	db := mongotest.MustOpenDB(t)
 	now := &atomic.Pointer[time.Time]{}
 	clock := func() time.Time {
@@ -76,7 +87,9 @@ func newEnv(t *testing.T, opts ...envOption) *testEnv {
 	t.Cleanup(func() { idx.Close() })
 	part := service.NewParticipation(db.Participation(), idx, clock, log)
 	indexing := service.NewIndexing(idx, part.AllSearchDocs, clock, log)
-	srv, err := mhttp.New(cfg, mhttp.Deps{Accounts: acc, Store: db, Searcher: idx, Participation: part, Indexing: indexing, Logger: log})
+	guards := service.NewGuards(db.Counters(), gcfg, clock, log)
+	part.Guards = guards
+	srv, err := mhttp.New(cfg, mhttp.Deps{Accounts: acc, Store: db, Searcher: idx, Participation: part, Indexing: indexing, Guards: guards, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
