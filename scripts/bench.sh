@@ -32,7 +32,9 @@ scripts/build.sh >/dev/null 2>&1
 dir=$(mktemp -d /tmp/mitreden-bench.XXXXXX)
 go build -o "$dir/ceiling" ./scripts/ceiling
 export MITREDEN_DATA_DIR=$dir/data MITREDEN_ADDR=127.0.0.1:$PORT MITREDEN_BASE_URL=http://127.0.0.1:$PORT
+# The load comes from one address and a few accounts: raise the limits a visitor meets.
 export MITREDEN_REGISTER_MAX_PER_IP=1000000 MITREDEN_LOGIN_MAX_PER_IP=1000000 MITREDEN_LOG_LEVEL=warn
+export MITREDEN_WRITE_MAX_PER_IP=1000000 MITREDEN_COMMENT_MAX_PER_MINUTE=1000000 MITREDEN_PROPOSAL_MAX_PER_DAY=1000000
 server="" ceiling="" plain=""
 stop() { # pid: ends a process this script started and waits for it
   [ -n "$1" ] && kill "$1" 2>/dev/null && wait "$1" 2>/dev/null || true

@@ -41,8 +41,13 @@ type Config struct {
 	LoginMaxPerIP      int
 	LoginWindow        time.Duration
 	RegisterMaxPerIP   int
-	SessionIdle        time.Duration
-	SessionAbsolute    time.Duration
+	// CommentMaxPerMinute, ProposalMaxPerDay and WriteMaxPerIP are the
+	// automatic guards on writing (service.GuardsConfig).
+	CommentMaxPerMinute int
+	ProposalMaxPerDay   int
+	WriteMaxPerIP       int
+	SessionIdle         time.Duration
+	SessionAbsolute     time.Duration
 }
 
 // DefaultConfig returns the settings for a local pilot.
@@ -51,6 +56,7 @@ func DefaultConfig() Config {
 		Addr: "127.0.0.1:8080", BaseURL: "http://127.0.0.1:8080", DataDir: "./data", MongoDatabase: "mitreden",
 		LogLevel: "info", Operator: OperatorSettings{EnforcementBody: DefaultEnforcementBody},
 		LoginMaxPerAccount: 5, LoginMaxPerIP: 20, LoginWindow: 15 * time.Minute, RegisterMaxPerIP: 10,
+		CommentMaxPerMinute: 5, ProposalMaxPerDay: 10, WriteMaxPerIP: 100,
 		SessionIdle: 30 * time.Minute, SessionAbsolute: 12 * time.Hour,
 	}
 }
@@ -122,6 +128,9 @@ var envSettings = []envSetting{
 	{"MITREDEN_LOGIN_MAX_PER_IP", setInt(func(c *Config) *int { return &c.LoginMaxPerIP })},
 	{"MITREDEN_LOGIN_WINDOW", setDuration(func(c *Config) *time.Duration { return &c.LoginWindow })},
 	{"MITREDEN_REGISTER_MAX_PER_IP", setInt(func(c *Config) *int { return &c.RegisterMaxPerIP })},
+	{"MITREDEN_COMMENT_MAX_PER_MINUTE", setInt(func(c *Config) *int { return &c.CommentMaxPerMinute })},
+	{"MITREDEN_PROPOSAL_MAX_PER_DAY", setInt(func(c *Config) *int { return &c.ProposalMaxPerDay })},
+	{"MITREDEN_WRITE_MAX_PER_IP", setInt(func(c *Config) *int { return &c.WriteMaxPerIP })},
 	{"MITREDEN_SESSION_IDLE", setDuration(func(c *Config) *time.Duration { return &c.SessionIdle })},
 	{"MITREDEN_SESSION_ABSOLUTE", setDuration(func(c *Config) *time.Duration { return &c.SessionAbsolute })},
 }
@@ -190,7 +199,9 @@ func (c *Config) Validate() error {
 		return errors.New("setting MITREDEN_SECRET: must be at least 32 characters")
 	}
 	for name, n := range map[string]int{"MITREDEN_LOGIN_MAX_PER_ACCOUNT": c.LoginMaxPerAccount,
-		"MITREDEN_LOGIN_MAX_PER_IP": c.LoginMaxPerIP, "MITREDEN_REGISTER_MAX_PER_IP": c.RegisterMaxPerIP} {
+		"MITREDEN_LOGIN_MAX_PER_IP": c.LoginMaxPerIP, "MITREDEN_REGISTER_MAX_PER_IP": c.RegisterMaxPerIP,
+		"MITREDEN_COMMENT_MAX_PER_MINUTE": c.CommentMaxPerMinute, "MITREDEN_PROPOSAL_MAX_PER_DAY": c.ProposalMaxPerDay,
+		"MITREDEN_WRITE_MAX_PER_IP": c.WriteMaxPerIP} {
 		if n < 1 {
 			return fmt.Errorf("setting %s=%d: must be at least 1", name, n)
 		}

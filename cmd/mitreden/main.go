@@ -144,6 +144,8 @@ type env struct {
 	emb      *embedded.Server
 	lock     *os.File // data-dir lock when only the search index is embedded
 	accounts *service.Accounts
+	// guards are the posting limits and the writes per client IP.
+	guards   *service.Guards
 	searcher mitreden.Searcher
 	// participation and indexing exist once openSearch ran.
 	participation *service.Participation
@@ -191,6 +193,8 @@ func open(ctx context.Context, cfg Config, log *slog.Logger) (*env, error) {
 		LoginMaxPerAccount: cfg.LoginMaxPerAccount, LoginMaxPerIP: cfg.LoginMaxPerIP,
 		LoginWindow: cfg.LoginWindow, RegisterMaxPerIP: cfg.RegisterMaxPerIP,
 	}, service.SystemClock, log)
+	e.guards = service.NewGuards(db.Counters(), service.GuardsConfig{CommentMaxPerMinute: cfg.CommentMaxPerMinute,
+		ProposalMaxPerDay: cfg.ProposalMaxPerDay, WriteMaxPerIP: cfg.WriteMaxPerIP}, service.SystemClock, log)
 	return e, nil
 }
 
@@ -203,6 +207,7 @@ func (e *env) openSearch(ctx context.Context) error {
 	}
 	e.searcher = s
 	e.participation = service.NewParticipation(e.db.Participation(), s, service.SystemClock, e.log)
+	e.participation.Guards = e.guards
 	e.indexing = service.NewIndexing(s, e.participation.AllSearchDocs, service.SystemClock, e.log)
 	e.indexing.CountStored = e.participation.CountSearchDocs
 	return nil
