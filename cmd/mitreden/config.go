@@ -46,6 +46,11 @@ type Config struct {
 	CommentMaxPerMinute int
 	ProposalMaxPerDay   int
 	WriteMaxPerIP       int
+	// ReportHideThreshold is how many reports from distinct people hide a
+	// contribution pending review; HoldWords hold a contribution that
+	// contains one of them for review (service.ModerationConfig).
+	ReportHideThreshold int
+	HoldWords           []string
 	SessionIdle         time.Duration
 	SessionAbsolute     time.Duration
 }
@@ -56,7 +61,7 @@ func DefaultConfig() Config {
 		Addr: "127.0.0.1:8080", BaseURL: "http://127.0.0.1:8080", DataDir: "./data", MongoDatabase: "mitreden",
 		LogLevel: "info", Operator: OperatorSettings{EnforcementBody: DefaultEnforcementBody},
 		LoginMaxPerAccount: 5, LoginMaxPerIP: 20, LoginWindow: 15 * time.Minute, RegisterMaxPerIP: 10,
-		CommentMaxPerMinute: 5, ProposalMaxPerDay: 10, WriteMaxPerIP: 100,
+		CommentMaxPerMinute: 5, ProposalMaxPerDay: 10, WriteMaxPerIP: 100, ReportHideThreshold: 3,
 		SessionIdle: 30 * time.Minute, SessionAbsolute: 12 * time.Hour,
 	}
 }
@@ -131,6 +136,16 @@ var envSettings = []envSetting{
 	{"MITREDEN_COMMENT_MAX_PER_MINUTE", setInt(func(c *Config) *int { return &c.CommentMaxPerMinute })},
 	{"MITREDEN_PROPOSAL_MAX_PER_DAY", setInt(func(c *Config) *int { return &c.ProposalMaxPerDay })},
 	{"MITREDEN_WRITE_MAX_PER_IP", setInt(func(c *Config) *int { return &c.WriteMaxPerIP })},
+	{"MITREDEN_REPORT_HIDE_THRESHOLD", setInt(func(c *Config) *int { return &c.ReportHideThreshold })},
+	{"MITREDEN_HOLD_WORDS", func(c *Config, v string) error {
+		c.HoldWords = nil
+		for _, w := range strings.Split(v, ",") {
+			if w = strings.TrimSpace(w); w != "" {
+				c.HoldWords = append(c.HoldWords, w)
+			}
+		}
+		return nil
+	}},
 	{"MITREDEN_SESSION_IDLE", setDuration(func(c *Config) *time.Duration { return &c.SessionIdle })},
 	{"MITREDEN_SESSION_ABSOLUTE", setDuration(func(c *Config) *time.Duration { return &c.SessionAbsolute })},
 }
@@ -201,7 +216,7 @@ func (c *Config) Validate() error {
 	for name, n := range map[string]int{"MITREDEN_LOGIN_MAX_PER_ACCOUNT": c.LoginMaxPerAccount,
 		"MITREDEN_LOGIN_MAX_PER_IP": c.LoginMaxPerIP, "MITREDEN_REGISTER_MAX_PER_IP": c.RegisterMaxPerIP,
 		"MITREDEN_COMMENT_MAX_PER_MINUTE": c.CommentMaxPerMinute, "MITREDEN_PROPOSAL_MAX_PER_DAY": c.ProposalMaxPerDay,
-		"MITREDEN_WRITE_MAX_PER_IP": c.WriteMaxPerIP} {
+		"MITREDEN_WRITE_MAX_PER_IP": c.WriteMaxPerIP, "MITREDEN_REPORT_HIDE_THRESHOLD": c.ReportHideThreshold} {
 		if n < 1 {
 			return fmt.Errorf("setting %s=%d: must be at least 1", name, n)
 		}

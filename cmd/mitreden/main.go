@@ -208,6 +208,8 @@ func (e *env) openSearch(ctx context.Context) error {
 	e.searcher = s
 	e.participation = service.NewParticipation(e.db.Participation(), s, service.SystemClock, e.log)
 	e.participation.Guards = e.guards
+	e.participation.SetUsers(e.db.Users())
+	e.participation.SetModeration(service.ModerationConfig{HideThreshold: e.cfg.ReportHideThreshold, Words: e.cfg.HoldWords})
 	e.indexing = service.NewIndexing(s, e.participation.AllSearchDocs, service.SystemClock, e.log)
 	e.indexing.CountStored = e.participation.CountSearchDocs
 	return nil

@@ -48,11 +48,16 @@ func cmdSeed(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	defer e.close()
 	switch {
 	case *demo:
-		return seedDemo(ctx, e, stdout)
+		err = seedDemo(ctx, e, stdout)
 	case *thread > 0:
-		return seedThread(ctx, e, *thread, *threads, stdout, stderr)
+		err = seedThread(ctx, e, *thread, *threads, stdout, stderr)
+	default:
+		err = seedScale(ctx, e, *scale, stderr)
 	}
-	return seedScale(ctx, e, *scale, stderr)
+	if err != nil {
+		return err
+	}
+	return seedParticipants(ctx, e, stderr)
 }
 
 func cmdRecount(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {

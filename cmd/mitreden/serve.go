@@ -59,6 +59,7 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 			return err
 		}
 	}
+	backfillParticipants(ctx, e, log)
 	if len(dead) > 0 {
 		rec.reconcile(bg, dead) // rebuilds the search index anyway
 	} else {

@@ -267,7 +267,25 @@ func (s *Server) apiProposalCreate(c *fiber.Ctx) error {
 	if err := s.deps.Participation.CreateProposal(c.UserContext(), userOf(c), c.Params("id"), pr); err != nil {
 		return err
 	}
+	if pr.Held != "" {
+		return s.heldJSON(c, mitreden.ItemProposal, pr.ID, pr.Held)
+	}
 	return s.apiProposalAnswer(c, fiber.StatusCreated, pr.ID)
+}
+
+// heldAnswer says that a contribution was accepted and waits for
+// moderation before anyone else sees it.
+type heldAnswer struct {
+	ItemType string `json:"item_type"`
+	ID       string `json:"id"`
+	Status   string `json:"status"`
+	Held     string `json:"held"`
+	Message  string `json:"message"`
+}
+
+func (s *Server) heldJSON(c *fiber.Ctx, itemType, id, why string) error {
+	return sendJSON(c, fiber.StatusAccepted, heldAnswer{ItemType: itemType, ID: id, Status: "pending", Held: why,
+		Message: s.cat.T(langOf(c), "moderation.held_notice_"+why, nil)})
 }
 
 func (s *Server) apiProposal(c *fiber.Ctx) error {
@@ -418,6 +436,9 @@ func (s *Server) apiCommentCreate(targetType string) fiber.Handler {
 			mitreden.Comment{Body: req.Body, ParentID: req.ParentID, Alignment: req.Alignment, Lang: req.Lang})
 		if err != nil {
 			return err
+		}
+		if cm.Held != "" {
+			return s.heldJSON(c, mitreden.ItemComment, cm.ID, cm.Held)
 		}
 		it, err := s.deps.Participation.ReadComment(c.UserContext(), userOf(c), cm.ID)
 		if err != nil {

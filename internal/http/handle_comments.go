@@ -215,10 +215,23 @@ func commentBodyErrors(err error, body, lang string) error {
 // blocked, or what it discusses is gone.
 func refusedWhileTyping(err error) bool {
 	switch mitreden.ErrorCode(err) {
-	case mitreden.ECONFLICT, mitreden.EFORBIDDEN, mitreden.ENOTFOUND:
+	case mitreden.ECONFLICT, mitreden.EFORBIDDEN, mitreden.ENOTFOUND, mitreden.ERATELIMITED:
 		return true
 	}
 	return false
+}
+
+// retryLater sets Retry-After on a form shown again because a posting limit
+// refused it (429), and tells whether it did.
+func retryLater(c *fiber.Ctx, err error) bool {
+	var de *mitreden.Error
+	if !errors.As(err, &de) || de.Code != mitreden.ERATELIMITED {
+		return false
+	}
+	if de.RetryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(de.RetryAfter))
+	}
+	return true
 }
 
 // renderCommentFailed shows the page a comment or reply was written on
@@ -232,6 +245,7 @@ func (s *Server) renderCommentFailed(c *fiber.Ctx, targetType, id string, req *c
 	if !formFailed(err) {
 		status = statusOf[mitreden.ErrorCode(err)]
 	}
+	retryLater(c, err)
 	values := map[string]string{"body": req.Body, "alignment": req.Alignment, "lang": req.Lang}
 	var rerr error
 	if req.ParentID != "" {

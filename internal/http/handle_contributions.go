@@ -10,6 +10,8 @@ import (
 type myCommentView struct {
 	*service.MyComment
 	Excerpt, Href, TargetHref string
+	Mod                       modView
+	CanAppeal                 bool
 }
 
 // myVoteView is one vote with the proposal voted on.
@@ -42,10 +44,12 @@ func (s *Server) handleMyContributions(c *fiber.Ctx) error {
 	for i, it := range mine.Proposals {
 		props[i] = s.listItemView(it.ProposalItem, it.ConsultationTitle)
 		props[i].ConsultationLang = it.ConsultationLang
+		props[i].History, props[i].CanAppeal = it.History, it.CanAppeal.Allowed()
 	}
 	comments := make([]*myCommentView, len(mine.Comments))
 	for i, it := range mine.Comments {
-		v := &myCommentView{MyComment: it, Href: commentURL(it.Comment), TargetHref: "/" + it.TargetType + "s/" + it.TargetID}
+		v := &myCommentView{MyComment: it, Href: commentURL(it.Comment), TargetHref: "/" + it.TargetType + "s/" + it.TargetID,
+			Mod: modOf(it.Hidden, it.Mod), CanAppeal: it.CanAppeal.Allowed()}
 		if !it.Redacted {
 			v.Excerpt = bodyExcerpt(it.BodyHTML, it.Body, it.HTMLVersion, contributionsExcerptRunes)
 		}
@@ -59,7 +63,7 @@ func (s *Server) handleMyContributions(c *fiber.Ctx) error {
 		}
 		groups[i] = gv
 	}
-	p.Data = fiber.Map{"Proposals": props, "Comments": comments, "Votes": groups, "Shown": service.ContributionsShown,
+	p.Data = fiber.Map{"Proposals": props, "Comments": comments, "Held": mine.Held, "Votes": groups, "Shown": service.ContributionsShown,
 		"MoreProposals": mine.MoreProposals, "MoreComments": mine.MoreComments, "MoreVotes": mine.MoreVotes}
 	return s.render(c, fiber.StatusOK, "contributions/mine", p)
 }

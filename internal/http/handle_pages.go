@@ -8,8 +8,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
-
-	"github.com/mitreden/mitreden/internal/mitreden"
 )
 
 // homeOpenLimit is how many open consultations the home page lists; more
@@ -56,34 +54,41 @@ func (s *Server) handleHome(c *fiber.Ctx) error {
 	p := s.page(c, "home.title")
 	v := homeView{Offline: s.offlineContact()}
 	if s.deps.Participation != nil {
-		list, total, err := s.deps.Participation.ReadConsultations(c.UserContext(), p.User,
-			mitreden.ConsultationFilter{Phase: mitreden.PhaseOpen, Page: 1, PerPage: homeOpenLimit})
+		home, err := s.deps.Participation.ReadHome(c.UserContext(), p.User, homeOpenLimit)
 		if err != nil {
 			return err
 		}
+		list := home.Consultations
 		// The one closing first is the one a visitor must not miss.
 		sort.SliceStable(list, func(i, j int) bool { return list[i].ClosesAt.Before(list[j].ClosesAt) })
 		for _, it := range list {
 			v.Consultations = append(v.Consultations, homeConsultation{ID: it.ID, Title: it.Title, Lang: it.Lang,
 				Excerpt: excerpt(it.Summary, homeExcerptRunes), ClosesAt: it.ClosesAt,
-				ClosesISO: it.ClosesAt.UTC().Format(time.RFC3339), Took: tookPart(p, it.ProposalCount, it.CommentCount)})
+				ClosesISO: it.ClosesAt.UTC().Format(time.RFC3339), Took: tookPart(p, home.Participants[it.ID], it.ProposalCount, it.CommentCount)})
 		}
-		v.More = total > len(list)
+		v.More = home.Total > len(list)
 	}
 	p.Data = v
 	return s.render(c, fiber.StatusOK, "pages/home", p)
 }
 
-// tookPart says how many contributions a consultation has, in words.
-func tookPart(p *Page, proposals, comments int) string {
-	pk, ck := "home.proposals.other", "home.comments.other"
+// tookPart says how many people took part in a consultation and how many
+// proposals and comments it has, in words.
+func tookPart(p *Page, people, proposals, comments int) string {
+	if people == 0 && proposals == 0 && comments == 0 {
+		return p.Tr("home.took_part.none")
+	}
+	tk, pk, ck := "home.took_part.other", "home.proposals.other", "home.comments.other"
+	if people == 1 {
+		tk = "home.took_part.one"
+	}
 	if proposals == 1 {
 		pk = "home.proposals.one"
 	}
 	if comments == 1 {
 		ck = "home.comments.one"
 	}
-	return p.Tr("home.took_part", "proposals", p.Tr(pk, "count", proposals), "comments", p.Tr(ck, "count", comments))
+	return p.Tr(tk, "count", people, "proposals", p.Tr(pk, "count", proposals), "comments", p.Tr(ck, "count", comments))
 }
 
 // excerpt shortens s to at most n characters at a word boundary.

@@ -93,7 +93,7 @@ func (s *Server) consultationPage(c *fiber.Ctx, id string) (*Page, error) {
 	for i, it := range pg.Proposals {
 		items[i] = s.listItemView(it, pg.Title)
 	}
-	p.Data = fiber.Map{"C": cv, "Proposals": fiber.Map{"Items": items, "Total": pg.ProposalTotal}, "Sort": pg.Sort, "Quota": pg.Quota,
+	p.Data = fiber.Map{"C": cv, "Proposals": fiber.Map{"Items": items, "Total": pg.ProposalTotal}, "Sort": pg.Sort, "Quota": pg.Quota, "Held": pg.Held,
 		"Sorts": mitreden.ProposalSorts, "Status": q.Status, "Statuses": mitreden.ProposalStatuses, "Topic": q.Topic,
 		"CanPropose": cv.CanPropose, "CanComment": s.perm(p, pg.Discussion.CanComment),
 		"Comments": s.commentViews(pg.Discussion.Comments), "CommentTotal": pg.Discussion.Visible, "CommentSort": pg.Discussion.Order,
@@ -134,13 +134,9 @@ func (s *Server) handleConsultation(c *fiber.Ctx) error {
 var consultationFormIDs = map[string]string{}
 
 func (s *Server) renderConsultationForm(c *fiber.Ctx, status int, id string, values map[string]string, err error) error {
-	title, action, submit := "consultations.new_title", "/consultations", "consultations.submit_new"
-	if id != "" {
-		title, action, submit = "consultations.edit_title", "/consultations/"+id, "consultations.save"
-	}
-	p := s.page(c, title)
+	p := s.page(c, "")
 	s.fillForm(p, values, err, consultationFormIDs)
-	p.Data = fiber.Map{"Action": action, "Submit": p.Tr(submit), "VotingModes": mitreden.VotingModes}
+	s.consultationForm(p, id, nil)
 	return s.render(c, status, "consultations/form", p)
 }
 
@@ -251,14 +247,23 @@ func (s *Server) handleProposalCreate(c *fiber.Ctx) error {
 		req.apply(pr)
 		err = s.deps.Participation.CreateProposal(ctx, userOf(c), id, pr)
 	}
-	if formFailed(err) {
+	if limited := retryLater(c, err); formFailed(err) || limited {
 		cons, cerr := s.deps.Participation.ReadConsultation(ctx, userOf(c), id)
 		if cerr != nil {
 			return cerr
 		}
-		return s.renderProposalForm(c, fiber.StatusUnprocessableEntity, cons.Consultation, "/consultations/"+id+"/proposals", "proposals.new_title", "proposals.submit", req.values(), err)
+		status := fiber.StatusUnprocessableEntity
+		if limited {
+			// A posting limit: the text stays, the summary says when.
+			status = fiber.StatusTooManyRequests
+		}
+		return s.renderProposalForm(c, status, cons.Consultation, "/consultations/"+id+"/proposals", "proposals.new_title", "proposals.submit", req.values(), err)
 	} else if err != nil {
 		return err
+	}
+	if pr.Held != "" {
+		s.confirmAt(c, "moderation.held_notice_"+pr.Held, "held")
+		return c.Redirect("/consultations/"+id+"#confirmation", fiber.StatusSeeOther)
 	}
 	s.flash(c, "proposal.created")
 	return c.Redirect("/proposals/"+pr.ID, fiber.StatusSeeOther)
@@ -273,11 +278,14 @@ func (s *Server) proposalPage(c *fiber.Ctx, id string) (*Page, error) {
 		return nil, err
 	}
 	p.Title, p.TitleLang = pg.Title, pg.Lang
+	if pg.Redacted {
+		p.Title, p.TitleLang = p.Tr("moderation.hidden_proposal_title"), ""
+	}
 	p.Data = fiber.Map{"Pr": s.proposalPageView(p, pg), "C": pg.Consultation, "Quota": pg.Quota,
 		"AnswerStatuses": mitreden.AnswerStatuses, "VoteValues": mitreden.VoteValuesOf(pg.VotingMode),
 		"CanComment": s.perm(p, pg.Discussion.CanComment),
 		"Comments":   s.commentViews(pg.Discussion.Comments), "CommentSort": pg.Discussion.Order,
-		"CommentPager": newCommentPager(c, pg.Discussion), "PhaseNote": s.phaseNote(p, pg.Consultation)}
+		"CommentPager": newCommentPager(c, pg.Discussion), "PhaseNote": s.phaseNote(p, pg.Consultation), "Held": pg.Held}
 	return p, nil
 }
 
@@ -347,7 +355,7 @@ func (s *Server) handleProposalAnswer(c *fiber.Ctx) error {
 		if perr != nil {
 			return perr
 		}
-		s.fillForm(p, map[string]string{"answer_text": req.text()}, err, answerFormIDs)
+		s.fillForm(p, map[string]string{"answer_text": req.text(), "status": req.Status}, err, answerFormIDs)
 		return s.render(c, fiber.StatusUnprocessableEntity, "proposals/show", p)
 	} else if err != nil {
 		return err
@@ -426,27 +434,14 @@ func (s *Server) handleCommentCreate(targetType string) fiber.Handler {
 				mitreden.Comment{Body: req.Body, ParentID: req.ParentID, Alignment: req.Alignment, Lang: req.Lang})
 		}
 		err = commentBodyErrors(err, req.Body, langOf(c))
-		if formFailed(err) && req.ParentID != "" {
-			return s.renderCommentReply(c, fiber.StatusUnprocessableEntity, req.ParentID, map[string]string{"body": req.Body, "alignment": req.Alignment, "lang": req.Lang}, err)
-		}
-		if formFailed(err) {
-			var p *Page
-			var perr error
-			name := "proposals/show"
-			if targetType == mitreden.TargetProposal {
-				p, perr = s.proposalPage(c, id)
-			} else {
-				p, perr = s.consultationPage(c, id)
-				name = "consultations/show"
-			}
-			if perr != nil {
-				return perr
-			}
-			s.fillForm(p, map[string]string{"body": req.Body, "alignment": req.Alignment, "lang": req.Lang}, err, commentFormIDs)
-			p.ErrorsAt = "new-comment"
-			return s.render(c, fiber.StatusUnprocessableEntity, name, p)
+		if formFailed(err) || refusedWhileTyping(err) {
+			return s.renderCommentFailed(c, targetType, id, &req, err)
 		} else if err != nil {
 			return err
+		}
+		if cm.Held != "" {
+			s.confirmAt(c, "moderation.held_notice_"+cm.Held, "held")
+			return c.Redirect("/"+targetType+"s/"+id+"#confirmation", fiber.StatusSeeOther)
 		}
 		s.confirmAt(c, "comment.created", "comment-"+cm.ID)
 		return c.Redirect(commentURL(cm), fiber.StatusSeeOther)

@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/internal/service"
 )
 
 // TestBrowser_ParticipationJourney walks the core flow in a real browser with
@@ -108,7 +109,7 @@ func TestBrowser_ParticipationJourney(t *testing.T) {
 	if err != nil || len(d.Comments) != 1 {
 		t.Fatalf("comments: %v", err)
 	}
-	if _, err := e.Participation.HideComment(context.Background(), admin, d.Comments[0].ID, true); err != nil {
+	if err := e.Participation.Moderate(context.Background(), admin, mitreden.ActionHide, service.ItemRef{Type: mitreden.ItemComment, ID: d.Comments[0].ID}, "Beleidigend"); err != nil {
 		t.Fatal(err)
 	}
 	logout(b)

@@ -45,7 +45,7 @@ func TestBrowser_HomeFirstVisit(t *testing.T) {
 				t.Errorf("%s: the home page scrolls sideways", name)
 			}
 			card := b.text("main .home-open > li")
-			for _, want := range []string{c.Title, "Welche Verwaltungsleistungen", "Beiträge bis " + until, "Bisher 0 Vorschläge und 0 Kommentare."} {
+			for _, want := range []string{c.Title, "Welche Verwaltungsleistungen", "Beiträge bis " + until, "Bisher hat noch niemand mitgemacht."} {
 				if !strings.Contains(card, want) {
 					t.Errorf("%s: the card lacks %q: %q", name, want, card)
 				}

@@ -255,7 +255,7 @@ func TestHome_ShowsOpenConsultationsAndHowToTakePart(t *testing.T) {
 		if got := card.Find("time").Text(); got != until {
 			t.Errorf("%s: closes %q, want %q (Europe/Berlin)", lang, got, until)
 		}
-		took := map[string]string{"de": "Bisher 1 Vorschlag und 0 Kommentare.", "en": "So far 1 proposal and 0 comments."}[lang]
+		took := map[string]string{"de": "Bisher hat 1 Person mitgemacht: 1 Vorschlag, 0 Kommentare.", "en": "So far 1 person has taken part: 1 proposal, 0 comments."}[lang]
 		if !strings.Contains(mainText(doc), took) {
 			t.Errorf("%s: home does not say %q", lang, took)
 		}

@@ -32,6 +32,9 @@ type matrixFixtures struct {
 	Comment      string // by the owner, on the consultation
 	User         string // a plain citizen admins change roles of
 	Session      string // another session of the owner (only when a row asks)
+	Hidden       string // a comment by the owner that moderation hid
+	Member       string // a fresh citizen moderators may block
+	Blocked      string // a fresh citizen who is blocked
 }
 
 // matrixActor is a logged-in user; Token is both bearer token and session cookie.
@@ -134,6 +137,9 @@ const (
 	adminAPI = "401 403 403 403 403 200"
 	ownerAPI = "401 403 200 403 403 403"
 	usersAPI = "401 200 200 200 200 200"
+	modPage  = "login 403 403 200 403 200"
+	mod303   = "401 403 403 303 403 303"
+	modAPI   = "401 403 403 200 403 200"
 )
 
 // matrixRoutes is the table. Keys are "METHOD /fiber/path".
@@ -243,6 +249,34 @@ var matrixRoutes = map[string]matrixRow{
 	"DELETE /api/v1/comments/:id":              {ID: "comment", Want: "401 403 204 403 403 403"},
 	"PUT /api/v1/comments/:id/vote":            {ID: "comment", Want: usersAPI, Body: jsonBody(map[string]any{"value": 1})},
 	"DELETE /api/v1/comments/:id/vote":         {ID: "comment", Want: usersAPI},
+
+	// Moderation: reports by anyone logged in but the author; decisions by
+	// moderators and admins; the appeal by the author; the log public.
+	"GET /proposals/:id/report":  {ID: "proposal", Want: "login 200 200 200 200 200"},
+	"POST /proposals/:id/report": {ID: "proposal", Want: "401 303 409 303 303 303", Body: form("reason", "spam")},
+	"GET /comments/:id/report":   {ID: "comment", Want: "login 200 200 200 200 200"},
+	"POST /comments/:id/report":  {ID: "comment", Want: "401 303 409 303 303 303", Body: form("reason", "insulting", "note", "Unfreundlich.")},
+	"GET /moderation":            {Want: modPage},
+	"POST /moderation/items": {ID: "comment", Want: mod303, Body: func(f *matrixFixtures, _ *matrixActor) any {
+		return url.Values{"item": {"comment:" + f.Comment}, "action": {"hide"}, "reason": {"Beleidigend"}}
+	}},
+	"GET /moderation/users/:id":          {ID: "member", Want: modPage},
+	"POST /moderation/users/:id/block":   {ID: "member", Want: mod303, Body: form("reason", "Wiederholt beleidigend", "days", "7")},
+	"POST /moderation/users/:id/unblock": {ID: "blocked", Want: mod303, Body: form("reason", "Einsicht gezeigt")},
+	"GET /moderation/appeal/:type/:id":   {ID: "hidden", Want: "login 200 200 200 200 200"},
+	"POST /moderation/appeal/:type/:id":  {ID: "hidden", Want: "401 403 303 403 403 403", Body: form("note", "Das war sachliche Kritik.")},
+	"GET /moderation/log":                {Want: all200},
+	"POST /api/v1/proposals/:id/reports": {ID: "proposal", Want: "401 201 409 201 201 201", Body: jsonBody(map[string]any{"reason": "spam"})},
+	"POST /api/v1/comments/:id/reports":  {ID: "comment", Want: "401 201 409 201 201 201", Body: jsonBody(map[string]any{"reason": "other", "note": "Bitte prüfen."})},
+	"GET /api/v1/moderation/queue":       {Want: modAPI},
+	"POST /api/v1/moderation/bulk": {ID: "comment", Want: modAPI, Body: func(f *matrixFixtures, _ *matrixActor) any {
+		return map[string]any{"action": "hide", "reason": "Beleidigend", "items": []map[string]string{{"type": "comment", "id": f.Comment}}}
+	}},
+	"POST /api/v1/moderation/items/:type/:id/appeal":  {ID: "hidden", Want: "401 403 201 403 403 403", Body: jsonBody(map[string]any{"note": "Das war sachliche Kritik."})},
+	"POST /api/v1/moderation/items/:type/:id/:action": {ID: "comment", Want: modAPI, Body: jsonBody(map[string]any{"reason": "Beleidigend"})},
+	"POST /api/v1/moderation/users/:id/block":         {ID: "member", Want: modAPI, Body: jsonBody(map[string]any{"reason": "Wiederholt beleidigend"})},
+	"POST /api/v1/moderation/users/:id/unblock":       {ID: "blocked", Want: modAPI, Body: jsonBody(map[string]any{"reason": "Einsicht gezeigt"})},
+	"GET /api/v1/moderation/log":                      {Want: all200},
 }
 
 // matrixEnv is a server with one user per role, the owner and a target user.
@@ -313,6 +347,25 @@ func (m *matrixEnv) fixtures(t *testing.T, row matrixRow) *matrixFixtures {
 			t.Fatalf("fixture comment: %v", err)
 		}
 		f.Comment = cm.ID
+	case "hidden":
+		f.Consultation = newCons(now.Add(-time.Hour), now.Add(72*time.Hour))
+		cm, err := m.Participation.AddComment(ctx, owner.User, "consultation", f.Consultation, mitreden.Comment{Body: "Ein Kommentar, der ausgeblendet wird."})
+		if err == nil {
+			err = m.Participation.Moderate(ctx, m.admin, mitreden.ActionHide, service.ItemRef{Type: mitreden.ItemComment, ID: cm.ID}, "Beleidigend")
+		}
+		if err != nil {
+			t.Fatalf("fixture hidden comment: %v", err)
+		}
+		f.Hidden = cm.ID
+	case "member", "blocked":
+		u, _ := m.createUser(uniqueEmail(), uniqueName())
+		f.Member = u.ID
+		if row.ID == "blocked" {
+			if _, err := m.Participation.Block(ctx, m.admin, u.ID, "Beleidigend", time.Time{}); err != nil {
+				t.Fatalf("fixture block: %v", err)
+			}
+			f.Blocked, f.Member = u.ID, ""
+		}
 	case "closed":
 		f.Closed = newCons(now.Add(-72*time.Hour), now.Add(-time.Hour))
 	case "session":
@@ -329,9 +382,11 @@ func (m *matrixEnv) fixtures(t *testing.T, row matrixRow) *matrixFixtures {
 func matrixPath(route string, row matrixRow, f *matrixFixtures, id string) string {
 	if id == "" {
 		id = map[string]string{"consultation": f.Consultation, "closed": f.Closed, "proposal": f.Proposal,
-			"comment": f.Comment, "user": f.User, "session": f.Session}[row.ID]
+			"comment": f.Comment, "user": f.User, "session": f.Session, "hidden": f.Hidden, "member": f.Member, "blocked": f.Blocked}[row.ID]
 	}
 	p := strings.ReplaceAll(route, ":id", url.PathEscape(id))
+	p = strings.ReplaceAll(p, ":type", "comment")
+	p = strings.ReplaceAll(p, ":action", "hide")
 	return strings.ReplaceAll(p, ":role", "council") + row.Query
 }
 

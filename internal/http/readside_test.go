@@ -10,6 +10,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/internal/service"
 )
 
 // Pages and the API render what the service's read side decided: permission
@@ -48,7 +49,7 @@ func TestReadSide_PagesAndAPIShowTheServicesDecisions(t *testing.T) {
 	resp = e.api("POST", "/api/v1/proposals/"+pr.ID+"/comments", erika, map[string]any{"body": "Ein Kommentar, der später ausgeblendet wird."})
 	var cm struct{ ID string }
 	decodeJSON(t, resp, &cm)
-	if _, err := e.Participation.HideComment(context.Background(), adminUser, cm.ID, true); err != nil {
+	if err := e.Participation.Moderate(context.Background(), adminUser, mitreden.ActionHide, service.ItemRef{Type: mitreden.ItemComment, ID: cm.ID}, "Beleidigend"); err != nil {
 		t.Fatal(err)
 	}
 	for token, wantBody := range map[string]bool{"": false, erika: false, admin: true} {

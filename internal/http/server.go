@@ -108,6 +108,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		"phaseBadge":    phaseBadge,
 		"statusBadge":   statusBadge,
 		"alignBadge":    alignBadge,
+		"excerpt":       excerpt,
 	})
 	if err != nil {
 		return nil, err
@@ -195,7 +196,7 @@ func (s *Server) routesSetup() {
 	s.add("POST", "/logout", s.handleLogout)
 	s.add("POST", "/language", s.handleLanguage)
 	s.add("GET", "/profile", s.requireUser, s.handleProfile)
-	s.add("POST", "/profile", s.requireUser, s.handleProfileUpdate)
+	s.add("POST", "/profile", s.requireUserKeepDraft, s.handleProfileUpdate)
 	s.add("POST", "/profile/password", s.requireUser, s.handlePasswordChange)
 	s.add("POST", "/profile/sessions/:id/revoke", s.requireUser, s.handleSessionRevoke)
 	s.add("GET", "/admin/users", s.requireRole(mitreden.RoleAdmin), s.handleAdminUsers)
@@ -204,6 +205,7 @@ func (s *Server) routesSetup() {
 	s.add("POST", "/admin/search/reindex", s.requireRole(mitreden.RoleAdmin), s.handleAdminSearchReindex)
 	if s.deps.Participation != nil {
 		s.participationRoutes()
+		s.moderationRoutes()
 	}
 	s.add("GET", "/search", s.handleSearch)
 	s.add("GET", "/search/suggest", s.handleSearchSuggest)

@@ -86,6 +86,7 @@ func newGuardedEnv(t *testing.T, gcfg service.GuardsConfig, opts ...envOption) *
 	}
 	t.Cleanup(func() { idx.Close() })
 	part := service.NewParticipation(db.Participation(), idx, clock, log)
+	part.SetUsers(db.Users())
 	indexing := service.NewIndexing(idx, part.AllSearchDocs, clock, log)
 	guards := service.NewGuards(db.Counters(), gcfg, clock, log)
 	part.Guards = guards

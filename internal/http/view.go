@@ -106,6 +106,19 @@ func (p *Page) FieldError(field string) string {
 	return ""
 }
 
+// BlockNote tells a blocked person on every page why and until when they
+// cannot write ("" when not blocked).
+func (p *Page) BlockNote() string {
+	u := p.User
+	if !u.BlockedAt(time.Now()) {
+		return ""
+	}
+	if u.BlockedUntil.IsZero() {
+		return p.Tr(mitreden.ReasonBlocked, "reason", u.BlockReason)
+	}
+	return p.Tr(mitreden.ReasonBlockedUntil, "reason", u.BlockReason, "until", u.BlockedUntil)
+}
+
 // FormatTime shows t in Europe/Berlin in the page's language.
 func (p *Page) FormatTime(t time.Time) string { return formatTime(p.Lang, t) }
 

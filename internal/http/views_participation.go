@@ -81,6 +81,24 @@ type proposalView struct {
 	// ConsultationLang is the language of ConsultationTitle, where a
 	// list shows it.
 	ConsultationLang string
+	// Mod is what moderation decided: a hidden proposal shows as a
+	// placeholder (Redacted) to all but moderators, who see it marked.
+	Mod       modView
+	Redacted  bool
+	CanReport bool
+	CanAppeal bool
+	History   []*mitreden.ModerationAction
+}
+
+// modView is an item's moderation state as pages show it.
+type modView struct {
+	Hidden, Auto bool
+	Reason       string
+	ReleasedAt   time.Time
+}
+
+func modOf(hidden bool, m mitreden.ItemModeration) modView {
+	return modView{Hidden: hidden, Auto: m.Auto, Reason: m.Reason, ReleasedAt: m.ReleasedAt}
 }
 
 func (s *Server) proposalItemView(it *service.ProposalItem, consultationTitle string) *proposalView {
@@ -90,7 +108,8 @@ func (s *Server) proposalItemView(it *service.ProposalItem, consultationTitle st
 		Support: pr.Tally.Support, Yes: pr.Tally.Yes, No: pr.Tally.No, Abstain: pr.Tally.Abstain,
 		BodyHTML: storedHTML(pr.BodyHTML, pr.Body, pr.HTMLVersion), AnswerHTML: storedHTML(pr.AnswerHTML, pr.Answer, pr.HTMLVersion),
 		Answered:  !pr.AnsweredAt.IsZero(),
-		Qualified: it.Qualified, MyVote: it.MyVote, Threshold: it.Threshold, Toward: pr.ThresholdVotes()}
+		Qualified: it.Qualified, MyVote: it.MyVote, Threshold: it.Threshold, Toward: pr.ThresholdVotes(),
+		Mod: modOf(pr.Hidden, pr.Mod), Redacted: it.Redacted}
 }
 
 // listItemView is a proposal as a card in a list shows it: with an excerpt.
@@ -128,6 +147,7 @@ func (s *Server) proposalPageView(p *Page, pg *service.ProposalPage) *proposalVi
 	v := s.proposalItemView(&pg.ProposalItem, pg.Consultation.Title)
 	v.CanVote, v.CanUnvote = s.perm(p, pg.CanVote), pg.CanUnvote.Allowed()
 	v.CanEdit, v.CanWithdraw, v.CanAnswer = pg.CanEdit.Allowed(), pg.CanWithdraw.Allowed(), pg.CanAnswer.Allowed()
+	v.CanReport, v.CanAppeal, v.History = pg.CanReport.Allowed(), pg.CanAppeal.Allowed(), pg.History
 	return v
 }
 
@@ -148,6 +168,9 @@ type commentView struct {
 	CanDelete                 bool
 	CanReply                  bool
 	CanVote                   bool
+	CanReport, CanAppeal      bool
+	Mod                       modView
+	History                   []*mitreden.ModerationAction
 }
 
 func (s *Server) commentViews(items []*service.CommentItem) []*commentView {
@@ -156,7 +179,8 @@ func (s *Server) commentViews(items []*service.CommentItem) []*commentView {
 		out = append(out, &commentView{ID: it.ID, AuthorName: it.AuthorName, Body: it.Body, Alignment: it.Alignment, Lang: it.Lang,
 			CreatedAt: it.CreatedAt, Edited: it.Edited, Deleted: it.Deleted, Redacted: it.Redacted, Up: it.Up, Down: it.Down, MyVote: it.MyVote,
 			BodyHTML: storedHTML(it.BodyHTML, it.Body, it.HTMLVersion), Replies: s.commentViews(it.Replies),
-			CanEdit: it.CanEdit.Allowed(), CanDelete: it.CanDelete.Allowed(), CanReply: it.CanReply.Allowed(), CanVote: it.CanVote.Allowed()})
+			CanEdit: it.CanEdit.Allowed(), CanDelete: it.CanDelete.Allowed(), CanReply: it.CanReply.Allowed(), CanVote: it.CanVote.Allowed(),
+			CanReport: it.CanReport.Allowed(), CanAppeal: it.CanAppeal.Allowed(), Mod: modOf(it.Hidden, it.Mod), History: it.History})
 	}
 	return out
 }

@@ -29,9 +29,6 @@ type CommentStore interface {
 	// malformed id. Like CreateComment it starts the counter writes on the
 	// consultation and a proposal target, for the caller to end.
 	MarkCommentDeleted(ctx context.Context, id, authorID string) error
-	// SetCommentHidden hides or shows a comment (moderation); ENOTFOUND
-	// when there is none.
-	SetCommentHidden(ctx context.Context, id string, hidden bool) error
 	// ListComments returns every comment of a target, deleted ones
 	// included, oldest first.
 	ListComments(ctx context.Context, targetType, targetID string) ([]*Comment, error)

@@ -68,7 +68,7 @@ func (r *Report) Validate() error {
 	r.Note = strings.TrimSpace(r.Note)
 	var fs []FieldError
 	if !slices.Contains(ReportReasons, r.Reason) {
-		fs = append(fs, FieldError{Field: "reason", Code: "oneof", Message: "moderation.report_reason"})
+		fs = append(fs, FieldError{Field: "reason", Code: "oneof", Message: "moderation.report_reason_missing"})
 	}
 	if fe := lengthErr("note", utf8.RuneCountInString(r.Note), 0, ReportNoteMax, "validation.note_length"); fe != nil {
 		fs = append(fs, *fe)

@@ -10,6 +10,7 @@ type ParticipationStore interface {
 	CommentStore
 	ModerationStore
 	ContributionStore
+	ParticipantStore
 	SearchRetryStore
 	SearchableCounter
 }

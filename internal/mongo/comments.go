@@ -299,24 +299,6 @@ func countedBy(c *mitreden.Comment) [][2]string {
 	return out
 }
 
-// SetCommentHidden hides or shows a comment.
-func (s *ParticipationStore) SetCommentHidden(ctx context.Context, id string, hidden bool) error {
-	o, err := oid(id)
-	if err != nil {
-		return err
-	}
-	ctx, done := s.db.write(ctx)
-	defer done()
-	res, err := s.db.C("comments").UpdateOne(ctx, bson.D{{Key: "_id", Value: o}}, bson.D{{Key: "$set", Value: bson.D{{Key: "hidden", Value: hidden}}}})
-	if err != nil {
-		return mapErr(err)
-	}
-	if res.MatchedCount == 0 {
-		return &mitreden.Error{Code: mitreden.ENOTFOUND, Message: "error.not_found"}
-	}
-	return nil
-}
-
 // ListComments returns every comment of a target, oldest first, by reading
 // the target's thread document and each comment by _id.
 func (s *ParticipationStore) ListComments(ctx context.Context, targetType, targetID string) ([]*mitreden.Comment, error) {

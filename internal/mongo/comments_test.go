@@ -54,10 +54,10 @@ func TestCommentStore_ThreadEditDeleteAndHide(t *testing.T) {
 	if total, forN, _, _, err := s.CountComments(ctx, "p1"); err != nil || total != 2 || forN != 2 {
 		t.Fatalf("count: %d %d %v", total, forN, err)
 	}
-	if err := s.SetCommentHidden(ctx, ids[1], true); err != nil {
+	if err := s.SetItemModeration(ctx, mitreden.ItemComment, ids[1], true, mitreden.ItemModeration{Reason: "Test"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetCommentHidden(ctx, "64b7f0f0f0f0f0f0f0f0f0f0", true); mitreden.ErrorCode(err) != mitreden.ENOTFOUND {
+	if err := s.SetItemModeration(ctx, mitreden.ItemComment, "64b7f0f0f0f0f0f0f0f0f0f0", true, mitreden.ItemModeration{}); mitreden.ErrorCode(err) != mitreden.ENOTFOUND {
 		t.Fatalf("hide unknown: %v", err)
 	}
 	for _, id := range []string{"", "x", "64b7f0f0f0f0f0f0f0f0f0f0"} {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
@@ -24,7 +25,7 @@ func init() {
 		index{coll: "moderation_log", keys: bson.D{{Key: "item_type", Value: 1}, {Key: "item_id", Value: 1}, {Key: "at", Value: -1}}, name: "item"},
 		index{coll: "moderation_log", keys: bson.D{{Key: "author_id", Value: 1}, {Key: "at", Value: -1}}, name: "author"},
 	)
-	Collections = append(Collections, "reports", "moderation_queue", "moderation_log")
+	Collections = append(Collections, "reports", "moderation_queue", "moderation_log", "moderation_held")
 }
 
 // presetID is the ObjectID of a preset id (a released held contribution
@@ -194,8 +195,37 @@ func (s *ParticipationStore) AddQueueReport(ctx context.Context, e *mitreden.Que
 	return out.domain(), nil
 }
 
+// heldCountDoc counts an author's held contributions, so that the pages
+// an author reads look their held items up (a query the embedded engine
+// answers by scanning the queue) only when there are any: a lookup by _id
+// otherwise, which the embedded mode answers from memory. It may count
+// high after a crash (it is raised before the entry is written and lowered
+// after it is removed), which costs one needless query, never a hidden
+// item.
+type heldCountDoc struct {
+	ID string `bson:"_id"`
+	N  int    `bson:"n"`
+}
+
+func (s *ParticipationStore) incHeld(ctx context.Context, authorID string, n int) error {
+	ctx, done := s.db.write(ctx)
+	defer done()
+	_, err := s.db.C("moderation_held").UpdateOne(ctx, bson.D{{Key: "_id", Value: authorID}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: n}}}}, options.UpdateOne().SetUpsert(true))
+	return mapErr(err)
+}
+
 // PutQueueEntry inserts or replaces an entry.
 func (s *ParticipationStore) PutQueueEntry(ctx context.Context, e *mitreden.QueueEntry) error {
+	if e.Held != nil {
+		if old, err := s.FindQueueEntry(ctx, e.ID); mitreden.ErrorCode(err) == mitreden.ENOTFOUND || (err == nil && old.Held == nil) {
+			if err := s.incHeld(ctx, e.AuthorID, 1); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
+		}
+	}
 	ctx, done := s.db.write(ctx)
 	defer done()
 	_, err := s.db.C("moderation_queue").ReplaceOne(ctx, bson.D{{Key: "_id", Value: e.ID}}, queueToDoc(e), options.Replace().SetUpsert(true))
@@ -215,10 +245,22 @@ func (s *ParticipationStore) FindQueueEntry(ctx context.Context, id string) (*mi
 
 // DeleteQueueEntry removes an entry.
 func (s *ParticipationStore) DeleteQueueEntry(ctx context.Context, id string) error {
-	ctx, done := s.db.write(ctx)
-	defer done()
-	_, err := s.db.C("moderation_queue").DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
-	return mapErr(err)
+	old, err := s.FindQueueEntry(ctx, id)
+	if mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	wctx, done := s.db.write(ctx)
+	res, err := s.db.C("moderation_queue").DeleteOne(wctx, bson.D{{Key: "_id", Value: id}})
+	done()
+	if err != nil {
+		return mapErr(err)
+	}
+	if old.Held != nil && res.DeletedCount > 0 {
+		return s.incHeld(ctx, old.AuthorID, -1)
+	}
+	return nil
 }
 
 func (s *ParticipationStore) findQueue(ctx context.Context, filter bson.D, sort bson.D, skip, limit int64) ([]*mitreden.QueueEntry, error) {
@@ -259,6 +301,12 @@ func (s *ParticipationStore) ListQueue(ctx context.Context, page, perPage int) (
 func (s *ParticipationStore) HeldOf(ctx context.Context, authorID, consultationID string) ([]*mitreden.QueueEntry, error) {
 	ctx, cancel := s.db.ctx(ctx)
 	defer cancel()
+	var n heldCountDoc
+	if err := s.db.C("moderation_held").findID(ctx, authorID, &n); err == mongo.ErrNoDocuments || (err == nil && n.N <= 0) {
+		return nil, nil
+	} else if err != nil {
+		return nil, mapErr(err)
+	}
 	filter := bson.D{{Key: "author_id", Value: authorID}}
 	if consultationID != "" {
 		filter = append(filter, bson.E{Key: "consultation_id", Value: consultationID})

@@ -56,6 +56,9 @@ func (p *Participation) AddComment(ctx context.Context, actor *mitreden.User, ta
 	if len(fs) > 0 {
 		return nil, mitreden.Invalid(fs...)
 	}
+	if err := p.Guards.Comment(ctx, actor, in.Body); err != nil {
+		return nil, err
+	}
 	cm := &mitreden.Comment{TargetType: targetType, TargetID: targetID, ConsultationID: c.ID, ParentID: in.ParentID, Depth: depth,
 		AuthorID: actor.ID, AuthorName: actor.DisplayName, Body: strings.TrimSpace(in.Body), Alignment: in.Alignment, CreatedAt: p.now()}
 	cm.Lang = mitreden.ContentLang(in.Lang, actor.Language, cm.Body)
@@ -84,6 +87,7 @@ func (p *Participation) publishComment(ctx context.Context, cm *mitreden.Comment
 	if err := p.st.IncConsultationCounts(ctx, cm.ConsultationID, 0, 1); err != nil {
 		p.log.Warn("consultation counter", "err", err)
 	}
+	p.addParticipant(ctx, cm.ConsultationID, cm.AuthorID)
 	p.indexCounts(ctx, mitreden.SearchDocID(mitreden.SearchTypeConsultation, cm.ConsultationID))
 	// With the queue running, the comment is findable within about its
 	// interval: waiting for the search engine to persist it took most of a
@@ -104,6 +108,9 @@ func (p *Participation) EditComment(ctx context.Context, actor *mitreden.User, i
 		return nil, err
 	}
 	if err := mitreden.ValidateCommentBody(body); err != nil {
+		return nil, err
+	}
+	if err := p.Guards.Links(actor, body); err != nil {
 		return nil, err
 	}
 	cm.Body, cm.AuthorID, cm.Edited, cm.EditedAt = strings.TrimSpace(body), actor.ID, true, p.now()
@@ -154,28 +161,6 @@ func (p *Participation) DeleteComment(ctx context.Context, actor *mitreden.User,
 		p.queue.touched([]string{docID})
 	}
 	return nil
-}
-
-// HideComment hides (or shows again) a comment for the public; moderators and
-// admins only. The search index follows at once: a hidden comment is found
-// only by moderators. Returns EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND.
-func (p *Participation) HideComment(ctx context.Context, actor *mitreden.User, id string, hidden bool) (*mitreden.Comment, error) {
-	if err := moderator(actor).Err(); err != nil {
-		return nil, err
-	}
-	cm, err := p.st.FindComment(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.st.SetCommentHidden(ctx, id, hidden); err != nil {
-		return nil, err
-	}
-	cm.Hidden = hidden
-	p.log.Info("comment visibility changed", "actor", actor.ID, "comment_id", id, "hidden", hidden)
-	if !cm.Deleted {
-		p.reindexComment(ctx, cm)
-	}
-	return cm, nil
 }
 
 // VoteComment stores actor's up (+1) or down (-1) vote on a comment; 0

@@ -20,6 +20,35 @@ type ModerationConfig struct {
 	Words []string
 }
 
+// SetUsers gives moderation the accounts it blocks and shows; call before
+// serving.
+func (p *Participation) SetUsers(users mitreden.UserStore) { p.users = users }
+
+// ModeratedUser is an account as moderators see it: its block and the
+// record of actions on it and its contributions.
+type ModeratedUser struct {
+	*mitreden.User
+	Blocked bool
+	Actions []*mitreden.ModerationAction
+}
+
+// ReadModeratedUser returns an account for a moderator deciding on a
+// block. Returns EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND.
+func (p *Participation) ReadModeratedUser(ctx context.Context, actor *mitreden.User, id string) (*ModeratedUser, error) {
+	if err := moderator(actor).Err(); err != nil {
+		return nil, err
+	}
+	u, err := p.users.FindUserByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	acts, _, err := p.st.ListModerationActions(ctx, mitreden.ModerationLogFilter{AuthorID: id, PerPage: 20})
+	if err != nil {
+		return nil, err
+	}
+	return &ModeratedUser{User: u, Blocked: u.BlockedAt(p.now()), Actions: acts}, nil
+}
+
 // SetModeration sets the moderation policy; call before serving.
 func (p *Participation) SetModeration(cfg ModerationConfig) {
 	if cfg.HideThreshold <= 0 {
@@ -465,6 +494,16 @@ func (p *Participation) Appeal(ctx context.Context, actor *mitreden.User, ref It
 	return p.record(ctx, actor, mitreden.ActionAppeal, it, note, time.Time{})
 }
 
+// AppealPermission tells whether actor may ask for a review of the item,
+// for the form that asks. Returns ENOTFOUND.
+func (p *Participation) AppealPermission(ctx context.Context, actor *mitreden.User, ref ItemRef) (mitreden.Permission, error) {
+	it, err := p.modItem(ctx, ref.Type, ref.ID)
+	if err != nil {
+		return mitreden.Permission{}, err
+	}
+	return canAppeal(actor, it), nil
+}
+
 // canAppeal: the author of a hidden item, once.
 func canAppeal(actor *mitreden.User, it *modItem) mitreden.Permission {
 	if actor == nil {
@@ -500,7 +539,7 @@ func canReport(actor *mitreden.User, authorID string, deleted bool) mitreden.Per
 // the person can read and log in, and every write is refused with the
 // reason. Moderators block citizens and council members; admins also
 // moderators. Returns EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND, EINVALID.
-func (p *Participation) Block(ctx context.Context, users mitreden.UserStore, actor *mitreden.User, userID, reason string, until time.Time) (*mitreden.User, error) {
+func (p *Participation) Block(ctx context.Context, actor *mitreden.User, userID, reason string, until time.Time) (*mitreden.User, error) {
 	if err := moderator(actor).Err(); err != nil {
 		return nil, err
 	}
@@ -515,7 +554,7 @@ func (p *Participation) Block(ctx context.Context, users mitreden.UserStore, act
 	if len(fs) > 0 {
 		return nil, mitreden.Invalid(fs...)
 	}
-	target, err := users.FindUserByID(ctx, userID)
+	target, err := p.users.FindUserByID(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -526,7 +565,7 @@ func (p *Participation) Block(ctx context.Context, users mitreden.UserStore, act
 		return nil, &mitreden.Error{Code: mitreden.EFORBIDDEN, Message: "moderation.block_role"}
 	}
 	reason = strings.TrimSpace(reason)
-	u, err := users.SetBlock(ctx, userID, &mitreden.Block{Reason: reason, Until: until.UTC(), By: actor.ID, At: now})
+	u, err := p.users.SetBlock(ctx, userID, &mitreden.Block{Reason: reason, Until: until.UTC(), By: actor.ID, At: now})
 	if err != nil {
 		return nil, err
 	}
@@ -535,21 +574,21 @@ func (p *Participation) Block(ctx context.Context, users mitreden.UserStore, act
 
 // Unblock lifts a block with a reason. Returns EUNAUTHORIZED, EFORBIDDEN,
 // ENOTFOUND, ECONFLICT (not blocked), EINVALID.
-func (p *Participation) Unblock(ctx context.Context, users mitreden.UserStore, actor *mitreden.User, userID, reason string) (*mitreden.User, error) {
+func (p *Participation) Unblock(ctx context.Context, actor *mitreden.User, userID, reason string) (*mitreden.User, error) {
 	if err := moderator(actor).Err(); err != nil {
 		return nil, err
 	}
 	if fe := mitreden.CheckReason("reason", reason, mitreden.ModerationReasonMax); fe != nil {
 		return nil, mitreden.Invalid(*fe)
 	}
-	target, err := users.FindUserByID(ctx, userID)
+	target, err := p.users.FindUserByID(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
 	if !target.BlockedAt(p.now()) {
 		return nil, &mitreden.Error{Code: mitreden.ECONFLICT, Message: "moderation.not_blocked"}
 	}
-	u, err := users.SetBlock(ctx, userID, nil)
+	u, err := p.users.SetBlock(ctx, userID, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -578,7 +617,7 @@ type QueueItem struct {
 	// Parent is the comment a reply answers; Before and After are its
 	// neighbours in the discussion.
 	Parent, Before, After *mitreden.Comment
-	Reports               []*mitreden.Report
+	ReportList            []*mitreden.Report
 	ItemActions           []*mitreden.ModerationAction
 	AuthorActions         []*mitreden.ModerationAction
 	// Author is the author's account (nil when gone), to see a block.
@@ -590,7 +629,7 @@ const QueuePerPage = 20
 
 // ReadQueue returns a page of the moderation queue. Returns EUNAUTHORIZED,
 // EFORBIDDEN.
-func (p *Participation) ReadQueue(ctx context.Context, users mitreden.UserStore, actor *mitreden.User, page int) ([]*QueueItem, int, error) {
+func (p *Participation) ReadQueue(ctx context.Context, actor *mitreden.User, page int) ([]*QueueItem, int, error) {
 	if err := moderator(actor).Err(); err != nil {
 		return nil, 0, err
 	}
@@ -600,7 +639,7 @@ func (p *Participation) ReadQueue(ctx context.Context, users mitreden.UserStore,
 	}
 	out := make([]*QueueItem, 0, len(entries))
 	for _, e := range entries {
-		qi, err := p.queueItem(ctx, users, e)
+		qi, err := p.queueItem(ctx, e)
 		if err != nil {
 			if mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
 				continue // the item went around the store
@@ -612,7 +651,7 @@ func (p *Participation) ReadQueue(ctx context.Context, users mitreden.UserStore,
 	return out, total, nil
 }
 
-func (p *Participation) queueItem(ctx context.Context, users mitreden.UserStore, e *mitreden.QueueEntry) (*QueueItem, error) {
+func (p *Participation) queueItem(ctx context.Context, e *mitreden.QueueEntry) (*QueueItem, error) {
 	qi := &QueueItem{QueueEntry: e}
 	var err error
 	switch {
@@ -648,7 +687,7 @@ func (p *Participation) queueItem(ctx context.Context, users mitreden.UserStore,
 		qi.ContextTitle, qi.ContextLang = c.Title, c.Lang
 	}
 	if e.Held == nil {
-		if qi.Reports, err = p.st.ItemReports(ctx, e.ItemType, e.ItemID); err != nil {
+		if qi.ReportList, err = p.st.ItemReports(ctx, e.ItemType, e.ItemID); err != nil {
 			return nil, err
 		}
 		if qi.ItemActions, _, err = p.st.ListModerationActions(ctx, mitreden.ModerationLogFilter{ItemType: e.ItemType, ItemID: e.ItemID, PerPage: 10}); err != nil {
@@ -658,7 +697,7 @@ func (p *Participation) queueItem(ctx context.Context, users mitreden.UserStore,
 	if qi.AuthorActions, _, err = p.st.ListModerationActions(ctx, mitreden.ModerationLogFilter{AuthorID: e.AuthorID, PerPage: 5}); err != nil {
 		return nil, err
 	}
-	if u, err := users.FindUserByID(ctx, e.AuthorID); err == nil {
+	if u, err := p.users.FindUserByID(ctx, e.AuthorID); err == nil {
 		qi.Author = u
 	}
 	return qi, nil

@@ -20,6 +20,7 @@ type modEnv struct {
 func newMod(t *testing.T) *modEnv {
 	t.Helper()
 	e := &modEnv{partEnv: newPart(t)}
+	e.p.SetUsers(e.db.Users())
 	e.mod = e.account(t, "mod1", mitreden.RoleModerator)
 	e.mod2 = e.account(t, "mod2", mitreden.RoleModerator)
 	return e
@@ -107,14 +108,14 @@ func TestModeration_ReportsHideAtThresholdEverywhere(t *testing.T) {
 	if err := e.p.Report(ctx, e.user(), mitreden.ItemComment, other.ID, mitreden.Report{Reason: "off_topic"}); err != nil {
 		t.Fatal(err)
 	}
-	q, total, err := e.p.ReadQueue(ctx, e.db.Users(), e.mod, 1)
-	if err != nil || total != 2 || q[0].ItemID != cm.ID || !q[0].Hidden || len(q[0].Reports) != 3 || q[0].Proposal.ID != pr.ID {
+	q, total, err := e.p.ReadQueue(ctx, e.mod, 1)
+	if err != nil || total != 2 || q[0].ItemID != cm.ID || !q[0].Hidden || len(q[0].ReportList) != 3 || q[0].Proposal.ID != pr.ID {
 		t.Fatalf("queue %d %v", total, err)
 	}
-	if q[0].Reports[0].Reason != "insulting" || q[0].Reports[0].Note != "Beleidigt andere." || len(q[0].ItemActions) != 1 {
-		t.Fatalf("queue item %+v %+v", q[0].Reports[0], q[0].ItemActions)
+	if q[0].ReportList[0].Reason != "insulting" || q[0].ReportList[0].Note != "Beleidigt andere." || len(q[0].ItemActions) != 1 {
+		t.Fatalf("queue item %+v %+v", q[0].ReportList[0], q[0].ItemActions)
 	}
-	if _, _, err := e.p.ReadQueue(ctx, e.db.Users(), author, 1); mitreden.ErrorCode(err) != mitreden.EFORBIDDEN {
+	if _, _, err := e.p.ReadQueue(ctx, author, 1); mitreden.ErrorCode(err) != mitreden.EFORBIDDEN {
 		t.Fatalf("citizen reads the queue: %v", err)
 	}
 	// The public log says what and why, never who reported.
@@ -169,7 +170,10 @@ func TestModeration_ActionsNeedReasonAndAreRecorded(t *testing.T) {
 	if _, n, _ := e.p.ReadModerationLog(ctx, mitreden.ModerationLogFilter{From: e.clk.now.Add(time.Hour)}); n != 0 {
 		t.Fatalf("date filter %d", n)
 	}
-	reportErr(t, func() error { _, _, err := e.p.ReadModerationLog(ctx, mitreden.ModerationLogFilter{Action: "delete"}); return err }(), mitreden.EINVALID, "")
+	reportErr(t, func() error {
+		_, _, err := e.p.ReadModerationLog(ctx, mitreden.ModerationLogFilter{Action: "delete"})
+		return err
+	}(), mitreden.EINVALID, "")
 }
 
 func TestModeration_PreModerationHoldsUntilReleased(t *testing.T) {
@@ -210,7 +214,7 @@ func TestModeration_PreModerationHoldsUntilReleased(t *testing.T) {
 	if err := e.p.CreateProposal(ctx, e.mod, c.ID, own); err != nil || own.Held != "" {
 		t.Fatalf("moderator held: %v", err)
 	}
-	q, n, _ := e.p.ReadQueue(ctx, e.db.Users(), e.mod, 1)
+	q, n, _ := e.p.ReadQueue(ctx, e.mod, 1)
 	if n != 1 || q[0].Held == nil || q[0].Proposal.Title != pr.Title {
 		t.Fatalf("queue %d", n)
 	}
@@ -295,7 +299,7 @@ func TestModeration_AppealOnceToAnotherModerator(t *testing.T) {
 		t.Fatal(err)
 	}
 	reportErr(t, e.p.Appeal(ctx, author, ref, "Nochmal"), mitreden.ECONFLICT, "moderation.appealed")
-	q, _, _ := e.p.ReadQueue(ctx, e.db.Users(), e.mod2, 1)
+	q, _, _ := e.p.ReadQueue(ctx, e.mod2, 1)
 	if len(q) != 1 || !q[0].Appeal || q[0].AppealNote != "Das war Kritik, keine Beleidigung." {
 		t.Fatalf("appeal not queued: %+v", q)
 	}
@@ -315,15 +319,14 @@ func TestModeration_AppealOnceToAnotherModerator(t *testing.T) {
 func TestModeration_BlockRefusesWritesWithReasonUntilLifted(t *testing.T) {
 	e := newMod(t)
 	ctx := context.Background()
-	users := e.db.Users()
 	c := e.consultation(t, nil)
 	u := e.account(t, "laut")
 	pr := e.proposal(t, c, e.account(t, "ruhig"), "Digitale Bürgerämter")
 	until := time.Now().Add(48 * time.Hour)
-	reportErr(t, func() error { _, err := e.p.Block(ctx, users, u, e.mod.ID, "x", time.Time{}); return err }(), mitreden.EFORBIDDEN, "")
-	reportErr(t, func() error { _, err := e.p.Block(ctx, users, e.mod, u.ID, "", time.Time{}); return err }(), mitreden.EINVALID, "")
-	reportErr(t, func() error { _, err := e.p.Block(ctx, users, e.mod, e.mod2.ID, "Streit", time.Time{}); return err }(), mitreden.EFORBIDDEN, "moderation.block_role")
-	blocked, err := e.p.Block(ctx, users, e.mod, u.ID, "Wiederholte Beleidigungen", until)
+	reportErr(t, func() error { _, err := e.p.Block(ctx, u, e.mod.ID, "x", time.Time{}); return err }(), mitreden.EFORBIDDEN, "")
+	reportErr(t, func() error { _, err := e.p.Block(ctx, e.mod, u.ID, "", time.Time{}); return err }(), mitreden.EINVALID, "")
+	reportErr(t, func() error { _, err := e.p.Block(ctx, e.mod, e.mod2.ID, "Streit", time.Time{}); return err }(), mitreden.EFORBIDDEN, "moderation.block_role")
+	blocked, err := e.p.Block(ctx, e.mod, u.ID, "Wiederholte Beleidigungen", until)
 	if err != nil || !blocked.BlockedAt(time.Now()) {
 		t.Fatalf("block: %v", err)
 	}
@@ -341,7 +344,7 @@ func TestModeration_BlockRefusesWritesWithReasonUntilLifted(t *testing.T) {
 	if _, err := e.p.AddComment(ctx, blocked, "proposal", pr.ID, mitreden.Comment{Body: "Nach Ablauf der Sperre"}); err != nil {
 		t.Fatalf("expired block: %v", err)
 	}
-	free, err := e.p.Unblock(ctx, users, e.mod, u.ID, "Einsicht gezeigt")
+	free, err := e.p.Unblock(ctx, e.mod, u.ID, "Einsicht gezeigt")
 	if err != nil || free.Blocked {
 		t.Fatalf("unblock %v", err)
 	}
@@ -374,7 +377,7 @@ func TestModeration_BulkAppliesOneReasonToMany(t *testing.T) {
 	if d.Visible != 3 {
 		t.Fatalf("visible %d", d.Visible)
 	}
-	if _, n, _ := e.p.ReadQueue(ctx, e.db.Users(), e.mod, 1); n != 0 {
+	if _, n, _ := e.p.ReadQueue(ctx, e.mod, 1); n != 0 {
 		t.Fatalf("queue left %d", n)
 	}
 }

@@ -28,6 +28,8 @@ type Participation struct {
 	queue indexQueue
 	// mod is the moderation policy (moderation.go).
 	mod ModerationConfig
+	// users are the accounts moderation blocks (SetUsers).
+	users mitreden.UserStore
 }
 
 // NewParticipation wires the service; searcher may be nil.

@@ -173,7 +173,7 @@ func (p *Participation) repairProposal(ctx context.Context, from, to mitreden.Pr
 type CounterFix struct {
 	ConsultationID string
 	UserID         string // set for support quotas only
-	Field          string // proposal_count, comment_count or supports_used
+	Field          string // proposal_count, comment_count, participant_count or supports_used
 	From, To       int
 	// Skipped is set when the counter was being written while the recount
 	// ran; the next recount repairs it.
@@ -183,7 +183,8 @@ type CounterFix struct {
 // RecountConsultations recomputes what Recount leaves out: each
 // consultation's proposal counter (every proposal, withdrawn ones too) and
 // comment counter (comments that are not deleted, on the consultation and on
-// its proposals), and each user's used supports in consultations with a
+// its proposals), each one's count of people who took part (in a pass of
+// its own, syncParticipants), and each user's used supports in consultations with a
 // support limit (their support votes, withdrawn proposals included). It
 // reads the counters first and every record once after, and repairs drift
 // with compare-and-set writes, so votes and comments may keep arriving
@@ -270,6 +271,10 @@ func (p *Participation) RecountConsultations(ctx context.Context) ([]CounterFix,
 		if c.from.Comments != c.c {
 			fixes = append(fixes, CounterFix{ConsultationID: id, Field: "comment_count", From: c.from.Comments, To: c.c, Skipped: skipped})
 		}
+	}
+	pfix, err := p.recountParticipants(ctx)
+	if fixes = append(fixes, pfix...); err != nil {
+		return fixes, err
 	}
 	if len(limited) == 0 {
 		p.logFixes(fixes)

@@ -147,8 +147,8 @@ func TestRecountConsultations_GivesSeededVotesTheirQuota(t *testing.T) {
 		t.Fatal(err)
 	}
 	fixes, err := e.p.RecountConsultations(ctx)
-	if err != nil || len(fixes) != 2 {
-		t.Fatalf("fixes %+v %v", fixes, err) // proposal_count 0→3 and the quota 0→2
+	if err != nil || len(fixes) != 3 {
+		t.Fatalf("fixes %+v %v", fixes, err) // proposal_count 0→3, participant_count 0→2 and the quota 0→2
 	}
 	if _, err := e.p.Vote(ctx, voter, props[2].ID, "support"); mitreden.ErrorMessage(err) != "vote.limit_reached" {
 		t.Fatalf("seeded supports not counted: %v", err)
@@ -253,7 +253,7 @@ func TestRecount_RepairsWhatAStoppedProcessLeft(t *testing.T) {
 		t.Fatalf("repair: %+v %v", changes, err) // support, comment_count, against
 	}
 	fixes, err := e.p.RecountConsultations(ctx)
-	if err != nil || len(fixes) != 1 || fixes[0].Field != "comment_count" || fixes[0].Skipped {
+	if err != nil || len(fixes) != 2 || fixes[0].Field != "comment_count" || fixes[0].Skipped || fixes[1].Field != "participant_count" {
 		t.Fatalf("consultation repair: %+v %v", fixes, err)
 	}
 	pc, err := st.ProposalCounts(ctx, pr.ID)

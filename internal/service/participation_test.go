@@ -442,11 +442,11 @@ func TestHideComment_RemovesItFromPublicSearchAtOnce(t *testing.T) {
 	if find(mitreden.SearchAudience{}) != 1 {
 		t.Fatal("comment not found before hiding")
 	}
-	if _, err := e.p.HideComment(ctx, e.user(), cm.ID, true); mitreden.ErrorCode(err) != mitreden.EFORBIDDEN {
+	if err := e.p.Moderate(ctx, e.user(), mitreden.ActionHide, service.ItemRef{Type: mitreden.ItemComment, ID: cm.ID}, "Beleidigend"); mitreden.ErrorCode(err) != mitreden.EFORBIDDEN {
 		t.Fatalf("citizen hides: %v", err)
 	}
 	mod := &mitreden.User{ID: "mod", Roles: []mitreden.Role{mitreden.RoleModerator}}
-	if _, err := e.p.HideComment(ctx, mod, cm.ID, true); err != nil {
+	if err := e.p.Moderate(ctx, mod, mitreden.ActionHide, service.ItemRef{Type: mitreden.ItemComment, ID: cm.ID}, "Beleidigend"); err != nil {
 		t.Fatal(err)
 	}
 	if n := find(mitreden.SearchAudience{}); n != 0 {
@@ -585,7 +585,7 @@ func TestCountSearchDocs_MatchesTheStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range ids[1:3] {
-		if _, err := e.p.HideComment(ctx, e.admin, id, true); err != nil {
+		if err := e.p.Moderate(ctx, e.admin, mitreden.ActionHide, service.ItemRef{Type: mitreden.ItemComment, ID: id}, "Beleidigend"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -22,6 +22,9 @@ func (p *Participation) CreateProposal(ctx context.Context, actor *mitreden.User
 	if err := pr.Validate(); err != nil {
 		return err
 	}
+	if err := p.Guards.Proposal(ctx, actor, pr.Body); err != nil {
+		return err
+	}
 	pr.ConsultationID, pr.AuthorID, pr.AuthorName = c.ID, actor.ID, actor.DisplayName
 	pr.Status, pr.Tally, pr.CommentCount = mitreden.StatusSubmitted, mitreden.Tally{}, 0
 	pr.Rand = rand.Int64N(1 << 62)
@@ -45,6 +48,7 @@ func (p *Participation) publishProposal(ctx context.Context, pr *mitreden.Propos
 	if err := p.st.IncConsultationCounts(ctx, c.ID, 1, 0); err != nil {
 		p.log.Warn("consultation counter", "err", err)
 	}
+	p.addParticipant(ctx, c.ID, pr.AuthorID)
 	p.index(ctx, p.docs.Proposal(pr, c)...)
 	return nil
 }
@@ -90,6 +94,9 @@ func (p *Participation) EditProposal(ctx context.Context, actor *mitreden.User, 
 	}
 	pr.Title, pr.Body, pr.Topics, pr.Lang = upd.Title, upd.Body, upd.Topics, upd.Lang
 	if err := pr.Validate(); err != nil {
+		return nil, err
+	}
+	if err := p.Guards.Links(actor, pr.Body); err != nil {
 		return nil, err
 	}
 	pr.Lang = mitreden.ContentLang(pr.Lang, actor.Language, pr.Title, pr.Body)

@@ -126,7 +126,7 @@ func TestReadMyContributions(t *testing.T) {
 		t.Fatal(err)
 	}
 	mod := &mitreden.User{ID: "mod1", DisplayName: "Moderation", Roles: []mitreden.Role{mitreden.RoleModerator}}
-	if _, err := e.p.HideComment(ctx, mod, onProposal.ID, true); err != nil {
+	if err := e.p.Moderate(ctx, mod, mitreden.ActionHide, service.ItemRef{Type: mitreden.ItemComment, ID: onProposal.ID}, "Beleidigend"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.p.AddComment(ctx, sam, mitreden.TargetProposal, mine.ID, mitreden.Comment{Body: "Sams Kommentar."}); err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/internal/service"
 )
 
 // The read side's permission flags and the writes answer from the same rules:
@@ -189,7 +190,7 @@ func TestRead_HiddenCommentsAreRedactedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	mod := &mitreden.User{ID: "mod1", DisplayName: "Moderation", Roles: []mitreden.Role{mitreden.RoleModerator}}
-	if _, err := e.p.HideComment(ctx, mod, cm.ID, true); err != nil {
+	if err := e.p.Moderate(ctx, mod, mitreden.ActionHide, service.ItemRef{Type: mitreden.ItemComment, ID: cm.ID}, "Beleidigend"); err != nil {
 		t.Fatal(err)
 	}
 	citizen := e.user()

@@ -36,7 +36,7 @@ func TestSearchDocs_CurrentMatchesAll(t *testing.T) {
 	if err := e.p.DeleteComment(ctx, author, gone.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.p.HideComment(ctx, e.admin, onProposal.ID, true); err != nil {
+	if err := e.p.Moderate(ctx, e.admin, mitreden.ActionHide, service.ItemRef{Type: mitreden.ItemComment, ID: onProposal.ID}, "Beleidigend"); err != nil {
 		t.Fatal(err)
 	}
 

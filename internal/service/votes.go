@@ -69,6 +69,7 @@ func (p *Participation) Vote(ctx context.Context, actor *mitreden.User, proposal
 		if err := p.st.IncProposalCounts(ctx, pr.ID, tallyOf(value, 1), 0, ""); err != nil {
 			return nil, err
 		}
+		p.addParticipant(ctx, c.ID, actor.ID)
 		return p.voteResult(ctx, c, pr.ID, true, value)
 	case mitreden.ECONFLICT:
 		if limited {
