@@ -45,6 +45,7 @@ type queueItemJSON struct {
 	Hidden         bool               `json:"hidden"`
 	Held           string             `json:"held,omitempty"`
 	HeldWords      []string           `json:"held_words,omitempty"`
+	EditReview     string             `json:"edit_review,omitempty"`
 	Appeal         bool               `json:"appeal"`
 	AppealNote     string             `json:"appeal_note,omitempty"`
 	Since          time.Time          `json:"since"`
@@ -94,6 +95,9 @@ func (s *Server) apiQueue(c *fiber.Ctx) error {
 			AuthorName: v.AuthorName, Title: v.Title, ContextTitle: v.ContextTitle, Reports: v.QueueEntry.Reports, ReportReasons: v.ReportCounts,
 			Hidden: v.Hidden, Held: v.HeldWhy, Appeal: v.Appeal, AppealNote: v.AppealNote, Since: v.Since,
 			Actions: actionsJSON(v.ItemActions), AuthorActions: actionsJSON(v.AuthorActions)}
+		if j.EditReview = v.EditWhy; v.EditWhy != "" {
+			j.HeldWords = v.QueueEntry.Words
+		}
 		if v.QueueEntry.Held != nil {
 			j.HeldWords = v.QueueEntry.Held.Words
 		}

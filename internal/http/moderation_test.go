@@ -563,21 +563,11 @@ func TestModeration_HiddenEverywhereAtOnce(t *testing.T) {
 	// Jona's comment is still found, but no longer under the hidden
 	// proposal's title.
 	t.Run("search context of its comments", func(t *testing.T) {
-		knownBug(t, "the search documents of a hidden proposal's comments keep its title as ContextTitle "+
-			"(service.setItemModeration reindexes the proposal only)")
 		defer f.in(t)()
 		for _, v := range []*modPerson{f.anon, f.jona} {
 			f.wantSurfaces("proposal hidden", v, "Zaubertrank", surfaces{queries: []string{"Rhabarbersaft"}})
 		}
 	})
-}
-
-// knownBug skips a test of a bug found in code this file does not own, so
-// the package stays green while it is open; delete the call once the bug
-// is fixed (the test under it then runs and must pass).
-func knownBug(t *testing.T, what string) {
-	t.Helper()
-	t.Skip("known bug, reported: " + what)
 }
 
 // TestModeration_AutoHideAtThreshold: reports from distinct people below
@@ -978,8 +968,6 @@ func TestModeration_PublicLogNamesNoOne(t *testing.T) {
 	// An appeal often quotes what was hidden; its note is for moderators.
 	t.Run("appeal note", func(t *testing.T) {
 		defer f.in(t)()
-		knownBug(t, "the public log shows the author's appeal note as the reason of the appeal entry "+
-			"(service.ReadModerationLog copies every Reason); the note quotes the hidden text, and the form does not say it is public")
 		other := f.comment(f.anna, "proposal", f.pid, "Die Gummienten im Teich sind grün.", 201)
 		f.act(f.mod, "hide", "comment", other, "Herabwürdigend.", 200)
 		if resp := f.e.api("POST", "/api/v1/moderation/items/comment/"+other+"/appeal", f.anna.token,
@@ -1286,8 +1274,6 @@ func TestModeration_WordListHolds(t *testing.T) {
 // approved comment or proposal that is changed, and a change that adds a
 // listed word, wait for review again.
 func TestModeration_EditsAreReviewedToo(t *testing.T) {
-	knownBug(t, "service.EditComment and the proposal update apply neither pre-moderation nor the word list: "+
-		"an approved contribution edited within its edit window is published unreviewed")
 	f := newModFixture(t, &service.ModerationConfig{Words: []string{"Schwurbel"}}, map[string]any{"pre_moderation": true})
 	f.pid = f.proposal(f.anna, modProposalTitle, modProposalBody, 202)
 	f.act(f.mod, "approve", "proposal", f.pid, "Sachlich.", 200)
@@ -1319,8 +1305,6 @@ func TestModeration_ReportsOnAHiddenItemKeepItHidden(t *testing.T) {
 		resp := f.e.api("POST", "/api/v1/moderation/items/comment/"+cm+"/approve", f.mod2.token, map[string]any{"reason": "Meldung unbegründet."})
 		if resp.StatusCode == 200 {
 			t.Run("approve", func(t *testing.T) {
-				knownBug(t, "service.Moderate(approve) unhides every hidden item in the queue, also one a moderator hid "+
-					"that came back to the queue through a report on its placeholder")
 				defer f.in(t)()
 				f.wantSurfaces("reports on a hidden item dismissed", f.anon, "Quietschentchen", surfaces{})
 			})
@@ -1402,8 +1386,6 @@ func TestModeration_TheAuthorIsTold(t *testing.T) {
 // TestModeration_BlockedModeratorWritesNothing: a block refuses every
 // write, a moderator's decisions included.
 func TestModeration_BlockedModeratorWritesNothing(t *testing.T) {
-	knownBug(t, "service.Moderate, ModerateAll, Block and Unblock check the role only (moderator()), not the block: "+
-		"a blocked moderator still hides, approves and blocks")
 	f := newModFixture(t, nil, nil)
 	cm := f.comment(f.anna, "proposal", f.pid, "Die Quietschentchen sind pinkfarben.", 201)
 	if resp := f.e.api("POST", "/api/v1/moderation/users/"+f.mod2.ID+"/block", f.admin.token, map[string]any{"reason": "Missbrauch der Rechte"}); resp.StatusCode != 200 {

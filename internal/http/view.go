@@ -106,6 +106,9 @@ func (p *Page) FieldError(field string) string {
 	return ""
 }
 
+// Count translates a count with the key's ".one" or ".other" form.
+func (p *Page) Count(key string, n int) string { return countLabel(p, key, n) }
+
 // BlockNote tells a blocked person on every page why and until when they
 // cannot write ("" when not blocked).
 func (p *Page) BlockNote() string {

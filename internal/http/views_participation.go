@@ -92,13 +92,13 @@ type proposalView struct {
 
 // modView is an item's moderation state as pages show it.
 type modView struct {
-	Hidden, Auto bool
-	Reason       string
-	ReleasedAt   time.Time
+	Hidden, Auto, Review bool
+	Reason               string
+	ReleasedAt           time.Time
 }
 
 func modOf(hidden bool, m mitreden.ItemModeration) modView {
-	return modView{Hidden: hidden, Auto: m.Auto, Reason: m.Reason, ReleasedAt: m.ReleasedAt}
+	return modView{Hidden: hidden, Auto: m.Auto, Review: m.Review, Reason: m.Reason, ReleasedAt: m.ReleasedAt}
 }
 
 func (s *Server) proposalItemView(it *service.ProposalItem, consultationTitle string) *proposalView {

@@ -98,8 +98,9 @@ type ItemModeration struct {
 	Reason string
 	By     string
 	At     time.Time
-	// Auto is set when reports hid the item pending review.
-	Auto bool
+	// Auto is set when reports hid the item pending review; Review when
+	// an edit waits for review (pre-moderation or a listed word).
+	Auto, Review bool
 	// Appealed is set once the author asked for a review: one appeal per
 	// item.
 	Appealed bool
@@ -165,6 +166,10 @@ type QueueEntry struct {
 	HiddenBy   string
 	// Held is set for a contribution not yet published.
 	Held *HeldContribution
+	// EditWhy is set (HeldPreModeration, HeldWords) when an edit of a
+	// published item waits for review, with the listed Words it has.
+	EditWhy string
+	Words   []string
 }
 
 // QueueEntryID is the id of the queue entry of an item.

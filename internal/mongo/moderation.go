@@ -42,6 +42,7 @@ type itemModDoc struct {
 	By         string    `bson:"by,omitempty"`
 	At         time.Time `bson:"at,omitempty"`
 	Auto       bool      `bson:"auto,omitempty"`
+	Review     bool      `bson:"review,omitempty"`
 	Appealed   bool      `bson:"appealed,omitempty"`
 	Decisions  int       `bson:"decisions,omitempty"`
 	ReleasedAt time.Time `bson:"released_at,omitempty"`
@@ -51,7 +52,7 @@ func (d *itemModDoc) domain() mitreden.ItemModeration {
 	if d == nil {
 		return mitreden.ItemModeration{}
 	}
-	return mitreden.ItemModeration{Reason: d.Reason, By: d.By, At: zeroUTC(d.At), Auto: d.Auto, Appealed: d.Appealed,
+	return mitreden.ItemModeration{Reason: d.Reason, By: d.By, At: zeroUTC(d.At), Auto: d.Auto, Review: d.Review, Appealed: d.Appealed,
 		Decisions: d.Decisions, ReleasedAt: zeroUTC(d.ReleasedAt)}
 }
 
@@ -59,7 +60,7 @@ func itemModToDoc(m mitreden.ItemModeration) *itemModDoc {
 	if m == (mitreden.ItemModeration{}) {
 		return nil
 	}
-	return &itemModDoc{Reason: m.Reason, By: m.By, At: m.At, Auto: m.Auto, Appealed: m.Appealed, Decisions: m.Decisions, ReleasedAt: m.ReleasedAt}
+	return &itemModDoc{Reason: m.Reason, By: m.By, At: m.At, Auto: m.Auto, Review: m.Review, Appealed: m.Appealed, Decisions: m.Decisions, ReleasedAt: m.ReleasedAt}
 }
 
 type reportDoc struct {
@@ -130,6 +131,8 @@ type queueDoc struct {
 	// reports, 1 for the rest.
 	Priority int      `bson:"priority"`
 	Held     *heldDoc `bson:"held,omitempty"`
+	EditWhy  string   `bson:"edit_why,omitempty"`
+	Words    []string `bson:"words,omitempty"`
 }
 
 func priority(e *mitreden.QueueEntry) int {
@@ -142,7 +145,7 @@ func priority(e *mitreden.QueueEntry) int {
 func queueToDoc(e *mitreden.QueueEntry) queueDoc {
 	d := queueDoc{ID: e.ID, ItemType: e.ItemType, ItemID: e.ItemID, ConsultationID: e.ConsultationID, TargetType: e.TargetType,
 		TargetID: e.TargetID, AuthorID: e.AuthorID, Reports: e.Reports, ReportedAt: e.ReportedAt, Since: e.Since, Hidden: e.Hidden,
-		Appeal: e.Appeal, AppealNote: e.AppealNote, HiddenBy: e.HiddenBy, Priority: priority(e)}
+		Appeal: e.Appeal, AppealNote: e.AppealNote, HiddenBy: e.HiddenBy, Priority: priority(e), EditWhy: e.EditWhy, Words: e.Words}
 	if h := e.Held; h != nil {
 		d.Held = &heldDoc{Why: h.Why, Words: h.Words}
 		if h.Proposal != nil {
@@ -162,7 +165,7 @@ func queueToDoc(e *mitreden.QueueEntry) queueDoc {
 func (d *queueDoc) domain() *mitreden.QueueEntry {
 	e := &mitreden.QueueEntry{ID: d.ID, ItemType: d.ItemType, ItemID: d.ItemID, ConsultationID: d.ConsultationID, TargetType: d.TargetType,
 		TargetID: d.TargetID, AuthorID: d.AuthorID, Reports: d.Reports, ReportedAt: zeroUTC(d.ReportedAt), Since: d.Since.UTC(),
-		Hidden: d.Hidden, Appeal: d.Appeal, AppealNote: d.AppealNote, HiddenBy: d.HiddenBy}
+		Hidden: d.Hidden, Appeal: d.Appeal, AppealNote: d.AppealNote, HiddenBy: d.HiddenBy, EditWhy: d.EditWhy, Words: d.Words}
 	if h := d.Held; h != nil {
 		e.Held = &mitreden.HeldContribution{Why: h.Why, Words: h.Words}
 		if h.Proposal != nil {
@@ -402,7 +405,7 @@ func (s *ParticipationStore) SetItemModeration(ctx context.Context, itemType, id
 	}
 	ctx, done := s.db.write(ctx)
 	defer done()
-	d := itemModDoc{Reason: m.Reason, By: m.By, At: m.At, Auto: m.Auto, Appealed: m.Appealed, Decisions: m.Decisions, ReleasedAt: m.ReleasedAt}
+	d := itemModDoc{Reason: m.Reason, By: m.By, At: m.At, Auto: m.Auto, Review: m.Review, Appealed: m.Appealed, Decisions: m.Decisions, ReleasedAt: m.ReleasedAt}
 	res, err := s.db.C(coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: o}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "hidden", Value: hidden}, {Key: "mod", Value: d}}}})
 	if err != nil {

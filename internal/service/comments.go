@@ -122,6 +122,13 @@ func (p *Participation) EditComment(ctx context.Context, actor *mitreden.User, i
 		return nil, err
 	}
 	p.reindexComment(ctx, cm)
+	c, err := p.st.FindConsultation(ctx, cm.ConsultationID)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.reviewEdit(ctx, actor, c, &modItem{cm: cm}, cm.Body); err != nil {
+		return nil, err
+	}
 	return p.readComment(ctx, actor, cm)
 }
 

@@ -131,6 +131,27 @@ func (p *Participation) holdReason(actor *mitreden.User, c *mitreden.Consultatio
 	return "", nil
 }
 
+// reviewEdit hides an edited contribution until a moderator approves it
+// when a new one would have been held (pre-moderation, a listed word): an
+// edit must not bring past review what a new contribution could not.
+func (p *Participation) reviewEdit(ctx context.Context, actor *mitreden.User, c *mitreden.Consultation, it *modItem, texts ...string) error {
+	why, words := p.holdReason(actor, c, texts...)
+	if why == "" {
+		return nil
+	}
+	m := it.mod()
+	m.Review, m.At = true, p.now()
+	if err := p.setItemModeration(ctx, it, true, m); err != nil {
+		return err
+	}
+	e := it.queueEntry()
+	e.Hidden, e.Since, e.EditWhy, e.Words = true, p.now(), why, words
+	if old, err := p.st.FindQueueEntry(ctx, e.ID); err == nil {
+		e.Reports, e.ReportedAt, e.Since = old.Reports, old.ReportedAt, old.Since
+	}
+	return p.st.PutQueueEntry(ctx, e)
+}
+
 // hold stores a contribution for review instead of publishing it.
 func (p *Participation) hold(ctx context.Context, e *mitreden.QueueEntry) error {
 	e.ID = mitreden.QueueEntryID(e.ItemType, e.ItemID)
@@ -157,8 +178,8 @@ func (p *Participation) Report(ctx context.Context, actor *mitreden.User, itemTy
 	if it.deleted() {
 		return &mitreden.Error{Code: mitreden.ENOTFOUND, Message: "error.not_found"}
 	}
-	if it.authorID() == actor.ID {
-		return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "moderation.own_item"}
+	if err := canReport(actor, it.authorID(), false, it.hidden()).Err(); err != nil {
+		return err
 	}
 	if err := r.Validate(); err != nil {
 		return err
@@ -271,12 +292,28 @@ func (p *Participation) setItemModeration(ctx context.Context, it *modItem, hidd
 		return err
 	}
 	if it.pr != nil {
+		was := it.pr.Hidden
 		it.pr.Hidden, it.pr.Mod = hidden, m
-		if c, err := p.st.FindConsultation(ctx, it.pr.ConsultationID); err == nil {
-			p.index(ctx, p.docs.Proposal(it.pr, c)...)
-		} else {
+		c, err := p.st.FindConsultation(ctx, it.pr.ConsultationID)
+		if err != nil {
 			p.retryLater(ctx, mitreden.SearchDocID(mitreden.SearchTypeProposal, it.pr.ID))
+			return nil
 		}
+		docs := p.docs.Proposal(it.pr, c)
+		if was != hidden {
+			// Its comments are found with the proposal's title beside
+			// them: a hidden title must go with them.
+			comments, err := p.st.ListComments(ctx, mitreden.TargetProposal, it.pr.ID)
+			if err != nil {
+				p.log.Warn("comments of a moderated proposal not reindexed", "err", err)
+			}
+			for _, cm := range comments {
+				if !cm.Deleted {
+					docs = append(docs, p.docs.Comment(cm, c, it.pr))
+				}
+			}
+		}
+		p.index(ctx, docs...)
 		return nil
 	}
 	it.cm.Hidden, it.cm.Mod = hidden, m
@@ -360,19 +397,21 @@ func (p *Participation) Moderate(ctx context.Context, actor *mitreden.User, acti
 		if e == nil {
 			return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "moderation.not_in_queue"}
 		}
-		if hidden {
-			hidden, m.Reason, m.By, m.At, m.Auto = false, "", "", time.Time{}, false
+		// Approving shows what reports or a pending review hid; an item a
+		// moderator hid stays hidden (unhide shows it, with a reason).
+		if hidden && (m.Auto || m.Review) {
+			hidden, m.Reason, m.By, m.At, m.Auto, m.Review = false, "", "", time.Time{}, false, false
 		}
 	case mitreden.ActionHide:
-		if hidden && !m.Auto && e == nil {
+		if hidden && !m.Auto && !m.Review && e == nil {
 			return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "moderation.already_hidden"}
 		}
-		hidden, m.Reason, m.By, m.At, m.Auto = true, reason, actor.ID, now, false
+		hidden, m.Reason, m.By, m.At, m.Auto, m.Review = true, reason, actor.ID, now, false, false
 	case mitreden.ActionUnhide:
 		if !hidden {
 			return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "moderation.not_hidden"}
 		}
-		hidden, m.Reason, m.By, m.At, m.Auto = false, "", "", time.Time{}, false
+		hidden, m.Reason, m.By, m.At, m.Auto, m.Review = false, "", "", time.Time{}, false, false
 	}
 	if err := p.setItemModeration(ctx, it, hidden, m); err != nil {
 		return err
@@ -521,13 +560,17 @@ func canAppeal(actor *mitreden.User, it *modItem) mitreden.Permission {
 	return mitreden.Allow()
 }
 
-// canReport: a participant, on someone else's item that is still there.
-func canReport(actor *mitreden.User, authorID string, deleted bool) mitreden.Permission {
+// canReport: a participant, on someone else's item that is still there
+// and not hidden (a report on a placeholder could only bring it back).
+func canReport(actor *mitreden.User, authorID string, deleted, hidden bool) mitreden.Permission {
 	if p := participant(actor); !p.Allowed() {
 		return p
 	}
 	if deleted {
 		return mitreden.Deny(mitreden.ENOTFOUND, "error.not_found", nil)
+	}
+	if hidden {
+		return mitreden.Deny(mitreden.ECONFLICT, "moderation.item_hidden", nil)
 	}
 	if actor.ID == authorID {
 		return mitreden.Deny(mitreden.ECONFLICT, "moderation.own_item", nil)
@@ -752,6 +795,9 @@ func (p *Participation) ReadModerationLog(ctx context.Context, f mitreden.Modera
 			Reason: a.Reason, Until: a.Until}
 		if a.ItemType == mitreden.ItemUser {
 			e.ItemID = "" // the public is not told who was blocked
+		}
+		if a.Action == mitreden.ActionAppeal {
+			e.Reason = "" // the author's note may quote the hidden words
 		}
 		out[i] = e
 	}

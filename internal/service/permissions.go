@@ -48,6 +48,10 @@ func moderator(actor *mitreden.User) mitreden.Permission {
 	if !isModerator(actor) {
 		return mitreden.Deny(mitreden.EFORBIDDEN, mitreden.ReasonRole, nil)
 	}
+	// A block refuses every write, a moderator's decisions included.
+	if actor.BlockedAt(time.Now()) {
+		return blockedPermission(actor)
+	}
 	return mitreden.Allow()
 }
 

@@ -92,6 +92,9 @@ func (p *Participation) EditProposal(ctx context.Context, actor *mitreden.User, 
 	if err := canEditProposal(actor, pr, c, p.now()).Err(); err != nil {
 		return nil, err
 	}
+	if pr.Hidden {
+		return nil, &mitreden.Error{Code: mitreden.ECONFLICT, Message: "moderation.item_hidden"}
+	}
 	pr.Title, pr.Body, pr.Topics, pr.Lang = upd.Title, upd.Body, upd.Topics, upd.Lang
 	if err := pr.Validate(); err != nil {
 		return nil, err
@@ -105,6 +108,9 @@ func (p *Participation) EditProposal(ctx context.Context, actor *mitreden.User, 
 		return nil, err
 	}
 	p.index(ctx, p.docs.Proposal(pr, c)...)
+	if err := p.reviewEdit(ctx, actor, c, &modItem{pr: pr}, pr.Title, pr.Body); err != nil {
+		return nil, err
+	}
 	return pr, nil
 }
 

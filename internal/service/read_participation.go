@@ -377,7 +377,7 @@ func (p *Participation) proposalPage(ctx context.Context, viewer *mitreden.User,
 		Consultation: c, Phase: c.Phase(now),
 		CanVote: canVote(viewer, pr, c, now), CanUnvote: canUnvote(viewer, c, now), CanComment: canComment(viewer, c, now),
 		CanEdit: canEditProposal(viewer, pr, c, now), CanWithdraw: canWithdraw(viewer, pr, c, now), CanAnswer: canAnswer(viewer, pr),
-		CanReport: canReport(viewer, pr.AuthorID, false), CanAppeal: canAppeal(viewer, &modItem{pr: pr}),
+		CanReport: canReport(viewer, pr.AuthorID, false, pr.Hidden), CanAppeal: canAppeal(viewer, &modItem{pr: pr}),
 	}
 	if pr.Hidden {
 		// Nobody votes on, edits or answers what moderation hid.
@@ -517,7 +517,7 @@ func (p *Participation) commentItem(viewer *mitreden.User, cm *mitreden.Comment,
 	it.CanDelete = canDeleteComment(viewer, cm)
 	it.CanReply = canReply(viewer, cm, c, now)
 	it.CanVote = canVoteComment(viewer, cm, c, now)
-	it.CanReport = canReport(viewer, cm.AuthorID, cm.Deleted)
+	it.CanReport = canReport(viewer, cm.AuthorID, cm.Deleted, cm.Hidden)
 	it.CanAppeal = canAppeal(viewer, &modItem{cm: cm})
 	return it
 }

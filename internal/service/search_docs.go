@@ -84,6 +84,11 @@ func (s *SearchDocs) Comment(cm *mitreden.Comment, c *mitreden.Consultation, pr 
 	proposalID := ""
 	if pr != nil {
 		title, titleLang, url, proposalID = pr.Title, pr.Lang, "/proposals/"+pr.ID+"#comment-"+cm.ID, pr.ID
+		if pr.Hidden {
+			// Moderation hid the proposal: its title goes with none of
+			// its comments.
+			title, titleLang = "", ""
+		}
 	}
 	return mitreden.SearchDoc{ID: mitreden.SearchDocID(mitreden.SearchTypeComment, cm.ID), Type: mitreden.SearchTypeComment,
 		ItemID: cm.ID, ContextTitle: title, Body: textOf(cm.Body, cm.BodyHTML, cm.HTMLVersion), Lang: cm.Lang, TitleLang: otherLang(titleLang, cm.Lang),
