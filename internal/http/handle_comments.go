@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -348,6 +349,18 @@ func draftKind(path string) string {
 		}
 		return ""
 	}
+	if len(parts) == 3 && parts[0] == "" && parts[1] == "moderation" && parts[2] == "items" {
+		return "moderate"
+	}
+	if len(parts) == 5 && parts[0] == "" && parts[1] == "moderation" && parts[3] != "" {
+		switch {
+		case parts[2] == "users" && (parts[4] == "block" || parts[4] == "unblock"):
+			return parts[4]
+		case parts[2] == "appeal" && parts[4] != "":
+			return "appeal"
+		}
+		return ""
+	}
 	if len(parts) == 3 && parts[0] == "" && parts[2] != "" {
 		switch parts[1] {
 		case "proposals":
@@ -369,8 +382,71 @@ func draftKind(path string) string {
 		return "proposal"
 	case parts[1] == "proposals" && parts[3] == "answer":
 		return "answer"
+	case (parts[1] == "proposals" || parts[1] == "comments") && parts[3] == "report":
+		return "report"
+	case parts[1] == "consultations" && parts[3] == "results":
+		return "results"
 	}
 	return ""
+}
+
+// draftText is a text field of a form kept as a draft, shown again to copy
+// or send; draftHidden carries the form's other choices along.
+type draftText struct{ Name, Label, Value string }
+
+type draftHidden struct{ Name, Value string }
+
+// draftTexts are the text fields (name, label) of the forms kept whole on
+// the draft page, by kind; their other fields go along hidden.
+var draftTexts = map[string][][2]string{
+	"report":   {{"note", "moderation.report_note"}},
+	"appeal":   {{"note", "moderation.appeal_note"}},
+	"moderate": {{"reason", "moderation.reason_label"}},
+	"block":    {{"reason", "moderation.reason_label"}},
+	"unblock":  {{"unblock_reason", "moderation.reason_label"}},
+	"results":  {{"results", "field.results"}},
+}
+
+// draftBack is where a kept form's page links back to.
+func draftBack(kind string, parts []string) string {
+	switch kind {
+	case "report":
+		return "/" + parts[1] + "/" + url.PathEscape(parts[2])
+	case "appeal":
+		return itemURL(parts[3], url.PathEscape(parts[4]), "", "")
+	case "moderate":
+		return "/moderation"
+	case "block", "unblock":
+		return "/moderation/users/" + url.PathEscape(parts[3])
+	case "results":
+		return "/consultations/" + url.PathEscape(parts[2]) + "#results"
+	}
+	return "/"
+}
+
+// renderKeptForm shows a form of draftTexts' kinds again with all it sent.
+func (s *Server) renderKeptForm(c *fiber.Ctx, p *Page, kind string, status int) error {
+	sent, _ := url.ParseQuery(string(c.Body()))
+	var texts []draftText
+	isText := map[string]bool{}
+	for _, t := range draftTexts[kind] {
+		texts = append(texts, draftText{Name: t[0], Label: t[1], Value: strings.ReplaceAll(sent.Get(t[0]), "\r\n", "\n")})
+		isText[t[0]] = true
+	}
+	var hidden []draftHidden
+	for name, vs := range sent {
+		if isText[name] || name == "_csrf" || name == "email" || name == "password" {
+			continue
+		}
+		for _, v := range vs {
+			hidden = append(hidden, draftHidden{Name: name, Value: v})
+		}
+	}
+	slices.SortFunc(hidden, func(a, b draftHidden) int { return strings.Compare(a.Name+"\x00"+a.Value, b.Name+"\x00"+b.Value) })
+	p.Values["email"] = sent.Get("email")
+	p.Data = fiber.Map{"Action": c.Path(), "Back": draftBack(kind, strings.Split(c.Path(), "/")), "Login": p.User == nil, "Kind": kind,
+		"Texts": texts, "Hidden": hidden}
+	return s.render(c, status, "comments/draft", p)
 }
 
 // draftFormIDs maps the login fields of the draft page to its inputs.
@@ -392,6 +468,9 @@ func (s *Server) renderDraft(c *fiber.Ctx, kind string, loginErr error) error {
 	status := s.draftErrors(c, p, loginErr)
 	s.log.Info("form kept as draft", "request_id", requestID(c), "path", c.Path(), "status", status)
 	parts := strings.Split(c.Path(), "/") // as draftKind checked: "", kind[, id[, action]]
+	if _, ok := draftTexts[kind]; ok {
+		return s.renderKeptForm(c, p, kind, status)
+	}
 	if kind == "consultation" || kind == "consultation-edit" {
 		var req consultationRequest
 		_ = c.BodyParser(&req)

@@ -16,16 +16,16 @@ import (
 
 func (s *Server) moderationRoutes() {
 	s.add("GET", "/proposals/:id/report", s.requireUser, s.handleReportForm(mitreden.ItemProposal))
-	s.add("POST", "/proposals/:id/report", s.requireUser, s.handleReport(mitreden.ItemProposal))
+	s.add("POST", "/proposals/:id/report", s.requireUserKeepDraft, s.handleReport(mitreden.ItemProposal))
 	s.add("GET", "/comments/:id/report", s.requireUser, s.handleReportForm(mitreden.ItemComment))
-	s.add("POST", "/comments/:id/report", s.requireUser, s.handleReport(mitreden.ItemComment))
+	s.add("POST", "/comments/:id/report", s.requireUserKeepDraft, s.handleReport(mitreden.ItemComment))
 	s.add("GET", "/moderation", s.requireUser, s.handleQueue)
-	s.add("POST", "/moderation/items", s.requireUser, s.handleModerate)
+	s.add("POST", "/moderation/items", s.requireUserKeepDraft, s.handleModerate)
 	s.add("GET", "/moderation/users/:id", s.requireUser, s.handleModUser)
-	s.add("POST", "/moderation/users/:id/block", s.requireUser, s.handleBlock)
-	s.add("POST", "/moderation/users/:id/unblock", s.requireUser, s.handleUnblock)
+	s.add("POST", "/moderation/users/:id/block", s.requireUserKeepDraft, s.handleBlock)
+	s.add("POST", "/moderation/users/:id/unblock", s.requireUserKeepDraft, s.handleUnblock)
 	s.add("GET", "/moderation/appeal/:type/:id", s.requireUser, s.handleAppealForm)
-	s.add("POST", "/moderation/appeal/:type/:id", s.requireUser, s.handleAppeal)
+	s.add("POST", "/moderation/appeal/:type/:id", s.requireUserKeepDraft, s.handleAppeal)
 	s.add("GET", "/moderation/log", s.handleModLog)
 
 	s.add("POST", "/api/v1/proposals/:id/reports", s.apiRequireUser, s.apiReport(mitreden.ItemProposal))
@@ -351,8 +351,14 @@ func (s *Server) handleBlock(c *fiber.Ctx) error {
 	return c.Redirect("/moderation/users/"+c.Params("id"), fiber.StatusSeeOther)
 }
 
+// unblockRequest is the unblock form, whose reason field is named apart
+// from the block form's on the same page.
+type unblockRequest struct {
+	Reason string `form:"unblock_reason" validate:"max=4000"`
+}
+
 func (s *Server) handleUnblock(c *fiber.Ctx) error {
-	var req reasonRequest
+	var req unblockRequest
 	err := s.parseForm(c, &req)
 	if err == nil {
 		_, err = s.deps.Participation.Unblock(c.UserContext(), userOf(c), c.Params("id"), req.Reason)

@@ -262,7 +262,7 @@ var matrixRoutes = map[string]matrixRow{
 	}},
 	"GET /moderation/users/:id":          {ID: "member", Want: modPage},
 	"POST /moderation/users/:id/block":   {ID: "member", Want: mod303, Body: form("reason", "Wiederholt beleidigend", "days", "7")},
-	"POST /moderation/users/:id/unblock": {ID: "blocked", Want: mod303, Body: form("reason", "Einsicht gezeigt")},
+	"POST /moderation/users/:id/unblock": {ID: "blocked", Want: mod303, Body: form("unblock_reason", "Einsicht gezeigt")},
 	"GET /moderation/appeal/:type/:id":   {ID: "hidden", Want: "login 200 200 200 200 200"},
 	"POST /moderation/appeal/:type/:id":  {ID: "hidden", Want: "401 403 303 403 403 403", Body: form("note", "Das war sachliche Kritik.")},
 	"GET /moderation/log":                {Want: all200},

@@ -381,7 +381,7 @@ func TestModeration_EndpointAuthorization(t *testing.T) {
 	}{
 		{"/moderation/items", url.Values{"item": {"comment:" + hidden}, "action": {"unhide"}, "reason": {"Geprüft."}}},
 		{"/moderation/users/" + f.bernd.ID + "/block", url.Values{"reason": {"Spam."}, "days": {"1"}}},
-		{"/moderation/users/" + f.bernd.ID + "/unblock", url.Values{"reason": {"Geklärt."}}},
+		{"/moderation/users/" + f.bernd.ID + "/unblock", url.Values{"unblock_reason": {"Geklärt."}}},
 	}
 	for _, p := range posts {
 		form := func(tok string) url.Values {

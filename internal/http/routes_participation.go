@@ -12,7 +12,7 @@ func (s *Server) participationRoutes() {
 	s.add("GET", "/consultations/:id", s.handleConsultation)
 	s.add("GET", "/consultations/:id/edit", admin, s.handleConsultationEdit)
 	s.add("POST", "/consultations/:id", s.requireUserKeepDraft, admin, s.handleConsultationUpdate)
-	s.add("POST", "/consultations/:id/results", admin, s.handleConsultationResults)
+	s.add("POST", "/consultations/:id/results", s.requireUserKeepDraft, admin, s.handleConsultationResults)
 	s.add("GET", "/consultations/:id/proposals/new", s.requireUser, s.handleProposalNew)
 	s.add("POST", "/consultations/:id/proposals", s.requireUserKeepDraft, s.handleProposalCreate)
 	s.add("POST", "/consultations/:id/comments", s.requireUserKeepDraft, s.handleCommentCreate("consultation"))
