@@ -46,6 +46,7 @@ type commentDoc struct {
 	Deleted        bool          `bson:"deleted"`
 	Hidden         bool          `bson:"hidden"`
 	Mod            *itemModDoc   `bson:"mod,omitempty"`
+	CitedIn        []citationDoc `bson:"cited_in,omitempty"`
 	Up             int           `bson:"up"`
 	Down           int           `bson:"down"`
 	CreatedAt      time.Time     `bson:"created_at"`
@@ -56,7 +57,7 @@ func (d *commentDoc) domain() *mitreden.Comment {
 	return &mitreden.Comment{ID: d.ID.Hex(), TargetType: d.TargetType, TargetID: d.TargetID, ConsultationID: d.ConsultationID,
 		ParentID: d.ParentID, Depth: d.Depth, AuthorID: d.AuthorID, AuthorName: d.AuthorName, Body: d.Body,
 		BodyHTML: d.BodyHTML, HTMLVersion: d.HTMLVersion, Alignment: d.Alignment,
-		Edited: d.Edited, Deleted: d.Deleted, Hidden: d.Hidden, Mod: d.Mod.domain(), Up: d.Up, Down: d.Down, CreatedAt: d.CreatedAt.UTC(), EditedAt: zeroUTC(d.EditedAt),
+		Edited: d.Edited, Deleted: d.Deleted, Hidden: d.Hidden, Mod: d.Mod.domain(), CitedIn: citationsOf(d.CitedIn), Up: d.Up, Down: d.Down, CreatedAt: d.CreatedAt.UTC(), EditedAt: zeroUTC(d.EditedAt),
 		Lang: storedLang(d.Lang, d.Body)}
 }
 
@@ -64,7 +65,7 @@ func commentToDoc(c *mitreden.Comment, id bson.ObjectID) commentDoc {
 	return commentDoc{ID: id, TargetType: c.TargetType, TargetID: c.TargetID, ConsultationID: c.ConsultationID, ParentID: c.ParentID,
 		Depth: c.Depth, AuthorID: c.AuthorID, AuthorName: c.AuthorName, Body: c.Body,
 		BodyHTML: c.BodyHTML, HTMLVersion: c.HTMLVersion, Alignment: c.Alignment, Edited: c.Edited,
-		Deleted: c.Deleted, Hidden: c.Hidden, Mod: itemModToDoc(c.Mod), Up: c.Up, Down: c.Down, CreatedAt: c.CreatedAt, EditedAt: c.EditedAt, Lang: c.Lang}
+		Deleted: c.Deleted, Hidden: c.Hidden, Mod: itemModToDoc(c.Mod), CitedIn: citationDocs(c.CitedIn), Up: c.Up, Down: c.Down, CreatedAt: c.CreatedAt, EditedAt: c.EditedAt, Lang: c.Lang}
 }
 
 // CreateComment inserts c and sets its ID.

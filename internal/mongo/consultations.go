@@ -39,6 +39,7 @@ type consultationDoc struct {
 	EvaluatedAt      time.Time     `bson:"evaluated_at"`
 	ProposalCount    int           `bson:"proposal_count"`
 	CommentCount     int           `bson:"comment_count"`
+	CitedIn          []citationDoc `bson:"cited_in,omitempty"`
 	CreatedBy        string        `bson:"created_by"`
 	CreatedAt        time.Time     `bson:"created_at"`
 	UpdatedAt        time.Time     `bson:"updated_at"`
@@ -51,7 +52,7 @@ func (d *consultationDoc) domain() *mitreden.Consultation {
 		MaxSupports: d.MaxSupports, SupportThreshold: d.SupportThreshold, ProposalsEnabled: d.ProposalsEnabled,
 		CommentsEnabled: d.CommentsEnabled, PreModeration: d.PreModeration, Results: d.Results,
 		BodyHTML: d.BodyHTML, ResultsHTML: d.ResultsHTML, HTMLVersion: d.HTMLVersion, EvaluatedAt: zeroUTC(d.EvaluatedAt), ProposalCount: d.ProposalCount, CommentCount: d.CommentCount,
-		CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
+		CitedIn: citationsOf(d.CitedIn), CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
 		Lang: storedLang(d.Lang, d.Title, d.Summary, d.Body)}
 }
 
@@ -61,7 +62,7 @@ func consultationToDoc(c *mitreden.Consultation, id bson.ObjectID) consultationD
 		SupportThreshold: c.SupportThreshold, ProposalsEnabled: c.ProposalsEnabled, CommentsEnabled: c.CommentsEnabled,
 		PreModeration: c.PreModeration, Results: c.Results, BodyHTML: c.BodyHTML, ResultsHTML: c.ResultsHTML,
 		HTMLVersion: c.HTMLVersion, EvaluatedAt: c.EvaluatedAt, ProposalCount: c.ProposalCount,
-		CommentCount: c.CommentCount, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Lang: c.Lang}
+		CommentCount: c.CommentCount, CitedIn: citationDocs(c.CitedIn), CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Lang: c.Lang}
 }
 
 // CreateConsultation inserts c and sets its ID.

@@ -58,6 +58,7 @@ type proposalDoc struct {
 	Rand            int64         `bson:"rand"`
 	Hidden          bool          `bson:"hidden,omitempty"`
 	Mod             *itemModDoc   `bson:"mod,omitempty"`
+	CitedIn         []citationDoc `bson:"cited_in,omitempty"`
 	CreatedAt       time.Time     `bson:"created_at"`
 	UpdatedAt       time.Time     `bson:"updated_at"`
 	Counting        countStateDoc `bson:",inline"`
@@ -69,7 +70,7 @@ func (d *proposalDoc) domain() *mitreden.Proposal {
 		Tally:        mitreden.Tally{Support: d.Tally.Support, Yes: d.Tally.Yes, No: d.Tally.No, Abstain: d.Tally.Abstain},
 		CommentCount: d.CommentCount, For: d.For, Against: d.Against, Neutral: d.Neutral, Answer: d.Answer,
 		BodyHTML: d.BodyHTML, AnswerHTML: d.AnswerHTML, HTMLVersion: d.HTMLVersion, AnsweredByID: d.AnsweredByID, AnsweredBy: d.AnsweredBy, AnsweredAt: zeroUTC(d.AnsweredAt), ResponseSeconds: d.ResponseSeconds,
-		Rand: d.Rand, Hidden: d.Hidden, Mod: d.Mod.domain(), CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
+		Rand: d.Rand, Hidden: d.Hidden, Mod: d.Mod.domain(), CitedIn: citationsOf(d.CitedIn), CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
 		Lang: storedLang(d.Lang, d.Title, d.Body), AnswerLang: storedLang(d.AnswerLang, d.Answer)}
 }
 
@@ -80,7 +81,7 @@ func proposalToDoc(p *mitreden.Proposal, id bson.ObjectID) proposalDoc {
 		Tally:        tallyDoc{Support: p.Tally.Support, Yes: p.Tally.Yes, No: p.Tally.No, Abstain: p.Tally.Abstain},
 		CommentCount: p.CommentCount, For: p.For, Against: p.Against, Neutral: p.Neutral, Answer: p.Answer,
 		BodyHTML: p.BodyHTML, AnswerHTML: p.AnswerHTML, HTMLVersion: p.HTMLVersion, AnsweredByID: p.AnsweredByID, AnsweredBy: p.AnsweredBy, AnsweredAt: p.AnsweredAt, ResponseSeconds: p.ResponseSeconds,
-		Rand: p.Rand, Hidden: p.Hidden, Mod: itemModToDoc(p.Mod), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Lang: p.Lang, AnswerLang: p.AnswerLang}
+		Rand: p.Rand, Hidden: p.Hidden, Mod: itemModToDoc(p.Mod), CitedIn: citationDocs(p.CitedIn), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Lang: p.Lang, AnswerLang: p.AnswerLang}
 }
 
 // CreateProposal inserts p and sets its ID.
