@@ -91,9 +91,11 @@ type Consultation struct {
 	EvaluatedAt   time.Time
 	ProposalCount int
 	CommentCount  int
-	CreatedBy     string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// CitedIn are the published recommendations that cite it.
+	CitedIn   []Citation
+	CreatedBy string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Phase returns the consultation's phase at now.
@@ -233,8 +235,10 @@ type Proposal struct {
 	Lang, AnswerLang string
 	// BodyHTML and AnswerHTML are Body and Answer rendered and sanitized
 	// when they were written; HTMLVersion as in Consultation.
-	BodyHTML     string
-	AnswerHTML   string
+	BodyHTML   string
+	AnswerHTML string
+	// CitedIn are the published recommendations that cite it.
+	CitedIn      []Citation
 	HTMLVersion  int
 	AnsweredByID string
 	AnsweredBy   string
@@ -313,7 +317,9 @@ type Comment struct {
 	Hidden bool
 	Mod    ItemModeration
 	// Held as in Proposal.
-	Held      string
+	Held string
+	// CitedIn are the published recommendations that cite it.
+	CitedIn   []Citation
 	Up, Down  int
 	CreatedAt time.Time
 	EditedAt  time.Time

@@ -32,4 +32,8 @@ var CommentVoteValues = []int{1, -1, 0}
 const (
 	TargetProposal     = "proposal"
 	TargetConsultation = "consultation"
+	// TargetRecommendation is a published recommendation of the council,
+	// which citizens discuss like a consultation. Its comments belong to no
+	// consultation (ConsultationID "").
+	TargetRecommendation = "recommendation"
 )

@@ -293,7 +293,10 @@ func flat(pairs [][2]string) []string {
 // countedBy names the counter documents (collection, id) whose counters
 // count comment c: its consultation's and, on a proposal, the proposal's.
 func countedBy(c *mitreden.Comment) [][2]string {
-	out := [][2]string{{"consultations", c.ConsultationID}}
+	var out [][2]string
+	if c.ConsultationID != "" { // a recommendation's comments count nowhere
+		out = append(out, [2]string{"consultations", c.ConsultationID})
+	}
 	if c.TargetType == "proposal" {
 		out = append(out, [2]string{"proposals", c.TargetID})
 	}

@@ -23,7 +23,13 @@ func (p *Participation) AddComment(ctx context.Context, actor *mitreden.User, ta
 			return nil, err
 		}
 	default:
-		return nil, &mitreden.Error{Code: mitreden.ENOTFOUND, Message: "error.not_found"}
+		resolve := p.targets[targetType]
+		if resolve == nil {
+			return nil, &mitreden.Error{Code: mitreden.ENOTFOUND, Message: "error.not_found"}
+		}
+		if c, err = resolve(ctx, targetID); err != nil {
+			return nil, err
+		}
 	}
 	if err := canComment(actor, c, p.now()).Err(); err != nil {
 		return nil, err
@@ -84,11 +90,13 @@ func (p *Participation) publishComment(ctx context.Context, cm *mitreden.Comment
 		}
 		p.indexCounts(ctx, mitreden.SearchDocID(mitreden.SearchTypeProposal, cm.TargetID))
 	}
-	if err := p.st.IncConsultationCounts(ctx, cm.ConsultationID, 0, 1); err != nil {
-		p.log.Warn("consultation counter", "err", err)
+	if cm.ConsultationID != "" { // a recommendation's comments count nowhere
+		if err := p.st.IncConsultationCounts(ctx, cm.ConsultationID, 0, 1); err != nil {
+			p.log.Warn("consultation counter", "err", err)
+		}
+		p.addParticipant(ctx, cm.ConsultationID, cm.AuthorID)
+		p.indexCounts(ctx, mitreden.SearchDocID(mitreden.SearchTypeConsultation, cm.ConsultationID))
 	}
-	p.addParticipant(ctx, cm.ConsultationID, cm.AuthorID)
-	p.indexCounts(ctx, mitreden.SearchDocID(mitreden.SearchTypeConsultation, cm.ConsultationID))
 	// With the queue running, the comment is findable within about its
 	// interval: waiting for the search engine to persist it took most of a
 	// comment's time (Bleve syncs every batch to disk).
@@ -152,13 +160,15 @@ func (p *Participation) DeleteComment(ctx context.Context, actor *mitreden.User,
 			return err
 		}
 	}
-	if err := p.st.IncConsultationCounts(ctx, cm.ConsultationID, 0, -1); err != nil {
-		p.log.Warn("consultation counter", "err", err)
+	if cm.ConsultationID != "" {
+		if err := p.st.IncConsultationCounts(ctx, cm.ConsultationID, 0, -1); err != nil {
+			p.log.Warn("consultation counter", "err", err)
+		}
+		p.indexCounts(ctx, mitreden.SearchDocID(mitreden.SearchTypeConsultation, cm.ConsultationID))
 	}
 	if cm.TargetType == "proposal" {
 		p.indexCounts(ctx, mitreden.SearchDocID(mitreden.SearchTypeProposal, cm.TargetID))
 	}
-	p.indexCounts(ctx, mitreden.SearchDocID(mitreden.SearchTypeConsultation, cm.ConsultationID))
 	if p.search != nil {
 		docID := mitreden.SearchDocID(mitreden.SearchTypeComment, id)
 		if err := p.search.Delete(ctx, docID); err != nil {

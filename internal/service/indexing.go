@@ -137,3 +137,31 @@ func (x *Indexing) Check(ctx context.Context) (indexed, stored int, err error) {
 	}
 	return indexed, stored, nil
 }
+
+// Sources feeds the documents of each source in turn, for a reindex of
+// everything the services index.
+func Sources(sources ...DocSource) DocSource {
+	return func(ctx context.Context, yield func(mitreden.SearchDoc) error) error {
+		for _, s := range sources {
+			if err := s(ctx, yield); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// Counts adds the counts of each counter, for Check.
+func Counts(counts ...func(context.Context) (int, error)) func(context.Context) (int, error) {
+	return func(ctx context.Context) (int, error) {
+		n := 0
+		for _, c := range counts {
+			m, err := c(ctx)
+			if err != nil {
+				return 0, err
+			}
+			n += m
+		}
+		return n, nil
+	}
+}

@@ -30,6 +30,26 @@ type Participation struct {
 	mod ModerationConfig
 	// users are the accounts moderation blocks (SetUsers).
 	users mitreden.UserStore
+	// targets resolve comment targets of other services (a published
+	// recommendation) to the consultation-like context their rules need.
+	targets map[string]CommentTarget
+}
+
+// CommentTarget resolves a comment target of another service to a
+// consultation-like context whose phase, switches and title the comment
+// rules and search documents use; its ID is "" (the comments belong to no
+// consultation). ENOTFOUND when the target does not exist or is not
+// public.
+type CommentTarget func(ctx context.Context, id string) (*mitreden.Consultation, error)
+
+// RegisterCommentTarget lets people comment on targets of targetType
+// resolved by resolve; call before serving.
+func (p *Participation) RegisterCommentTarget(targetType string, resolve CommentTarget) {
+	if p.targets == nil {
+		p.targets = map[string]CommentTarget{}
+	}
+	p.targets[targetType] = resolve
+	p.docs.targets = p.targets
 }
 
 // NewParticipation wires the service; searcher may be nil.

@@ -445,6 +445,9 @@ func (p *Participation) consultationOfTarget(ctx context.Context, targetType, id
 	case "consultation":
 		return p.st.FindConsultation(ctx, id)
 	}
+	if resolve := p.targets[targetType]; resolve != nil {
+		return resolve(ctx, id)
+	}
 	return nil, &mitreden.Error{Code: mitreden.ENOTFOUND, Message: "error.not_found"}
 }
 

@@ -28,6 +28,9 @@ type SearchDocStore interface {
 type SearchDocs struct {
 	st  SearchDocStore
 	now Clock
+	// targets resolve comment targets of other services (see
+	// Participation.RegisterCommentTarget).
+	targets map[string]CommentTarget
 }
 
 // NewSearchDocs returns a builder over st; now decides a consultation's
@@ -81,6 +84,10 @@ func (s *SearchDocs) Proposal(pr *mitreden.Proposal, c *mitreden.Consultation) [
 // so only moderators find it.
 func (s *SearchDocs) Comment(cm *mitreden.Comment, c *mitreden.Consultation, pr *mitreden.Proposal) mitreden.SearchDoc {
 	title, titleLang, url := c.Title, c.Lang, "/consultations/"+c.ID+"#comment-"+cm.ID
+	if cm.ConsultationID == "" {
+		// Another service's target (a recommendation): c is its context.
+		url = "/" + cm.TargetType + "s/" + cm.TargetID + "#comment-" + cm.ID
+	}
 	proposalID := ""
 	if pr != nil {
 		title, titleLang, url, proposalID = pr.Title, pr.Lang, "/proposals/"+pr.ID+"#comment-"+cm.ID, pr.ID
@@ -132,7 +139,7 @@ func hiddenIf(hidden bool) string {
 // CommentOf returns the document of cm with its consultation and proposal
 // read from the store, for a write that does not hold them.
 func (s *SearchDocs) CommentOf(ctx context.Context, cm *mitreden.Comment) (mitreden.SearchDoc, error) {
-	c, err := s.st.FindConsultation(ctx, cm.ConsultationID)
+	c, err := s.contextOf(ctx, cm)
 	if err != nil {
 		return mitreden.SearchDoc{}, err
 	}
@@ -143,6 +150,18 @@ func (s *SearchDocs) CommentOf(ctx context.Context, cm *mitreden.Comment) (mitre
 		}
 	}
 	return s.Comment(cm, c, pr), nil
+}
+
+// contextOf is the consultation a comment belongs to, or the context of
+// another service's target it discusses.
+func (s *SearchDocs) contextOf(ctx context.Context, cm *mitreden.Comment) (*mitreden.Consultation, error) {
+	if cm.ConsultationID == "" {
+		if resolve := s.targets[cm.TargetType]; resolve != nil {
+			return resolve(ctx, cm.TargetID)
+		}
+		return nil, &mitreden.Error{Code: mitreden.ENOTFOUND, Message: "error.not_found"}
+	}
+	return s.st.FindConsultation(ctx, cm.ConsultationID)
 }
 
 // Current returns the documents of the item of search type typ with id as
@@ -199,6 +218,7 @@ func (s *SearchDocs) All(ctx context.Context, yield func(mitreden.SearchDoc) err
 		return err
 	}
 	props := map[string]*mitreden.Proposal{}
+	others := map[string]*mitreden.Consultation{}
 	if err := s.st.AllProposals(ctx, func(pr *mitreden.Proposal) error {
 		c, ok := cons[pr.ConsultationID]
 		if !ok {
@@ -216,6 +236,17 @@ func (s *SearchDocs) All(ctx context.Context, yield func(mitreden.SearchDoc) err
 	}
 	return s.st.AllComments(ctx, func(cm *mitreden.Comment) error {
 		c, ok := cons[cm.ConsultationID]
+		if !ok && cm.ConsultationID == "" && !cm.Deleted {
+			// Another service's target: resolved once per target.
+			key := cm.TargetType + ":" + cm.TargetID
+			if c, ok = others[key]; !ok {
+				var err error
+				if c, err = s.contextOf(ctx, cm); err != nil && mitreden.ErrorCode(err) != mitreden.ENOTFOUND {
+					return err
+				}
+				others[key], ok = c, c != nil
+			}
+		}
 		if !ok || cm.Deleted {
 			return nil
 		}
