@@ -32,7 +32,14 @@ func (s *Server) adminUsersPage(c *fiber.Ctx) (*Page, error) {
 	for _, r := range grantableRoles() {
 		roles = append(roles, mitreden.Role(r))
 	}
-	p.Data = fiber.Map{"Users": users, "Total": total, "GrantableRoles": roles, "MissingSettings": s.cfg.MissingSettings}
+	chair := ""
+	if s.deps.Council != nil {
+		// The council's chair is marked here, among the members.
+		if chair, err = s.deps.Council.CouncilChair(c.UserContext(), userOf(c)); err != nil {
+			return nil, err
+		}
+	}
+	p.Data = fiber.Map{"Users": users, "Total": total, "GrantableRoles": roles, "MissingSettings": s.cfg.MissingSettings, "Chair": chair}
 	p.Pager = newPager(c, page, per, total)
 	return p, nil
 }

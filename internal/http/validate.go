@@ -29,6 +29,9 @@ var domainValues = map[string][]string{
 	"language":        mitreden.Languages,
 	"content_lang":    append([]string{""}, mitreden.ContentLangs...), // "": detect it
 	"role":            roleNames(),
+	"council_vote":    mitreden.CouncilVoteValues,
+	"evidence_type":   mitreden.EvidenceTypes,
+	"rec_status":      mitreden.RecStatuses,
 }
 
 func phaseNames() []string {

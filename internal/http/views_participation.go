@@ -171,6 +171,8 @@ type commentView struct {
 	CanReport, CanAppeal      bool
 	Mod                       modView
 	History                   []*mitreden.ModerationAction
+	// CitedIn are the published recommendations citing the comment.
+	CitedIn []mitreden.Citation
 }
 
 func (s *Server) commentViews(items []*service.CommentItem) []*commentView {
@@ -180,7 +182,8 @@ func (s *Server) commentViews(items []*service.CommentItem) []*commentView {
 			CreatedAt: it.CreatedAt, Edited: it.Edited, Deleted: it.Deleted, Redacted: it.Redacted, Up: it.Up, Down: it.Down, MyVote: it.MyVote,
 			BodyHTML: storedHTML(it.BodyHTML, it.Body, it.HTMLVersion), Replies: s.commentViews(it.Replies),
 			CanEdit: it.CanEdit.Allowed(), CanDelete: it.CanDelete.Allowed(), CanReply: it.CanReply.Allowed(), CanVote: it.CanVote.Allowed(),
-			CanReport: it.CanReport.Allowed(), CanAppeal: it.CanAppeal.Allowed(), Mod: modOf(it.Hidden, it.Mod), History: it.History})
+			CanReport: it.CanReport.Allowed(), CanAppeal: it.CanAppeal.Allowed(), Mod: modOf(it.Hidden, it.Mod), History: it.History,
+			CitedIn: it.CitedIn})
 	}
 	return out
 }
