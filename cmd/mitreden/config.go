@@ -51,8 +51,12 @@ type Config struct {
 	// contains one of them for review (service.ModerationConfig).
 	ReportHideThreshold int
 	HoldWords           []string
-	SessionIdle         time.Duration
-	SessionAbsolute     time.Duration
+	// CouncilQuorumPercent is the share of all council members that must
+	// have voted, more than it, for a vote on a recommendation to count
+	// (service.CouncilConfig).
+	CouncilQuorumPercent int
+	SessionIdle          time.Duration
+	SessionAbsolute      time.Duration
 }
 
 // DefaultConfig returns the settings for a local pilot.
@@ -61,7 +65,7 @@ func DefaultConfig() Config {
 		Addr: "127.0.0.1:8080", BaseURL: "http://127.0.0.1:8080", DataDir: "./data", MongoDatabase: "mitreden",
 		LogLevel: "info", Operator: OperatorSettings{EnforcementBody: DefaultEnforcementBody},
 		LoginMaxPerAccount: 5, LoginMaxPerIP: 20, LoginWindow: 15 * time.Minute, RegisterMaxPerIP: 10,
-		CommentMaxPerMinute: 5, ProposalMaxPerDay: 10, WriteMaxPerIP: 100, ReportHideThreshold: 3,
+		CommentMaxPerMinute: 5, ProposalMaxPerDay: 10, WriteMaxPerIP: 100, ReportHideThreshold: 3, CouncilQuorumPercent: 50,
 		SessionIdle: 30 * time.Minute, SessionAbsolute: 12 * time.Hour,
 	}
 }
@@ -146,6 +150,7 @@ var envSettings = []envSetting{
 		}
 		return nil
 	}},
+	{"MITREDEN_COUNCIL_QUORUM_PERCENT", setInt(func(c *Config) *int { return &c.CouncilQuorumPercent })},
 	{"MITREDEN_SESSION_IDLE", setDuration(func(c *Config) *time.Duration { return &c.SessionIdle })},
 	{"MITREDEN_SESSION_ABSOLUTE", setDuration(func(c *Config) *time.Duration { return &c.SessionAbsolute })},
 }
@@ -220,6 +225,9 @@ func (c *Config) Validate() error {
 		if n < 1 {
 			return fmt.Errorf("setting %s=%d: must be at least 1", name, n)
 		}
+	}
+	if c.CouncilQuorumPercent < 1 || c.CouncilQuorumPercent > 99 {
+		return fmt.Errorf("setting MITREDEN_COUNCIL_QUORUM_PERCENT=%d: must be from 1 to 99 (more than this share of all members must vote)", c.CouncilQuorumPercent)
 	}
 	for name, d := range map[string]time.Duration{"MITREDEN_LOGIN_WINDOW": c.LoginWindow,
 		"MITREDEN_SESSION_IDLE": c.SessionIdle, "MITREDEN_SESSION_ABSOLUTE": c.SessionAbsolute} {

@@ -59,6 +59,9 @@ func TestConfig_BadSettingExits2AndNamesIt(t *testing.T) {
 		{name: "MITREDEN_WRITE_MAX_PER_IP", value: "1e6"},
 		{name: "MITREDEN_REPORT_HIDE_THRESHOLD", value: "0"},
 		{name: "MITREDEN_REPORT_HIDE_THRESHOLD", value: "drei"},
+		{name: "MITREDEN_COUNCIL_QUORUM_PERCENT", value: "0"},
+		{name: "MITREDEN_COUNCIL_QUORUM_PERCENT", value: "100"},
+		{name: "MITREDEN_COUNCIL_QUORUM_PERCENT", value: "half"},
 		{name: "MITREDEN_LOGIN_WINDOW", value: "forever"},
 		{name: "MITREDEN_LOGIN_WINDOW", value: "15"},
 		{name: "MITREDEN_LOGIN_WINDOW", value: "0s"},
@@ -128,6 +131,7 @@ func TestConfig_GoodValuesAreAccepted(t *testing.T) {
 		"MITREDEN_WRITE_MAX_PER_IP":       "1000000",
 		"MITREDEN_REPORT_HIDE_THRESHOLD":  "5",
 		"MITREDEN_HOLD_WORDS":             " Schwachkopf, ,dumme Sache ",
+		"MITREDEN_COUNCIL_QUORUM_PERCENT": "66",
 		"MITREDEN_SESSION_IDLE":           "45m",
 		"MITREDEN_SESSION_ABSOLUTE":       "24h",
 	}
@@ -147,7 +151,7 @@ func TestConfig_GoodValuesAreAccepted(t *testing.T) {
 		Operator:           DefaultConfig().Operator,
 		LoginMaxPerAccount: 1, LoginMaxPerIP: 200, LoginWindow: time.Second, RegisterMaxPerIP: 3,
 		CommentMaxPerMinute: 7, ProposalMaxPerDay: 2, WriteMaxPerIP: 1000000,
-		ReportHideThreshold: 5, HoldWords: []string{"Schwachkopf", "dumme Sache"},
+		ReportHideThreshold: 5, HoldWords: []string{"Schwachkopf", "dumme Sache"}, CouncilQuorumPercent: 66,
 		SessionIdle: 45 * time.Minute, SessionAbsolute: 24 * time.Hour,
 	}
 	if !reflect.DeepEqual(c, want) {
