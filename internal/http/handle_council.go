@@ -574,6 +574,19 @@ type historyView struct {
 	Title     template.HTML
 	Summary   template.HTML
 	Body      template.HTML
+	// TitleChanged, SummaryChanged and BodyChanged tell which parts the
+	// diff changes.
+	TitleChanged, SummaryChanged, BodyChanged bool
+}
+
+// changed tells whether a diff inserts or deletes anything.
+func changed(segs []textdiff.Segment) bool {
+	for _, s := range segs {
+		if s.Op != textdiff.Equal {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) handleRecHistory(c *fiber.Ctx) error {
@@ -611,6 +624,7 @@ func (s *Server) renderHistory(c *fiber.Ctx, status int, err error) error {
 			ins, del, end := p.Tr("diff.inserted"), p.Tr("diff.deleted"), p.Tr("diff.end")
 			v.Diff = d
 			v.Title, v.Summary, v.Body = textdiff.HTML(d.Title, ins, del, end), textdiff.HTML(d.Summary, ins, del, end), textdiff.HTML(d.Body, ins, del, end)
+			v.TitleChanged, v.SummaryChanged, v.BodyChanged = changed(d.Title), changed(d.Summary), changed(d.Body)
 		case mitreden.ErrorCode(derr) == mitreden.ENOTFOUND:
 			// A revision number typed by hand that does not exist.
 			if err == nil {
