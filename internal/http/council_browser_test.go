@@ -19,7 +19,7 @@ import (
 // the history's diff shows the change; both link evidence through the
 // search picker; A submits, both vote, the admin closes the vote, A
 // publishes; the public page shows it and the cited proposal says
-// "Aufgegriffen in …".
+// "Aufgegriffen in …". B works without JavaScript throughout.
 func TestBrowser_CouncilJourney(t *testing.T) {
 	e := newEnv(t)
 	mail := map[string]string{}
@@ -51,7 +51,8 @@ func TestBrowser_CouncilJourney(t *testing.T) {
 
 	a := newBrowser(t, e, "de")
 	browserLogin(a, mail["anna"], pw)
-	b := newBrowser(t, e, "de")
+	// B works without JavaScript.
+	b := newBrowser(t, e, "de", withoutJS())
 	browserLogin(b, mail["bernd"], pw)
 
 	// 1. A drafts.

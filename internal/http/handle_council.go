@@ -390,8 +390,8 @@ func (s *Server) renderRec(c *fiber.Ctx, status int, q string, values map[string
 	if rerr != nil {
 		return rerr
 	}
-	if len(q) > 1000 {
-		q = q[:1000]
+	if r := []rune(q); len(r) > 200 {
+		q = string(r[:200]) // the picker's field takes 200
 	}
 	p.Title, p.TitleLang, p.Path = pg.Title, pg.Lang, recURL(pg.ID)
 	s.fillForm(p, values, err, ids)
