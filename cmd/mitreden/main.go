@@ -147,8 +147,11 @@ type env struct {
 	// guards are the posting limits and the writes per client IP.
 	guards   *service.Guards
 	searcher mitreden.Searcher
-	// participation and indexing exist once openSearch ran.
+	// meetings serves the council's meetings.
+	meetings *service.Meetings
+	// participation, council and indexing exist once openSearch ran.
 	participation *service.Participation
+	council       *service.Council
 	indexing      *service.Indexing
 }
 
@@ -195,6 +198,7 @@ func open(ctx context.Context, cfg Config, log *slog.Logger) (*env, error) {
 	}, service.SystemClock, log)
 	e.guards = service.NewGuards(db.Counters(), service.GuardsConfig{CommentMaxPerMinute: cfg.CommentMaxPerMinute,
 		ProposalMaxPerDay: cfg.ProposalMaxPerDay, WriteMaxPerIP: cfg.WriteMaxPerIP}, service.SystemClock, log)
+	e.meetings = service.NewMeetings(db.Meetings(), service.SystemClock)
 	return e, nil
 }
 
@@ -210,6 +214,8 @@ func (e *env) openSearch(ctx context.Context) error {
 	e.participation.Guards = e.guards
 	e.participation.SetUsers(e.db.Users())
 	e.participation.SetModeration(service.ModerationConfig{HideThreshold: e.cfg.ReportHideThreshold, Words: e.cfg.HoldWords})
+	e.council = service.NewCouncil(e.db.Council(), e.db.Participation(), s, service.SystemClock, e.log,
+		service.CouncilConfig{QuorumPercent: e.cfg.CouncilQuorumPercent})
 	e.indexing = service.NewIndexing(s, e.participation.AllSearchDocs, service.SystemClock, e.log)
 	e.indexing.CountStored = e.participation.CountSearchDocs
 	return nil

@@ -98,7 +98,8 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 	rec.spawn(func() { backfillHTML(bg, e, log) })
 	srv, err := mhttp.New(mhttp.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, Secret: secret,
 		ContactEmail: cfg.ContactEmail, Version: Version, Operator: cfg.Operator.HTTP(), MissingSettings: cfg.Operator.Missing()}, mhttp.Deps{Accounts: e.accounts, Store: e.db, Searcher: e.searcher,
-		Participation: e.participation, Indexing: e.indexing, Guards: e.guards, Logger: log})
+		Participation: e.participation, Indexing: e.indexing, Guards: e.guards, Meetings: e.meetings,
+		Council: e.council, Users: e.db.Users(), Logger: log})
 	if err != nil {
 		return err
 	}

@@ -337,9 +337,16 @@ type draftForm struct {
 // session or a stale token must not lose: "comment" (a new comment or
 // reply), "edit" (a comment's), "proposal" (a new one), "proposal-edit",
 // "answer" (an official answer to a proposal), "consultation" (a new
-// one), "consultation-edit", "profile", or "".
+// one), "consultation-edit", "profile", the workspace's forms
+// (councilDraftKind), or "".
 func draftKind(path string) string {
 	parts := strings.Split(path, "/")
+	if len(parts) >= 3 && parts[0] == "" && parts[1] == "council" {
+		if kind := recDraftKind(parts); kind != "" {
+			return kind
+		}
+		return councilDraftKind(parts)
+	}
 	if len(parts) == 2 && parts[0] == "" {
 		switch parts[1] {
 		case "consultations":
@@ -405,6 +412,12 @@ var draftTexts = map[string][][2]string{
 	"block":    {{"reason", "moderation.reason_label"}},
 	"unblock":  {{"unblock_reason", "moderation.reason_label"}},
 	"results":  {{"results", "field.results"}},
+	// The council's recommendation forms (recDraftKind).
+	"council-rec":      {{"title", "field.title"}, {"summary", "field.summary"}, {"body", "field.body"}, {"topics", "field.topics"}, {"note", "council.note_label"}},
+	"council-rec-edit": {{"title", "field.title"}, {"summary", "field.summary"}, {"body", "field.body"}, {"topics", "field.topics"}, {"note", "council.note_label"}},
+	"council-comment":  {{"body", "council.comment_label"}},
+	"council-publish":  {{"note", "council.changelog_label"}},
+	"council-evidence": {{"note", "council.evidence_note"}},
 }
 
 // draftBack is where a kept form's page links back to.
@@ -420,6 +433,10 @@ func draftBack(kind string, parts []string) string {
 		return "/moderation/users/" + url.PathEscape(parts[3])
 	case "results":
 		return "/consultations/" + url.PathEscape(parts[2]) + "#results"
+	case "council-rec":
+		return "/council"
+	case "council-rec-edit", "council-comment", "council-publish", "council-evidence":
+		return recURL(parts[3])
 	}
 	return "/"
 }
@@ -460,6 +477,10 @@ var draftFormIDs = map[string]string{"email": "draft-email", "password": "draft-
 // their own; a consultation's many fields come back in the consultation
 // form itself. The page only shows what was sent and changes nothing.
 func (s *Server) renderDraft(c *fiber.Ctx, kind string, loginErr error) error {
+	if (isCouncilDraft(kind) || isRecDraft(kind)) && !s.mayKeepCouncilDraft(c) {
+		// The council's workspace does not exist for anyone else.
+		return &mitreden.Error{Code: mitreden.ENOTFOUND, Message: "error.not_found"}
+	}
 	var f draftForm
 	_ = c.BodyParser(&f) // whatever could be read comes back
 	f.Body = strings.ReplaceAll(f.Body, "\r\n", "\n")
@@ -470,6 +491,9 @@ func (s *Server) renderDraft(c *fiber.Ctx, kind string, loginErr error) error {
 	parts := strings.Split(c.Path(), "/") // as draftKind checked: "", kind[, id[, action]]
 	if _, ok := draftTexts[kind]; ok {
 		return s.renderKeptForm(c, p, kind, status)
+	}
+	if isCouncilDraft(kind) {
+		return s.renderMeetingDraft(c, p, kind, status)
 	}
 	if kind == "consultation" || kind == "consultation-edit" {
 		var req consultationRequest

@@ -35,6 +35,10 @@ type matrixFixtures struct {
 	Hidden       string // a comment by the owner that moderation hid
 	Member       string // a fresh citizen moderators may block
 	Blocked      string // a fresh citizen who is blocked
+	Meeting      string // a non-public meeting of the council
+	Public       string // a public meeting of the council
+	Rec          string // a recommendation of the council (recFixture says in which state)
+	Chair        string // a council member admins make the chair
 }
 
 // matrixActor is a logged-in user; Token is both bearer token and session cookie.
@@ -140,6 +144,10 @@ const (
 	modPage  = "login 403 403 200 403 200"
 	mod303   = "401 403 403 303 403 303"
 	modAPI   = "401 403 403 200 403 200"
+	// The council's workspace does not exist for anyone but members and admins.
+	councilPage = "404 404 404 404 200 200"
+	council303  = "404 404 404 404 303 303"
+	councilAPI  = "404 404 404 404 200 200"
 )
 
 // matrixRoutes is the table. Keys are "METHOD /fiber/path".
@@ -277,6 +285,79 @@ var matrixRoutes = map[string]matrixRow{
 	"POST /api/v1/moderation/users/:id/block":         {ID: "member", Want: modAPI, Body: jsonBody(map[string]any{"reason": "Wiederholt beleidigend"})},
 	"POST /api/v1/moderation/users/:id/unblock":       {ID: "blocked", Want: modAPI, Body: jsonBody(map[string]any{"reason": "Einsicht gezeigt"})},
 	"GET /api/v1/moderation/log":                      {Want: all200},
+
+	// Meetings of the council: the workspace for members and admins only,
+	// the public meetings for everyone.
+	"GET /council/meetings":          {Want: councilPage},
+	"GET /council/meetings/new":      {Want: councilPage},
+	"POST /council/meetings":         {Want: council303, Body: meetingFormBody},
+	"GET /council/meetings/:id":      {ID: "meeting", Want: councilPage},
+	"GET /council/meetings/:id/edit": {ID: "meeting", Want: councilPage},
+	"POST /council/meetings/:id":     {ID: "meeting", Want: council303, Body: meetingFormBody},
+	"GET /meetings":                  {Want: all200},
+	"GET /meetings/:id":              {ID: "public", Want: all200},
+	"GET /api/v1/council/meetings":   {Want: councilAPI},
+	"POST /api/v1/council/meetings": {Want: "404 404 404 404 201 201", Body: jsonBody(map[string]any{"title": "Sitzung aus der Matrix",
+		"starts_at": "2030-05-04T14:00:00Z", "video_url": "https://video.example.org/raum", "agenda": []map[string]any{{"text": "Begrüßung"}}})},
+	"GET /api/v1/council/meetings/:id":   {ID: "meeting", Want: councilAPI},
+	"PATCH /api/v1/council/meetings/:id": {ID: "meeting", Want: councilAPI, Body: jsonBody(map[string]any{"title": "Geänderte Sitzung"})},
+	"GET /api/v1/meetings":               {Want: all200},
+	"GET /api/v1/meetings/:id":           {ID: "public", Want: all200},
+
+	// Recommendations of the council (recFixture in council_test.go): the
+	// workspace answers 404 to everyone but members and admins, the
+	// anonymous and every write included; only members vote; the chair
+	// (nobody here) or an admin closes a vote.
+	"GET /council":                                      {Want: councilPage},
+	"GET /council/recommendations/new":                  {Want: councilPage},
+	"POST /council/recommendations":                     {Want: council303, Body: form("title", "Eine Empfehlung aus der Matrix", "body", "Ein Text, der genügt.")},
+	"GET /council/recommendations/:id":                  {ID: "rec", Query: "?q=Besitzerin", Want: councilPage},
+	"POST /council/recommendations/:id":                 {ID: "rec", Want: council303, Body: form("title", "Eine geänderte Empfehlung", "body", "Ein geänderter Text.", "base_revision", "1")},
+	"GET /council/recommendations/:id/edit":             {ID: "rec", Want: councilPage},
+	"GET /council/recommendations/:id/history":          {ID: "rec-history", Want: councilPage},
+	"POST /council/recommendations/:id/restore":         {ID: "rec-history", Want: council303, Body: form("revision", "1")},
+	"POST /council/recommendations/:id/submit":          {ID: "rec", Want: council303},
+	"POST /council/recommendations/:id/vote":            {ID: "rec-review", Want: "404 404 404 404 303 403", Body: form("value", "approve")},
+	"POST /council/recommendations/:id/close-vote":      {ID: "rec-review", Want: "404 404 404 404 403 303"},
+	"POST /council/recommendations/:id/publish":         {ID: "rec-adopted", Want: council303},
+	"POST /council/recommendations/:id/withdraw":        {ID: "rec", Want: council303},
+	"POST /council/recommendations/:id/evidence":        {ID: "rec", Want: council303, Body: evidenceForm},
+	"POST /council/recommendations/:id/evidence/remove": {ID: "rec-evidence", Want: council303, Body: evidenceForm},
+	"POST /council/recommendations/:id/comments":        {ID: "rec", Want: council303, Body: form("body", "Ein interner Kommentar.")},
+	"POST /admin/users/:id/chair":                       {ID: "chair", Want: admin303, Body: form("action", "set")},
+	"GET /recommendations":                              {Want: all200},
+	"GET /recommendations/:id":                          {ID: "rec-published", Want: all200},
+	"GET /api/v1/council/recommendations":               {Want: councilAPI},
+	"POST /api/v1/council/recommendations": {Want: "404 404 404 404 201 201", Body: jsonBody(map[string]any{"title": "Eine Empfehlung aus der Matrix",
+		"body": "Ein Text, der genügt.", "topics": []string{"Verwaltung"}})},
+	"GET /api/v1/council/recommendations/:id":                       {ID: "rec", Want: councilAPI},
+	"PATCH /api/v1/council/recommendations/:id":                     {ID: "rec", Want: councilAPI, Body: jsonBody(map[string]any{"title": "Eine geänderte Empfehlung", "base_revision": 1})},
+	"GET /api/v1/council/recommendations/:id/revisions":             {ID: "rec", Want: councilAPI},
+	"POST /api/v1/council/recommendations/:id/revisions/:n/restore": {ID: "rec-history", Want: councilAPI},
+	"GET /api/v1/council/recommendations/:id/diff":                  {ID: "rec-history", Query: "?from=1&to=2", Want: councilAPI},
+	"POST /api/v1/council/recommendations/:id/evidence": {ID: "rec", Want: "404 404 404 404 201 201", Body: func(f *matrixFixtures, _ *matrixActor) any {
+		return map[string]any{"type": "comment", "id": f.Comment, "note": "Passt."}
+	}},
+	"DELETE /api/v1/council/recommendations/:id/evidence/:type/:item": {ID: "rec-evidence", Want: "404 404 404 404 204 204"},
+	"PUT /api/v1/council/recommendations/:id/vote":                    {ID: "rec-review", Want: "404 404 404 404 200 403", Body: jsonBody(map[string]any{"value": "approve"})},
+	"POST /api/v1/council/recommendations/:id/submit":                 {ID: "rec", Want: councilAPI},
+	"POST /api/v1/council/recommendations/:id/close-vote":             {ID: "rec-review", Want: "404 404 404 404 403 200"},
+	"POST /api/v1/council/recommendations/:id/publish":                {ID: "rec-adopted", Want: councilAPI},
+	"POST /api/v1/council/recommendations/:id/withdraw":               {ID: "rec", Want: councilAPI},
+	"GET /api/v1/council/recommendations/:id/comments":                {ID: "rec", Want: councilAPI},
+	"POST /api/v1/council/recommendations/:id/comments":               {ID: "rec", Want: "404 404 404 404 201 201", Body: jsonBody(map[string]any{"body": "Ein interner Kommentar."})},
+	"GET /api/v1/recommendations":                                     {Want: all200},
+	"GET /api/v1/recommendations/:id":                                 {ID: "rec-published", Want: all200},
+}
+
+// evidenceForm links (or unlinks) the fixture's comment.
+func evidenceForm(f *matrixFixtures, _ *matrixActor) any {
+	return url.Values{"type": {"comment"}, "id": {f.Comment}, "note": {"Passt."}}
+}
+
+func meetingFormBody(*matrixFixtures, *matrixActor) any {
+	return url.Values{"title": {"Sitzung aus der Matrix"}, "starts_at": {time.Now().Add(72 * time.Hour).Format("2006-01-02T15:04")},
+		"place": {"Landeshaus"}, "agenda_text": {"Begrüßung", ""}, "agenda_rec": {"", ""}}
 }
 
 // matrixEnv is a server with one user per role, the owner and a target user.
@@ -366,6 +447,23 @@ func (m *matrixEnv) fixtures(t *testing.T, row matrixRow) *matrixFixtures {
 			}
 			f.Blocked, f.Member = u.ID, ""
 		}
+	case "meeting", "public":
+		mt := &mitreden.Meeting{Title: "Sitzung für die Matrix", StartsAt: now.Add(48 * time.Hour), Place: "Landeshaus", Public: row.ID == "public",
+			Agenda: []mitreden.AgendaItem{{Text: "Begrüßung", RecommendationID: "64b7f0f0f0f0f0f0f0f0f0f0"}}}
+		if err := m.Meetings.CreateMeeting(ctx, m.admin, mt); err != nil {
+			t.Fatalf("fixture meeting: %v", err)
+		}
+		f.Meeting, f.Public = mt.ID, mt.ID
+	case "rec", "rec-history", "rec-review", "rec-adopted", "rec-published", "rec-evidence":
+		f.Consultation = newCons(now.Add(-time.Hour), now.Add(72*time.Hour))
+		cm, err := m.Participation.AddComment(ctx, owner.User, "consultation", f.Consultation, mitreden.Comment{Body: "Ein Kommentar der Besitzerin."})
+		if err != nil {
+			t.Fatalf("fixture comment: %v", err)
+		}
+		f.Comment = cm.ID
+		f.Rec = m.recFixture(t, row.ID, f.Comment)
+	case "chair":
+		f.Chair = m.actors["council"].User.ID
 	case "closed":
 		f.Closed = newCons(now.Add(-72*time.Hour), now.Add(-time.Hour))
 	case "session":
@@ -382,10 +480,16 @@ func (m *matrixEnv) fixtures(t *testing.T, row matrixRow) *matrixFixtures {
 func matrixPath(route string, row matrixRow, f *matrixFixtures, id string) string {
 	if id == "" {
 		id = map[string]string{"consultation": f.Consultation, "closed": f.Closed, "proposal": f.Proposal,
-			"comment": f.Comment, "user": f.User, "session": f.Session, "hidden": f.Hidden, "member": f.Member, "blocked": f.Blocked}[row.ID]
+			"comment": f.Comment, "user": f.User, "session": f.Session, "hidden": f.Hidden, "member": f.Member, "blocked": f.Blocked,
+			"meeting": f.Meeting, "public": f.Public, "chair": f.Chair}[row.ID]
+		if strings.HasPrefix(row.ID, "rec") {
+			id = f.Rec
+		}
 	}
 	p := strings.ReplaceAll(route, ":id", url.PathEscape(id))
 	p = strings.ReplaceAll(p, ":type", "comment")
+	p = strings.ReplaceAll(p, ":item", url.PathEscape(f.Comment))
+	p = strings.ReplaceAll(p, ":n", "1")
 	p = strings.ReplaceAll(p, ":action", "hide")
 	return strings.ReplaceAll(p, ":role", "council") + row.Query
 }

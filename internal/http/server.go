@@ -52,6 +52,13 @@ type Deps struct {
 	Logger        *slog.Logger
 	// Guards limits the writes per client IP (mwWriteLimit); nil limits nothing.
 	Guards *service.Guards
+	// Meetings serves the council's meetings; nil leaves their routes out.
+	Meetings *service.Meetings
+	// Council serves the council's recommendations; nil leaves their
+	// routes out.
+	Council *service.Council
+	// Users is the account store, which marking the council's chair reads.
+	Users mitreden.UserStore
 }
 
 // Server is the HTTP front.
@@ -107,6 +114,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		"commentOrders": func() []string { return service.CommentOrders },
 		"phaseBadge":    phaseBadge,
 		"statusBadge":   statusBadge,
+		"recBadge":      recBadge,
 		"alignBadge":    alignBadge,
 		"excerpt":       excerpt,
 	})
@@ -206,6 +214,13 @@ func (s *Server) routesSetup() {
 	if s.deps.Participation != nil {
 		s.participationRoutes()
 		s.moderationRoutes()
+	}
+	if s.deps.Council != nil {
+		// Before the meetings: the workspace's entry is the recommendations list.
+		s.councilRoutes()
+	}
+	if s.deps.Meetings != nil {
+		s.meetingRoutes()
 	}
 	s.add("GET", "/search", s.handleSearch)
 	s.add("GET", "/search/suggest", s.handleSearchSuggest)

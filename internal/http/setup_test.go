@@ -34,7 +34,11 @@ type testEnv struct {
 	Searcher mitreden.Searcher
 	// Participation is the service behind consultations, proposals and comments.
 	Participation *service.Participation
-	Now           *atomic.Pointer[time.Time]
+	// Meetings serves the council's meetings.
+	Meetings *service.Meetings
+	// Council serves the council's recommendations.
+	Council *service.Council
+	Now     *atomic.Pointer[time.Time]
 }
 
 // envOption tweaks a test server.
@@ -90,11 +94,14 @@ func newGuardedEnv(t *testing.T, gcfg service.GuardsConfig, opts ...envOption) *
 	indexing := service.NewIndexing(idx, part.AllSearchDocs, clock, log)
 	guards := service.NewGuards(db.Counters(), gcfg, clock, log)
 	part.Guards = guards
-	srv, err := mhttp.New(cfg, mhttp.Deps{Accounts: acc, Store: db, Searcher: idx, Participation: part, Indexing: indexing, Guards: guards, Logger: log})
+	meetings := service.NewMeetings(db.Meetings(), clock)
+	council := service.NewCouncil(db.Council(), db.Participation(), idx, clock, log, service.CouncilConfig{})
+	srv, err := mhttp.New(cfg, mhttp.Deps{Accounts: acc, Store: db, Searcher: idx, Participation: part, Indexing: indexing, Guards: guards,
+		Meetings: meetings, Council: council, Users: db.Users(), Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testEnv{t: t, Server: srv, Accounts: acc, DB: db, Searcher: idx, Participation: part, Now: now}
+	return &testEnv{t: t, Server: srv, Accounts: acc, DB: db, Searcher: idx, Participation: part, Meetings: meetings, Council: council, Now: now}
 }
 
 // listen serves the app on a loopback port until the test ends and returns its base URL.
