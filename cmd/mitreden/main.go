@@ -216,8 +216,13 @@ func (e *env) openSearch(ctx context.Context) error {
 	e.participation.SetModeration(service.ModerationConfig{HideThreshold: e.cfg.ReportHideThreshold, Words: e.cfg.HoldWords})
 	e.council = service.NewCouncil(e.db.Council(), e.db.Participation(), s, service.SystemClock, e.log,
 		service.CouncilConfig{QuorumPercent: e.cfg.CouncilQuorumPercent})
-	e.indexing = service.NewIndexing(s, e.participation.AllSearchDocs, service.SystemClock, e.log)
-	e.indexing.CountStored = e.participation.CountSearchDocs
+	// Citizens discuss published recommendations under the participation
+	// rules; meetings name the recommendations on their agendas.
+	e.participation.RegisterCommentTarget(mitreden.TargetRecommendation, e.council.CommentTarget)
+	e.meetings.SetRecommendationTitles(e.council.Titles)
+	// A reindex feeds everything the services index.
+	e.indexing = service.NewIndexing(s, service.Sources(e.participation.AllSearchDocs, e.council.AllSearchDocs), service.SystemClock, e.log)
+	e.indexing.CountStored = service.Counts(e.participation.CountSearchDocs, e.council.CountSearchDocs)
 	return nil
 }
 

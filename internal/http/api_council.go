@@ -197,7 +197,7 @@ func (s *Server) apiRecAnswer(c *fiber.Ctx, status int, id string) error {
 
 func (s *Server) apiRecCreate(c *fiber.Ctx) error {
 	// The workspace answers 404 to outsiders before it judges a body.
-	if _, err := s.councilAccess(c); err != nil {
+	if err := s.councilAccess(c); err != nil {
 		return err
 	}
 	var req recRequest
@@ -316,7 +316,7 @@ func (s *Server) apiRecRestore(c *fiber.Ctx) error {
 	if err != nil || n < 1 {
 		// The outsider's 404 first: a malformed number of a workspace
 		// that does not exist for them is as unknown as any.
-		if _, aerr := s.councilAccess(c); aerr != nil {
+		if aerr := s.councilAccess(c); aerr != nil {
 			return aerr
 		}
 		return &mitreden.Error{Code: mitreden.ENOTFOUND, Message: "error.not_found"}
@@ -363,7 +363,7 @@ func (s *Server) apiRecDiff(c *fiber.Ctx) error {
 		return err
 	}
 	if q.From == 0 || q.To == 0 {
-		if _, err := s.councilAccess(c); err != nil {
+		if err := s.councilAccess(c); err != nil {
 			return err
 		}
 		var fs []mitreden.FieldError
@@ -384,7 +384,7 @@ func (s *Server) apiRecDiff(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiEvidenceAdd(c *fiber.Ctx) error {
-	if _, err := s.councilAccess(c); err != nil {
+	if err := s.councilAccess(c); err != nil {
 		return err
 	}
 	var req evidenceRequest
@@ -406,7 +406,7 @@ func (s *Server) apiEvidenceRemove(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiRecVote(c *fiber.Ctx) error {
-	if _, err := s.councilAccess(c); err != nil {
+	if err := s.councilAccess(c); err != nil {
 		return err
 	}
 	var req councilVoteRequest
@@ -429,7 +429,7 @@ func (s *Server) apiRecMove(m recMove) fiber.Handler {
 }
 
 func (s *Server) apiRecPublish(c *fiber.Ctx) error {
-	if _, err := s.councilAccess(c); err != nil {
+	if err := s.councilAccess(c); err != nil {
 		return err
 	}
 	var req publishRequest
@@ -487,7 +487,7 @@ func (s *Server) apiCouncilComments(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiCouncilCommentAdd(c *fiber.Ctx) error {
-	if _, err := s.councilAccess(c); err != nil {
+	if err := s.councilAccess(c); err != nil {
 		return err
 	}
 	var req councilCommentRequest

@@ -231,4 +231,17 @@ func TestBrowser_CouncilJourney(t *testing.T) {
 	if st := pub.submit(`main .cited-in a[href="/recommendations/` + id + `"]`); st != 200 {
 		t.Errorf("the citation's link: %d", st)
 	}
+
+	// 9. A citizen comments on the published recommendation.
+	cl := newBrowser(t, e, "de")
+	browserLogin(cl, mail["clara"], pw)
+	cl.visit("/recommendations/" + id)
+	cl.fill("#new-comment-body", "Bitte auch an Menschen ohne Smartphone denken.")
+	if st := cl.submit(`form[action="/recommendations/` + id + `/comments"] button[type="submit"]`); st != 200 {
+		t.Fatalf("the citizen's comment: %d", st)
+	}
+	if got := cl.text("#comments"); !strings.Contains(got, "Bitte auch an Menschen ohne Smartphone denken.") || !strings.Contains(got, "Clara Citoyenne") {
+		t.Errorf("the discussion shows %q", got)
+	}
+	cl.screenshot("council-public-comment-1280")
 }

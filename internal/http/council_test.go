@@ -1027,8 +1027,6 @@ func TestCouncil_EveryTextIsTranslated(t *testing.T) {
 // drafted in the workspace does not show in the public list before it is
 // published.
 func TestCouncil_PublicListShowsThePublishedVersion(t *testing.T) {
-	t.Skip("service.Council.ReadPublished returns the workspace's current text, not the newest published version " +
-		"(store ListPublished reads the recommendations collection): remove this skip once it reads the versions")
 	f := newCouncilFix(t)
 	id := f.create(f.anna, "Veröffentlichter Titel", "Ein Text.")
 	f.adopt(id)

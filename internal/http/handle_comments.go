@@ -254,9 +254,13 @@ func (s *Server) renderCommentFailed(c *fiber.Ctx, targetType, id string, req *c
 	} else {
 		var p *Page
 		name := "proposals/show"
-		if targetType == mitreden.TargetProposal {
+		switch targetType {
+		case mitreden.TargetProposal:
 			p, rerr = s.proposalPage(c, id)
-		} else {
+		case mitreden.TargetRecommendation:
+			p, rerr = s.publishedPage(c, id)
+			name = "recommendations/show"
+		default:
 			p, rerr = s.consultationPage(c, id)
 			name = "consultations/show"
 		}
@@ -381,7 +385,7 @@ func draftKind(path string) string {
 		return ""
 	}
 	switch {
-	case (parts[1] == "proposals" || parts[1] == "consultations") && parts[3] == "comments":
+	case (parts[1] == "proposals" || parts[1] == "consultations" || parts[1] == "recommendations") && parts[3] == "comments":
 		return "comment"
 	case parts[1] == "comments" && parts[3] == "edit":
 		return "edit"

@@ -44,6 +44,9 @@ func (s *Server) councilRoutes() {
 
 	s.add("GET", "/recommendations", s.handlePublishedList)
 	s.add("GET", "/recommendations/:id", s.handlePublished)
+	s.add("POST", "/recommendations/:id/comments", s.requireUserKeepDraft, s.handleCommentCreate(mitreden.TargetRecommendation))
+	s.add("GET", "/api/v1/recommendations/:id/comments", s.apiComments(mitreden.TargetRecommendation))
+	s.add("POST", "/api/v1/recommendations/:id/comments", s.apiRequireUser, s.apiCommentCreate(mitreden.TargetRecommendation))
 
 	s.councilAPIRoutes()
 }
@@ -121,13 +124,13 @@ func (s *Server) handleCouncil(c *fiber.Ctx) error {
 
 // councilAccess answers 404 to anyone who may not work in the workspace,
 // for the pages that show no recommendation (the form of a new one): the
-// service decides, through the cheapest read it offers members.
-func (s *Server) councilAccess(c *fiber.Ctx) (chair string, err error) {
-	return s.deps.Council.CouncilChair(c.UserContext(), userOf(c))
+// service decides, reading nothing.
+func (s *Server) councilAccess(c *fiber.Ctx) error {
+	return s.deps.Council.Workspace(userOf(c))
 }
 
 func (s *Server) handleRecNew(c *fiber.Ctx) error {
-	if _, err := s.councilAccess(c); err != nil {
+	if err := s.councilAccess(c); err != nil {
 		return err
 	}
 	return s.renderRecForm(c, fiber.StatusOK, "", nil, nil)

@@ -54,13 +54,31 @@ type publishedView struct {
 }
 
 func (s *Server) handlePublished(c *fiber.Ctx) error {
-	pr, err := s.deps.Council.ReadPublishedRecommendation(c.UserContext(), c.Params("id"))
+	p, err := s.publishedPage(c, c.Params("id"))
 	if err != nil {
 		return err
 	}
+	return s.render(c, fiber.StatusOK, "recommendations/show", p)
+}
+
+// publishedPage is the public page of a published recommendation with the
+// citizens' discussion of it, for the page and for a comment shown again.
+func (s *Server) publishedPage(c *fiber.Ctx, id string) (*Page, error) {
+	pr, err := s.deps.Council.ReadPublishedRecommendation(c.UserContext(), id)
+	if err != nil {
+		return nil, err
+	}
+	var q proposalListQuery
+	_ = s.parseQuery(c, &q) // an unknown comment order falls back to the default
 	p := s.page(c, "")
+	d, err := s.deps.Participation.ReadDiscussionPage(c.UserContext(), p.User, mitreden.TargetRecommendation, pr.ID, *q.discussionQuery())
+	if err != nil {
+		return nil, err
+	}
 	p.Title, p.TitleLang = pr.Title, pr.Lang
 	p.Data = fiber.Map{"R": &publishedView{PublishedRecommendation: pr,
-		BodyHTML: template.HTML(pr.Version.BodyHTML)}} //nolint:gosec // sanitized when saved
-	return s.render(c, fiber.StatusOK, "recommendations/show", p)
+		BodyHTML: template.HTML(pr.Version.BodyHTML)}, //nolint:gosec // sanitized when saved
+		"CanComment": s.perm(p, d.CanComment), "Comments": s.commentViews(d.Comments), "CommentTotal": d.Visible,
+		"CommentSort": d.Order, "CommentPager": newCommentPager(c, d)}
+	return p, nil
 }

@@ -348,6 +348,9 @@ var matrixRoutes = map[string]matrixRow{
 	"POST /api/v1/council/recommendations/:id/comments":               {ID: "rec", Want: "404 404 404 404 201 201", Body: jsonBody(map[string]any{"body": "Ein interner Kommentar."})},
 	"GET /api/v1/recommendations":                                     {Want: all200},
 	"GET /api/v1/recommendations/:id":                                 {ID: "rec-published", Want: all200},
+	"GET /api/v1/recommendations/:id/comments":                        {ID: "rec-published", Want: all200},
+	"POST /api/v1/recommendations/:id/comments":                       {ID: "rec-published", Want: "401 201 201 201 201 201", Body: jsonBody(map[string]any{"body": "Ein Kommentar zur Empfehlung."})},
+	"POST /recommendations/:id/comments":                              {ID: "rec-published", Want: allUsers, Body: form("body", "Ein Kommentar zur Empfehlung.")},
 }
 
 // evidenceForm links (or unlinks) the fixture's comment.

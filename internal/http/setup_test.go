@@ -91,11 +91,13 @@ func newGuardedEnv(t *testing.T, gcfg service.GuardsConfig, opts ...envOption) *
 	t.Cleanup(func() { idx.Close() })
 	part := service.NewParticipation(db.Participation(), idx, clock, log)
 	part.SetUsers(db.Users())
-	indexing := service.NewIndexing(idx, part.AllSearchDocs, clock, log)
 	guards := service.NewGuards(db.Counters(), gcfg, clock, log)
 	part.Guards = guards
 	meetings := service.NewMeetings(db.Meetings(), clock)
 	council := service.NewCouncil(db.Council(), db.Participation(), idx, clock, log, service.CouncilConfig{})
+	part.RegisterCommentTarget(mitreden.TargetRecommendation, council.CommentTarget)
+	meetings.SetRecommendationTitles(council.Titles)
+	indexing := service.NewIndexing(idx, service.Sources(part.AllSearchDocs, council.AllSearchDocs), clock, log)
 	srv, err := mhttp.New(cfg, mhttp.Deps{Accounts: acc, Store: db, Searcher: idx, Participation: part, Indexing: indexing, Guards: guards,
 		Meetings: meetings, Council: council, Users: db.Users(), Logger: log})
 	if err != nil {

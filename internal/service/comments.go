@@ -130,7 +130,7 @@ func (p *Participation) EditComment(ctx context.Context, actor *mitreden.User, i
 		return nil, err
 	}
 	p.reindexComment(ctx, cm)
-	c, err := p.st.FindConsultation(ctx, cm.ConsultationID)
+	c, err := p.consultationOf(ctx, cm)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +192,7 @@ func (p *Participation) VoteComment(ctx context.Context, actor *mitreden.User, i
 	if err != nil {
 		return nil, err
 	}
-	c, err := p.st.FindConsultation(ctx, cm.ConsultationID)
+	c, err := p.consultationOf(ctx, cm)
 	if err != nil {
 		return nil, err
 	}

@@ -796,9 +796,64 @@ type PublishedRecommendation struct {
 	Evidence []*EvidenceItem
 }
 
-// ReadPublished lists published recommendations for everyone.
+// ReadPublished lists published recommendations for everyone, each as its
+// newest published version (a correction drafted in the workspace shows
+// only once it is published).
 func (c *Council) ReadPublished(ctx context.Context, f mitreden.RecommendationFilter) ([]*mitreden.Recommendation, int, error) {
-	return c.st.ListPublished(ctx, f)
+	list, total, err := c.st.ListPublished(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]*mitreden.Recommendation, 0, len(list))
+	for _, r := range list {
+		pub, _, err := c.public(ctx, r)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, pub)
+	}
+	return out, total, nil
+}
+
+// public is r as the public knows it: the text of its newest published
+// version, which it returns too.
+func (c *Council) public(ctx context.Context, r *mitreden.Recommendation) (*mitreden.Recommendation, *mitreden.PublishedVersion, error) {
+	versions, err := c.st.PublishedVersions(ctx, r.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(versions) == 0 {
+		return nil, nil, notFound()
+	}
+	v := versions[0]
+	pub := *r
+	pub.Title, pub.Summary, pub.Body, pub.BodyHTML, pub.Topics, pub.Lang = v.Title, v.Summary, v.Body, v.BodyHTML, v.Topics, v.Lang
+	pub.Revision = v.Revision
+	return &pub, v, nil
+}
+
+// Workspace tells whether actor may enter the council's workspace: nil for
+// members and admins, ENOTFOUND for everyone else. It reads nothing.
+func (c *Council) Workspace(actor *mitreden.User) error { return councilReader(actor).Err() }
+
+// QuorumPercent is the share of all members that must be exceeded by the
+// members who vote.
+func (c *Council) QuorumPercent() int { return c.cfg.QuorumPercent }
+
+// Titles names recommendations by id, for the workspace (a meeting's
+// agenda); unknown ids are left out.
+func (c *Council) Titles(ctx context.Context, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	for _, id := range ids {
+		r, err := c.st.FindRecommendation(ctx, id)
+		if mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		out[id] = r.Title
+	}
+	return out, nil
 }
 
 // ReadPublishedRecommendation returns a published recommendation; drafts
@@ -815,19 +870,17 @@ func (c *Council) ReadPublishedRecommendation(ctx context.Context, id string) (*
 	if err != nil {
 		return nil, err
 	}
-	if len(versions) == 0 {
-		return nil, notFound()
+	// The public reads the frozen version, never the workspace's newer
+	// revisions.
+	pub, v, err := c.public(ctx, r)
+	if err != nil {
+		return nil, err
 	}
 	ev, err := c.evidenceItems(ctx, id, true)
 	if err != nil {
 		return nil, err
 	}
-	// The public reads the frozen version, never the workspace's newer
-	// revisions.
-	v := versions[0]
-	pub := *r
-	pub.Title, pub.Summary, pub.Body, pub.BodyHTML, pub.Topics, pub.Lang = v.Title, v.Summary, v.Body, v.BodyHTML, v.Topics, v.Lang
-	return &PublishedRecommendation{Recommendation: &pub, Version: v, Versions: versions, Evidence: ev}, nil
+	return &PublishedRecommendation{Recommendation: pub, Version: v, Versions: versions, Evidence: ev}, nil
 }
 
 // CouncilChair returns the chair's id for a member or admin. Returns
@@ -875,7 +928,13 @@ func (c *Council) AllSearchDocs(ctx context.Context, yield func(mitreden.SearchD
 			return err
 		}
 		for _, r := range list {
-			if err := yield(RecommendationDoc(r)); err != nil {
+			pub, _, err := c.public(ctx, r)
+			if mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if err := yield(RecommendationDoc(pub)); err != nil {
 				return err
 			}
 		}
@@ -905,12 +964,8 @@ func (c *Council) CommentTarget(ctx context.Context, id string) (*mitreden.Consu
 	}
 	// The public knows the published version's title, not the workspace's
 	// correction in progress.
-	versions, err := c.st.PublishedVersions(ctx, id)
-	if err != nil {
+	if r, _, err = c.public(ctx, r); err != nil {
 		return nil, err
-	}
-	if len(versions) > 0 {
-		r.Title, r.Lang, r.Topics = versions[0].Title, versions[0].Lang, versions[0].Topics
 	}
 	return &mitreden.Consultation{Title: r.Title, Lang: r.Lang, Topics: r.Topics, OpensAt: r.PublishedAt,
 		ClosesAt: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), VotingMode: mitreden.VotingSupport, CommentsEnabled: true}, nil

@@ -528,7 +528,7 @@ func (p *Participation) commentItem(viewer *mitreden.User, cm *mitreden.Comment,
 // readComment returns one comment as viewer may see it, for the answer of a
 // write on it.
 func (p *Participation) readComment(ctx context.Context, viewer *mitreden.User, cm *mitreden.Comment) (*CommentItem, error) {
-	c, err := p.st.FindConsultation(ctx, cm.ConsultationID)
+	c, err := p.consultationOf(ctx, cm)
 	if err != nil {
 		return nil, err
 	}
@@ -753,4 +753,14 @@ func (p *Participation) ReadMyContributions(ctx context.Context, viewer *mitrede
 		out.Held = append(out.Held, h)
 	}
 	return out, nil
+}
+
+// consultationOf is the consultation a comment belongs to, or the context
+// of another service's target it discusses (a recommendation's comments
+// belong to no consultation).
+func (p *Participation) consultationOf(ctx context.Context, cm *mitreden.Comment) (*mitreden.Consultation, error) {
+	if cm.ConsultationID == "" {
+		return p.consultationOfTarget(ctx, cm.TargetType, cm.TargetID)
+	}
+	return p.st.FindConsultation(ctx, cm.ConsultationID)
 }
