@@ -191,12 +191,12 @@ func open(ctx context.Context, cfg Config, log *slog.Logger) (*env, error) {
 			return nil, err
 		}
 	}
-	e.accounts = service.NewAccounts(db.Users(), db.Sessions(), db.Counters(), service.AccountsConfig{
+	e.accounts = service.NewAccounts(db.Users(), db.Sessions(), db.Throttles(), service.AccountsConfig{
 		SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute,
 		LoginMaxPerAccount: cfg.LoginMaxPerAccount, LoginMaxPerIP: cfg.LoginMaxPerIP,
 		LoginWindow: cfg.LoginWindow, RegisterMaxPerIP: cfg.RegisterMaxPerIP,
 	}, service.SystemClock, log)
-	e.guards = service.NewGuards(db.Counters(), service.GuardsConfig{CommentMaxPerMinute: cfg.CommentMaxPerMinute,
+	e.guards = service.NewGuards(db.Throttles(), service.GuardsConfig{CommentMaxPerMinute: cfg.CommentMaxPerMinute,
 		ProposalMaxPerDay: cfg.ProposalMaxPerDay, WriteMaxPerIP: cfg.WriteMaxPerIP}, service.SystemClock, log)
 	e.meetings = service.NewMeetings(db.Meetings(), service.SystemClock)
 	return e, nil

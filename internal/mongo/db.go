@@ -34,6 +34,9 @@ type DB struct {
 	serial *sync.Mutex
 	// lists, when set, keeps proposal sort keys in memory (CacheListings).
 	lists *ListingCache
+	// memCounters, when set, keeps the throttles' allowances in memory
+	// (CountersInMemory).
+	memCounters *memCounters
 	// marks are the counter marks kept in memory (counting.go).
 	marks countMarks
 	// tails are where threads continue (pushThreadID), under serial.

@@ -371,5 +371,5 @@ func (c *docCache) reset() {
 // kept in memory, counters written behind.
 func EmbeddedOptions() []Option {
 	return []Option{SerializeWrites(), CacheListings(), CacheThreads(), CacheDocuments(DefaultDocCacheBytes),
-		DeferCounters("proposals", "consultations", "support_quota", "comment_threads")}
+		DeferCounters("proposals", "consultations", "support_quota", "comment_threads", "participant_counts"), CountersInMemory()}
 }

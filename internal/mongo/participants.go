@@ -69,8 +69,15 @@ func (s *ParticipationStore) AddParticipant(ctx context.Context, consultationID,
 	} else if err != nil {
 		return err
 	}
-	_, err = s.db.C("participant_counts").UpdateOne(wctx, bson.D{{Key: "_id", Value: consultationID}},
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: 1}, {Key: "ver", Value: 1}}}}, options.UpdateOne().SetUpsert(true))
+	// An existing counter is raised by a plain update, which the embedded
+	// mode writes behind like the other counters; only a consultation's
+	// first participant creates it.
+	inc := bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: 1}, {Key: "ver", Value: 1}}}}
+	res, err := s.db.C("participant_counts").UpdateOne(wctx, bson.D{{Key: "_id", Value: consultationID}}, inc)
+	if err != nil || res.MatchedCount > 0 {
+		return mapErr(err)
+	}
+	_, err = s.db.C("participant_counts").UpdateOne(wctx, bson.D{{Key: "_id", Value: consultationID}}, inc, options.UpdateOne().SetUpsert(true))
 	return mapErr(err)
 }
 

@@ -79,8 +79,13 @@ func TestParticipantStore_ConcurrentAddsCountOnce(t *testing.T) {
 func TestParticipantStore_KnownPersonWritesNothing(t *testing.T) {
 	s, count := openCounted(t)
 	ctx := context.Background()
-	if got := count(func() error { return s.AddParticipant(ctx, "c1", "u1") }); got != "find insert update" {
+	// A consultation's first participant creates its counter (an update
+	// that misses, then the upsert); later ones raise it.
+	if got := count(func() error { return s.AddParticipant(ctx, "c1", "u1") }); got != "find insert update update" {
 		t.Fatalf("first participation sent %q", got)
+	}
+	if got := count(func() error { return s.AddParticipant(ctx, "c1", "u2") }); got != "find insert update" {
+		t.Fatalf("a second person's participation sent %q", got)
 	}
 	count(func() error { return s.AddParticipant(ctx, "c1", "u1") }) // reads the record once after its insert
 	if got := count(func() error { return s.AddParticipant(ctx, "c1", "u1") }); got != "" {
@@ -89,7 +94,7 @@ func TestParticipantStore_KnownPersonWritesNothing(t *testing.T) {
 	if got := count(func() error { _, err := s.ParticipantCounts(ctx, []string{"c1", "c2"}); return err }); got != "find find" {
 		t.Fatalf("counts sent %q", got)
 	}
-	if got := participantCounts(t, s, "c1", "c2"); got != "map[c1:1 c2:0]" {
+	if got := participantCounts(t, s, "c1", "c2"); got != "map[c1:2 c2:0]" {
 		t.Fatalf("counts %s", got)
 	}
 }
