@@ -60,7 +60,12 @@ func itemModToDoc(m mitreden.ItemModeration) *itemModDoc {
 	if m == (mitreden.ItemModeration{}) {
 		return nil
 	}
-	return &itemModDoc{Reason: m.Reason, By: m.By, At: m.At, Auto: m.Auto, Review: m.Review, Appealed: m.Appealed, Decisions: m.Decisions, ReleasedAt: m.ReleasedAt}
+	d := modDoc(m)
+	return &d
+}
+
+func modDoc(m mitreden.ItemModeration) itemModDoc {
+	return itemModDoc{Reason: m.Reason, By: m.By, At: m.At, Auto: m.Auto, Review: m.Review, Appealed: m.Appealed, Decisions: m.Decisions, ReleasedAt: m.ReleasedAt}
 }
 
 type reportDoc struct {
@@ -405,9 +410,8 @@ func (s *ParticipationStore) SetItemModeration(ctx context.Context, itemType, id
 	}
 	ctx, done := s.db.write(ctx)
 	defer done()
-	d := itemModDoc{Reason: m.Reason, By: m.By, At: m.At, Auto: m.Auto, Review: m.Review, Appealed: m.Appealed, Decisions: m.Decisions, ReleasedAt: m.ReleasedAt}
 	res, err := s.db.C(coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: o}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "hidden", Value: hidden}, {Key: "mod", Value: d}}}})
+		bson.D{{Key: "$set", Value: bson.D{{Key: "hidden", Value: hidden}, {Key: "mod", Value: modDoc(m)}}}})
 	if err != nil {
 		return mapErr(err)
 	}

@@ -735,8 +735,8 @@ func (c *Council) Publish(ctx context.Context, actor *mitreden.User, id, note st
 		if r.Status == mitreden.RecPublished && note == "" {
 			return "", mitreden.Invalid(mitreden.FieldError{Field: "note", Code: "required", Message: "council.changelog_required"})
 		}
-		if fe := mitreden.CheckReason("note", note, mitreden.RecNoteMax); fe != nil && note != "" {
-			return "", mitreden.Invalid(*fe)
+		if _, err := checkNote(note); err != nil {
+			return "", err
 		}
 		now := c.now()
 		from := r.Status

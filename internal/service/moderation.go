@@ -333,10 +333,15 @@ func (p *Participation) record(ctx context.Context, actor *mitreden.User, action
 		a.ItemType, a.ItemID, a.AuthorID = it.kind(), it.id(), it.authorID()
 		a.ConsultationID, a.TargetType, a.TargetID = it.place()
 	}
+	return p.appendAction(ctx, a)
+}
+
+// appendAction writes a to the record and logs it.
+func (p *Participation) appendAction(ctx context.Context, a *mitreden.ModerationAction) error {
 	if err := p.st.AppendModerationAction(ctx, a); err != nil {
 		return err
 	}
-	p.log.Info("moderation", "action", action, "actor", a.ActorID, "type", a.ItemType, "id", a.ItemID)
+	p.log.Info("moderation", "action", a.Action, "actor", a.ActorID, "type", a.ItemType, "id", a.ItemID)
 	return nil
 }
 
@@ -639,13 +644,8 @@ func (p *Participation) Unblock(ctx context.Context, actor *mitreden.User, userI
 }
 
 func (p *Participation) recordUser(ctx context.Context, actor *mitreden.User, action, userID, reason string, until time.Time) error {
-	a := &mitreden.ModerationAction{At: p.now(), ActorID: actor.ID, ActorName: actor.DisplayName, Action: action,
-		ItemType: mitreden.ItemUser, ItemID: userID, AuthorID: userID, Reason: reason, Until: until}
-	if err := p.st.AppendModerationAction(ctx, a); err != nil {
-		return err
-	}
-	p.log.Info("moderation", "action", action, "actor", actor.ID, "user", userID)
-	return nil
+	return p.appendAction(ctx, &mitreden.ModerationAction{At: p.now(), ActorID: actor.ID, ActorName: actor.DisplayName, Action: action,
+		ItemType: mitreden.ItemUser, ItemID: userID, AuthorID: userID, Reason: reason, Until: until})
 }
 
 // QueueItem is a queue entry with what a moderator needs to decide: the
