@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/internal/service"
+	"github.com/mitreden/mitreden/internal/smtp"
+	"github.com/mitreden/mitreden/web"
+)
+
+// outboxDir is where the embedded mode delivers mails: .eml files in the
+// data dir, which admins read on /admin/outbox.
+func outboxDir(cfg Config) string { return filepath.Join(cfg.DataDir, "outbox") }
+
+// jobOwner names this process in the job queue's leases: host, pid and a
+// random part, so a restarted process with a reused pid is another owner.
+func jobOwner() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+}
+
+// mailSender is the From address: MITREDEN_MAIL_FROM, or noreply at the
+// base URL's host.
+func mailSender(cfg Config) (smtp.Sender, error) {
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil {
+		return smtp.Sender{}, err
+	}
+	host := u.Hostname()
+	from := cfg.MailFrom
+	if from == "" {
+		domain := host
+		if net.ParseIP(domain) != nil {
+			domain = "localhost"
+		}
+		from = "mitreden <noreply@" + domain + ">"
+	}
+	addr, err := smtp.ParseFrom(from)
+	if err != nil {
+		return smtp.Sender{}, fmt.Errorf("setting MITREDEN_MAIL_FROM=%q: %v", from, err)
+	}
+	return smtp.Sender{From: addr, Host: host}, nil
+}
+
+// openMail gives e the job runner and the mailer: delivering by SMTP when
+// MITREDEN_SMTP_URL is set, else into the outbox in the data dir.
+func (e *env) openMail(ctx context.Context) error {
+	_ = ctx
+	cfg := e.cfg
+	e.jobs = service.NewJobs(e.db.Jobs(), jobOwner(), service.SystemClock, e.log.With("component", "jobs"))
+	sender, err := mailSender(cfg)
+	if err != nil {
+		return err
+	}
+	var transport mitreden.MailTransport
+	keep := true
+	out, err := smtp.NewOutbox(outboxDir(cfg), sender)
+	if err != nil {
+		return err
+	}
+	transport = out
+	tpl, err := fs.Sub(web.Mail, "mail")
+	if err != nil {
+		return err
+	}
+	e.mailer, err = service.NewMailer(e.db.Mails(), e.jobs, tpl, transport, service.MailerConfig{
+		BaseURL: cfg.BaseURL, Operator: cfg.Operator.Name, KeepSent: keep}, service.SystemClock, e.log.With("component", "mail"))
+	return err
+}
+
+// startJobs runs the background jobs until ctx ends; the returned stop
+// waits for the job in progress.
+func (e *env) startJobs(ctx context.Context, log *slog.Logger) func() {
+	log.Info("background jobs", "owner", e.jobs.Owner())
+	return e.jobs.Start(ctx)
+}

@@ -1,0 +1,205 @@
+package mongo
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/mitreden/mitreden/internal/mitreden"
+)
+
+// Jobs live in the "jobs" collection, one document per job under its ID.
+// A claimed job's run_at is moved to the end of its lease, so "due" is one
+// condition for queued jobs and for running ones whose worker died:
+// state in (queued, running) and run_at <= now, served by the state+run_at
+// index. A finished job is kept for doneJobTTL (where the engine has TTL
+// indexes), so a deterministic ID enqueued again meanwhile stays a no-op.
+
+// doneJobTTL is how long a finished job stays in the store.
+const doneJobTTL = 30 * 24 * time.Hour
+
+func init() {
+	registerIndexes(
+		index{coll: "jobs", keys: bson.D{{Key: "state", Value: 1}, {Key: "run_at", Value: 1}}, name: "due"},
+		index{coll: "jobs", keys: bson.D{{Key: "kind", Value: 1}}, name: "kind"},
+		index{coll: "jobs", keys: bson.D{{Key: "expires_at", Value: 1}}, ttl: ptr(int32(0)), name: "expires_at_ttl"},
+	)
+	Collections = append(Collections, "jobs")
+}
+
+// JobStore implements mitreden.JobStore.
+type JobStore struct{ db *DB }
+
+// Jobs returns the job store of d.
+func (d *DB) Jobs() *JobStore { return &JobStore{db: d} }
+
+var _ mitreden.JobStore = (*JobStore)(nil)
+
+type jobDoc struct {
+	ID         string    `bson:"_id"`
+	Kind       string    `bson:"kind"`
+	Payload    []byte    `bson:"payload,omitempty"`
+	State      string    `bson:"state"`
+	RunAt      time.Time `bson:"run_at"`
+	Attempts   int       `bson:"attempts"`
+	LastError  string    `bson:"last_error,omitempty"`
+	LeaseOwner string    `bson:"lease_owner,omitempty"`
+	LeaseUntil time.Time `bson:"lease_until,omitempty"`
+	CreatedAt  time.Time `bson:"created_at"`
+	DoneAt     time.Time `bson:"done_at,omitempty"`
+	ExpiresAt  time.Time `bson:"expires_at,omitempty"`
+}
+
+func (d *jobDoc) domain() *mitreden.Job {
+	return &mitreden.Job{ID: d.ID, Kind: d.Kind, Payload: d.Payload, State: mitreden.JobState(d.State), RunAt: zeroUTC(d.RunAt),
+		Attempts: d.Attempts, LastError: d.LastError, LeaseOwner: d.LeaseOwner, LeaseUntil: zeroUTC(d.LeaseUntil),
+		CreatedAt: zeroUTC(d.CreatedAt), DoneAt: zeroUTC(d.DoneAt)}
+}
+
+// EnqueueJobs inserts jobs in one unordered insert; those whose ID exists
+// already are skipped without error. A job without state is queued, one
+// without RunAt is due at its CreatedAt.
+func (s *JobStore) EnqueueJobs(ctx context.Context, jobs ...*mitreden.Job) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	docs := make([]any, len(jobs))
+	for i, j := range jobs {
+		if j.ID == "" || j.Kind == "" {
+			return mitreden.Errorf(mitreden.EINTERNAL, "a job needs an ID and a kind")
+		}
+		state := j.State
+		if state == "" {
+			state = mitreden.JobQueued
+		}
+		created := j.CreatedAt
+		if created.IsZero() {
+			created = time.Now()
+		}
+		runAt := j.RunAt
+		if runAt.IsZero() {
+			runAt = created
+		}
+		docs[i] = jobDoc{ID: j.ID, Kind: j.Kind, Payload: j.Payload, State: string(state), RunAt: runAt.UTC(),
+			Attempts: j.Attempts, CreatedAt: created.UTC()}
+	}
+	ctx, done := s.db.write(ctx)
+	defer done()
+	_, err := s.db.C("jobs").InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	if err == nil || onlyDuplicates(err) {
+		return nil
+	}
+	return mapErr(err)
+}
+
+// onlyDuplicates reports whether every write error of a bulk insert is a
+// duplicate key.
+func onlyDuplicates(err error) bool {
+	var bwe mongo.BulkWriteException
+	if errors.As(err, &bwe) {
+		if bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
+			return false
+		}
+		for _, we := range bwe.WriteErrors {
+			if we.Code != 11000 && we.Code != 11001 && we.Code != 12582 {
+				return false
+			}
+		}
+		return true
+	}
+	return mongo.IsDuplicateKeyError(err)
+}
+
+// ClaimJob takes the earliest due job of kinds with one findAndModify.
+func (s *JobStore) ClaimJob(ctx context.Context, kinds []string, owner string, now time.Time, lease time.Duration) (*mitreden.Job, error) {
+	if len(kinds) == 0 {
+		return nil, nil
+	}
+	now = now.UTC()
+	until := now.Add(lease)
+	filter := bson.D{
+		{Key: "state", Value: bson.D{{Key: "$in", Value: bson.A{string(mitreden.JobQueued), string(mitreden.JobRunning)}}}},
+		{Key: "run_at", Value: bson.D{{Key: "$lte", Value: now}}},
+		{Key: "kind", Value: bson.D{{Key: "$in", Value: kinds}}},
+	}
+	update := bson.D{
+		{Key: "$set", Value: bson.D{{Key: "state", Value: string(mitreden.JobRunning)}, {Key: "lease_owner", Value: owner},
+			{Key: "lease_until", Value: until}, {Key: "run_at", Value: until}}},
+		{Key: "$inc", Value: bson.D{{Key: "attempts", Value: 1}}},
+	}
+	ctx, done := s.db.write(ctx)
+	defer done()
+	var doc jobDoc
+	err := s.db.C("jobs").FindOneAndUpdate(ctx, filter, update, options.FindOneAndUpdate().
+		SetSort(bson.D{{Key: "run_at", Value: 1}}).SetReturnDocument(options.After)).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return doc.domain(), nil
+}
+
+// held is the filter of job id while owner holds it.
+func held(id, owner string) bson.D {
+	return bson.D{{Key: "_id", Value: id}, {Key: "state", Value: string(mitreden.JobRunning)}, {Key: "lease_owner", Value: owner}}
+}
+
+// finish applies update to job id while owner holds it.
+func (s *JobStore) finish(ctx context.Context, id, owner string, update bson.D) error {
+	ctx, done := s.db.write(ctx)
+	defer done()
+	res, err := s.db.C("jobs").UpdateOne(ctx, held(id, owner), update)
+	if err != nil {
+		return mapErr(err)
+	}
+	if res.MatchedCount == 0 {
+		return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "error.conflict"}
+	}
+	return nil
+}
+
+// CompleteJob marks job id done while owner holds it.
+func (s *JobStore) CompleteJob(ctx context.Context, id, owner string, now time.Time) error {
+	now = now.UTC()
+	return s.finish(ctx, id, owner, bson.D{
+		{Key: "$set", Value: bson.D{{Key: "state", Value: string(mitreden.JobDone)}, {Key: "done_at", Value: now},
+			{Key: "expires_at", Value: now.Add(doneJobTTL)}}},
+		{Key: "$unset", Value: bson.D{{Key: "lease_owner", Value: ""}, {Key: "lease_until", Value: ""}}},
+	})
+}
+
+// RetryJob queues job id again at runAt while owner holds it.
+func (s *JobStore) RetryJob(ctx context.Context, id, owner string, runAt time.Time, errMsg string) error {
+	return s.finish(ctx, id, owner, bson.D{
+		{Key: "$set", Value: bson.D{{Key: "state", Value: string(mitreden.JobQueued)}, {Key: "run_at", Value: runAt.UTC()},
+			{Key: "last_error", Value: errMsg}}},
+		{Key: "$unset", Value: bson.D{{Key: "lease_owner", Value: ""}, {Key: "lease_until", Value: ""}}},
+	})
+}
+
+// FailJob gives job id up while owner holds it.
+func (s *JobStore) FailJob(ctx context.Context, id, owner string, now time.Time, errMsg string) error {
+	now = now.UTC()
+	return s.finish(ctx, id, owner, bson.D{
+		{Key: "$set", Value: bson.D{{Key: "state", Value: string(mitreden.JobFailed)}, {Key: "done_at", Value: now},
+			{Key: "last_error", Value: errMsg}, {Key: "expires_at", Value: now.Add(doneJobTTL)}}},
+		{Key: "$unset", Value: bson.D{{Key: "lease_owner", Value: ""}, {Key: "lease_until", Value: ""}}},
+	})
+}
+
+// FindJob returns job id.
+func (s *JobStore) FindJob(ctx context.Context, id string) (*mitreden.Job, error) {
+	ctx, cancel := s.db.ctx(ctx)
+	defer cancel()
+	var doc jobDoc
+	if err := s.db.C("jobs").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc); err != nil {
+		return nil, mapErr(err)
+	}
+	return doc.domain(), nil
+}

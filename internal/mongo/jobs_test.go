@@ -1,0 +1,169 @@
+package mongo_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/internal/mongo/mongotest"
+)
+
+// TestJobs_Lifecycle walks jobs through the queue: duplicates skipped,
+// due order, leases, retries, failures and the owner checks.
+func TestJobs_Lifecycle(t *testing.T) {
+	s := mongotest.MustOpenDB(t).Jobs()
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	if err := s.EnqueueJobs(ctx,
+		&mitreden.Job{ID: "b", Kind: "mail", Payload: []byte(`{"n":2}`), CreatedAt: t0, RunAt: t0.Add(time.Second)},
+		&mitreden.Job{ID: "a", Kind: "mail", Payload: []byte(`{"n":1}`), CreatedAt: t0},
+		&mitreden.Job{ID: "later", Kind: "mail", CreatedAt: t0, RunAt: t0.Add(time.Hour)},
+		&mitreden.Job{ID: "other", Kind: "digest", CreatedAt: t0},
+	); err != nil {
+		t.Fatal(err)
+	}
+	// Enqueueing again (one new, two existing) adds the new one only and
+	// leaves the existing ones as they were.
+	if err := s.EnqueueJobs(ctx,
+		&mitreden.Job{ID: "a", Kind: "mail", Payload: []byte(`{"n":99}`), CreatedAt: t0},
+		&mitreden.Job{ID: "c", Kind: "mail", CreatedAt: t0, RunAt: t0.Add(2 * time.Second)},
+		&mitreden.Job{ID: "b", Kind: "mail", CreatedAt: t0},
+	); err != nil {
+		t.Fatalf("enqueueing duplicates: %v", err)
+	}
+	if j, err := s.FindJob(ctx, "a"); err != nil || string(j.Payload) != `{"n":1}` || j.State != mitreden.JobQueued {
+		t.Fatalf("job a after a duplicate enqueue: %+v %v", j, err)
+	}
+	if _, err := s.FindJob(ctx, "c"); err != nil {
+		t.Fatalf("job c: %v", err)
+	}
+	if _, err := s.FindJob(ctx, "nope"); mitreden.ErrorCode(err) != mitreden.ENOTFOUND {
+		t.Fatalf("missing job: %v, want not_found", err)
+	}
+
+	now := t0.Add(5 * time.Second)
+	var order []string
+	for range 3 {
+		j, err := s.ClaimJob(ctx, []string{"mail"}, "w1", now, time.Minute)
+		if err != nil || j == nil {
+			t.Fatalf("claim: %+v %v", j, err)
+		}
+		if j.State != mitreden.JobRunning || j.LeaseOwner != "w1" || !j.LeaseUntil.Equal(now.Add(time.Minute)) || j.Attempts != 1 {
+			t.Fatalf("claimed job: %+v", j)
+		}
+		order = append(order, j.ID)
+	}
+	if fmt.Sprint(order) != "[a b c]" {
+		t.Fatalf("claim order %v, want [a b c]", order)
+	}
+	// "later" is not due and "other" is of another kind.
+	if j, err := s.ClaimJob(ctx, []string{"mail"}, "w1", now, time.Minute); err != nil || j != nil {
+		t.Fatalf("claim with nothing due: %+v %v", j, err)
+	}
+
+	// Only the owner finishes a job.
+	if err := s.CompleteJob(ctx, "a", "w2", now); mitreden.ErrorCode(err) != mitreden.ECONFLICT {
+		t.Fatalf("complete by another owner: %v, want conflict", err)
+	}
+	if err := s.CompleteJob(ctx, "a", "w1", now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CompleteJob(ctx, "a", "w1", now); mitreden.ErrorCode(err) != mitreden.ECONFLICT {
+		t.Fatalf("completing twice: %v, want conflict", err)
+	}
+	if j, _ := s.FindJob(ctx, "a"); j.State != mitreden.JobDone || !j.DoneAt.Equal(now) || j.LeaseOwner != "" {
+		t.Fatalf("done job: %+v", j)
+	}
+	if err := s.EnqueueJobs(ctx, &mitreden.Job{ID: "a", Kind: "mail", CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if j, _ := s.FindJob(ctx, "a"); j.State != mitreden.JobDone {
+		t.Fatalf("a done job enqueued again: %+v", j)
+	}
+
+	// A retry queues the job again at its time, with the error.
+	if err := s.RetryJob(ctx, "b", "w1", now.Add(time.Minute), "server busy"); err != nil {
+		t.Fatal(err)
+	}
+	if j, err := s.ClaimJob(ctx, []string{"mail"}, "w1", now.Add(59*time.Second), time.Minute); err != nil || j != nil {
+		t.Fatalf("claim before the retry is due: %+v %v", j, err)
+	}
+	j, err := s.ClaimJob(ctx, []string{"mail"}, "w2", now.Add(time.Minute), time.Minute)
+	if err != nil || j == nil || j.ID != "b" || j.Attempts != 2 || j.LastError != "server busy" {
+		t.Fatalf("claim of the retried job: %+v %v", j, err)
+	}
+	if err := s.FailJob(ctx, "b", "w2", now.Add(time.Minute), "gave up"); err != nil {
+		t.Fatal(err)
+	}
+	if j, _ := s.FindJob(ctx, "b"); j.State != mitreden.JobFailed || j.LastError != "gave up" {
+		t.Fatalf("failed job: %+v", j)
+	}
+
+	// c's worker died: after its lease ran out another worker takes it, and
+	// the first one can no longer finish it.
+	if j, err := s.ClaimJob(ctx, []string{"mail"}, "w2", now.Add(30*time.Second), time.Minute); err != nil || j != nil {
+		t.Fatalf("claim of a job under lease: %+v %v", j, err)
+	}
+	j, err = s.ClaimJob(ctx, []string{"mail"}, "w2", now.Add(61*time.Second), time.Minute)
+	if err != nil || j == nil || j.ID != "c" || j.Attempts != 2 || j.LeaseOwner != "w2" {
+		t.Fatalf("claim after the lease ran out: %+v %v", j, err)
+	}
+	if err := s.CompleteJob(ctx, "c", "w1", now.Add(62*time.Second)); mitreden.ErrorCode(err) != mitreden.ECONFLICT {
+		t.Fatalf("complete after losing the lease: %v, want conflict", err)
+	}
+	if err := s.RetryJob(ctx, "c", "w1", now, "x"); mitreden.ErrorCode(err) != mitreden.ECONFLICT {
+		t.Fatalf("retry after losing the lease: %v, want conflict", err)
+	}
+	if j, err := s.ClaimJob(ctx, []string{"digest", "mail"}, "w3", now.Add(62*time.Second), time.Minute); err != nil || j == nil || j.ID != "other" {
+		t.Fatalf("claim of another kind: %+v %v", j, err)
+	}
+}
+
+// TestJobs_ConcurrentClaimsTakeEachJobOnce has several workers claim 30
+// jobs at once: every job is claimed by exactly one of them.
+func TestJobs_ConcurrentClaimsTakeEachJobOnce(t *testing.T) {
+	s := mongotest.MustOpenDB(t).Jobs()
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	var jobs []*mitreden.Job
+	for i := range 30 {
+		jobs = append(jobs, &mitreden.Job{ID: fmt.Sprintf("j%02d", i), Kind: "mail", CreatedAt: t0})
+	}
+	if err := s.EnqueueJobs(ctx, jobs...); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	claimed := map[string]int{}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				j, err := s.ClaimJob(ctx, []string{"mail"}, fmt.Sprint("w", w), t0, time.Minute)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if j == nil {
+					return
+				}
+				mu.Lock()
+				claimed[j.ID]++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(claimed) != 30 {
+		t.Fatalf("%d jobs claimed, want 30", len(claimed))
+	}
+	for id, n := range claimed {
+		if n != 1 {
+			t.Errorf("job %s claimed %d times", id, n)
+		}
+	}
+}
