@@ -31,14 +31,21 @@ type userDoc struct {
 	Blocked      bool      `bson:"blocked"`
 	BlockedUntil time.Time `bson:"blocked_until,omitempty"`
 	BlockReason  string    `bson:"block_reason,omitempty"`
-	CreatedAt    time.Time `bson:"created_at"`
-	UpdatedAt    time.Time `bson:"updated_at"`
+	// Unverified is stored only on accounts that registered themselves and
+	// have not confirmed their address: a document without it (made by
+	// the CLI, seeding, or before verification existed) counts as
+	// verified, so no migration rewrites the users collection.
+	Unverified bool      `bson:"unverified,omitempty"`
+	VerifiedAt time.Time `bson:"verified_at,omitempty"`
+	CreatedAt  time.Time `bson:"created_at"`
+	UpdatedAt  time.Time `bson:"updated_at"`
 }
 
 func (d *userDoc) domain() *mitreden.User {
 	u := &mitreden.User{ID: d.ID.Hex(), Email: d.Email, DisplayName: d.DisplayName,
 		PasswordHash: d.PasswordHash, Language: d.Language, Blocked: d.Blocked,
 		BlockedUntil: zeroUTC(d.BlockedUntil), BlockReason: d.BlockReason,
+		Unverified: d.Unverified, VerifiedAt: zeroUTC(d.VerifiedAt),
 		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC()}
 	for _, r := range d.Roles {
 		u.Roles = append(u.Roles, mitreden.Role(r))
@@ -77,11 +84,11 @@ func (s *UserStore) CreateUser(ctx context.Context, u *mitreden.User) error {
 	doc := userDoc{ID: id, Email: u.Email, EmailKey: mitreden.NormalizeEmail(u.Email), DisplayName: u.DisplayName,
 		NameKey: mitreden.DisplayNameKey(u.DisplayName), NameKeyV: nameKeyVersion,
 		PasswordHash: u.PasswordHash, Language: u.Language, Roles: rolesToStrings(u.Roles), Blocked: u.Blocked,
-		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+		Unverified: u.Unverified, VerifiedAt: u.VerifiedAt, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
 	if _, err := s.db.C("users").InsertOne(ctx, doc); err != nil {
 		err = mapErr(err)
 		if mitreden.ErrorCode(err) == mitreden.ECONFLICT {
-			return s.whichTaken(ctx, u.Email, err)
+			return s.whichTaken(ctx, u, err)
 		}
 		return err
 	}
@@ -90,10 +97,20 @@ func (s *UserStore) CreateUser(ctx context.Context, u *mitreden.User) error {
 }
 
 // whichTaken names the unique key an insert collided with. Engines word
-// duplicate-key errors differently, so it asks whether the email is taken:
-// when not, the display name was.
-func (s *UserStore) whichTaken(ctx context.Context, email string, conflict error) error {
-	n, err := s.db.C("users").CountDocuments(context.WithoutCancel(ctx), bson.D{{Key: "email_key", Value: mitreden.NormalizeEmail(email)}})
+// duplicate-key errors differently, so it asks whether the display name is
+// taken: when not, the email was. The name is asked first because it is
+// public: a registration whose name and address are both taken must be
+// refused for the name, or the answer would tell whether the address is
+// registered.
+func (s *UserStore) whichTaken(ctx context.Context, u *mitreden.User, conflict error) error {
+	n, err := s.db.C("users").CountDocuments(context.WithoutCancel(ctx), bson.D{{Key: "name_key", Value: mitreden.DisplayNameKey(u.DisplayName)}})
+	if err != nil {
+		return conflict
+	}
+	if n > 0 {
+		return nameTaken(conflict)
+	}
+	n, err = s.db.C("users").CountDocuments(context.WithoutCancel(ctx), bson.D{{Key: "email_key", Value: mitreden.NormalizeEmail(u.Email)}})
 	if err != nil {
 		return conflict
 	}
@@ -186,6 +203,49 @@ func (s *UserStore) UpdateUser(ctx context.Context, id string, upd mitreden.User
 func (s *UserStore) SetPasswordHash(ctx context.Context, id, hash string) error {
 	_, err := s.update(ctx, id, bson.D{{Key: "password_hash", Value: hash}})
 	return err
+}
+
+// SetVerified marks the account verified, conditional on its address.
+func (s *UserStore) SetVerified(ctx context.Context, id, email string, at time.Time) (*mitreden.User, error) {
+	o, err := oid(id)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := s.db.write(ctx)
+	defer cancel()
+	var d userDoc
+	err = s.db.C("users").FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: o}, {Key: "email_key", Value: mitreden.NormalizeEmail(email)}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "verified_at", Value: at}, {Key: "updated_at", Value: time.Now().UTC().Truncate(time.Millisecond)}}},
+			{Key: "$unset", Value: bson.D{{Key: "unverified", Value: ""}}}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return d.domain(), nil
+}
+
+// SetEmail moves the account to email; the unique index on email_key
+// refuses an address another account holds.
+func (s *UserStore) SetEmail(ctx context.Context, id, email string, at time.Time) (*mitreden.User, error) {
+	o, err := oid(id)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := s.db.write(ctx)
+	defer cancel()
+	var d userDoc
+	err = s.db.C("users").FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: o}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "email", Value: email}, {Key: "email_key", Value: mitreden.NormalizeEmail(email)},
+			{Key: "verified_at", Value: at}, {Key: "updated_at", Value: time.Now().UTC().Truncate(time.Millisecond)}}},
+			{Key: "$unset", Value: bson.D{{Key: "unverified", Value: ""}}}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
+	if err != nil {
+		if ferretUniqueViolation(err) || mongo.IsDuplicateKeyError(err) {
+			return nil, &mitreden.Error{Code: mitreden.ECONFLICT, Message: "account.email_change_taken", Err: err}
+		}
+		return nil, mapErr(err)
+	}
+	return d.domain(), nil
 }
 
 // SetRoles replaces the roles.

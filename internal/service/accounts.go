@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"net/mail"
 	"net/netip"
@@ -25,6 +26,18 @@ type AccountsConfig struct {
 	LoginMaxPerIP      int           // failed logins per client IP and window, default 20
 	LoginWindow        time.Duration // default 15 min
 	RegisterMaxPerIP   int           // registrations per client IP and window, default 10
+	// NoEmailVerification turns off the rule that self-registered accounts
+	// confirm their address before they propose, comment or vote
+	// (MITREDEN_VERIFY_EMAIL=false: pilots without mail, load tests).
+	NoEmailVerification bool
+	// LoginMaxPerDevice is the failed logins per window of a client that
+	// presents a valid device token of the account, default 5.
+	LoginMaxPerDevice int
+	// DeviceTokenAge is how long a device token is valid, default 180 days.
+	DeviceTokenAge time.Duration
+	// DeviceSecret is the server secret device tokens are signed with (a
+	// key is derived from it); empty: a random key per process.
+	DeviceSecret []byte
 }
 
 func (c *AccountsConfig) defaults() {
@@ -52,6 +65,12 @@ func (c *AccountsConfig) defaults() {
 	if c.RegisterMaxPerIP <= 0 {
 		c.RegisterMaxPerIP = 10
 	}
+	if c.LoginMaxPerDevice <= 0 {
+		c.LoginMaxPerDevice = 5
+	}
+	if c.DeviceTokenAge <= 0 {
+		c.DeviceTokenAge = 180 * 24 * time.Hour
+	}
 }
 
 // Accounts is the use case layer for registration, login, sessions, profiles and roles.
@@ -62,6 +81,12 @@ type Accounts struct {
 	cfg      AccountsConfig
 	now      Clock
 	log      *slog.Logger
+	// tokens, mail and baseURL send the one-time links of account mails
+	// (UseMail); deviceKey signs device tokens.
+	tokens    mitreden.AccountTokenStore
+	mail      mitreden.MailSender
+	baseURL   string
+	deviceKey []byte
 }
 
 // NewAccounts wires the account service.
@@ -74,7 +99,8 @@ func NewAccounts(users mitreden.UserStore, sessions mitreden.SessionStore, count
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Accounts{users: users, sessions: sessions, counters: counters, cfg: cfg, now: now, log: log}
+	return &Accounts{users: users, sessions: sessions, counters: counters, cfg: cfg, now: now, log: log,
+		deviceKey: deriveDeviceKey(cfg.DeviceSecret)}
 }
 
 // Config returns the effective policy.
@@ -94,10 +120,8 @@ func (in *RegisterInput) Validate() error {
 	var fields []mitreden.FieldError
 	in.Email = strings.TrimSpace(in.Email)
 	in.DisplayName = strings.TrimSpace(in.DisplayName)
-	if in.Email == "" {
-		fields = append(fields, mitreden.FieldError{Field: "email", Code: "required", Message: "validation.required"})
-	} else if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || len(in.Email) > 254 || !strings.Contains(in.Email[strings.LastIndex(in.Email, "@"):], ".") {
-		fields = append(fields, mitreden.FieldError{Field: "email", Code: "email", Message: "validation.email"})
+	if fe := checkEmail(in.Email); fe != nil {
+		fields = append(fields, *fe)
 	}
 	if fe := mitreden.ValidateDisplayName(in.DisplayName); fe != nil {
 		fields = append(fields, *fe)
@@ -118,17 +142,80 @@ func (in *RegisterInput) Validate() error {
 	return nil
 }
 
-// Register creates a citizen account. Registrations per IP (per /64 for
-// IPv6) are throttled. Returns EINVALID, ECONFLICT (email taken, or a
-// display name that looks like another account's), ERATELIMITED.
-func (a *Accounts) Register(ctx context.Context, in RegisterInput, ip string) (*mitreden.User, error) {
+// checkEmail checks the shape of an address (trimmed by the caller).
+func checkEmail(email string) *mitreden.FieldError {
+	if email == "" {
+		return &mitreden.FieldError{Field: "email", Code: "required", Message: "validation.required"}
+	}
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 || !strings.Contains(email[strings.LastIndex(email, "@"):], ".") {
+		return &mitreden.FieldError{Field: "email", Code: "email", Message: "validation.email"}
+	}
+	return nil
+}
+
+// Register opens a citizen account and sends it a verification link (when
+// verification is required). For an address that is registered already it
+// answers the same and does the same work (hashing the password, trying
+// the insert, queueing one mail), but the mail goes to the owner and says
+// someone tried to register with it: neither answer, nor status, nor time
+// tells whether an address is registered. A display name that looks like
+// another account's is refused (ECONFLICT on display_name): names are
+// public, and it is checked before the address, so it tells nothing about
+// the address either. Registrations per IP (per /64 for IPv6) are
+// throttled. Returns EINVALID, ECONFLICT (display name), ERATELIMITED,
+// EUNAVAILABLE.
+func (a *Accounts) Register(ctx context.Context, in RegisterInput, ip string) error {
 	in.Roles = nil
 	if ip != "" {
 		if err := a.throttle(ctx, "reg:ip:"+ClientKey(ip), a.cfg.RegisterMaxPerIP); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return a.CreateUser(ctx, in)
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	hash, err := HashPassword(in.Password)
+	if err != nil {
+		return mitreden.Wrap(mitreden.EINTERNAL, err, "error.internal")
+	}
+	now := a.now()
+	u := &mitreden.User{Email: in.Email, DisplayName: in.DisplayName, PasswordHash: hash, Language: in.Language,
+		Unverified: a.VerificationRequired(), CreatedAt: now}
+	if !u.Unverified {
+		u.VerifiedAt = now
+	}
+	err = a.users.CreateUser(ctx, u)
+	if err == nil {
+		a.log.Info("account registered", "user_id", u.ID)
+		if u.Unverified {
+			return a.sendVerification(ctx, u)
+		}
+		return nil
+	}
+	if !emailTaken(err) {
+		return err
+	}
+	owner, err := a.users.FindUserByEmail(ctx, in.Email)
+	if err != nil {
+		return err
+	}
+	a.log.Info("registration with a registered address", "user_id", owner.ID)
+	return a.send(ctx, owner.Email, owner.Language, MailAccountTaken, map[string]any{"Name": owner.DisplayName,
+		"LoginURL": a.baseURL + "/login", "ResetURL": a.baseURL + "/password/forgot"})
+}
+
+// emailTaken tells whether err is the conflict of a registered address.
+func emailTaken(err error) bool {
+	var de *mitreden.Error
+	if !errors.As(err, &de) || de.Code != mitreden.ECONFLICT {
+		return false
+	}
+	for _, f := range de.Fields {
+		if f.Field == "email" {
+			return true
+		}
+	}
+	return false
 }
 
 // CreateUser creates an account with the given roles (used by the CLI and
@@ -141,8 +228,9 @@ func (a *Accounts) CreateUser(ctx context.Context, in RegisterInput) (*mitreden.
 	if err != nil {
 		return nil, mitreden.Wrap(mitreden.EINTERNAL, err, "error.internal")
 	}
+	// Accounts made by an operator count as verified.
 	u := &mitreden.User{Email: in.Email, DisplayName: in.DisplayName, PasswordHash: hash, Language: in.Language,
-		Roles: in.Roles, CreatedAt: a.now()}
+		Roles: in.Roles, CreatedAt: a.now(), VerifiedAt: a.now()}
 	if err := a.users.CreateUser(ctx, u); err != nil {
 		return nil, err
 	}
@@ -150,37 +238,53 @@ func (a *Accounts) CreateUser(ctx context.Context, in RegisterInput) (*mitreden.
 	return u, nil
 }
 
-// Login is the result of a successful login. Token is shown to the client once.
+// Login is the result of a successful login. Token is shown to the client
+// once; Device is the device token the client keeps for later logins.
 type Login struct {
 	Token   string
 	Session *mitreden.Session
 	User    *mitreden.User
+	Device  string
 }
 
-// LoginInput is a login attempt.
+// LoginInput is a login attempt. Device is the device token the client
+// got at an earlier login ("" when none).
 type LoginInput struct {
 	Email     string
 	Password  string
 	IP        string
 	UserAgent string
+	Device    string
 }
 
 // Login checks credentials and opens a new session. Failures never reveal
-// whether the email is registered. Returns EUNAUTHORIZED, ERATELIMITED.
+// whether the email is registered. An attempt is counted against the
+// account's and the client IP's allowance of failures, unless it comes
+// with a valid device token of the very account: then against that
+// device's own allowance only, so failures from elsewhere never lock out
+// a browser the owner logged in with before. Returns EUNAUTHORIZED,
+// ERATELIMITED.
 func (a *Accounts) Login(ctx context.Context, in LoginInput) (*Login, error) {
 	now := a.now()
-	limits := []allowance{{loginAccountKey(in.Email), a.cfg.LoginMaxPerAccount}}
-	if in.IP != "" {
-		limits = append(limits, allowance{"login:ip:" + ClientKey(in.IP), a.cfg.LoginMaxPerIP})
+	// The account is looked up first, so that the allowance can depend on
+	// whether the device token names it; the lookup is made for every
+	// attempt alike and tells nothing.
+	u, err := a.users.FindUserByEmail(ctx, in.Email)
+	if err != nil && mitreden.ErrorCode(err) != mitreden.ENOTFOUND {
+		return nil, err
+	}
+	var limits []allowance
+	if devUser, devID := a.checkDeviceToken(in.Device); u != nil && devUser == u.ID {
+		limits = []allowance{{"login:dev:" + devID, a.cfg.LoginMaxPerDevice}}
+	} else {
+		limits = []allowance{{loginAccountKey(in.Email), a.cfg.LoginMaxPerAccount}}
+		if in.IP != "" {
+			limits = append(limits, allowance{"login:ip:" + ClientKey(in.IP), a.cfg.LoginMaxPerIP})
+		}
 	}
 	slots, err := a.takeSlots(ctx, now, limits...)
 	if err != nil {
 		a.log.Warn("login throttled", "ip", in.IP)
-		return nil, err
-	}
-	u, err := a.users.FindUserByEmail(ctx, in.Email)
-	if err != nil && mitreden.ErrorCode(err) != mitreden.ENOTFOUND {
-		a.giveBack(ctx, slots)
 		return nil, err
 	}
 	hash := dummyHash
@@ -196,12 +300,12 @@ func (a *Accounts) Login(ctx context.Context, in LoginInput) (*Login, error) {
 		return nil, &mitreden.Error{Code: mitreden.EUNAUTHORIZED, Message: "account.login_failed"}
 	}
 	a.giveBack(ctx, slots)
-	token, s, err := a.newSession(ctx, u.ID, in.IP, in.UserAgent)
+	l, err := a.loginAs(ctx, u, in.IP, in.UserAgent)
 	if err != nil {
 		return nil, err
 	}
 	a.log.Info("login", "user_id", u.ID, "ip", in.IP)
-	return &Login{Token: token, Session: s, User: u}, nil
+	return l, nil
 }
 
 // takeSlots takes one attempt from the allowance of every key (failed
@@ -333,6 +437,11 @@ func (a *Accounts) Authenticate(ctx context.Context, token string) (*mitreden.Se
 	} else if err != nil {
 		return nil, nil, err
 	}
+	if u.Unverified && !a.VerificationRequired() {
+		// Accounts that registered while verification was required may
+		// take part once it is turned off.
+		u.Unverified = false
+	}
 	if now.Sub(s.LastSeenAt) >= a.cfg.TouchEvery {
 		if err := a.sessions.TouchSession(ctx, s.ID, now); err != nil {
 			a.log.Warn("session touch failed", "err", err)
@@ -360,16 +469,9 @@ func (a *Accounts) ChangePassword(ctx context.Context, u *mitreden.User, session
 	if err != nil {
 		return err
 	}
-	now := a.now()
-	slots, err := a.takeSlots(ctx, now, allowance{loginAccountKey(fresh.Email), a.cfg.LoginMaxPerAccount})
-	if err != nil {
-		a.log.Warn("password change throttled", "user_id", u.ID)
+	if err := a.checkCurrentPassword(ctx, fresh, current); err != nil {
 		return err
 	}
-	if !VerifyPassword(fresh.PasswordHash, current) {
-		return mitreden.Invalid(mitreden.FieldError{Field: "current_password", Code: "wrong", Message: "validation.current_password"})
-	}
-	a.giveBack(ctx, slots)
 	if fe := CheckPassword(next, fresh.Email, fresh.DisplayName); fe != nil {
 		fe.Field = "new_password"
 		return mitreden.Invalid(*fe)
@@ -382,7 +484,14 @@ func (a *Accounts) ChangePassword(ctx context.Context, u *mitreden.User, session
 		return err
 	}
 	a.log.Info("password changed", "user_id", u.ID)
-	return a.sessions.DeleteUserSessions(ctx, u.ID, sessionID)
+	if err := a.sessions.DeleteUserSessions(ctx, u.ID, sessionID); err != nil {
+		return err
+	}
+	if err := a.send(ctx, fresh.Email, fresh.Language, MailPasswordChanged, map[string]any{"Name": fresh.DisplayName,
+		"URL": a.baseURL + "/password/forgot"}); err != nil {
+		a.log.Warn("password change mail not queued", "user_id", u.ID, "err", err)
+	}
+	return nil
 }
 
 // UpdateProfile changes the display name and language. Returns EINVALID,

@@ -14,7 +14,7 @@ func TestRegister_DisplayNameOfAnotherAccountIsRefused(t *testing.T) {
 	acc, _, _ := newAccounts(t, service.AccountsConfig{})
 	ctx := context.Background()
 	reg := func(email, name string) error {
-		_, err := acc.Register(ctx, service.RegisterInput{Email: email, DisplayName: name, Password: pw}, "")
+		err := acc.Register(ctx, service.RegisterInput{Email: email, DisplayName: name, Password: pw}, "")
 		return err
 	}
 	if err := reg("admin@example.org", "Demo-Administration"); err != nil {
@@ -53,7 +53,7 @@ func TestRegister_NamesThatRenderBlankAreRefused(t *testing.T) {
 		{"\u0300\u0301\u0302", "blank"},
 		{"\u3000\u2003\u00A0", "required"},
 	} {
-		_, err := acc.Register(ctx, service.RegisterInput{Email: fmt.Sprintf("b%d@example.org", i), DisplayName: tc.name, Password: pw}, "")
+		err := acc.Register(ctx, service.RegisterInput{Email: fmt.Sprintf("b%d@example.org", i), DisplayName: tc.name, Password: pw}, "")
 		de := domainErr(t, err, mitreden.EINVALID)
 		if len(de.Fields) != 1 || de.Fields[0].Field != "display_name" || de.Fields[0].Code != tc.code {
 			t.Errorf("%q: %+v, want display_name/%s", tc.name, de.Fields, tc.code)
@@ -129,7 +129,7 @@ func TestRegister_ThrottledPerIPv6Prefix(t *testing.T) {
 	acc, _, _ := newAccounts(t, service.AccountsConfig{RegisterMaxPerIP: 2})
 	ctx := context.Background()
 	reg := func(i int, ip string) error {
-		_, err := acc.Register(ctx, service.RegisterInput{Email: fmt.Sprintf("r%d@example.org", i), DisplayName: fmt.Sprintf("Neu %d", i), Password: pw}, ip)
+		err := acc.Register(ctx, service.RegisterInput{Email: fmt.Sprintf("r%d@example.org", i), DisplayName: fmt.Sprintf("Neu %d", i), Password: pw}, ip)
 		return err
 	}
 	for i, ip := range []string{"2001:db8::1", "2001:db8::2"} {

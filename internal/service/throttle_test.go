@@ -58,7 +58,7 @@ func TestRegister_ThrottledAcrossWindowBoundary(t *testing.T) {
 	clk.now = t0.Add(15*time.Minute - time.Second)
 	created := 0
 	for i := range 6 {
-		if _, err := acc.Register(ctx, service.RegisterInput{Email: fmt.Sprintf("b%d@example.org", i), DisplayName: fmt.Sprintf("Grenze %d", i), Password: pw}, "198.51.100.1"); err == nil {
+		if err := acc.Register(ctx, service.RegisterInput{Email: fmt.Sprintf("b%d@example.org", i), DisplayName: fmt.Sprintf("Grenze %d", i), Password: pw}, "198.51.100.1"); err == nil {
 			created++
 		} else {
 			wantCode(t, "registration", err, mitreden.ERATELIMITED)
