@@ -87,7 +87,8 @@ func (p *Participation) PublishResults(ctx context.Context, actor *mitreden.User
 		return nil, mitreden.Invalid(*fe)
 	}
 	c.Results = results
-	if c.EvaluatedAt.IsZero() {
+	first := c.EvaluatedAt.IsZero()
+	if first {
 		c.EvaluatedAt = p.now()
 	}
 	RenderConsultation(c)
@@ -95,6 +96,9 @@ func (p *Participation) PublishResults(ctx context.Context, actor *mitreden.User
 		return nil, err
 	}
 	p.index(ctx, p.docs.Consultation(c))
+	if first {
+		p.consultationEvaluated(ctx, actor, c)
+	}
 	return c, nil
 }
 

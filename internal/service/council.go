@@ -30,6 +30,8 @@ type Council struct {
 	now    Clock
 	log    *slog.Logger
 	cfg    CouncilConfig
+	// notes tells cited authors of a publication (notify_fanout.go).
+	notes *Notifications
 }
 
 // NewCouncil wires the service; searcher may be nil.
@@ -759,6 +761,7 @@ func (c *Council) Publish(ctx context.Context, actor *mitreden.User, id, note st
 		c.cite(ctx, r, e)
 	}
 	c.index(ctx, r)
+	c.published(ctx, actor, r, links)
 	return r, nil
 }
 

@@ -397,6 +397,7 @@ func (p *Participation) Moderate(ctx context.Context, actor *mitreden.User, acti
 	m := it.mod()
 	m.Decisions++
 	hidden := it.hidden()
+	wasHidden := hidden
 	switch action {
 	case mitreden.ActionApprove:
 		if e == nil {
@@ -426,7 +427,15 @@ func (p *Participation) Moderate(ctx context.Context, actor *mitreden.User, acti
 			return err
 		}
 	}
-	return p.record(ctx, actor, action, it, reason, time.Time{})
+	if err := p.record(ctx, actor, action, it, reason, time.Time{}); err != nil {
+		return err
+	}
+	// The author hears of what changes their item or answers their
+	// appeal; dismissed reports they never heard of change nothing.
+	if action != mitreden.ActionApprove || e.Appeal || wasHidden {
+		p.moderated(ctx, actor, action, it)
+	}
+	return nil
 }
 
 // release publishes a held contribution, visible or (hide) as a
@@ -468,7 +477,11 @@ func (p *Participation) release(ctx context.Context, actor *mitreden.User, e *mi
 	if hide {
 		action = mitreden.ActionHide
 	}
-	return p.record(ctx, actor, action, it, reason, time.Time{})
+	if err := p.record(ctx, actor, action, it, reason, time.Time{}); err != nil {
+		return err
+	}
+	p.moderated(ctx, actor, action, it)
+	return nil
 }
 
 // alreadyStored tells whether a held item was published by an earlier
