@@ -195,6 +195,10 @@ func TestData_APIExportAndDelete(t *testing.T) {
 	e := newEnv(t)
 	f := newDataFixture(t, e)
 	tok := e.login("erika@example.org", f.pw)
+	// What notifications hold joins the export and goes with the account.
+	if err := e.Notifications.Follow(context.Background(), f.user, "proposal", f.proposal.ID); err != nil {
+		t.Fatal(err)
+	}
 	resp := e.api("GET", "/api/v1/me/export", tok, nil)
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), `attachment; filename="mitreden-daten-`) {
 		t.Fatalf("export: %d %v", resp.StatusCode, resp.Header)
@@ -203,6 +207,20 @@ func TestData_APIExportAndDelete(t *testing.T) {
 	decodeJSON(t, resp, &ex)
 	if !strings.Contains(string(ex["proposals"]), f.proposal.ID) || strings.Contains(string(ex["profile"]), "hash") {
 		t.Errorf("export: %s", ex["proposals"])
+	}
+	var notes struct {
+		Follows []struct {
+			TargetID string `json:"target_id"`
+		} `json:"follows"`
+	}
+	follows := false
+	if err := json.Unmarshal(ex["notifications"], &notes); err == nil {
+		for _, fl := range notes.Follows {
+			follows = follows || fl.TargetID == f.proposal.ID
+		}
+	}
+	if !follows {
+		t.Errorf("export's notifications lack the follow: %s", ex["notifications"])
 	}
 	if resp := e.api("GET", "/api/v1/me/export", "", nil); resp.StatusCode != 401 {
 		t.Errorf("anonymous export: %d", resp.StatusCode)
@@ -234,6 +252,9 @@ func TestData_APIExportAndDelete(t *testing.T) {
 	}
 	if resp := e.api("GET", "/api/v1/me", tok, nil); resp.StatusCode != 401 {
 		t.Errorf("the token outlived the account: %d", resp.StatusCode)
+	}
+	if left, err := e.Notifications.ExportUser(context.Background(), f.user.ID); err != nil || len(left.Follows) != 0 {
+		t.Errorf("follows outlived the account: %+v %v", left, err)
 	}
 	if resp := e.api("POST", "/api/v1/auth/login", "", map[string]string{"email": "erika@example.org", "password": f.pw}); resp.StatusCode != 401 {
 		t.Errorf("login after deletion: %d", resp.StatusCode)
