@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
 	"github.com/mitreden/mitreden/internal/service"
@@ -54,8 +56,41 @@ func mailSender(cfg Config) (smtp.Sender, error) {
 	return smtp.Sender{From: addr, Host: host}, nil
 }
 
+// validateMail checks MITREDEN_SMTP_URL and MITREDEN_MAIL_FROM.
+func (c *Config) validateMail() error {
+	if c.SMTPURL != "" {
+		if _, err := smtp.ParseURL(c.SMTPURL); err != nil {
+			return fmt.Errorf("setting MITREDEN_SMTP_URL=%q: %v", redactURL(c.SMTPURL), err)
+		}
+		if c.MailFrom == "" {
+			return errors.New(`setting MITREDEN_MAIL_FROM: must be set with MITREDEN_SMTP_URL: the address mails come from, e.g. "Beteiligung Musterstadt <noreply@musterstadt.de>"`)
+		}
+	}
+	if c.MailFrom != "" {
+		a, err := smtp.ParseFrom(c.MailFrom)
+		if err != nil || !strings.Contains(a.Address, "@") || strings.HasSuffix(a.Address, "@") {
+			return fmt.Errorf(`setting MITREDEN_MAIL_FROM=%q: must be an address such as noreply@musterstadt.de or "Beteiligung Musterstadt <noreply@musterstadt.de>"`, c.MailFrom)
+		}
+	}
+	return nil
+}
+
+// redactURL hides the password of a URL setting in messages.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		if i := strings.LastIndex(raw, "@"); i >= 0 {
+			return "…" + raw[i:]
+		}
+		return raw
+	}
+	return u.Redacted()
+}
+
 // openMail gives e the job runner and the mailer: delivering by SMTP when
-// MITREDEN_SMTP_URL is set, else into the outbox in the data dir.
+// MITREDEN_SMTP_URL is set (and then dropping the body of a delivered mail
+// from the store, as it can hold one-time links), else into the outbox in
+// the data dir (keeping the body for the admins' outbox page).
 func (e *env) openMail(ctx context.Context) error {
 	_ = ctx
 	cfg := e.cfg
@@ -65,12 +100,20 @@ func (e *env) openMail(ctx context.Context) error {
 		return err
 	}
 	var transport mitreden.MailTransport
-	keep := true
-	out, err := smtp.NewOutbox(outboxDir(cfg), sender)
-	if err != nil {
-		return err
+	keep := cfg.SMTPURL == ""
+	if keep {
+		out, err := smtp.NewOutbox(outboxDir(cfg), sender)
+		if err != nil {
+			return err
+		}
+		transport = out
+	} else {
+		sc, err := smtp.ParseURL(cfg.SMTPURL)
+		if err != nil {
+			return fmt.Errorf("setting MITREDEN_SMTP_URL=%q: %v", redactURL(cfg.SMTPURL), err)
+		}
+		transport = smtp.NewTransport(sc, sender)
 	}
-	transport = out
 	tpl, err := fs.Sub(web.Mail, "mail")
 	if err != nil {
 		return err

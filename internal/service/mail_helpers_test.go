@@ -27,9 +27,9 @@ type testMailer struct {
 	*service.Mailer
 	Jobs  *service.Jobs
 	Store mitreden.MailStore
-	// Outbox is the directory the .eml files go to.
-	Outbox string
-	t      testing.TB
+	// OutboxDir is the directory the .eml files go to.
+	OutboxDir string
+	t         testing.TB
 }
 
 // mailTemplates are the platform's mail templates (web/mail).
@@ -58,7 +58,7 @@ func newTestMailer(t testing.TB, db *mongo.DB, clock service.Clock) *testMailer 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testMailer{Mailer: m, Jobs: jobs, Store: db.Mails(), Outbox: dir, t: t}
+	return &testMailer{Mailer: m, Jobs: jobs, Store: db.Mails(), OutboxDir: dir, t: t}
 }
 
 func mustFrom(t testing.TB, s string) mail.Address {

@@ -176,7 +176,7 @@ func TestMailer_QueuesOnceByKeyAndDelivers(t *testing.T) {
 	if err := m.SendMail(ctx, om); err != nil {
 		t.Fatal(err)
 	}
-	if files, _ := os.ReadDir(m.Outbox); len(files) != 0 {
+	if files, _ := os.ReadDir(m.OutboxDir); len(files) != 0 {
 		t.Fatalf("SendMail delivered at once: %v", files)
 	}
 	j, err := db.Jobs().FindJob(ctx, "mail:welcome:u1")
@@ -205,7 +205,7 @@ func TestMailer_QueuesOnceByKeyAndDelivers(t *testing.T) {
 	if got[1].Subject != "Testnachricht von mitreden" {
 		t.Errorf("second mail: %+v", got[1])
 	}
-	files, _ := os.ReadDir(m.Outbox)
+	files, _ := os.ReadDir(m.OutboxDir)
 	if len(files) != 3 {
 		t.Fatalf("%d files in the outbox, want 3", len(files))
 	}
@@ -346,5 +346,57 @@ func TestMailer_TwoInstancesSendEachMailOnce(t *testing.T) {
 		if n != 1 {
 			t.Errorf("mail %s delivered %d times", id, n)
 		}
+	}
+}
+
+// TestMailer_OutboxIsForAdmins: admins page through the outbox newest
+// first and read one mail; others are refused; the test mail goes to the
+// admin's own address in the admin's language.
+func TestMailer_OutboxIsForAdmins(t *testing.T) {
+	db := mongotest.MustOpenDB(t)
+	clk := newSyncClock(time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC))
+	m := newTestMailer(t, db, clk.Now)
+	ctx := context.Background()
+	for i := range 3 {
+		clk.Advance(time.Minute)
+		if err := m.SendMail(ctx, mitreden.OutgoingMail{Key: fmt.Sprint("o", i), To: fmt.Sprintf("p%d@example.org", i), Template: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin := &mitreden.User{ID: "a1", Email: "admin@example.org", Language: "en", Roles: []mitreden.Role{mitreden.RoleAdmin}}
+	citizen := &mitreden.User{ID: "c1", Email: "c@example.org", Roles: []mitreden.Role{mitreden.RoleCitizen}}
+	page, err := m.Outbox(ctx, admin, 2, 2)
+	if err != nil || page.Total != 3 || page.Page != 2 || page.PerPage != 2 || len(page.Mails) != 1 || page.Mails[0].To != "p0@example.org" || !page.KeepsBodies {
+		t.Fatalf("page 2: %+v %v", page, err)
+	}
+	if got, err := m.OutboxMail(ctx, admin, service.MailID("o1")); err != nil || got.To != "p1@example.org" {
+		t.Fatalf("one mail: %+v %v", got, err)
+	}
+	if _, err := m.OutboxMail(ctx, admin, "nope"); mitreden.ErrorCode(err) != mitreden.ENOTFOUND {
+		t.Errorf("unknown mail: %v", err)
+	}
+	for _, who := range []*mitreden.User{nil, citizen, {ID: "m", Roles: []mitreden.Role{mitreden.RoleModerator}}} {
+		want := mitreden.EFORBIDDEN
+		if who == nil {
+			want = mitreden.EUNAUTHORIZED
+		}
+		if _, err := m.Outbox(ctx, who, 1, 10); mitreden.ErrorCode(err) != want {
+			t.Errorf("outbox as %+v: %v, want %s", who, err, want)
+		}
+		if _, err := m.OutboxMail(ctx, who, service.MailID("o1")); mitreden.ErrorCode(err) != want {
+			t.Errorf("one mail as %+v: %v, want %s", who, err, want)
+		}
+		if err := m.SendTestMail(ctx, who); mitreden.ErrorCode(err) != want {
+			t.Errorf("test mail as %+v: %v, want %s", who, err, want)
+		}
+	}
+	if err := m.SendTestMail(ctx, admin); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.lastMail("admin@example.org"); got.Subject != "Test message from mitreden" {
+		t.Errorf("test mail: %+v", got)
+	}
+	if len(m.mails("c@example.org")) != 0 {
+		t.Error("a refused test mail was sent")
 	}
 }
