@@ -115,3 +115,12 @@ func (s *Server) authorFor(c *fiber.Ctx, id, name string) authorJSON {
 	}
 	return authorJSON{ID: id, DisplayName: name}
 }
+
+// labelCouncilAuthors gives the comments of a council thread, replies
+// included, the author authorFor makes of them.
+func (s *Server) labelCouncilAuthors(c *fiber.Ctx, list []councilCommentJSON) {
+	for i := range list {
+		list[i].Author = s.authorFor(c, list[i].Author.ID, list[i].Author.DisplayName)
+		s.labelCouncilAuthors(c, list[i].Replies)
+	}
+}

@@ -280,3 +280,59 @@ func TestData_LastAdminIsRefusedWithAClearMessage(t *testing.T) {
 		t.Errorf("API last admin: %d", resp.StatusCode)
 	}
 }
+
+// TestData_CouncilWorkShowsTheDeletedAccount: what a council member wrote
+// in the workspace stays, with the label, on the history page and in the
+// API of the internal discussion.
+func TestData_CouncilWorkShowsTheDeletedAccount(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.createUser("admin@example.org", "Admina", mitreden.RoleAdmin)
+	member, pw := e.createUser("rat@example.org", "Rita Rat", mitreden.RoleCouncil)
+	_, pw2 := e.createUser("rat2@example.org", "Rolf Rat", mitreden.RoleCouncil)
+	rec, err := e.Council.CreateRecommendation(ctx, member, mitreden.Recommendation{Title: "Offene Daten für Spielplätze",
+		Summary: "Kurz.", Body: "Ein Absatz.", Topics: []string{"Open Data"}}, "Erste Fassung")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Council.AddCouncilComment(ctx, member, rec.ID, "", "Ein interner Kommentar zur Empfehlung"); err != nil {
+		t.Fatal(err)
+	}
+	if resp := e.api("DELETE", "/api/v1/me", e.login("rat@example.org", pw), map[string]any{"password": pw}); resp.StatusCode != 204 {
+		t.Fatalf("delete: %d", resp.StatusCode)
+	}
+	tok := e.login("rat2@example.org", pw2)
+	text := readBody(e.api("GET", "/api/v1/council/recommendations/"+rec.ID+"/comments", tok, nil))
+	if !strings.Contains(text, `"display_name":"gelöschtes Konto","deleted":true`) || strings.Contains(text, "Rita") {
+		t.Errorf("council comments: %s", text)
+	}
+	text = readBody(e.api("GET", "/api/v1/council/recommendations/"+rec.ID+"/revisions", tok, nil))
+	if !strings.Contains(text, `"deleted":true`) || strings.Contains(text, "Rita") {
+		t.Errorf("revisions: %s", text)
+	}
+	b := e.browser()
+	b.loginForm("rat2@example.org", pw2)
+	_, doc := b.get("/council/recommendations/" + rec.ID + "/history")
+	if cell := doc.Find("main table").Text(); !strings.Contains(cell, "gelöschtes Konto") || strings.Contains(cell, "Rita") {
+		t.Errorf("history: %q", cell)
+	}
+}
+
+// TestData_PrivacyNoticeSaysWhatExportAndDeletionDo in both languages.
+func TestData_PrivacyNoticeSaysWhatExportAndDeletionDo(t *testing.T) {
+	e := newEnv(t)
+	for lang, want := range map[string][]string{
+		"de": {"Meine Daten", "JSON", "Konto löschen", "gelöschtes Konto", "zählen weiter", "sofort neu registriert", "nicht rückgängig"},
+		"en": {"My data", "JSON", "Delete account", "deleted account", "still count", "register again at once", "cannot undo"},
+	} {
+		b := e.browser()
+		b.Lang = lang
+		_, doc := b.get("/datenschutz")
+		sec := doc.Find("#self-service").Text() + " " + doc.Find("#self-service ~ p").Text()
+		for _, w := range want {
+			if !strings.Contains(sec, w) {
+				t.Errorf("%s: the privacy notice does not say %q", lang, w)
+			}
+		}
+	}
+}
