@@ -174,15 +174,16 @@ func (n *Notifications) MarkAllRead(ctx context.Context, actor *mitreden.User) e
 	return n.st.MarkAllNotificationsRead(ctx, actor.ID)
 }
 
-// followTarget checks that the target exists and is public.
-func (n *Notifications) followTarget(ctx context.Context, targetType, id string) error {
+// followTarget checks that the target exists and, to be followed, is
+// public.
+func (n *Notifications) followTarget(ctx context.Context, targetType, id string, public bool) error {
 	switch targetType {
 	case mitreden.FollowProposal:
 		pr, err := n.part.FindProposal(ctx, id)
 		if err != nil {
 			return err
 		}
-		if pr.Hidden {
+		if public && pr.Hidden {
 			return &mitreden.Error{Code: mitreden.ENOTFOUND, Message: "error.not_found"}
 		}
 		return nil
@@ -199,20 +200,20 @@ func (n *Notifications) Follow(ctx context.Context, actor *mitreden.User, target
 	if err := signedIn(actor); err != nil {
 		return err
 	}
-	if err := n.followTarget(ctx, targetType, id); err != nil {
+	if err := n.followTarget(ctx, targetType, id, true); err != nil {
 		return err
 	}
 	return n.st.PutFollow(ctx, &mitreden.Follow{UserID: actor.ID, TargetType: targetType, TargetID: id, CreatedAt: n.now()})
 }
 
-// Unfollow ends actor's follow; not following is no error. Returns
-// EUNAUTHORIZED, ENOTFOUND (no such target).
+// Unfollow ends actor's follow (of a hidden proposal too); not following
+// is no error. Returns EUNAUTHORIZED, ENOTFOUND (no such target).
 func (n *Notifications) Unfollow(ctx context.Context, actor *mitreden.User, targetType, id string) error {
 	if err := signedIn(actor); err != nil {
 		return err
 	}
-	if targetType != mitreden.FollowProposal && targetType != mitreden.FollowConsultation {
-		return &mitreden.Error{Code: mitreden.ENOTFOUND, Message: "error.not_found"}
+	if err := n.followTarget(ctx, targetType, id, false); err != nil {
+		return err
 	}
 	return n.st.DeleteFollow(ctx, actor.ID, targetType, id)
 }
@@ -394,4 +395,22 @@ func (n *Notifications) ExportUser(ctx context.Context, userID string) (*Notific
 // settings (account deletion).
 func (n *Notifications) EraseUser(ctx context.Context, userID string) error {
 	return n.st.EraseNotificationData(ctx, userID)
+}
+
+// SetSecret sets the key the unsubscribe links are signed with (the
+// server secret); call before serving.
+func (n *Notifications) SetSecret(secret []byte) { n.cfg.Secret = secret }
+
+// DataSection is the notifications' part of a person's data export and
+// account deletion: follows, notifications and settings.
+func (n *Notifications) DataSection() mitreden.UserDataSection {
+	return mitreden.UserDataSection{
+		Name: "notifications",
+		Export: func(ctx context.Context, u *mitreden.User) (any, error) {
+			return n.ExportUser(ctx, u.ID)
+		},
+		Erase: func(ctx context.Context, e *mitreden.Erasure) error {
+			return n.EraseUser(ctx, e.UserID)
+		},
+	}
 }

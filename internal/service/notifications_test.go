@@ -583,3 +583,66 @@ func TestUnsubscribe_SignedLinkSetsNeverAndNothingElse(t *testing.T) {
 		t.Fatalf("answer after the digest's link: %s", got[mitreden.NotifyAnswer])
 	}
 }
+
+func TestNotify_PublishedRecommendationTellsTheCitedAuthors(t *testing.T) {
+	ce := newCouncil(t)
+	ctx := context.Background()
+	tm := newTestMailer(t, ce.db, ce.clk.Now)
+	n := service.NewNotifications(ce.db.Notifications(), ce.db.Notifications(), ce.db.Participation(), ce.db.Users(), tm.Jobs, tm.Mailer,
+		ce.clk.Now, nil, service.NotificationsConfig{BaseURL: "https://mitreden.example", Secret: noteSecret})
+	n.Attach(ce.p)
+	n.AttachCouncil(ce.c)
+	c := ce.consultation(t, nil)
+	citizen, commenter := ce.account(t, "ideengeberin"), ce.account(t, "kommentator")
+	pr := ce.proposal(t, c, citizen, "Alle Formulare auch in Leichter Sprache")
+	cm := ce.comment(t, c, pr, commenter, "Und bitte auch in Gebärdensprache erklärt.")
+	own := ce.comment(t, c, pr, ce.a, "Ein Ratsmitglied schreibt selbst mit.")
+	r := ce.draft(t, ce.a, "Leichte Sprache in allen Online-Diensten")
+	for _, ev := range []mitreden.Evidence{{Type: "proposal", ItemID: pr.ID}, {Type: "comment", ItemID: cm.ID}, {Type: "comment", ItemID: own.ID}} {
+		if _, err := ce.c.AddEvidence(ctx, ce.b, r.ID, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := ce.c.Submit(ctx, ce.a, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []*mitreden.User{ce.a, ce.b} {
+		if err := ce.c.Vote(ctx, who, r.ID, mitreden.CouncilApprove); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := ce.c.CloseVote(ctx, ce.admin, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ce.c.Publish(ctx, ce.a, r.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tm.Jobs.RunDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []*mitreden.User{citizen, commenter} {
+		pg, err := n.ReadNotifications(ctx, u, 1, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cites []*mitreden.Notification
+		for _, it := range pg.Items {
+			if it.Kind == mitreden.NotifyCitation {
+				cites = append(cites, it)
+			}
+		}
+		if len(cites) != 1 || cites[0].URL != "/recommendations/"+r.ID || cites[0].Title != r.Title {
+			t.Fatalf("%s: %s", u.DisplayName, kinds(pg.Items))
+		}
+	}
+	// The member who published is not told of citing their own comment.
+	pg, err := n.ReadNotifications(ctx, ce.a, 1, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range pg.Items {
+		if it.Kind == mitreden.NotifyCitation {
+			t.Fatalf("the publisher is told of their own citation")
+		}
+	}
+}
