@@ -76,7 +76,8 @@ func TestLogin_WrongPasswordIsAFormError(t *testing.T) {
 }
 
 // TestRegister_ReturnsWhereStarted checks that registering leads to the
-// page the person started from, and only to a local one.
+// page the person started from, and only to a local one: the answer page
+// ("check your mailbox") links to the login, which goes back there.
 func TestRegister_ReturnsWhereStarted(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
@@ -95,8 +96,16 @@ func TestRegister_ReturnsWhereStarted(t *testing.T) {
 	} {
 		c := e.browser()
 		tok := c.csrf("/register")
-		resp, _ := c.post("/register", url.Values{"_csrf": {tok}, "email": {"neu" + string(rune('a'+i)) + "@example.org"},
+		email := "neu" + string(rune('a'+i)) + "@example.org"
+		resp, doc := c.post("/register", url.Values{"_csrf": {tok}, "email": {email},
 			"display_name": {"Neue Person " + string(rune('A'+i))}, "password": {"Sonnenblumen am Rhein"}, "return": {tc.ret}})
+		href, _ := doc.Find(`main a[href^="/login"]`).Attr("href")
+		if resp.StatusCode != 200 || href == "" {
+			t.Fatalf("return %q: %d, login link %q", tc.ret, resp.StatusCode, href)
+		}
+		u, _ := url.Parse(href)
+		resp, _ = c.post("/login", url.Values{"_csrf": {c.csrf(href)}, "email": {email}, "password": {"Sonnenblumen am Rhein"},
+			"return": {u.Query().Get("return")}})
 		if resp.StatusCode != 303 || resp.Header.Get("Location") != tc.want {
 			t.Errorf("return %q: %d to %q, want %q", tc.ret, resp.StatusCode, resp.Header.Get("Location"), tc.want)
 		}

@@ -47,13 +47,18 @@ func (s *Server) apiRegister(c *fiber.Ctx) error {
 	if lang == "" {
 		lang = langOf(c)
 	}
-	u, err := s.deps.Accounts.Register(c.UserContext(), service.RegisterInput{Email: req.Email, Password: req.Password,
+	err := s.deps.Accounts.Register(c.UserContext(), service.RegisterInput{Email: req.Email, Password: req.Password,
 		DisplayName: req.DisplayName, Language: lang}, c.IP())
 	if err != nil {
 		return err
 	}
-	c.Location("/api/v1/me")
-	return sendJSON(c, fiber.StatusCreated, toUserJSON(u, true))
+	// 202 and the same body for a new and a registered address: the
+	// outcome goes by mail to the address.
+	key := "register.sent_noverify"
+	if s.deps.Accounts.VerificationRequired() {
+		key = "register.sent"
+	}
+	return sendJSON(c, fiber.StatusAccepted, acceptedJSON{Message: s.cat.T(langOf(c), key, nil)})
 }
 
 // loginJSON answers a login.
@@ -68,11 +73,14 @@ func (s *Server) apiLogin(c *fiber.Ctx) error {
 	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
+	// An API client that keeps cookies presents the device cookie like a
+	// browser; one that does not shares the account's allowance.
 	l, err := s.deps.Accounts.Login(c.UserContext(), service.LoginInput{Email: req.Email, Password: req.Password,
-		IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
+		IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent), Device: s.deviceOf(c)})
 	if err != nil {
 		return err
 	}
+	s.setDeviceCookie(c, l)
 	return sendJSON(c, fiber.StatusOK, loginJSON{Token: l.Token, ExpiresAt: l.Session.ExpiresAt, User: toUserJSON(l.User, true)})
 }
 

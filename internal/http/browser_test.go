@@ -657,6 +657,11 @@ func TestBrowser_WorksWithoutJavaScript(t *testing.T) {
 	if st := b.submit(`form[action="/register"] button[type="submit"]`); st != 200 {
 		t.Fatalf("register: status %d at %s: %s", st, b.url(), b.text("main"))
 	}
+	// The answer page says to check the mailbox and links to the login.
+	b.submit(`main a[href^="/login"]`)
+	b.fill("#email", "ohne-js@example.org")
+	b.fill("#password", "Sonnenblumen am Rhein")
+	b.submit(`form[action="/login"] button[type="submit"]`)
 	if b.count(`form[action="/logout"]`) != 1 {
 		t.Fatal("not logged in after registering")
 	}

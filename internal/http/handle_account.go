@@ -64,7 +64,7 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 	p := s.page(c, "register.title")
 	err := s.parseForm(c, &req)
 	if err == nil {
-		_, err = s.deps.Accounts.Register(c.UserContext(), service.RegisterInput{Email: req.Email, Password: req.Password,
+		err = s.deps.Accounts.Register(c.UserContext(), service.RegisterInput{Email: req.Email, Password: req.Password,
 			DisplayName: req.DisplayName, Language: langOf(c)}, c.IP())
 	}
 	if err != nil {
@@ -75,14 +75,12 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 		p.Values = map[string]string{"email": req.Email, "display_name": req.DisplayName, "return": localPath(req.Return)}
 		return s.render(c, fiber.StatusUnprocessableEntity, "account/register", p)
 	}
-	l, err := s.deps.Accounts.Login(c.UserContext(), service.LoginInput{Email: req.Email, Password: req.Password,
-		IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
-	if err != nil {
-		return err
-	}
-	s.setSessionCookie(c, l)
-	s.flash(c, "register.welcome")
-	return c.Redirect(localPath(req.Return), fiber.StatusSeeOther)
+	// The same page for a new and a registered address: whether a new
+	// account was made is told by mail only.
+	p.Title = p.Tr("register.sent_title")
+	p.Values = map[string]string{"return": localPath(req.Return)}
+	p.Data = fiber.Map{"Verify": s.deps.Accounts.VerificationRequired()}
+	return s.render(c, fiber.StatusOK, "account/register_sent", p)
 }
 
 func (s *Server) handleLoginForm(c *fiber.Ctx) error {
@@ -98,7 +96,7 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 	var l *service.Login
 	if err == nil {
 		l, err = s.deps.Accounts.Login(c.UserContext(), service.LoginInput{Email: req.Email, Password: req.Password,
-			IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
+			IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent), Device: s.deviceOf(c)})
 	}
 	if err != nil {
 		code := mitreden.ErrorCode(err)
@@ -121,6 +119,7 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 		_ = s.deps.Accounts.Logout(c.UserContext(), old.ID)
 	}
 	s.setSessionCookie(c, l)
+	s.setDeviceCookie(c, l)
 	s.flash(c, "login.welcome")
 	return c.Redirect(localPath(req.Return), fiber.StatusSeeOther)
 }

@@ -248,6 +248,11 @@ func TestBrowser_LoginFailureAndRegisterKeepTheWay(t *testing.T) {
 			b.fill("#display_name", "Neu "+name)
 			b.fill("#password", "Sonnenblumen am Rhein")
 			b.submit(`form[action="/register"] button[type="submit"]`)
+			// The answer page's login link keeps the way back.
+			b.submit(`main a[href^="/login"]`)
+			b.fill("#email", "neu-"+name+"@example.org")
+			b.fill("#password", "Sonnenblumen am Rhein")
+			b.submit(`form[action="/login"] button[type="submit"]`)
 			if !strings.HasSuffix(b.url(), "/proposals/"+pid) || b.count(`form[action="/logout"]`) != 1 {
 				t.Errorf("after registering: at %s, logged in %v", b.url(), b.count(`form[action="/logout"]`) == 1)
 			}

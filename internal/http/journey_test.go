@@ -42,6 +42,7 @@ func TestBrowser_ParticipationJourney(t *testing.T) {
 	b.fill("#display_name", "Erika")
 	b.fill("#password", "Sonnenblumen am Rhein")
 	b.submit(`form[action="/register"] button[type="submit"]`)
+	login(b, "erika@example.org", "Sonnenblumen am Rhein")
 	// 2. Open the consultation and make a proposal (with an XSS attempt).
 	b.visit("/consultations")
 	b.visit("/consultations/" + c.ID)

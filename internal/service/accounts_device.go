@@ -82,3 +82,7 @@ func deriveDeviceKey(secret []byte) []byte {
 	m.Write([]byte("mitreden device cookie"))
 	return m.Sum(nil)
 }
+
+// SetDeviceSecret signs device tokens with a key derived from the server
+// secret from now on, so they stay valid across restarts.
+func (a *Accounts) SetDeviceSecret(secret []byte) { a.deviceKey = deriveDeviceKey(secret) }
