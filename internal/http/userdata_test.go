@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	mhttp "github.com/mitreden/mitreden/internal/http"
 	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/web"
 )
 
 // dataFixture is a person with a proposal and a comment, and another
@@ -333,6 +335,48 @@ func TestData_PrivacyNoticeSaysWhatExportAndDeletionDo(t *testing.T) {
 			if !strings.Contains(sec, w) {
 				t.Errorf("%s: the privacy notice does not say %q", lang, w)
 			}
+		}
+	}
+}
+
+// TestData_EveryTextIsTranslated: the pages show no message key in either
+// language, and both catalogues hold the same texts of this feature.
+func TestData_EveryTextIsTranslated(t *testing.T) {
+	cat, err := mhttp.LoadCatalog(web.Locales)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]int{}
+	for _, lang := range []string{"de", "en"} {
+		for _, k := range cat.Keys(lang) {
+			if strings.HasPrefix(k, "data.") || strings.HasPrefix(k, "page.datenschutz.") {
+				keys[k]++
+			}
+		}
+	}
+	for k, n := range keys {
+		if n != 2 {
+			t.Errorf("%s is in one language only", k)
+		}
+	}
+	e := newEnv(t)
+	_, pw := e.createUser("admin@example.org", "Admina", mitreden.RoleAdmin)
+	for _, lang := range []string{"de", "en"} {
+		b := e.browser()
+		b.loginForm("admin@example.org", pw)
+		if resp, _ := b.post("/language", url.Values{"_csrf": {b.csrf("/profile")}, "lang": {lang}, "return": {"/profile"}}); resp.StatusCode != 303 {
+			t.Fatalf("language: %d", resp.StatusCode)
+		}
+		for _, p := range []string{"/profile", "/profile/data", "/profile/delete"} {
+			_, doc := b.get(p)
+			if text := doc.Find("main").Text(); strings.Contains(text, "data.") || strings.Contains(text, "page.") {
+				t.Errorf("%s %s shows a message key: %q", lang, p, text)
+			}
+		}
+		tok := b.csrf("/profile/delete")
+		_, doc := b.post("/profile/delete", url.Values{"_csrf": {tok}, "password": {"falsch"}})
+		if text := doc.Find("#error-summary").Text(); strings.Contains(text, "data.") || text == "" {
+			t.Errorf("%s: error summary %q", lang, text)
 		}
 	}
 }
