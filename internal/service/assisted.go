@@ -47,8 +47,8 @@ func NewAssisted(p *Participation, st mitreden.AssistedStore, users mitreden.Use
 // LateEntry is the late-entry period.
 func (a *Assisted) LateEntry() time.Duration { return a.late }
 
-// IsStaff tells whether u may use the assisted pages.
-func IsStaff(u *mitreden.User) bool { return staff(u).Allowed() }
+// CheckStaff returns why u may not use the assisted pages (nil: may).
+func CheckStaff(u *mitreden.User) error { return staff(u).Err() }
 
 // personOf is the author a record's contributions are written under: its
 // voter key and public name; lang is the staff member's, the fallback of the
@@ -678,3 +678,41 @@ func (a *Assisted) ReadStats(ctx context.Context, consultationID string) (*Consu
 
 // ChannelAllowed tells whether ch is an assisted channel.
 func ChannelAllowed(ch string) bool { return slices.Contains(mitreden.AssistedChannels, ch) }
+
+// EntryConsultations lists the consultations staff may enter contributions
+// in now: open ones, and closed ones within the late-entry period (not
+// evaluated), newest close first. Returns EUNAUTHORIZED, EFORBIDDEN.
+func (a *Assisted) EntryConsultations(ctx context.Context, actor *mitreden.User) ([]*mitreden.Consultation, error) {
+	if err := staff(actor).Err(); err != nil {
+		return nil, err
+	}
+	now := a.p.now()
+	var out []*mitreden.Consultation
+	for _, ph := range []mitreden.Phase{mitreden.PhaseOpen, mitreden.PhaseClosed} {
+		list, _, err := a.p.st.ListConsultations(ctx, mitreden.ConsultationFilter{Phase: ph, Now: now, Page: 1, PerPage: 100})
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range list {
+			if c.EvaluatedAt.IsZero() && !now.After(c.ClosesAt.Add(a.late)) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out, nil
+}
+
+// LinkEmail links the record to the account with the e-mail address, as
+// Link (EINVALID on email when there is none).
+func (a *Assisted) LinkEmail(ctx context.Context, actor *mitreden.User, recordID, email string) (*LinkResult, error) {
+	if err := staff(actor).Err(); err != nil {
+		return nil, err
+	}
+	u, err := a.users.FindUserByEmail(ctx, email)
+	if mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
+		return nil, mitreden.Invalid(mitreden.FieldError{Field: "email", Code: "exists", Message: "validation.user_email"})
+	} else if err != nil {
+		return nil, err
+	}
+	return a.Link(ctx, actor, recordID, u.ID)
+}
