@@ -418,8 +418,18 @@ func TestUserData_LastAdminCannotDeleteABlockedPersonCan(t *testing.T) {
 		t.Fatalf("last admin deleted: %v", err)
 	}
 	second := e.user(t, "zweite", "Zweite Verwaltung", mitreden.RoleAdmin)
+	citizen := e.user(t, "buerger", "Bürgerin Berta")
+	pr := e.proposal(t, e.consultation(t), citizen, "Mehr Licht im Unterführungstunnel")
+	if _, err := e.part.AnswerProposal(ctx, second, pr.ID, "accepted", "Wir bauen neue Lampen ein."); err != nil {
+		t.Fatal(err)
+	}
 	if err := e.data.DeleteAccount(ctx, second, udPW); err != nil {
 		t.Fatalf("an admin with another admin left: %v", err)
+	}
+	// The official answer stays, without the name of who gave it.
+	if got, _ := e.db.Participation().FindProposal(ctx, pr.ID); got.AnsweredByID != mitreden.DeletedAuthorID || got.AnsweredBy != "" ||
+		got.Answer != "Wir bauen neue Lampen ein." || got.AuthorID != citizen.ID {
+		t.Errorf("answer after the answerer's deletion: %+v", got)
 	}
 	blocked := e.user(t, "gesperrt", "Gesperrte Person")
 	if _, err := e.part.Block(ctx, e.admin, blocked.ID, "Beleidigend", time.Time{}); err != nil {
