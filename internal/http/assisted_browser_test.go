@@ -66,6 +66,20 @@ func TestBrowser_AssistedJourney(t *testing.T) {
 		t.Fatalf("support entered: %d at %s", st, staff.url())
 	}
 	staff.viewport(1280, 900)
+	// The other forms pass the same checks: a comment by e-mail, a
+	// correction of the letter's text.
+	staff.visit(record + "/comments/new")
+	staff.choose("channel-email")
+	staff.fill("#proposal_id", pid)
+	staff.fill("#body", "Per E-Mail nachgereicht: gern auch mit Lesecafé.")
+	if st := staff.submit(`main form button[type="submit"]`); st != 200 || !strings.Contains(staff.text("main"), "eingegangen per E-Mail am") {
+		t.Fatalf("comment entered: %d at %s", st, staff.url())
+	}
+	staff.visit("/assisted/correct/proposal/" + pid)
+	staff.fill("#title", "Bibliothek auch samstags öffnen!")
+	if st := staff.submit(`main form button[type="submit"]`); st != 200 || !strings.Contains(staff.text("main"), "korrigiert am") {
+		t.Fatalf("correction: %d at %s", st, staff.url())
+	}
 
 	pub := newBrowser(t, e, "de", withoutJS())
 	pub.visit("/proposals/" + pid)
@@ -93,10 +107,13 @@ func TestBrowser_AssistedJourney(t *testing.T) {
 		t.Fatalf("letter: %d", st)
 	}
 	letter := staff.text("main")
-	for _, want := range []string{"Erika M.", "12345 Musterhausen", "Ab Mai öffnet", "Bibliothek auch samstags öffnen"} {
+	for _, want := range []string{"Erika M.", "12345 Musterhausen", "Ab Mai öffnet", "Bibliothek auch samstags öffnen!"} {
 		if !strings.Contains(letter, want) {
 			t.Errorf("the letter lacks %q: %q", want, letter)
 		}
+	}
+	if n := staff.count(".letter-text p"); n != 2 || strings.Contains(letter, "<p>") {
+		t.Errorf("the letter's texts are not rendered HTML: %d paragraphs", n)
 	}
 	// Printed, the tools are gone and the letter fits the A4 width.
 	media := func(m string) {
@@ -133,7 +150,7 @@ func TestBrowser_AssistedJourney(t *testing.T) {
 		t.Fatalf("after the link the support counts %d times", got)
 	}
 	// The audit names every entry.
-	for _, want := range []string{"Person erfasst", "Vorschlag", "Stimme", "Antwort versandt", "Konto verknüpft", "AZ 14/2026"} {
+	for _, want := range []string{"Person erfasst", "Vorschlag", "Kommentar", "Stimme", "Text korrigiert", "Antwort versandt", "Konto verknüpft", "AZ 14/2026"} {
 		if !strings.Contains(staff.text("main table"), want) {
 			t.Errorf("the audit lacks %q", want)
 		}

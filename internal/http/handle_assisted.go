@@ -345,7 +345,9 @@ func (s *Server) handleLetter(c *fiber.Ctx) error {
 		return err
 	}
 	p := s.page(c, "assisted.letter_title")
-	p.Data = fiber.Map{"L": l, "Operator": s.cfg.Operator}
+	pr := l.Proposal
+	p.Data = fiber.Map{"L": l, "Operator": s.cfg.Operator, "Body": storedHTML(pr.BodyHTML, pr.Body, pr.HTMLVersion),
+		"Answer": storedHTML(pr.AnswerHTML, pr.Answer, pr.HTMLVersion), "URL": strings.TrimRight(s.cfg.BaseURL, "/") + "/proposals/" + pr.ID}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	// A page of its own, without the site's header and navigation: it is
