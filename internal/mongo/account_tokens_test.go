@@ -1,0 +1,86 @@
+package mongo_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/internal/mongo/mongotest"
+)
+
+func TestAccountTokenStore_UsedOnceBeforeExpiryForItsPurpose(t *testing.T) {
+	db := mongotest.MustOpenDB(t)
+	s := db.AccountTokens()
+	ctx := context.Background()
+	now := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	tok := &mitreden.AccountToken{ID: "hash-1", Purpose: mitreden.TokenReset, UserID: "u1", Email: "a@example.org",
+		CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := s.CreateAccountToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateAccountToken(ctx, tok); mitreden.ErrorCode(err) != mitreden.ECONFLICT {
+		t.Fatalf("same id twice: %v", err)
+	}
+	if _, err := s.UseAccountToken(ctx, "hash-1", mitreden.TokenVerify, now); mitreden.ErrorCode(err) != mitreden.ENOTFOUND {
+		t.Fatalf("other purpose: %v", err)
+	}
+	if _, err := s.UseAccountToken(ctx, "hash-1", mitreden.TokenReset, now.Add(time.Hour)); mitreden.ErrorCode(err) != mitreden.ENOTFOUND {
+		t.Fatalf("at expiry: %v", err)
+	}
+	// Ten uses at once: exactly one gets the link.
+	var ok atomic.Int32
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got, err := s.UseAccountToken(ctx, "hash-1", mitreden.TokenReset, now.Add(time.Minute))
+			if err == nil {
+				ok.Add(1)
+				if got.UserID != "u1" || got.Email != "a@example.org" || !got.UsedAt.Equal(now.Add(time.Minute)) {
+					t.Errorf("used token %+v", got)
+				}
+			} else if mitreden.ErrorCode(err) != mitreden.ENOTFOUND {
+				t.Errorf("use: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok.Load() != 1 {
+		t.Fatalf("%d uses succeeded, want 1", ok.Load())
+	}
+}
+
+func TestUserStore_SetVerifiedOnlyForTheAddressAndSetEmailRefusesATakenOne(t *testing.T) {
+	db := mongotest.MustOpenDB(t)
+	s := db.Users()
+	ctx := context.Background()
+	u := &mitreden.User{Email: "neu@example.org", DisplayName: "Neu", PasswordHash: "x", Unverified: true}
+	if err := s.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateUser(ctx, &mitreden.User{Email: "da@example.org", DisplayName: "Da", PasswordHash: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	if _, err := s.SetVerified(ctx, u.ID, "anders@example.org", at); mitreden.ErrorCode(err) != mitreden.ENOTFOUND {
+		t.Fatalf("verify another address: %v", err)
+	}
+	got, err := s.SetVerified(ctx, u.ID, "NEU@example.org", at)
+	if err != nil || got.Unverified || !got.VerifiedAt.Equal(at) {
+		t.Fatalf("verified %+v, %v", got, err)
+	}
+	if _, err := s.SetEmail(ctx, u.ID, "DA@example.org", at); mitreden.ErrorCode(err) != mitreden.ECONFLICT {
+		t.Fatalf("taken address: %v", err)
+	}
+	got, err = s.SetEmail(ctx, u.ID, "Umzug@example.org", at)
+	if err != nil || got.Email != "Umzug@example.org" {
+		t.Fatalf("new address %+v, %v", got, err)
+	}
+	if f, err := s.FindUserByEmail(ctx, "umzug@example.org"); err != nil || f.ID != u.ID {
+		t.Fatalf("find by the new address: %v", err)
+	}
+}
