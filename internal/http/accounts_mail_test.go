@@ -343,3 +343,40 @@ func openConsultation(t *testing.T, e *testEnv, admin *mitreden.User) *mitreden.
 	}
 	return c
 }
+
+func TestAPIEmailChange_ConfirmAndResend(t *testing.T) {
+	e := newEnv(t, withVerification())
+	_, pw := e.createUser("alt@example.org", "Umzug")
+	tok := e.login("alt@example.org", pw)
+	p := readProblem(t, e.api("POST", "/api/v1/me/email", tok, map[string]string{"current_password": "falsch falsch falsch", "new_email": "neu@example.org"}), 422)
+	if p.Errors[0].Field != "current_password" {
+		t.Fatalf("wrong password: %+v", p.Errors)
+	}
+	if resp := e.api("POST", "/api/v1/me/email", tok, map[string]string{"current_password": pw, "new_email": "neu@example.org"}); resp.StatusCode != 202 {
+		t.Fatalf("change: %d %s", resp.StatusCode, readBody(resp))
+	}
+	u, _ := url.Parse(e.linkIn("neu@example.org", "neue E-Mail-Adresse"))
+	resp := e.api("POST", "/api/v1/auth/email/confirm", "", map[string]string{"token": u.Query().Get("token")})
+	var me struct{ Email string }
+	decodeJSON(t, resp, &me)
+	if resp.StatusCode != 200 || me.Email != "neu@example.org" {
+		t.Fatalf("confirm: %d %+v", resp.StatusCode, me)
+	}
+	readProblem(t, e.api("POST", "/api/v1/auth/email/confirm", "", map[string]string{"token": u.Query().Get("token")}), 422)
+	// A verified account asks for a link and gets none; an unverified one
+	// gets three an hour.
+	if resp := e.api("POST", "/api/v1/me/verify/resend", tok, nil); resp.StatusCode != 204 || len(e.mails("neu@example.org")) != 1 {
+		t.Fatalf("resend for a verified account: %d, %d mails", resp.StatusCode, len(e.mails("neu@example.org")))
+	}
+	e.api("POST", "/api/v1/auth/register", "", map[string]string{"email": "frisch@example.org", "password": "Rheinwiesen im Herbst", "display_name": "Frisch"})
+	ftok := e.login("frisch@example.org", "Rheinwiesen im Herbst")
+	for i := range 3 {
+		if resp := e.api("POST", "/api/v1/me/verify/resend", ftok, nil); resp.StatusCode != 204 {
+			t.Fatalf("resend %d: %d", i, resp.StatusCode)
+		}
+	}
+	readProblem(t, e.api("POST", "/api/v1/me/verify/resend", ftok, nil), 429)
+	if n := len(e.mails("frisch@example.org")); n != 4 {
+		t.Fatalf("%d mails, want 4", n)
+	}
+}

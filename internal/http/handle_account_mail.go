@@ -23,6 +23,9 @@ func (s *Server) accountRoutes() {
 	s.add("POST", "/api/v1/auth/verify", s.apiVerify)
 	s.add("POST", "/api/v1/auth/password/forgot", s.apiForgot)
 	s.add("POST", "/api/v1/auth/password/reset", s.apiReset)
+	s.add("POST", "/api/v1/auth/email/confirm", s.apiEmailConfirm)
+	s.add("POST", "/api/v1/me/email", s.apiRequireUser, s.apiEmailChange)
+	s.add("POST", "/api/v1/me/verify/resend", s.apiRequireUser, s.apiVerifyResend)
 }
 
 // tokenRequest carries the token of a one-time link, as form or JSON.
@@ -256,6 +259,36 @@ func (s *Server) apiForgot(c *fiber.Ctx) error {
 		return err
 	}
 	return sendJSON(c, fiber.StatusAccepted, acceptedJSON{Message: s.cat.T(langOf(c), "forgot.sent", nil)})
+}
+
+func (s *Server) apiEmailChange(c *fiber.Ctx) error {
+	var req emailChangeRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := s.deps.Accounts.ChangeEmail(c.UserContext(), userOf(c), req.CurrentPassword, req.NewEmail); err != nil {
+		return err
+	}
+	return sendJSON(c, fiber.StatusAccepted, acceptedJSON{Message: s.cat.T(langOf(c), "profile.email_sent", nil)})
+}
+
+func (s *Server) apiEmailConfirm(c *fiber.Ctx) error {
+	var req tokenRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		return err
+	}
+	u, err := s.deps.Accounts.ConfirmEmail(c.UserContext(), req.Token)
+	if err != nil {
+		return err
+	}
+	return sendJSON(c, fiber.StatusOK, toUserJSON(u, true))
+}
+
+func (s *Server) apiVerifyResend(c *fiber.Ctx) error {
+	if err := s.deps.Accounts.ResendVerification(c.UserContext(), userOf(c)); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
 }
 
 func (s *Server) apiReset(c *fiber.Ctx) error {
