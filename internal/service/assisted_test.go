@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -394,5 +395,59 @@ func TestAssisted_LettersToSendAndCorrections(t *testing.T) {
 	}
 	if got, err := e.a.CorrectComment(ctx, e.staff, cm.ID, "Per E-Mail: sehr gute Idee."); err != nil || got.Prov.OriginalBody != "Per E-Mail: gute Idee." {
 		t.Fatalf("comment correction %+v %v", got, err)
+	}
+}
+
+func TestAssisted_LinksAtOnceCountEachVoteOnce(t *testing.T) {
+	e := newAssisted(t)
+	ctx := context.Background()
+	c := e.consultation(t, func(c *mitreden.Consultation) { c.MaxSupports = 2 })
+	author := e.user()
+	var prs []*mitreden.Proposal
+	for _, title := range []string{"Vorschlag A für alle", "Vorschlag B für alle", "Vorschlag C für alle"} {
+		prs = append(prs, e.proposal(t, c, author, title))
+	}
+	r := e.record(t, "Zora Z.")
+	for _, pr := range prs[:2] {
+		if _, err := e.a.EnterVote(ctx, e.staff, r.ID, pr.ID, e.entry("letter"), "support"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u := e.account(t, "Zora")
+	if _, err := e.p.Vote(ctx, u, prs[0].ID, "support"); err != nil {
+		t.Fatal(err)
+	}
+	// A double click, and the person voting online meanwhile.
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	for range 2 {
+		wg.Add(1)
+		go func() { defer wg.Done(); _, err := e.a.Link(ctx, e.staff, r.ID, u.ID); errs <- err }()
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); _, err := e.p.Vote(ctx, u, prs[1].ID, "support"); errs <- err }()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil && mitreden.ErrorCode(err) != mitreden.ECONFLICT {
+			t.Fatal(err)
+		}
+	}
+	total := 0
+	for _, pr := range prs {
+		got, _, _ := e.p.Proposal(ctx, pr.ID)
+		if got.Tally.Support > 1 {
+			t.Fatalf("%s counts %d supports of one person", got.Title, got.Tally.Support)
+		}
+		total += got.Tally.Support
+	}
+	if total != 2 {
+		t.Fatalf("%d supports in all, want the person's 2", total)
+	}
+	if changes, err := e.p.Recount(ctx); err != nil || len(changes) != 0 {
+		t.Fatalf("recount %+v %v", changes, err)
+	}
+	if fixes, err := e.p.RecountConsultations(ctx); err != nil || len(fixes) != 0 {
+		t.Fatalf("recount consultations %+v %v", fixes, err)
 	}
 }
