@@ -83,8 +83,9 @@ func TestRegister_TakenAddressAnswersLikeANewOne(t *testing.T) {
 	if a.StatusCode != 202 || b.StatusCode != 202 || ab != bb {
 		t.Fatalf("API: %d %s / %d %s", a.StatusCode, ab, b.StatusCode, bb)
 	}
-	if got := len(e.mails("vergeben@example.org")); got != 2 {
-		t.Errorf("owner got %d mails, want 2", got)
+	// At most one such mail an hour reaches the owner.
+	if got := len(e.mails("vergeben@example.org")); got != 1 {
+		t.Errorf("owner got %d mails, want 1", got)
 	}
 	// A taken display name is public and reported at its field.
 	b2 := e.browser()

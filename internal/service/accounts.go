@@ -200,8 +200,15 @@ func (a *Accounts) Register(ctx context.Context, in RegisterInput, ip string) er
 		return err
 	}
 	a.log.Info("registration with a registered address", "user_id", owner.ID)
-	return a.send(ctx, owner.Email, owner.Language, MailAccountTaken, map[string]any{"Name": owner.DisplayName,
-		"LoginURL": a.baseURL + "/login", "ResetURL": a.baseURL + "/password/forgot"})
+	if a.mail == nil {
+		a.log.Warn("mail not sent: no mail queue configured", "template", MailAccountTaken)
+		return nil
+	}
+	// At most one such mail an hour per account (the queue drops a second
+	// mail with the same key), so nobody can flood an owner with them.
+	return a.mail.SendMail(ctx, mitreden.OutgoingMail{Key: "account_taken:" + owner.ID + ":" + now.UTC().Format("2006010215"),
+		To: owner.Email, Language: owner.Language, Template: MailAccountTaken, Data: map[string]any{"Name": owner.DisplayName,
+			"LoginURL": a.baseURL + "/login", "ResetURL": a.baseURL + "/password/forgot"}})
 }
 
 // emailTaken tells whether err is the conflict of a registered address.

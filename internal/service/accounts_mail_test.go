@@ -105,8 +105,8 @@ func TestRegister_TakenAddressAnswersLikeANewOne(t *testing.T) {
 	if !slices.Equal(got, []string{service.MailAccountVerify, service.MailAccountTaken}) {
 		t.Fatalf("owner's mails %v", got)
 	}
-	if m := mb.to("mara@example.org")[1]; m.Language != "en" {
-		t.Errorf("account_taken mail in %q, want the owner's language", m.Language)
+	if m := mb.to("mara@example.org")[1]; m.Language != "en" || !strings.HasPrefix(m.Key, "account_taken:"+u.ID+":") {
+		t.Errorf("account_taken mail %+v: want the owner's language and a key per account and hour", m)
 	}
 	if mb.to("MARA@example.org") != nil {
 		t.Error("a mail went to the spelling the stranger typed")
