@@ -459,11 +459,12 @@ func (a *Assisted) Letters(ctx context.Context, actor *mitreden.User) ([]*Letter
 		return nil, err
 	}
 	var out []*Letter
+	cons := map[string]*mitreden.Consultation{} // letters of one consultation share it
 	for _, pr := range prs {
 		if _, ok := sent[letterKey(pr)]; ok || pr.Status == mitreden.StatusWithdrawn {
 			continue
 		}
-		l, err := a.letter(ctx, pr)
+		l, err := a.letter(ctx, pr, cons)
 		if err != nil {
 			return nil, err
 		}
@@ -473,10 +474,14 @@ func (a *Assisted) Letters(ctx context.Context, actor *mitreden.User) ([]*Letter
 	return out, nil
 }
 
-func (a *Assisted) letter(ctx context.Context, pr *mitreden.Proposal) (*Letter, error) {
-	c, err := a.p.st.FindConsultation(ctx, pr.ConsultationID)
-	if err != nil {
-		return nil, err
+func (a *Assisted) letter(ctx context.Context, pr *mitreden.Proposal, cons map[string]*mitreden.Consultation) (*Letter, error) {
+	c := cons[pr.ConsultationID]
+	if c == nil {
+		var err error
+		if c, err = a.p.st.FindConsultation(ctx, pr.ConsultationID); err != nil {
+			return nil, err
+		}
+		cons[c.ID] = c
 	}
 	r, err := a.st.FindRecord(ctx, pr.Prov.RecordID)
 	if err != nil {
@@ -499,7 +504,7 @@ func (a *Assisted) ReadLetter(ctx context.Context, actor *mitreden.User, proposa
 	if pr.Prov == nil || pr.Prov.RecordID == "" || pr.AnsweredAt.IsZero() {
 		return nil, &mitreden.Error{Code: mitreden.ENOTFOUND, Message: "error.not_found"}
 	}
-	l, err := a.letter(ctx, pr)
+	l, err := a.letter(ctx, pr, map[string]*mitreden.Consultation{})
 	if err != nil {
 		return nil, err
 	}
