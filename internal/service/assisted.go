@@ -150,12 +150,25 @@ func (a *Assisted) provenance(actor *mitreden.User, r *mitreden.ParticipantRecor
 		Reference: e.Reference, RecordID: r.ID, Late: now.After(c.ClosesAt)}
 }
 
-// record finds the record an entry is for.
+// record finds the record an entry is for. A record linked to an account
+// that moderation blocked takes no entries: staff write for the person, and
+// the block is the person's.
 func (a *Assisted) record(ctx context.Context, actor *mitreden.User, id string) (*mitreden.ParticipantRecord, error) {
 	if err := staff(actor).Err(); err != nil {
 		return nil, err
 	}
-	return a.st.FindRecord(ctx, id)
+	r, err := a.st.FindRecord(ctx, id)
+	if err != nil || r.LinkedUserID == "" {
+		return r, err
+	}
+	u, err := a.users.FindUserByID(ctx, r.LinkedUserID)
+	if err != nil {
+		return nil, err
+	}
+	if u.BlockedAt(a.p.now()) {
+		return nil, blockedPermission(u).Err()
+	}
+	return r, nil
 }
 
 // EnterProposal stores a proposal received from the record's person in

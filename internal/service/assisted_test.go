@@ -259,6 +259,12 @@ func TestAssisted_LinkMergesVotesWithoutCountingTwice(t *testing.T) {
 	}
 	_, err = e.a.Link(ctx, e.staff, r.ID, e.account(t, "Andere").ID)
 	wantAssistedCode(t, err, mitreden.ECONFLICT, "assisted.linked_elsewhere")
+	// A block of the account holds for what staff enter for the person.
+	if _, err := e.db.Users().SetBlock(ctx, u.ID, &mitreden.Block{Reason: "Beleidigend", At: e.clk.now}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.a.EnterVote(ctx, e.staff, r.ID, a.ID, e.entry("letter"), "support")
+	wantAssistedCode(t, err, mitreden.EFORBIDDEN, mitreden.ReasonBlocked)
 	_, err = e.a.Link(ctx, e.staff, r.ID, "000000000000000000000000")
 	wantAssistedCode(t, err, mitreden.EINVALID, "")
 }
