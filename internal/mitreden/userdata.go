@@ -81,6 +81,9 @@ type UserDataStore interface {
 	EachUserCouncilComment(ctx context.Context, userID string, yield func(*CouncilComment) error) error
 	// EachUserCouncilVote streams the council votes userID cast.
 	EachUserCouncilVote(ctx context.Context, userID string, yield func(CouncilVote) error) error
+	// EachUserParticipation streams the consultations userID is counted
+	// as a participant of.
+	EachUserParticipation(ctx context.Context, userID string, yield func(Participant) error) error
 
 	// StartErasure records e; when a record of e.UserID exists already it
 	// is left as it is and returned (a deletion resumed keeps its salt).
@@ -101,9 +104,10 @@ type UserDataStore interface {
 	// DeletedAuthorID with an empty name. Contributions stay readable.
 	AnonymizeAuthor(ctx context.Context, userID string) error
 	// UnlinkVotes gives every vote of userID (on proposals, on comments,
-	// in the council) and every report they made an id derived from salt
-	// instead of the user, without a user id, so counts and tallies stay as
-	// they are and nothing is found by the user any more; it removes the
-	// support quotas and the held-contribution counter of userID.
+	// in the council), every report they made and every record counting
+	// them as a participant an id derived from salt instead of the user,
+	// without a user id, so counts and tallies stay as they are and nothing
+	// is found by the user any more; it removes the support quotas and the
+	// held-contribution counter of userID.
 	UnlinkVotes(ctx context.Context, userID, salt string) error
 }

@@ -25,6 +25,7 @@ func init() {
 		index{coll: "rec_revisions", keys: bson.D{{Key: "author_id", Value: 1}, {Key: "at", Value: -1}}, name: "author_at"},
 		index{coll: "council_comments", keys: bson.D{{Key: "author_id", Value: 1}, {Key: "created_at", Value: -1}}, name: "author_created"},
 		index{coll: "council_votes", keys: bson.D{{Key: "user_id", Value: 1}}, name: "user"},
+		index{coll: "participants", keys: bson.D{{Key: "user_id", Value: 1}}, name: "user"},
 	)
 	Collections = append(Collections, "erasures")
 }
@@ -121,6 +122,13 @@ func (s *UserDataStore) EachUserCouncilComment(ctx context.Context, userID strin
 func (s *UserDataStore) EachUserCouncilVote(ctx context.Context, userID string, yield func(mitreden.CouncilVote) error) error {
 	return eachSorted(ctx, s.db, "council_votes", bson.D{{Key: "user_id", Value: userID}}, nil, func(d *councilVoteDoc) error {
 		return yield(mitreden.CouncilVote{RecID: d.RecID, UserID: d.UserID, Value: d.Value, At: zeroUTC(d.At)})
+	})
+}
+
+// EachUserParticipation streams by the participants user index.
+func (s *UserDataStore) EachUserParticipation(ctx context.Context, userID string, yield func(mitreden.Participant) error) error {
+	return eachSorted(ctx, s.db, "participants", bson.D{{Key: "user_id", Value: userID}}, nil, func(d *participantDoc) error {
+		return yield(mitreden.Participant{ConsultationID: d.ConsultationID, UserID: d.UserID, AddedAt: zeroUTC(d.AddedAt)})
 	})
 }
 
@@ -339,6 +347,22 @@ func (s *UserDataStore) UnlinkVotes(ctx context.Context, userID, salt string) er
 		moved := r
 		moved.ID, moved.ReporterID = unlinkedID(r.ItemType+":"+r.ItemID, salt, r.ID), ""
 		if err := s.move(ctx, "reports", r.ID, moved); err != nil {
+			return err
+		}
+	}
+	// The participant counts stay: the records that make them lose the
+	// person, as votes do.
+	var parts []participantDoc
+	if err := eachSorted(ctx, s.db, "participants", bson.D{{Key: "user_id", Value: userID}}, nil, func(d *participantDoc) error {
+		parts = append(parts, *d)
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, p := range parts {
+		moved := p
+		moved.ID, moved.UserID = unlinkedID(p.ConsultationID, salt, p.ID), ""
+		if err := s.move(ctx, "participants", p.ID, moved); err != nil {
 			return err
 		}
 	}

@@ -302,6 +302,12 @@ type exportCommentVote struct {
 	Value     int    `json:"value"`
 }
 
+type exportParticipation struct {
+	ConsultationID string     `json:"consultation_id"`
+	URL            string     `json:"url"`
+	Since          *time.Time `json:"since,omitempty"`
+}
+
 type exportReport struct {
 	ItemType  string    `json:"item_type"`
 	ItemID    string    `json:"item_id"`
@@ -424,6 +430,11 @@ func (d *UserData) builtIn() []mitreden.UserDataSection {
 		{Name: "reports", Export: func(ctx context.Context, u *mitreden.User) (any, error) {
 			return collect(ctx, st.EachUserReport, u.ID, func(r *mitreden.Report) exportReport {
 				return exportReport{ItemType: r.ItemType, ItemID: r.ItemID, Reason: r.Reason, Note: r.Note, CreatedAt: r.CreatedAt.UTC()}
+			})
+		}},
+		{Name: "participations", Export: func(ctx context.Context, u *mitreden.User) (any, error) {
+			return collect(ctx, st.EachUserParticipation, u.ID, func(p mitreden.Participant) exportParticipation {
+				return exportParticipation{ConsultationID: p.ConsultationID, URL: "/consultations/" + p.ConsultationID, Since: timePtr(p.AddedAt)}
 			})
 		}},
 		{Name: "moderation_decisions", Export: d.exportDecisions},

@@ -172,7 +172,7 @@ func TestUserData_ExportHoldsEverySectionAndNothingForeignOrSecret(t *testing.T)
 
 	doc, text := e.export(t, alice)
 	for _, k := range []string{"format", "exported_at", "profile", "sessions", "proposals", "comments", "votes", "comment_votes",
-		"reports", "moderation_decisions", "council"} {
+		"reports", "participations", "moderation_decisions", "council"} {
 		if _, ok := doc[k]; !ok {
 			t.Errorf("export lacks %q", k)
 		}
@@ -206,6 +206,9 @@ func TestUserData_ExportHoldsEverySectionAndNothingForeignOrSecret(t *testing.T)
 	}
 	if reps := list(t, doc["reports"]); len(reps) != 1 || reps[0]["note"] != "Alices Meldung" {
 		t.Errorf("reports = %v", reps)
+	}
+	if ps := list(t, doc["participations"]); len(ps) != 1 || ps[0]["consultation_id"] != c.ID {
+		t.Errorf("participations = %v", ps)
 	}
 	if dec := list(t, doc["moderation_decisions"]); len(dec) != 1 || dec[0]["action"] != mitreden.ActionHide || dec[0]["item_id"] != myComment.ID {
 		t.Errorf("moderation decisions = %v", dec)
@@ -311,6 +314,17 @@ func TestUserData_DeleteAccountErasesProfileAndSessionsAndKeepsContributionsAndC
 	if _, err := e.part.VoteComment(ctx, alice, bobComment.ID, 1); err != nil {
 		t.Fatal(err)
 	}
+	people := func() int {
+		t.Helper()
+		n, err := e.db.Participation().ParticipantCounts(ctx, []string{c.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n[c.ID]
+	}
+	if n := people(); n != 2 {
+		t.Fatalf("%d participants before, want 2", n)
+	}
 
 	// A wrong password deletes nothing.
 	err := e.data.DeleteAccount(ctx, la.User, "falsches Passwort")
@@ -382,6 +396,21 @@ func TestUserData_DeleteAccountErasesProfileAndSessionsAndKeepsContributionsAndC
 	}
 	if fixes, err := e.part.Recount(ctx); err != nil || len(fixes) != 0 {
 		t.Errorf("recount after deletion: %v %v", fixes, err)
+	}
+	// The person still counts as having taken part, but as nobody.
+	if n := people(); n != 2 {
+		t.Errorf("%d participants after, want 2", n)
+	}
+	if fixes, err := e.part.RecountConsultations(ctx); err != nil || len(fixes) != 0 {
+		t.Errorf("consultation recount after deletion: %v %v", fixes, err)
+	}
+	if n := people(); n != 2 {
+		t.Errorf("%d participants after the recount, want 2", n)
+	}
+	var parts []mitreden.Participant
+	_ = e.db.UserData().EachUserParticipation(ctx, alice.ID, func(p mitreden.Participant) error { parts = append(parts, p); return nil })
+	if len(parts) != 0 {
+		t.Errorf("participation found by the deleted user: %v", parts)
 	}
 	if v, _ := st.UserVoteList(ctx, alice.ID, 0); len(v) != 0 {
 		t.Errorf("votes found by the deleted user: %v", v)
