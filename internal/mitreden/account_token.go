@@ -44,4 +44,7 @@ type AccountTokenStore interface {
 	// returns it, when it is unused and expires after now. Returns
 	// ENOTFOUND for an unknown, used, expired or other-purpose token.
 	UseAccountToken(ctx context.Context, id string, purpose TokenPurpose, now time.Time) (*AccountToken, error)
+	// FindAccountToken returns the token id, used or not, without using
+	// it (to check a form before the link is spent). Returns ENOTFOUND.
+	FindAccountToken(ctx context.Context, id string) (*AccountToken, error)
 }

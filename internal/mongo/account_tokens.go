@@ -54,6 +54,17 @@ func (s *AccountTokenStore) CreateAccountToken(ctx context.Context, t *mitreden.
 	return mapErr(err)
 }
 
+// FindAccountToken looks a link up by its _id.
+func (s *AccountTokenStore) FindAccountToken(ctx context.Context, id string) (*mitreden.AccountToken, error) {
+	ctx, cancel := s.db.ctx(ctx)
+	defer cancel()
+	var d accountTokenDoc
+	if err := s.db.C("account_tokens").findID(ctx, id, &d); err != nil {
+		return nil, mapErr(err)
+	}
+	return d.domain(), nil
+}
+
 // UseAccountToken marks the link used in one conditional write on its _id,
 // so of two concurrent uses exactly one finds it unused.
 func (s *AccountTokenStore) UseAccountToken(ctx context.Context, id string, purpose mitreden.TokenPurpose, now time.Time) (*mitreden.AccountToken, error) {

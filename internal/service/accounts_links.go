@@ -190,29 +190,33 @@ func (a *Accounts) ResetPassword(ctx context.Context, token, password, ip, userA
 	if password == "" {
 		return nil, mitreden.Invalid(mitreden.FieldError{Field: "password", Code: "required", Message: "validation.required"})
 	}
-	// The rules are checked before the link is used, so a refused
-	// password leaves the link good for a second try. The address and name
-	// of the account are not known yet: they are checked after.
-	if fe := CheckPassword(password, "", ""); fe != nil {
-		return nil, mitreden.Invalid(*fe)
+	// The link is looked at first and used only once the password passes
+	// the rules (which need the account's address and name), so a refused
+	// password leaves it good for a second try.
+	bad := mitreden.Invalid(mitreden.FieldError{Field: "token", Code: "invalid", Message: "account.link_invalid"})
+	if token == "" || len(token) > 100 || a.tokens == nil {
+		return nil, bad
 	}
-	t, err := a.useLink(ctx, mitreden.TokenReset, token)
-	if err != nil {
+	peek, err := a.tokens.FindAccountToken(ctx, SessionID(token))
+	if mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
+		return nil, bad
+	} else if err != nil {
 		return nil, err
 	}
-	if t.UserID == "" {
-		return nil, mitreden.Invalid(mitreden.FieldError{Field: "token", Code: "invalid", Message: "account.link_invalid"})
+	if peek.Purpose != mitreden.TokenReset || peek.UserID == "" || !peek.UsedAt.IsZero() || !a.now().Before(peek.ExpiresAt) {
+		return nil, bad
 	}
-	u, err := a.users.FindUserByID(ctx, t.UserID)
-	if mitreden.ErrorCode(err) == mitreden.ENOTFOUND || (err == nil && mitreden.NormalizeEmail(u.Email) != mitreden.NormalizeEmail(t.Email)) {
-		return nil, mitreden.Invalid(mitreden.FieldError{Field: "token", Code: "invalid", Message: "account.link_invalid"})
+	u, err := a.users.FindUserByID(ctx, peek.UserID)
+	if mitreden.ErrorCode(err) == mitreden.ENOTFOUND || (err == nil && mitreden.NormalizeEmail(u.Email) != mitreden.NormalizeEmail(peek.Email)) {
+		return nil, bad
 	} else if err != nil {
 		return nil, err
 	}
 	if fe := CheckPassword(password, u.Email, u.DisplayName); fe != nil {
-		// The link is spent; the person asks for a new one. Rare: only
-		// a password made of their own address or name gets here.
 		return nil, mitreden.Invalid(*fe)
+	}
+	if _, err := a.useLink(ctx, mitreden.TokenReset, token); err != nil {
+		return nil, err
 	}
 	hash, err := HashPassword(password)
 	if err != nil {

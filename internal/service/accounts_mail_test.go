@@ -372,6 +372,10 @@ func TestResetPassword_SingleUseExpiresEndsSessionsAndLetsTheOwnerIn(t *testing.
 	}
 	// A password the rules refuse leaves the link good.
 	domainErr(t, errOf(acc.ResetPassword(ctx, token, "kurz", "192.0.2.1", "")), mitreden.EINVALID)
+	de := domainErr(t, errOf(acc.ResetPassword(ctx, token, "ich bin so vergesslich", "192.0.2.1", "")), mitreden.EINVALID)
+	if de.Fields[0].Code != "personal" {
+		t.Fatalf("a password of the account's own address: %+v", de.Fields)
+	}
 	const next = "Neue Brücken über die Ruhr"
 	l, err := acc.ResetPassword(ctx, token, next, "192.0.2.1", "Firefox")
 	if err != nil {
