@@ -93,8 +93,9 @@ type UserDataStore interface {
 	PendingErasures(ctx context.Context, startedBy time.Time) ([]*Erasure, error)
 	// FinishErasure removes the record; a missing one is no error.
 	FinishErasure(ctx context.Context, userID string) error
-	// EraseUser removes the user document and every session of userID, so
-	// the address can register again at once; a missing user is no error.
+	// EraseUser removes the user document, every session and every
+	// one-time account link of userID, so the address can register again at
+	// once; a missing user is no error.
 	EraseUser(ctx context.Context, userID string) error
 	// UserItems returns the proposals and comments userID wrote, whose
 	// search documents change when the author is anonymized.

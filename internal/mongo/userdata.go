@@ -26,6 +26,7 @@ func init() {
 		index{coll: "council_comments", keys: bson.D{{Key: "author_id", Value: 1}, {Key: "created_at", Value: -1}}, name: "author_created"},
 		index{coll: "council_votes", keys: bson.D{{Key: "user_id", Value: 1}}, name: "user"},
 		index{coll: "participants", keys: bson.D{{Key: "user_id", Value: 1}}, name: "user"},
+		index{coll: "account_tokens", keys: bson.D{{Key: "user_id", Value: 1}}, name: "user"},
 	)
 	Collections = append(Collections, "erasures")
 }
@@ -194,7 +195,8 @@ func (s *UserDataStore) FinishErasure(ctx context.Context, userID string) error 
 }
 
 // EraseUser deletes the user document by _id (its email key and name key
-// go with it) and then the sessions.
+// go with it), then the sessions and the one-time account links (they
+// hold the address, or the new one of an address change).
 func (s *UserDataStore) EraseUser(ctx context.Context, userID string) error {
 	if o, err := oid(userID); err == nil {
 		wctx, done := s.db.write(ctx)
@@ -204,7 +206,13 @@ func (s *UserDataStore) EraseUser(ctx context.Context, userID string) error {
 			return mapErr(err)
 		}
 	}
-	return s.db.Sessions().DeleteUserSessions(ctx, userID, "")
+	if err := s.db.Sessions().DeleteUserSessions(ctx, userID, ""); err != nil {
+		return err
+	}
+	wctx, done := s.db.write(ctx)
+	defer done()
+	_, err := s.db.C("account_tokens").DeleteMany(wctx, bson.D{{Key: "user_id", Value: userID}})
+	return mapErr(err)
 }
 
 // setMany runs one update of every document of coll that filter selects.

@@ -298,6 +298,12 @@ func TestUserData_DeleteAccountErasesProfileAndSessionsAndKeepsContributionsAndC
 		return l
 	}
 	la, la2, lb := l("alice@example.org"), l("alice@example.org"), l("bob@example.org")
+	// A pending address change holds the new address in its link.
+	link := &mitreden.AccountToken{ID: "link-of-alice", Purpose: mitreden.TokenEmailChange, UserID: alice.ID, Email: "alice.neu@example.org",
+		CreatedAt: e.clk.now, ExpiresAt: e.clk.now.Add(time.Hour)}
+	if err := e.db.AccountTokens().CreateAccountToken(ctx, link); err != nil {
+		t.Fatal(err)
+	}
 	c := e.consultation(t)
 	mine := e.proposal(t, c, alice, "Kreuzung Lindenplatz entschärfen")
 	theirs := e.proposal(t, c, bob, "Fahrradparkhaus am Bahnhof")
@@ -354,6 +360,9 @@ func TestUserData_DeleteAccountErasesProfileAndSessionsAndKeepsContributionsAndC
 	}
 	if _, err := e.acc.Login(ctx, service.LoginInput{Email: "alice@example.org", Password: udPW}); mitreden.ErrorCode(err) != mitreden.EUNAUTHORIZED {
 		t.Errorf("login after deletion: %v", err)
+	}
+	if _, err := e.db.AccountTokens().UseAccountToken(ctx, link.ID, link.Purpose, e.clk.now); mitreden.ErrorCode(err) != mitreden.ENOTFOUND {
+		t.Errorf("the address change link outlived the account: %v", err)
 	}
 	again := e.user(t, "alice", "Alice Amsel")
 	if again.ID == alice.ID {
