@@ -163,6 +163,13 @@ func TestVerify_ThroughTheMailBeforeTakingPart(t *testing.T) {
 	readProblem(t, e.api("POST", "/api/v1/auth/verify", "", map[string]string{"token": token}), 422)
 	e.api("POST", "/api/v1/auth/register", "", map[string]string{"email": "api@example.org", "password": "Rheinwiesen im Herbst", "display_name": "Per API"})
 	tok := e.login("api@example.org", "Rheinwiesen im Herbst")
+	var me struct {
+		EmailVerified *bool `json:"email_verified"`
+	}
+	decodeJSON(t, e.api("GET", "/api/v1/me", tok, nil), &me)
+	if me.EmailVerified == nil || *me.EmailVerified {
+		t.Fatalf("me before verifying: %+v", me)
+	}
 	p := readProblem(t, e.api("POST", "/api/v1/consultations/"+c.ID+"/proposals", tok,
 		map[string]any{"title": "Ein Vorschlag per API", "body": "Ein Vorschlag mit genug Text darin, bitte."}), 403)
 	if !strings.Contains(p.Detail, "E-Mail-Adresse") {
@@ -172,6 +179,10 @@ func TestVerify_ThroughTheMailBeforeTakingPart(t *testing.T) {
 	u, _ := url.Parse(apiLink)
 	if resp := e.api("POST", "/api/v1/auth/verify", "", map[string]string{"token": u.Query().Get("token")}); resp.StatusCode != 204 {
 		t.Fatalf("API verify: %d %s", resp.StatusCode, readBody(resp))
+	}
+	decodeJSON(t, e.api("GET", "/api/v1/me", tok, nil), &me)
+	if me.EmailVerified == nil || !*me.EmailVerified {
+		t.Fatalf("me after verifying: %+v", me)
 	}
 	if resp := e.api("POST", "/api/v1/consultations/"+c.ID+"/proposals", tok,
 		map[string]any{"title": "Ein Vorschlag per API", "body": "Ein Vorschlag mit genug Text darin, bitte."}); resp.StatusCode != 201 {

@@ -11,12 +11,15 @@ import (
 
 // userJSON is how a user appears in the API. Email only ever goes to the user themself.
 type userJSON struct {
-	ID          string    `json:"id"`
-	DisplayName string    `json:"display_name"`
-	Email       string    `json:"email,omitempty"`
-	Language    string    `json:"language,omitempty"`
-	Roles       []string  `json:"roles"`
-	CreatedAt   time.Time `json:"created_at"`
+	ID          string `json:"id"`
+	DisplayName string `json:"display_name"`
+	Email       string `json:"email,omitempty"`
+	Language    string `json:"language,omitempty"`
+	// EmailVerified tells the person themself whether their address is
+	// confirmed (proposing, commenting and voting wait for it).
+	EmailVerified *bool     `json:"email_verified,omitempty"`
+	Roles         []string  `json:"roles"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 func toUserJSON(u *mitreden.User, private bool) userJSON {
@@ -25,7 +28,8 @@ func toUserJSON(u *mitreden.User, private bool) userJSON {
 		j.Roles = append(j.Roles, string(r))
 	}
 	if private {
-		j.Email, j.Language = u.Email, u.Language
+		verified := !u.Unverified
+		j.Email, j.Language, j.EmailVerified = u.Email, u.Language, &verified
 	}
 	return j
 }
