@@ -22,6 +22,10 @@ type MailStore interface {
 	// ListMails returns mails newest first, skipping offset and returning at
 	// most limit, and the number of all mails.
 	ListMails(ctx context.Context, offset, limit int) ([]Mail, int, error)
+	// DeleteMailsTo deletes every mail to the address to (an account's
+	// erasure), sent or not, and returns how many; a queued one is then
+	// never sent.
+	DeleteMailsTo(ctx context.Context, to string) (int, error)
 }
 
 // MailTransport delivers one rendered mail: to an SMTP server, or to the

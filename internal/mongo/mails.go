@@ -12,11 +12,19 @@ import (
 
 // Rendered mails live in the "mails" collection under their ID (derived
 // from the mail's key where it has one, so queuing twice inserts once).
-// The outbox lists them newest first through the created_at index.
+// The outbox lists them newest first through the created_at index. A mail
+// is kept for mailRetention (where the engine has TTL indexes): long enough
+// for its key to keep a second queuing a no-op and for the outbox to show
+// it, not for good, since it holds a person's address.
+
+// mailRetention is how long a mail stays in the store.
+const mailRetention = 90 * 24 * time.Hour
 
 func init() {
 	registerIndexes(
 		index{coll: "mails", keys: bson.D{{Key: "created_at", Value: -1}, {Key: "seq", Value: -1}}, name: "created_at"},
+		index{coll: "mails", keys: bson.D{{Key: "to", Value: 1}}, name: "to"},
+		index{coll: "mails", keys: bson.D{{Key: "expires_at", Value: 1}}, ttl: ptr(int32(0)), name: "expires_at_ttl"},
 	)
 	Collections = append(Collections, "mails")
 }
@@ -40,7 +48,8 @@ type mailDoc struct {
 	SentAt      time.Time `bson:"sent_at,omitempty"`
 	// Seq orders mails created within one millisecond (or under a test's
 	// frozen clock) as they were inserted: ObjectIDs grow within a process.
-	Seq bson.ObjectID `bson:"seq"`
+	Seq       bson.ObjectID `bson:"seq"`
+	ExpiresAt time.Time     `bson:"expires_at"`
 }
 
 func (d *mailDoc) domain() mitreden.Mail {
@@ -56,7 +65,7 @@ func (s *MailStore) InsertMail(ctx context.Context, m *mitreden.Mail) error {
 	ctx, done := s.db.write(ctx)
 	defer done()
 	_, err := s.db.C("mails").InsertOne(ctx, mailDoc{ID: m.ID, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML,
-		Unsubscribe: m.Unsubscribe, CreatedAt: m.CreatedAt.UTC(), SentAt: m.SentAt.UTC(), Seq: bson.NewObjectID()})
+		Unsubscribe: m.Unsubscribe, CreatedAt: m.CreatedAt.UTC(), SentAt: m.SentAt.UTC(), Seq: bson.NewObjectID(), ExpiresAt: m.CreatedAt.UTC().Add(mailRetention)})
 	return mapErr(err)
 }
 
@@ -113,4 +122,15 @@ func (s *MailStore) ListMails(ctx context.Context, offset, limit int) ([]mitrede
 		out[i] = docs[i].domain()
 	}
 	return out, int(total), nil
+}
+
+// DeleteMailsTo deletes the mails to the address to.
+func (s *MailStore) DeleteMailsTo(ctx context.Context, to string) (int, error) {
+	ctx, done := s.db.write(ctx)
+	defer done()
+	res, err := s.db.C("mails").DeleteMany(ctx, bson.D{{Key: "to", Value: to}})
+	if err != nil {
+		return 0, mapErr(err)
+	}
+	return int(res.DeletedCount), nil
 }

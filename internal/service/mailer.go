@@ -319,3 +319,13 @@ func (m *Mailer) deliver(ctx context.Context, j *mitreden.Job) error {
 	}
 	return m.store.MarkMailSent(ctx, mail.ID, m.now(), !m.cfg.KeepSent)
 }
+
+// ForgetRecipient deletes every stored mail to the address email (when an
+// account is erased): the outbox no longer shows them, and those still
+// queued are never sent (their jobs find no mail and give up).
+func (m *Mailer) ForgetRecipient(ctx context.Context, email string) (int, error) {
+	if strings.TrimSpace(email) == "" {
+		return 0, nil
+	}
+	return m.store.DeleteMailsTo(ctx, strings.TrimSpace(email))
+}

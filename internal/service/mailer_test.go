@@ -400,3 +400,44 @@ func TestMailer_OutboxIsForAdmins(t *testing.T) {
 		t.Error("a refused test mail was sent")
 	}
 }
+
+// TestMailer_ForgetRecipient: an erased account's mails leave the store,
+// and one still queued is never sent; others' mails are untouched.
+func TestMailer_ForgetRecipient(t *testing.T) {
+	db := mongotest.MustOpenDB(t)
+	jobs := service.NewJobs(db.Jobs(), "w", nil, mailTestLog)
+	tr := &countingTransport{}
+	m, err := service.NewMailer(db.Mails(), jobs, mailTemplates(t), tr, service.MailerConfig{BaseURL: "https://x.example", KeepSent: true}, nil, mailTestLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, to := range []string{"gone@example.org", "gone@example.org", "stays@example.org"} {
+		if err := m.SendMail(ctx, mitreden.OutgoingMail{To: to, Template: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := jobs.RunDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SendMail(ctx, mitreden.OutgoingMail{Key: "late", To: "gone@example.org", Template: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := m.ForgetRecipient(ctx, " gone@example.org "); err != nil || n != 3 {
+		t.Fatalf("forgot %d mails, %v; want 3", n, err)
+	}
+	if n, err := jobs.RunDue(ctx); err != nil || n != 1 {
+		t.Fatalf("ran %d, %v", n, err)
+	}
+	if j, _ := db.Jobs().FindJob(ctx, "mail:late"); j.State != mitreden.JobFailed {
+		t.Errorf("the queued mail's job: %+v, want failed", j)
+	}
+	if mails, deliveries := tr.total(); mails != 3 || deliveries != 3 || tr.sent[service.MailID("late")] != 0 {
+		t.Errorf("deliveries %v, want the three sent before and not the late one", tr.sent)
+	}
+	admin := &mitreden.User{ID: "a", Roles: []mitreden.Role{mitreden.RoleAdmin}}
+	page, err := m.Outbox(ctx, admin, 1, 10)
+	if err != nil || page.Total != 1 || page.Mails[0].To != "stays@example.org" {
+		t.Fatalf("outbox after forgetting: %+v %v", page, err)
+	}
+}
