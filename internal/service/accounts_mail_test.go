@@ -14,6 +14,7 @@ import (
 
 	"github.com/mitreden/mitreden/internal/mitreden"
 	"github.com/mitreden/mitreden/internal/mongo"
+	"github.com/mitreden/mitreden/internal/mongo/mongotest"
 	"github.com/mitreden/mitreden/internal/service"
 )
 
@@ -523,4 +524,32 @@ func TestChangeEmail_ConfirmedByTheNewAddressAndToldToTheOld(t *testing.T) {
 	late := mb.token(t, "spaeter@example.org", service.MailEmailChangeConfirm)
 	clk.Advance(24*time.Hour + time.Second)
 	domainErr(t, errOf(acc.ConfirmEmail(ctx, late)), mitreden.EINVALID)
+}
+
+func TestAccountMails_RenderInBothLanguagesWithTheirLinks(t *testing.T) {
+	db := mongotest.MustOpenDB(t)
+	m := newTestMailer(t, db, nil)
+	data := map[string]any{"Name": "Mara", "URL": "https://beteiligung.example.org/x?token=abc", "Hours": 24, "Minutes": 60,
+		"LoginURL": "https://beteiligung.example.org/login", "ResetURL": "https://beteiligung.example.org/password/forgot"}
+	for _, name := range []string{service.MailAccountVerify, service.MailAccountTaken, service.MailPasswordReset,
+		service.MailPasswordChanged, service.MailEmailChangeConfirm, service.MailEmailChanged} {
+		for _, lang := range mitreden.Languages {
+			got, err := m.Render(mitreden.OutgoingMail{To: "mara@example.org", Language: lang, Template: name, Data: data})
+			if err != nil {
+				t.Fatalf("%s/%s: %v", lang, name, err)
+			}
+			link := "https://beteiligung.example.org/x?token=abc"
+			if name == service.MailAccountTaken {
+				link = "https://beteiligung.example.org/password/forgot"
+			}
+			for part, body := range map[string]string{"subject": got.Subject, "text": got.Text, "html": got.HTML} {
+				if strings.Contains(body, "<no value>") {
+					t.Errorf("%s/%s %s: a missing value: %s", lang, name, part, body)
+				}
+			}
+			if got.Subject == "" || !strings.Contains(got.Text, "Mara") || !strings.Contains(got.Text, link) || !strings.Contains(got.HTML, link) {
+				t.Errorf("%s/%s: subject %q, text %q", lang, name, got.Subject, got.Text)
+			}
+		}
+	}
 }
