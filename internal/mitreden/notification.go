@@ -155,9 +155,10 @@ type NotificationStore interface {
 	// Following tells whether the person follows the target (one _id
 	// lookup).
 	Following(ctx context.Context, userID, targetType, targetID string) (bool, error)
-	// FollowerIDs returns up to limit followers of a target whose id sorts
-	// after after, in id order (paging through any number).
-	FollowerIDs(ctx context.Context, targetType, targetID, after string, limit int) ([]string, error)
+	// EachFollower calls fn with the followers of a target, batch at a
+	// time, from one query that streams them (any number, one scan on
+	// engines without indexes); an error of fn ends it.
+	EachFollower(ctx context.Context, targetType, targetID string, batch int, fn func(userIDs []string) error) error
 	// UserFollows returns every follow of a person, newest first.
 	UserFollows(ctx context.Context, userID string) ([]*Follow, error)
 
@@ -202,12 +203,12 @@ type NotificationStore interface {
 	EraseNotificationData(ctx context.Context, userID string) error
 }
 
-// RecipientStore finds the people an event concerns, with indexed queries
-// paged by id.
+// RecipientStore finds the people an event concerns with indexed queries.
 type RecipientStore interface {
-	// SupporterIDs returns up to limit people who voted for or supported
-	// a proposal, whose id sorts after after, in id order.
-	SupporterIDs(ctx context.Context, proposalID, after string, limit int) ([]string, error)
+	// EachSupporter calls fn with the people who voted for or supported a
+	// proposal, batch at a time, from one query that streams them; an
+	// error of fn ends it.
+	EachSupporter(ctx context.Context, proposalID string, batch int, fn func(userIDs []string) error) error
 }
 
 // MailRecipient is what mailing a person needs.

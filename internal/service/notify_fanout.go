@@ -166,14 +166,11 @@ func (n *Notifications) HandleNotify(ctx context.Context, job *mitreden.Job) err
 		if err := n.deliver(ctx, ev, base, []string{pr.AuthorID}); err != nil {
 			return err
 		}
-		if err := n.pages(ctx, ev, base, func(after string) ([]string, error) {
-			return n.rcpt.SupporterIDs(ctx, pr.ID, after, n.cfg.Batch)
-		}); err != nil {
+		deliver := func(ids []string) error { return n.deliver(ctx, ev, base, ids) }
+		if err := n.rcpt.EachSupporter(ctx, pr.ID, n.cfg.Batch, deliver); err != nil {
 			return err
 		}
-		return n.pages(ctx, ev, base, func(after string) ([]string, error) {
-			return n.st.FollowerIDs(ctx, mitreden.FollowProposal, pr.ID, after, n.cfg.Batch)
-		})
+		return n.st.EachFollower(ctx, mitreden.FollowProposal, pr.ID, n.cfg.Batch, deliver)
 	case eventPhase:
 		c, err := n.part.FindConsultation(ctx, ev.ItemID)
 		if err != nil {
@@ -181,8 +178,8 @@ func (n *Notifications) HandleNotify(ctx context.Context, job *mitreden.Job) err
 		}
 		base.Kind, base.URL, base.ConsultationID, base.ConsultationTitle = mitreden.NotifyPhase, "/consultations/"+c.ID, c.ID, c.Title
 		base.Title = c.Title
-		return n.pages(ctx, ev, base, func(after string) ([]string, error) {
-			return n.st.FollowerIDs(ctx, mitreden.FollowConsultation, c.ID, after, n.cfg.Batch)
+		return n.st.EachFollower(ctx, mitreden.FollowConsultation, c.ID, n.cfg.Batch, func(ids []string) error {
+			return n.deliver(ctx, ev, base, ids)
 		})
 	case eventModeration:
 		base.Kind = mitreden.NotifyModeration
@@ -314,27 +311,6 @@ func (n *Notifications) placeIn(ctx context.Context, nt *mitreden.Notification) 
 	}
 	if c, err := n.part.FindConsultation(ctx, nt.ConsultationID); err == nil {
 		nt.ConsultationTitle = c.Title
-	}
-}
-
-// pages delivers to every page of recipients next returns.
-func (n *Notifications) pages(ctx context.Context, ev notifyEvent, base mitreden.Notification, next func(after string) ([]string, error)) error {
-	after := ""
-	for {
-		ids, err := next(after)
-		if err != nil {
-			return err
-		}
-		if len(ids) == 0 {
-			return nil
-		}
-		if err := n.deliver(ctx, ev, base, ids); err != nil {
-			return err
-		}
-		if len(ids) < n.cfg.Batch {
-			return nil
-		}
-		after = ids[len(ids)-1]
 	}
 }
 
