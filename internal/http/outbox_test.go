@@ -98,6 +98,14 @@ func TestOutbox_AdminPages(t *testing.T) {
 	if !strings.Contains(doc.Find("dl").Text(), "https://mitreden.example/unsubscribe/t") {
 		t.Error("the unsubscribe link is not shown")
 	}
+	// A mail an SMTP server took has no text left to show.
+	if err := e.DB.Mails().MarkMailSent(context.Background(), "m1", time.Now(), true); err != nil {
+		t.Fatal(err)
+	}
+	_, doc = b.get("/admin/outbox/m1")
+	if doc.Find(".outbox-text").Length() != 0 || !strings.Contains(doc.Find("main").Text(), "Der Text wurde nach dem Versand gelöscht.") {
+		t.Errorf("a mail without text: %s", doc.Find("main").Text())
+	}
 	if resp, _ := b.get("/admin/outbox/nope"); resp.StatusCode != 404 {
 		t.Errorf("unknown mail: %d", resp.StatusCode)
 	}
