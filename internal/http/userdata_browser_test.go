@@ -1,8 +1,11 @@
 package http_test
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/mitreden/mitreden/internal/mitreden"
 )
 
 // TestBrowser_DownloadMyDataThenDeleteTheAccount: a person opens "Meine
@@ -32,6 +35,20 @@ func TestBrowser_DownloadMyDataThenDeleteTheAccount(t *testing.T) {
 		t.Errorf("the summary does not link to the password: %q", small.text("#error-summary"))
 	}
 	reflows(t, small, "delete form with an error at 320 px")
+
+	// In English, with JavaScript: the same pages pass axe.
+	en := "en"
+	if _, err := e.Accounts.UpdateProfile(context.Background(), f.other, mitreden.UserUpdate{Language: &en}); err != nil {
+		t.Fatal(err)
+	}
+	other := newBrowser(t, e, "en")
+	other.viewport(1280, 900)
+	browserLogin(other, "otto@example.org", "correct horse battery staple 42")
+	for p, h1 := range map[string]string{"/profile/data": "My data", "/profile/delete": "Delete account"} {
+		if st := other.visit(p); st != 200 || other.text("h1") != h1 {
+			t.Errorf("%s in English: %d %q", p, st, other.text("h1"))
+		}
+	}
 
 	b := newBrowser(t, e, "de")
 	b.viewport(1280, 900)
