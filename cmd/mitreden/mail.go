@@ -91,8 +91,7 @@ func redactURL(raw string) string {
 // MITREDEN_SMTP_URL is set (and then dropping the body of a delivered mail
 // from the store, as it can hold one-time links), else into the outbox in
 // the data dir (keeping the body for the admins' outbox page).
-func (e *env) openMail(ctx context.Context) error {
-	_ = ctx
+func (e *env) openMail() error {
 	cfg := e.cfg
 	e.jobs = service.NewJobs(e.db.Jobs(), jobOwner(), service.SystemClock, e.log.With("component", "jobs"))
 	sender, err := mailSender(cfg)
@@ -126,6 +125,11 @@ func (e *env) openMail(ctx context.Context) error {
 // startJobs runs the background jobs until ctx ends; the returned stop
 // waits for the job in progress.
 func (e *env) startJobs(ctx context.Context, log *slog.Logger) func() {
-	log.Info("background jobs", "owner", e.jobs.Owner())
+	if e.cfg.SMTPURL == "" {
+		log.Info("background jobs; mail goes to the outbox, no mail server is set (MITREDEN_SMTP_URL)", "owner", e.jobs.Owner(), "outbox", outboxDir(e.cfg))
+	} else if sc, err := smtp.ParseURL(e.cfg.SMTPURL); err == nil {
+		log.Info("background jobs; mail goes out by SMTP", "owner", e.jobs.Owner(), "host", sc.Host, "port", sc.Port,
+			"implicit_tls", sc.ImplicitTLS, "login", sc.Username != "")
+	}
 	return e.jobs.Start(ctx)
 }
