@@ -23,6 +23,10 @@ func TestBrowser_AccountJourney(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			b := newBrowser(t, e, "de", opts...)
+			if noJS {
+				// The narrowest screen, where nothing may scroll sideways.
+				b.viewport(320, 800)
+			}
 			b.visit("/register")
 			b.fill("#email", email)
 			b.fill("#display_name", "Reise "+name)
@@ -80,6 +84,12 @@ func TestBrowser_AccountJourney(t *testing.T) {
 				t.Fatalf("not logged in after the reset: %q", b.text("main"))
 			}
 			b.screenshot("account-reset-done-" + name)
+			for _, p := range []string{"/password/forgot", "/password/reset?token=x", "/account/verify?token=x", "/account/email/confirm?token=x", "/profile"} {
+				b.visit(p)
+				if b.overflowsHorizontally() {
+					t.Errorf("%s scrolls sideways (%s)", p, name)
+				}
+			}
 			// Changing the address on the profile: a wrong password is
 			// reported at its field and the new address kept.
 			b.visit("/profile")
