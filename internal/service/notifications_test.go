@@ -646,3 +646,36 @@ func TestNotify_PublishedRecommendationTellsTheCitedAuthors(t *testing.T) {
 		}
 	}
 }
+
+func TestNotify_MailsInTheRecipientsLanguage(t *testing.T) {
+	e := newNotes(t)
+	ctx := context.Background()
+	c := e.consultation(t, nil)
+	anna := &mitreden.User{Email: "anna@example.org", DisplayName: "Anna", PasswordHash: "x", Language: "en"}
+	if err := e.db.Users().CreateUser(ctx, anna); err != nil {
+		t.Fatal(err)
+	}
+	bert := e.account(t, "bert")
+	pr := e.proposal(t, c, anna, "Quiet brakes for freight trains")
+	cm := e.comment(t, c, pr, anna, "Nights are the worst.")
+	e.comment(t, c, pr, bert, "Between two and four in particular.")
+	if _, err := e.p.AddComment(ctx, bert, "proposal", pr.ID, mitreden.Comment{Body: "I agree.", ParentID: cm.ID}); err != nil {
+		t.Fatal(err)
+	}
+	e.run(t)
+	m := e.mail.lastMail(anna.Email)
+	if m.Subject != "A reply to your comment: Quiet brakes for freight trains" || !strings.Contains(m.Text, "Konto bert replied to your comment (on “Quiet brakes for freight trains”).") ||
+		!strings.Contains(m.Text, "“I agree.”") || !strings.Contains(m.HTML, "View it") {
+		t.Fatalf("English reply mail: %q\n%s", m.Subject, m.Text)
+	}
+	e.clk.now = time.Date(2026, 6, 2, 5, 1, 0, 0, time.UTC)
+	if err := e.n.Schedule(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.run(t)
+	m = e.mail.lastMail(anna.Email)
+	if !strings.HasPrefix(m.Subject, "Your daily summary: ") || !strings.Contains(m.Text, "Konto bert commented on your proposal “Quiet brakes for freight trains”.") ||
+		!strings.Contains(m.Text, "== "+c.Title+" ==") {
+		t.Fatalf("English digest: %q\n%s", m.Subject, m.Text)
+	}
+}
