@@ -168,12 +168,8 @@ func (d *UserData) DeleteAccount(ctx context.Context, u *mitreden.User, password
 	}
 	a.giveBack(ctx, slots)
 	if fresh.HasRole(mitreden.RoleAdmin) {
-		n, err := a.countAdmins(ctx)
-		if err != nil {
+		if err := d.giveUpAdmin(ctx, fresh); err != nil {
 			return err
-		}
-		if n <= 1 {
-			return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "data.delete_last_admin"}
 		}
 	}
 	salt := make([]byte, 32)
@@ -194,6 +190,42 @@ func (d *UserData) DeleteAccount(ctx context.Context, u *mitreden.User, password
 	d.log.Info("account deleted", "user_id", fresh.ID)
 	if err := d.finish(ctx, e); err != nil {
 		d.log.Warn("account deletion not finished; it is resumed", "user_id", fresh.ID, "err", err)
+	}
+	return nil
+}
+
+// giveUpAdmin takes the admin role from u before the account goes, unless
+// it is the last one (ECONFLICT). Two admins deleting their accounts at
+// once both counted two admins before either wrote; the store has no
+// multi-document condition, so, as SetRole does, the role goes first and
+// the count is taken after: whoever finds no admin left gets the role back
+// and is refused. At worst both are refused and try again; never does the
+// platform end without an admin.
+func (d *UserData) giveUpAdmin(ctx context.Context, u *mitreden.User) error {
+	a := d.acc
+	refused := &mitreden.Error{Code: mitreden.ECONFLICT, Message: "data.delete_last_admin"}
+	if n, err := a.countAdmins(ctx); err != nil {
+		return err
+	} else if n <= 1 {
+		return refused
+	}
+	roles := make([]mitreden.Role, 0, len(u.Roles))
+	for _, r := range u.Roles {
+		if r != mitreden.RoleAdmin {
+			roles = append(roles, r)
+		}
+	}
+	if _, err := a.users.SetRoles(ctx, u.ID, roles); err != nil {
+		return err
+	}
+	if n, err := a.countAdmins(ctx); err != nil || n == 0 {
+		if _, rerr := a.users.SetRoles(context.WithoutCancel(ctx), u.ID, u.Roles); rerr != nil {
+			d.log.Error("admin role not restored after a refused deletion", "user_id", u.ID, "err", rerr)
+		}
+		if err != nil {
+			return err
+		}
+		return refused
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -468,6 +469,33 @@ func TestUserData_LastAdminCannotDeleteABlockedPersonCan(t *testing.T) {
 	if got, _ := e.db.Participation().FindProposal(ctx, pr.ID); got.AnsweredByID != mitreden.DeletedAuthorID || got.AnsweredBy != "" ||
 		got.Answer != "Wir bauen neue Lampen ein." || got.AuthorID != citizen.ID {
 		t.Errorf("answer after the answerer's deletion: %+v", got)
+	}
+	// Two admins deleting their accounts at once never leave the platform
+	// without one.
+	for round := range 5 {
+		a := e.user(t, fmt.Sprintf("a%d", round), fmt.Sprintf("Admin A%d", round), mitreden.RoleAdmin)
+		b := e.user(t, fmt.Sprintf("b%d", round), fmt.Sprintf("Admin B%d", round), mitreden.RoleAdmin)
+		// Now e.admin, a and b: e.admin steps down first, leaving two.
+		if _, err := e.db.Users().SetRoles(ctx, e.admin.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for _, u := range []*mitreden.User{a, b} {
+			wg.Add(1)
+			go func() { defer wg.Done(); _ = e.data.DeleteAccount(ctx, u, udPW) }()
+		}
+		wg.Wait()
+		if _, n, err := e.db.Users().ListUsers(ctx, mitreden.UserFilter{Role: mitreden.RoleAdmin, PerPage: 1}); err != nil || n == 0 {
+			t.Fatalf("round %d: %d admins left (%v)", round, n, err)
+		}
+		if _, err := e.db.Users().SetRoles(ctx, e.admin.ID, []mitreden.Role{mitreden.RoleAdmin}); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []*mitreden.User{a, b} {
+			if _, err := e.db.Users().FindUserByID(ctx, u.ID); err == nil {
+				_, _ = e.db.Users().SetRoles(ctx, u.ID, nil)
+			}
+		}
 	}
 	blocked := e.user(t, "gesperrt", "Gesperrte Person")
 	if _, err := e.part.Block(ctx, e.admin, blocked.ID, "Beleidigend", time.Time{}); err != nil {
