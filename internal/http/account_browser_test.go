@@ -48,6 +48,20 @@ func TestBrowser_AccountJourney(t *testing.T) {
 				t.Fatalf("no verification note: %q", b.text("main"))
 			}
 			b.screenshot("account-unverified-" + name)
+			// By keyboard: Tab reaches the resend button early, Enter sends it.
+			reached := false
+			for range 30 {
+				b.press("\t")
+				if eval[bool](b, `document.activeElement.matches("#verify-note button")`) {
+					reached = true
+					break
+				}
+			}
+			if !reached {
+				t.Fatal("Tab never reaches the button that sends the link again")
+			}
+			b.press("\r")
+			waitFor(t, func() bool { return strings.Contains(b.text("#status"), "neuen Link") })
 			// The mail's link shows a button; pressing it verifies.
 			b.visit(e.linkIn(email, "bestätigen"))
 			b.submit(`form[action="/account/verify"] button[type="submit"]`)
