@@ -84,3 +84,25 @@ func TestUserStore_SetVerifiedOnlyForTheAddressAndSetEmailRefusesATakenOne(t *te
 		t.Fatalf("find by the new address: %v", err)
 	}
 }
+
+func TestAccountTokenStore_ExpiredLinksArePurged(t *testing.T) {
+	db := mongotest.MustOpenDB(t)
+	s := db.AccountTokens()
+	ctx := context.Background()
+	now := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	for id, exp := range map[string]time.Time{"old": now.Add(-time.Minute), "fresh": now.Add(time.Hour)} {
+		if err := s.CreateAccountToken(ctx, &mitreden.AccountToken{ID: id, Purpose: mitreden.TokenVerify, UserID: "u1",
+			Email: "a@example.org", CreatedAt: now.Add(-time.Hour), ExpiresAt: exp}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.PurgeExpired(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.FindAccountToken(ctx, "old"); mitreden.ErrorCode(err) != mitreden.ENOTFOUND {
+		t.Fatalf("an expired link (and the address it holds) stays: %v", err)
+	}
+	if _, err := s.FindAccountToken(ctx, "fresh"); err != nil {
+		t.Fatalf("a valid link was purged: %v", err)
+	}
+}
