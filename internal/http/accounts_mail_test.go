@@ -154,6 +154,11 @@ func TestVerify_ThroughTheMailBeforeTakingPart(t *testing.T) {
 	if resp.StatusCode != 303 {
 		t.Fatalf("verified proposal: %d", resp.StatusCode)
 	}
+	// A link without its token says the link is no good, not "fill in".
+	resp, doc = b.post("/account/verify", url.Values{"_csrf": {b.csrf("/account/verify")}, "token": {""}})
+	if resp.StatusCode != 422 || !strings.Contains(doc.Find("#error-summary").Text(), "ungültig") {
+		t.Fatalf("empty token: %d %q", resp.StatusCode, doc.Find("#error-summary").Text())
+	}
 	// The link is spent.
 	resp, doc = b.post("/account/verify", url.Values{"_csrf": {b.csrf(link)}, "token": {token}})
 	if resp.StatusCode != 422 || !strings.Contains(doc.Find("#error-summary").Text(), "ungültig, abgelaufen oder wurde schon benutzt") {

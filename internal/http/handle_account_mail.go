@@ -30,7 +30,7 @@ func (s *Server) accountRoutes() {
 
 // tokenRequest carries the token of a one-time link, as form or JSON.
 type tokenRequest struct {
-	Token string `json:"token" form:"token" validate:"required,max=100"`
+	Token string `json:"token" form:"token" validate:"max=100"`
 }
 
 // forgotRequest asks for a reset link.
@@ -40,7 +40,7 @@ type forgotRequest struct {
 
 // resetRequest sets a new password with a reset link's token.
 type resetRequest struct {
-	Token    string `json:"token" form:"token" validate:"required,max=100"`
+	Token    string `json:"token" form:"token" validate:"max=100"`
 	Password string `json:"password" form:"password" validate:"max=128"`
 }
 
