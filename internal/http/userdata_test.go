@@ -289,7 +289,7 @@ func TestData_LastAdminIsRefusedWithAClearMessage(t *testing.T) {
 func TestData_CouncilWorkShowsTheDeletedAccount(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	e.createUser("admin@example.org", "Admina", mitreden.RoleAdmin)
+	admin, _ := e.createUser("admin@example.org", "Admina", mitreden.RoleAdmin)
 	member, pw := e.createUser("rat@example.org", "Rita Rat", mitreden.RoleCouncil)
 	_, pw2 := e.createUser("rat2@example.org", "Rolf Rat", mitreden.RoleCouncil)
 	rec, err := e.Council.CreateRecommendation(ctx, member, mitreden.Recommendation{Title: "Offene Daten für Spielplätze",
@@ -298,6 +298,16 @@ func TestData_CouncilWorkShowsTheDeletedAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := e.Council.AddCouncilComment(ctx, member, rec.ID, "", "Ein interner Kommentar zur Empfehlung"); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	cons := &mitreden.Consultation{Title: "Offene Daten der Stadt", Summary: "Welche Daten soll die Stadt veröffentlichen?",
+		Body: "Die Stadt fragt, welche Daten sie zuerst öffnen soll.", Region: "Stadt", OpensAt: now.Add(-time.Hour), ClosesAt: now.Add(72 * time.Hour),
+		VotingMode: mitreden.VotingSupport, ProposalsEnabled: true, CommentsEnabled: true}
+	if err := e.Participation.CreateConsultation(ctx, admin, cons); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Council.AddEvidence(ctx, member, rec.ID, mitreden.Evidence{Type: "consultation", ItemID: cons.ID, Note: "Passt."}); err != nil {
 		t.Fatal(err)
 	}
 	if resp := e.api("DELETE", "/api/v1/me", e.login("rat@example.org", pw), map[string]any{"password": pw}); resp.StatusCode != 204 {
@@ -317,6 +327,10 @@ func TestData_CouncilWorkShowsTheDeletedAccount(t *testing.T) {
 	_, doc := b.get("/council/recommendations/" + rec.ID + "/history")
 	if cell := doc.Find("main table").Text(); !strings.Contains(cell, "gelöschtes Konto") || strings.Contains(cell, "Rita") {
 		t.Errorf("history: %q", cell)
+	}
+	_, doc = b.get("/council/recommendations/" + rec.ID)
+	if text := doc.Find("main").Text(); !strings.Contains(text, "Verknüpft von gelöschtes Konto") || strings.Contains(text, "Rita") {
+		t.Errorf("the recommendation's page: %q", text)
 	}
 }
 

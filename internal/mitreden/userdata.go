@@ -101,8 +101,10 @@ type UserDataStore interface {
 	// search documents change when the author is anonymized.
 	UserItems(ctx context.Context, userID string) ([]AuthoredItem, error)
 	// AnonymizeAuthor attributes every proposal, comment, official answer,
-	// held contribution, council revision and council comment of userID to
-	// DeletedAuthorID with an empty name. Contributions stay readable.
+	// held contribution, council revision, council comment and piece of
+	// evidence of userID to DeletedAuthorID with an empty name, and the
+	// consultations, recommendations and meetings they created to
+	// DeletedAuthorID. Contributions stay readable.
 	AnonymizeAuthor(ctx context.Context, userID string) error
 	// UnlinkVotes gives every vote of userID (on proposals, on comments,
 	// in the council), every report they made and every record counting

@@ -271,6 +271,13 @@ func (s *UserDataStore) AnonymizeAuthor(ctx context.Context, userID string) erro
 		{"moderation_queue", bson.D{{Key: "held.comment.author_id", Value: userID}},
 			bson.D{{Key: "held.comment.author_id", Value: mitreden.DeletedAuthorID}, {Key: "held.comment.author_name", Value: ""}}},
 		{"moderation_queue", bson.D{{Key: "author_id", Value: userID}}, bson.D{{Key: "author_id", Value: mitreden.DeletedAuthorID}}},
+		// Evidence a council member linked names them; what staff created
+		// keeps no link to the account either.
+		{"rec_evidence", bson.D{{Key: "added_by", Value: userID}},
+			bson.D{{Key: "added_by", Value: mitreden.DeletedAuthorID}, {Key: "added_by_name", Value: ""}}},
+		{"recommendations", bson.D{{Key: "created_by", Value: userID}}, bson.D{{Key: "created_by", Value: mitreden.DeletedAuthorID}}},
+		{"consultations", bson.D{{Key: "created_by", Value: userID}}, bson.D{{Key: "created_by", Value: mitreden.DeletedAuthorID}}},
+		{"meetings", bson.D{{Key: "created_by", Value: userID}}, bson.D{{Key: "created_by", Value: mitreden.DeletedAuthorID}}},
 	}
 	for _, st := range steps {
 		if err := s.setMany(ctx, st.coll, st.filter, st.set); err != nil {
