@@ -81,6 +81,9 @@ type UserDataStore interface {
 	EachUserCouncilComment(ctx context.Context, userID string, yield func(*CouncilComment) error) error
 	// EachUserCouncilVote streams the council votes userID cast.
 	EachUserCouncilVote(ctx context.Context, userID string, yield func(CouncilVote) error) error
+	// EachUserModerationAction streams the entries of the moderation
+	// record about userID's contributions and account, newest first.
+	EachUserModerationAction(ctx context.Context, userID string, yield func(*ModerationAction) error) error
 	// EachUserParticipation streams the consultations userID is counted
 	// as a participant of.
 	EachUserParticipation(ctx context.Context, userID string, yield func(Participant) error) error

@@ -126,6 +126,16 @@ func (s *UserDataStore) EachUserCouncilVote(ctx context.Context, userID string, 
 	})
 }
 
+// EachUserModerationAction streams by the moderation record's author index.
+func (s *UserDataStore) EachUserModerationAction(ctx context.Context, userID string, yield func(*mitreden.ModerationAction) error) error {
+	return eachSorted(ctx, s.db, "moderation_log", bson.D{{Key: "author_id", Value: userID}}, bson.D{{Key: "at", Value: -1}},
+		func(d *actionDoc) error {
+			return yield(&mitreden.ModerationAction{ID: d.ID.Hex(), At: d.At.UTC(), ActorID: d.ActorID, ActorName: d.ActorName,
+				Action: d.Action, ItemType: d.ItemType, ItemID: d.ItemID, ConsultationID: d.ConsultationID, TargetType: d.TargetType,
+				TargetID: d.TargetID, AuthorID: d.AuthorID, Reason: d.Reason, Until: zeroUTC(d.Until)})
+		})
+}
+
 // EachUserParticipation streams by the participants user index.
 func (s *UserDataStore) EachUserParticipation(ctx context.Context, userID string, yield func(mitreden.Participant) error) error {
 	return eachSorted(ctx, s.db, "participants", bson.D{{Key: "user_id", Value: userID}}, nil, func(d *participantDoc) error {

@@ -26,7 +26,7 @@ const ExportFormat = 1
 type UserData struct {
 	acc  *Accounts
 	st   mitreden.UserDataStore
-	part *Participation // moderation record and search index; may be nil
+	part *Participation // reindexes anonymized contributions; may be nil
 	now  Clock
 	log  *slog.Logger
 
@@ -34,8 +34,8 @@ type UserData struct {
 	sections []mitreden.UserDataSection
 }
 
-// NewUserData wires the service. part reads the moderation record for the
-// export and reindexes anonymized contributions; nil leaves both out.
+// NewUserData wires the service. part reindexes the search documents of
+// anonymized contributions; nil leaves that out.
 func NewUserData(acc *Accounts, st mitreden.UserDataStore, part *Participation, now Clock, log *slog.Logger) *UserData {
 	if now == nil {
 		now = SystemClock
@@ -496,23 +496,10 @@ func (d *UserData) builtIn() []mitreden.UserDataSection {
 // contributions as the person sees them on their own items: what, when,
 // why and until when, never which moderator decided.
 func (d *UserData) exportDecisions(ctx context.Context, u *mitreden.User) (any, error) {
-	out := []exportDecision{}
-	if d.part == nil {
-		return out, nil
-	}
-	for page := 1; ; page++ {
-		acts, total, err := d.part.st.ListModerationActions(ctx, mitreden.ModerationLogFilter{AuthorID: u.ID, Page: page, PerPage: 100})
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range acts {
-			out = append(out, exportDecision{At: a.At.UTC(), Action: a.Action, ItemType: a.ItemType, ItemID: a.ItemID, Reason: a.Reason,
-				Until: timePtr(a.Until)})
-		}
-		if len(acts) == 0 || page*100 >= total {
-			return out, nil
-		}
-	}
+	return collect(ctx, d.st.EachUserModerationAction, u.ID, func(a *mitreden.ModerationAction) exportDecision {
+		return exportDecision{At: a.At.UTC(), Action: a.Action, ItemType: a.ItemType, ItemID: a.ItemID, Reason: a.Reason,
+			Until: timePtr(a.Until)}
+	})
 }
 
 // eraseAuthorship attributes the person's contributions to the deleted
