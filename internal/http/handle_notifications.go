@@ -3,6 +3,8 @@ package http
 import (
 	"net/url"
 	"strconv"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -96,7 +98,7 @@ func (s *Server) handleNotifications(c *fiber.Ctx) error {
 
 // notificationText says in the page's language what happened.
 func notificationText(p *Page, n *mitreden.Notification) string {
-	args := []any{"actor", n.ActorName, "title", n.Title}
+	args := []any{"actor", p.Author(n.ActorName), "title", n.Title}
 	switch n.Kind {
 	case mitreden.NotifyAnswer:
 		args = append(args, "status", p.Tr("search.status."+n.Status))
@@ -109,7 +111,16 @@ func notificationText(p *Page, n *mitreden.Notification) string {
 	if n.Title == "" && (n.Kind == mitreden.NotifyReply || n.Kind == mitreden.NotifyModeration) {
 		key += "_untitled"
 	}
-	return p.Tr(key, args...)
+	return upperFirst(p.Tr(key, args...))
+}
+
+// upperFirst starts a sentence with a capital ("gelöschtes Konto hat …").
+func upperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 || unicode.IsUpper(r) {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // backToList is where marking read returns to: the list page it came from.

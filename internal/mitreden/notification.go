@@ -87,7 +87,9 @@ type Notification struct {
 	// comment (Excerpt, in ExcerptLang).
 	Status, Phase, Action string
 	Excerpt, ExcerptLang  string
-	ActorName             string
+	// ActorID and ActorName are who acted; both are emptied when that
+	// account is deleted (the page then says "deleted account").
+	ActorID, ActorName string
 	// URL is the local path to what happened.
 	URL string
 	// ConsultationID and ConsultationTitle group digests.
@@ -199,7 +201,8 @@ type NotificationStore interface {
 	SetNotificationMode(ctx context.Context, userID, kind string, mode MailMode) error
 
 	// EraseNotificationData removes a person's follows, notifications,
-	// counters and settings.
+	// counters and settings, and their name from what others were told
+	// of their actions.
 	EraseNotificationData(ctx context.Context, userID string) error
 }
 

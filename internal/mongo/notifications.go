@@ -24,6 +24,7 @@ func init() {
 		index{coll: "follows", keys: bson.D{{Key: "user_id", Value: 1}, {Key: "created_at", Value: -1}}, name: "user"},
 		index{coll: "notifications", keys: bson.D{{Key: "user_id", Value: 1}, {Key: "created_at", Value: -1}}, name: "user"},
 		index{coll: "notifications", keys: bson.D{{Key: "mail", Value: 1}, {Key: "mailed", Value: 1}, {Key: "user_id", Value: 1}, {Key: "created_at", Value: 1}}, name: "digest"},
+		index{coll: "notifications", keys: bson.D{{Key: "actor_id", Value: 1}}, name: "actor"},
 		// Supporters of a proposal in id order, for the fan-out's pages.
 		index{coll: "votes", keys: bson.D{{Key: "proposal_id", Value: 1}, {Key: "user_id", Value: 1}}, name: "proposal_user"},
 	)
@@ -63,6 +64,7 @@ type notificationDoc struct {
 	Action            string    `bson:"action,omitempty"`
 	Excerpt           string    `bson:"excerpt,omitempty"`
 	ExcerptLang       string    `bson:"excerpt_lang,omitempty"`
+	ActorID           string    `bson:"actor_id,omitempty"`
 	ActorName         string    `bson:"actor_name,omitempty"`
 	URL               string    `bson:"url"`
 	ConsultationID    string    `bson:"consultation_id,omitempty"`
@@ -75,15 +77,15 @@ type notificationDoc struct {
 
 func notificationToDoc(n *mitreden.Notification) notificationDoc {
 	return notificationDoc{ID: n.ID, EventID: n.EventID, UserID: n.UserID, Kind: n.Kind, Title: n.Title, TitleLang: n.TitleLang,
-		Status: n.Status, Phase: n.Phase, Action: n.Action, Excerpt: n.Excerpt, ExcerptLang: n.ExcerptLang, ActorName: n.ActorName,
-		URL: n.URL, ConsultationID: n.ConsultationID, ConsultationTitle: n.ConsultationTitle, Read: n.Read, Mail: string(n.Mail),
+		Status: n.Status, Phase: n.Phase, Action: n.Action, Excerpt: n.Excerpt, ExcerptLang: n.ExcerptLang, ActorID: n.ActorID,
+		ActorName: n.ActorName, URL: n.URL, ConsultationID: n.ConsultationID, ConsultationTitle: n.ConsultationTitle, Read: n.Read, Mail: string(n.Mail),
 		Mailed: n.Mailed, CreatedAt: n.CreatedAt}
 }
 
 func (d *notificationDoc) domain() *mitreden.Notification {
 	return &mitreden.Notification{ID: d.ID, EventID: d.EventID, UserID: d.UserID, Kind: d.Kind, Title: d.Title, TitleLang: d.TitleLang,
-		Status: d.Status, Phase: d.Phase, Action: d.Action, Excerpt: d.Excerpt, ExcerptLang: d.ExcerptLang, ActorName: d.ActorName,
-		URL: d.URL, ConsultationID: d.ConsultationID, ConsultationTitle: d.ConsultationTitle, Read: d.Read,
+		Status: d.Status, Phase: d.Phase, Action: d.Action, Excerpt: d.Excerpt, ExcerptLang: d.ExcerptLang, ActorID: d.ActorID,
+		ActorName: d.ActorName, URL: d.URL, ConsultationID: d.ConsultationID, ConsultationTitle: d.ConsultationTitle, Read: d.Read,
 		Mail: mitreden.MailMode(d.Mail), Mailed: d.Mailed, CreatedAt: zeroUTC(d.CreatedAt)}
 }
 
@@ -464,8 +466,16 @@ func (s *NotificationStore) SetNotificationMode(ctx context.Context, userID, kin
 }
 
 // EraseNotificationData deletes a person's documents from the four
-// collections.
+// collections and unsets their id and name in others' notifications (over
+// the actor index).
 func (s *NotificationStore) EraseNotificationData(ctx context.Context, userID string) error {
+	wctx, done := s.db.write(ctx)
+	_, err := s.db.C("notifications").UpdateMany(wctx, bson.D{{Key: "actor_id", Value: userID}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "actor_id", Value: ""}, {Key: "actor_name", Value: ""}}}})
+	done()
+	if err != nil {
+		return mapErr(err)
+	}
 	for _, del := range []struct {
 		coll   string
 		filter bson.D

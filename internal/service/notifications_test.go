@@ -679,3 +679,32 @@ func TestNotify_MailsInTheRecipientsLanguage(t *testing.T) {
 		t.Fatalf("English digest: %q\n%s", m.Subject, m.Text)
 	}
 }
+
+func TestNotify_DeletedAccountsLeaveNoNameInOthersNotifications(t *testing.T) {
+	e := newNotes(t)
+	ctx := context.Background()
+	c := e.consultation(t, nil)
+	anna, bert := e.account(t, "anna"), e.account(t, "bert")
+	pr := e.proposal(t, c, anna, "Sitzbänke am Rheinufer")
+	e.comment(t, c, pr, bert, "Bitte mit Blick aufs Wasser.")
+	e.run(t)
+	if ns, _ := e.inbox(t, anna); len(ns) != 1 || ns[0].ActorID != bert.ID || ns[0].ActorName != bert.DisplayName {
+		t.Fatalf("before: %+v", ns)
+	}
+	if err := e.n.EraseUser(ctx, bert.ID); err != nil {
+		t.Fatal(err)
+	}
+	ns, _ := e.inbox(t, anna)
+	if len(ns) != 1 || ns[0].ActorID != "" || ns[0].ActorName != "" {
+		t.Fatalf("after bert's deletion: %+v", ns[0])
+	}
+	e.clk.now = time.Date(2026, 6, 2, 5, 1, 0, 0, time.UTC)
+	if err := e.n.Schedule(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.run(t)
+	if m := e.mail.lastMail(anna.Email); !strings.Contains(m.Text, "Ein gelöschtes Konto hat Ihren Vorschlag „Sitzbänke am Rheinufer“ kommentiert.") ||
+		strings.Contains(m.Text, bert.DisplayName) {
+		t.Fatalf("digest after the deletion:\n%s", m.Text)
+	}
+}

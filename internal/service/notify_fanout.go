@@ -151,7 +151,7 @@ func (n *Notifications) HandleNotify(ctx context.Context, job *mitreden.Job) err
 		return mitreden.Permanent(fmt.Errorf("notify payload: %w", err))
 	}
 	base := mitreden.Notification{EventID: ev.ID, Title: ev.Title, TitleLang: ev.Lang, Status: ev.Status, Phase: ev.Phase,
-		Action: ev.Action, ActorName: ev.ActorName, CreatedAt: ev.At.UTC().Truncate(time.Millisecond)}
+		Action: ev.Action, ActorID: ev.ActorID, ActorName: ev.ActorName, CreatedAt: ev.At.UTC().Truncate(time.Millisecond)}
 	switch ev.Type {
 	case eventComment:
 		return n.fanComment(ctx, ev, base)
