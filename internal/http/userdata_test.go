@@ -249,8 +249,19 @@ func TestData_APIExportAndDelete(t *testing.T) {
 		t.Errorf("the problem does not name the field: %+v", p)
 	}
 
+	// Someone tries to register the address: its owner gets a mail.
+	if resp := e.api("POST", "/api/v1/auth/register", "", map[string]any{"email": "erika@example.org", "password": "Rheinwiesen im Herbst",
+		"display_name": "Jemand Anderes"}); resp.StatusCode != 202 {
+		t.Fatalf("register a taken address: %d", resp.StatusCode)
+	}
+	if n := len(e.mails("erika@example.org")); n == 0 {
+		t.Fatal("no mail to the owner")
+	}
 	if resp := e.api("DELETE", "/api/v1/me", tok, map[string]any{"password": f.pw}); resp.StatusCode != 204 {
 		t.Fatalf("delete: %d %s", resp.StatusCode, readBody(resp))
+	}
+	if n := len(e.mails("erika@example.org")); n != 0 {
+		t.Errorf("%d mails to the deleted account's address kept", n)
 	}
 	if resp := e.api("GET", "/api/v1/me", tok, nil); resp.StatusCode != 401 {
 		t.Errorf("the token outlived the account: %d", resp.StatusCode)

@@ -32,6 +32,22 @@ type UserData struct {
 
 	mu       sync.Mutex
 	sections []mitreden.UserDataSection
+	mails    MailForgetter
+}
+
+// MailForgetter deletes the stored mails to an address (the Mailer's
+// ForgetRecipient): the outbox keeps the mails it sent, which hold the
+// address and what they said.
+type MailForgetter interface {
+	ForgetRecipient(ctx context.Context, email string) (int, error)
+}
+
+// ForgetMails makes every deletion delete the stored mails to the
+// account's address. Call it while wiring.
+func (d *UserData) ForgetMails(m MailForgetter) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.mails = m
 }
 
 // NewUserData wires the service. part reindexes the search documents of
@@ -50,10 +66,18 @@ func NewUserData(acc *Accounts, st mitreden.UserDataStore, part *Participation, 
 
 // Register adds a section of another service; its Export joins the
 // document under its name and its Erase runs in every deletion, after the
-// built-in steps. Call it while wiring, before serving.
+// built-in steps. A section registered again under the same name replaces
+// the earlier one, so the document never holds a name twice. Call it
+// while wiring, before serving.
 func (d *UserData) Register(sec mitreden.UserDataSection) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	for i := range d.sections {
+		if d.sections[i].Name == sec.Name {
+			d.sections[i] = sec
+			return
+		}
+	}
 	d.sections = append(d.sections, sec)
 }
 
@@ -184,7 +208,7 @@ func (d *UserData) DeleteAccount(ctx context.Context, u *mitreden.User, password
 	if err != nil {
 		return err
 	}
-	if err := d.st.EraseUser(ctx, fresh.ID); err != nil {
+	if err := d.eraseAccount(ctx, e); err != nil {
 		return err
 	}
 	d.log.Info("account deleted", "user_id", fresh.ID)
@@ -228,6 +252,28 @@ func (d *UserData) giveUpAdmin(ctx context.Context, u *mitreden.User) error {
 		return refused
 	}
 	return nil
+}
+
+// eraseAccount erases the profile, the sessions and the one-time links;
+// before, while the user document still holds the address, the mails to
+// it. Once the document is gone (a resumed deletion) the mails went
+// before, and the address may belong to a new account whose mails stay.
+func (d *UserData) eraseAccount(ctx context.Context, e *mitreden.Erasure) error {
+	d.mu.Lock()
+	mails := d.mails
+	d.mu.Unlock()
+	if mails != nil {
+		u, err := d.acc.users.FindUserByID(ctx, e.UserID)
+		switch {
+		case err == nil:
+			if _, err := mails.ForgetRecipient(ctx, u.Email); err != nil {
+				return err
+			}
+		case mitreden.ErrorCode(err) != mitreden.ENOTFOUND:
+			return err
+		}
+	}
+	return d.st.EraseUser(ctx, e.UserID)
 }
 
 // finish runs every step of a deletion and removes its record. Each step
@@ -418,9 +464,7 @@ func (d *UserData) builtIn() []mitreden.UserDataSection {
 				p.Roles = append(p.Roles, string(r))
 			}
 			return p, nil
-		}, Erase: func(ctx context.Context, e *mitreden.Erasure) error {
-			return st.EraseUser(ctx, e.UserID)
-		}},
+		}, Erase: d.eraseAccount},
 		{Name: "sessions", Export: func(ctx context.Context, u *mitreden.User) (any, error) {
 			list, err := d.acc.sessions.ListUserSessions(ctx, u.ID)
 			out := make([]exportSession, 0, len(list))

@@ -591,13 +591,19 @@ func TestUserData_RegisteredSectionsJoinExportAndDeletion(t *testing.T) {
 	ctx := context.Background()
 	alice := e.user(t, "alice", "Alice Amsel")
 	var erased []string
-	e.data.Register(mitreden.UserDataSection{Name: "follows",
+	sec := mitreden.UserDataSection{Name: "follows",
 		Export: func(_ context.Context, u *mitreden.User) (any, error) { return []string{"folgt:" + u.ID}, nil },
 		Erase: func(_ context.Context, er *mitreden.Erasure) error {
 			erased = append(erased, er.UserID)
 			return nil
-		}})
-	doc, _ := e.export(t, alice)
+		}}
+	// Wired twice by mistake, it still appears and runs once.
+	e.data.Register(sec)
+	e.data.Register(sec)
+	doc, text := e.export(t, alice)
+	if n := strings.Count(text, `"follows":`); n != 1 {
+		t.Errorf("the section appears %d times", n)
+	}
 	if got := string(doc["follows"]); got != `["folgt:`+alice.ID+`"]` {
 		t.Errorf("follows = %s", got)
 	}
@@ -606,5 +612,56 @@ func TestUserData_RegisteredSectionsJoinExportAndDeletion(t *testing.T) {
 	}
 	if len(erased) != 1 || erased[0] != alice.ID {
 		t.Errorf("erased = %v", erased)
+	}
+}
+
+// mailsForgotten records which addresses a deletion asked to forget, and
+// whether the account still existed then.
+type mailsForgotten struct {
+	e     *udEnv
+	calls []string
+}
+
+func (m *mailsForgotten) ForgetRecipient(ctx context.Context, email string) (int, error) {
+	if _, err := m.e.db.Users().FindUserByEmail(ctx, email); err != nil {
+		m.calls = append(m.calls, "after the account went: "+email)
+		return 0, nil
+	}
+	m.calls = append(m.calls, email)
+	return 1, nil
+}
+
+// TestUserData_MailsToTheAddressGoBeforeTheAddressIsFree: the stored mails
+// to the address are deleted while the account still holds it, so a
+// resumed deletion never deletes the mails of a new account that
+// registered the address meanwhile.
+func TestUserData_MailsToTheAddressGoBeforeTheAddressIsFree(t *testing.T) {
+	e := newUD(t)
+	ctx := context.Background()
+	m := &mailsForgotten{e: e}
+	e.data.ForgetMails(m)
+	alice := e.user(t, "alice", "Alice Amsel")
+	if err := e.data.DeleteAccount(ctx, alice, udPW); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.calls) != 1 || m.calls[0] != "alice@example.org" {
+		t.Fatalf("forgotten: %v", m.calls)
+	}
+	// A deletion interrupted after the account went, then the address
+	// registered again: the resume leaves the new account's mails alone.
+	bob := e.user(t, "bob", "Bob Buchfink")
+	if err := e.db.UserData().EraseUser(ctx, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.UserData().StartErasure(ctx, &mitreden.Erasure{UserID: bob.ID, StartedAt: e.clk.now, Salt: "salz"}); err != nil {
+		t.Fatal(err)
+	}
+	e.user(t, "bob", "Bob Buchfink")
+	m.calls = nil
+	if n, err := e.data.ResumeErasures(ctx, 0); err != nil || n != 1 {
+		t.Fatalf("resume: %d %v", n, err)
+	}
+	if len(m.calls) != 0 {
+		t.Fatalf("the resume forgot mails: %v", m.calls)
 	}
 }
