@@ -49,6 +49,30 @@ func TestBrowser_DownloadMyDataThenDeleteTheAccount(t *testing.T) {
 			t.Errorf("%s in English: %d %q", p, st, other.text("h1"))
 		}
 	}
+	// By keyboard alone: Tab to the password, type, Enter; the refusal
+	// comes back with the summary in focus.
+	other.visit("/profile/delete")
+	reached := false
+	for range 40 {
+		other.press("\t")
+		if other.focused() == "#password" {
+			reached = true
+			break
+		}
+	}
+	if !reached {
+		t.Fatal("Tab never reaches the password field")
+	}
+	other.press("not my password")
+	other.press("\r")
+	waitFor(t, func() bool { return eval[bool](other, `!!document.querySelector("#error-summary")`) })
+	other.checkPage()
+	if !strings.Contains(other.text("#error-summary"), "The password is wrong. Nothing was deleted.") {
+		t.Errorf("summary %q", other.text("#error-summary"))
+	}
+	if f := other.focused(); f != "#error-summary" {
+		t.Errorf("focus after the refusal: %s", f)
+	}
 
 	b := newBrowser(t, e, "de")
 	b.viewport(1280, 900)
