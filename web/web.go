@@ -15,6 +15,13 @@ var Templates embed.FS
 //go:embed static
 var Static embed.FS
 
+// Mail holds the mail templates under mail/: layout.html and one folder per
+// language (see service.Mailer). The files are named one by one, so the
+// partials starting with "_" are embedded too.
+//
+//go:embed mail/layout.html mail/*/*
+var Mail embed.FS
+
 // Locales holds one JSON message catalogue per language.
 //
 //go:embed locales/*.json

@@ -41,6 +41,9 @@ type Config struct {
 	LoginMaxPerIP      int
 	LoginWindow        time.Duration
 	RegisterMaxPerIP   int
+	// VerifyEmail makes self-registered accounts confirm their address
+	// before they propose, comment or vote (MITREDEN_VERIFY_EMAIL).
+	VerifyEmail bool
 	// CommentMaxPerMinute, ProposalMaxPerDay and WriteMaxPerIP are the
 	// automatic guards on writing (service.GuardsConfig).
 	CommentMaxPerMinute int
@@ -55,8 +58,20 @@ type Config struct {
 	// have voted, more than it, for a vote on a recommendation to count
 	// (service.CouncilConfig).
 	CouncilQuorumPercent int
-	SessionIdle          time.Duration
-	SessionAbsolute      time.Duration
+	// DigestHour is the hour (Europe/Berlin) the daily notification
+	// digest goes out, and on Mondays the weekly one
+	// (service.NotificationsConfig).
+	DigestHour int
+	// LateEntryDays is how many days after a consultation closed staff may
+	// still enter what was received before the close (service.Assisted).
+	LateEntryDays   int
+	SessionIdle     time.Duration
+	SessionAbsolute time.Duration
+	// SMTPURL is the mail server (smtp:// with STARTTLS, smtps:// with
+	// implicit TLS); empty delivers into the outbox in the data dir.
+	// MailFrom is the From address (mail.go).
+	SMTPURL  string
+	MailFrom string
 }
 
 // DefaultConfig returns the settings for a local pilot.
@@ -64,9 +79,9 @@ func DefaultConfig() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", BaseURL: "http://127.0.0.1:8080", DataDir: "./data", MongoDatabase: "mitreden",
 		LogLevel: "info", Operator: OperatorSettings{EnforcementBody: DefaultEnforcementBody},
-		LoginMaxPerAccount: 5, LoginMaxPerIP: 20, LoginWindow: 15 * time.Minute, RegisterMaxPerIP: 10,
+		LoginMaxPerAccount: 5, LoginMaxPerIP: 20, LoginWindow: 15 * time.Minute, RegisterMaxPerIP: 10, VerifyEmail: true,
 		CommentMaxPerMinute: 5, ProposalMaxPerDay: 10, WriteMaxPerIP: 100, ReportHideThreshold: 3, CouncilQuorumPercent: 50,
-		SessionIdle: 30 * time.Minute, SessionAbsolute: 12 * time.Hour,
+		DigestHour: 7, LateEntryDays: 14, SessionIdle: 30 * time.Minute, SessionAbsolute: 12 * time.Hour,
 	}
 }
 
@@ -137,6 +152,14 @@ var envSettings = []envSetting{
 	{"MITREDEN_LOGIN_MAX_PER_IP", setInt(func(c *Config) *int { return &c.LoginMaxPerIP })},
 	{"MITREDEN_LOGIN_WINDOW", setDuration(func(c *Config) *time.Duration { return &c.LoginWindow })},
 	{"MITREDEN_REGISTER_MAX_PER_IP", setInt(func(c *Config) *int { return &c.RegisterMaxPerIP })},
+	{"MITREDEN_VERIFY_EMAIL", func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("must be true or false")
+		}
+		c.VerifyEmail = b
+		return nil
+	}},
 	{"MITREDEN_COMMENT_MAX_PER_MINUTE", setInt(func(c *Config) *int { return &c.CommentMaxPerMinute })},
 	{"MITREDEN_PROPOSAL_MAX_PER_DAY", setInt(func(c *Config) *int { return &c.ProposalMaxPerDay })},
 	{"MITREDEN_WRITE_MAX_PER_IP", setInt(func(c *Config) *int { return &c.WriteMaxPerIP })},
@@ -151,8 +174,12 @@ var envSettings = []envSetting{
 		return nil
 	}},
 	{"MITREDEN_COUNCIL_QUORUM_PERCENT", setInt(func(c *Config) *int { return &c.CouncilQuorumPercent })},
+	{"MITREDEN_DIGEST_HOUR", setInt(func(c *Config) *int { return &c.DigestHour })},
+	{"MITREDEN_LATE_ENTRY_DAYS", setInt(func(c *Config) *int { return &c.LateEntryDays })},
 	{"MITREDEN_SESSION_IDLE", setDuration(func(c *Config) *time.Duration { return &c.SessionIdle })},
 	{"MITREDEN_SESSION_ABSOLUTE", setDuration(func(c *Config) *time.Duration { return &c.SessionAbsolute })},
+	{"MITREDEN_SMTP_URL", setString(func(c *Config) *string { return &c.SMTPURL })},
+	{"MITREDEN_MAIL_FROM", setString(func(c *Config) *string { return &c.MailFrom })},
 }
 
 // LoadEnv applies environment variables to c.
@@ -226,6 +253,12 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("setting %s=%d: must be at least 1", name, n)
 		}
 	}
+	if c.LateEntryDays < 0 || c.LateEntryDays > 365 {
+		return fmt.Errorf("setting MITREDEN_LATE_ENTRY_DAYS=%d: must be from 0 to 365 (days after the close in which letters received before it may be entered)", c.LateEntryDays)
+	}
+	if c.DigestHour < 1 || c.DigestHour > 23 {
+		return fmt.Errorf("setting MITREDEN_DIGEST_HOUR=%d: must be from 1 to 23 (the hour in Europe/Berlin the notification digests go out)", c.DigestHour)
+	}
 	if c.CouncilQuorumPercent < 1 || c.CouncilQuorumPercent > 99 {
 		return fmt.Errorf("setting MITREDEN_COUNCIL_QUORUM_PERCENT=%d: must be from 1 to 99 (more than this share of all members must vote)", c.CouncilQuorumPercent)
 	}
@@ -247,6 +280,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	if err := c.Operator.validate(); err != nil {
+		return err
+	}
+	if err := c.validateMail(); err != nil {
 		return err
 	}
 	switch c.LogLevel {

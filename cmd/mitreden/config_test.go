@@ -62,6 +62,12 @@ func TestConfig_BadSettingExits2AndNamesIt(t *testing.T) {
 		{name: "MITREDEN_COUNCIL_QUORUM_PERCENT", value: "0"},
 		{name: "MITREDEN_COUNCIL_QUORUM_PERCENT", value: "100"},
 		{name: "MITREDEN_COUNCIL_QUORUM_PERCENT", value: "half"},
+		{name: "MITREDEN_LATE_ENTRY_DAYS", value: "-1"},
+		{name: "MITREDEN_LATE_ENTRY_DAYS", value: "366"},
+		{name: "MITREDEN_LATE_ENTRY_DAYS", value: "zwei Wochen"},
+		{name: "MITREDEN_DIGEST_HOUR", value: "0"},
+		{name: "MITREDEN_DIGEST_HOUR", value: "24"},
+		{name: "MITREDEN_DIGEST_HOUR", value: "7 Uhr"},
 		{name: "MITREDEN_LOGIN_WINDOW", value: "forever"},
 		{name: "MITREDEN_LOGIN_WINDOW", value: "15"},
 		{name: "MITREDEN_LOGIN_WINDOW", value: "0s"},
@@ -132,6 +138,8 @@ func TestConfig_GoodValuesAreAccepted(t *testing.T) {
 		"MITREDEN_REPORT_HIDE_THRESHOLD":  "5",
 		"MITREDEN_HOLD_WORDS":             " Schwachkopf, ,dumme Sache ",
 		"MITREDEN_COUNCIL_QUORUM_PERCENT": "66",
+		"MITREDEN_LATE_ENTRY_DAYS":        "7",
+		"MITREDEN_DIGEST_HOUR":            "6",
 		"MITREDEN_SESSION_IDLE":           "45m",
 		"MITREDEN_SESSION_ABSOLUTE":       "24h",
 	}
@@ -149,10 +157,10 @@ func TestConfig_GoodValuesAreAccepted(t *testing.T) {
 		TrustedProxies: []string{"10.0.0.0/8", "192.168.1.1", "::1"},
 		ContactEmail:   DefaultConfig().ContactEmail, Secret: strings.Repeat("s", 32), LogLevel: "debug", PprofAddr: "127.0.0.1:6060",
 		Operator:           DefaultConfig().Operator,
-		LoginMaxPerAccount: 1, LoginMaxPerIP: 200, LoginWindow: time.Second, RegisterMaxPerIP: 3,
+		LoginMaxPerAccount: 1, LoginMaxPerIP: 200, LoginWindow: time.Second, RegisterMaxPerIP: 3, VerifyEmail: true,
 		CommentMaxPerMinute: 7, ProposalMaxPerDay: 2, WriteMaxPerIP: 1000000,
-		ReportHideThreshold: 5, HoldWords: []string{"Schwachkopf", "dumme Sache"}, CouncilQuorumPercent: 66,
-		SessionIdle: 45 * time.Minute, SessionAbsolute: 24 * time.Hour,
+		ReportHideThreshold: 5, HoldWords: []string{"Schwachkopf", "dumme Sache"}, CouncilQuorumPercent: 66, DigestHour: 6,
+		LateEntryDays: 7, SessionIdle: 45 * time.Minute, SessionAbsolute: 24 * time.Hour,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("loaded\n%+v\nwant\n%+v", c, want)

@@ -153,6 +153,19 @@ type env struct {
 	participation *service.Participation
 	council       *service.Council
 	indexing      *service.Indexing
+	// assisted serves the citizens' service's entries for people without
+	// an account; its merges of linked records run before every recount.
+	assisted *service.Assisted
+	// data exports a person's data and deletes accounts (DSGVO); other
+	// services add their sections with data.Register.
+	data *service.UserData
+	// jobs runs the background jobs (mail delivery) and mailer queues
+	// mails (mail.go).
+	jobs   *service.Jobs
+	mailer *service.Mailer
+	// notes serves follows and notifications; writes record their events
+	// as jobs, and its scheduler enqueues the digests (serve.go).
+	notes *service.Notifications
 }
 
 // open connects to the store: the given MongoDB, or the embedded FerretDB in
@@ -195,10 +208,17 @@ func open(ctx context.Context, cfg Config, log *slog.Logger) (*env, error) {
 		SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute,
 		LoginMaxPerAccount: cfg.LoginMaxPerAccount, LoginMaxPerIP: cfg.LoginMaxPerIP,
 		LoginWindow: cfg.LoginWindow, RegisterMaxPerIP: cfg.RegisterMaxPerIP,
+		NoEmailVerification: !cfg.VerifyEmail,
 	}, service.SystemClock, log)
 	e.guards = service.NewGuards(db.Throttles(), service.GuardsConfig{CommentMaxPerMinute: cfg.CommentMaxPerMinute,
 		ProposalMaxPerDay: cfg.ProposalMaxPerDay, WriteMaxPerIP: cfg.WriteMaxPerIP}, service.SystemClock, log)
 	e.meetings = service.NewMeetings(db.Meetings(), service.SystemClock)
+	if err := e.openMail(); err != nil {
+		e.close()
+		return nil, err
+	}
+	// Verification, reset and address-change links go out by mail.
+	e.accounts.UseMail(db.AccountTokens(), e.mailer, cfg.BaseURL)
 	return e, nil
 }
 
@@ -214,6 +234,7 @@ func (e *env) openSearch(ctx context.Context) error {
 	e.participation.Guards = e.guards
 	e.participation.SetUsers(e.db.Users())
 	e.participation.SetModeration(service.ModerationConfig{HideThreshold: e.cfg.ReportHideThreshold, Words: e.cfg.HoldWords})
+	e.assisted = service.NewAssisted(e.participation, e.db.Participation(), e.db.Users(), e.cfg.LateEntryDays, e.log)
 	e.council = service.NewCouncil(e.db.Council(), e.db.Participation(), s, service.SystemClock, e.log,
 		service.CouncilConfig{QuorumPercent: e.cfg.CouncilQuorumPercent})
 	// Citizens discuss published recommendations under the participation
@@ -223,6 +244,13 @@ func (e *env) openSearch(ctx context.Context) error {
 	// A reindex feeds everything the services index.
 	e.indexing = service.NewIndexing(s, service.Sources(e.participation.AllSearchDocs, e.council.AllSearchDocs), service.SystemClock, e.log)
 	e.indexing.CountStored = service.Counts(e.participation.CountSearchDocs, e.council.CountSearchDocs)
+	e.data = service.NewUserData(e.accounts, e.db.UserData(), e.participation, service.SystemClock, e.log)
+	e.notes = service.NewNotifications(e.db.Notifications(), e.db.Notifications(), e.db.Participation(), e.db.Users(), e.jobs, e.mailer,
+		service.SystemClock, e.log.With("component", "notifications"), service.NotificationsConfig{BaseURL: e.cfg.BaseURL, DigestHour: e.cfg.DigestHour})
+	e.notes.Attach(e.participation)
+	e.notes.AttachCouncil(e.council)
+	e.data.Register(e.notes.DataSection())
+	e.data.ForgetMails(e.mailer)
 	return nil
 }
 

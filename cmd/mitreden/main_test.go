@@ -156,7 +156,9 @@ func startServerArgs(t *testing.T, dataDir string, args []string, extraEnv ...st
 	cmd.Env = baseEnv(append([]string{"MITREDEN_DATA_DIR=" + dataDir, "MITREDEN_ADDR=" + addr,
 		"MITREDEN_BASE_URL=http://" + addr, "MITREDEN_REGISTER_MAX_PER_IP=1000", "MITREDEN_LOGIN_MAX_PER_IP=1000",
 		// Tests write from one address faster than people do.
-		"MITREDEN_WRITE_MAX_PER_IP=100000", "MITREDEN_COMMENT_MAX_PER_MINUTE=100000", "MITREDEN_PROPOSAL_MAX_PER_DAY=100000"}, extraEnv...)...)
+		"MITREDEN_WRITE_MAX_PER_IP=100000", "MITREDEN_COMMENT_MAX_PER_MINUTE=100000", "MITREDEN_PROPOSAL_MAX_PER_DAY=100000",
+		// People these tests register take part at once (no mail to verify).
+		"MITREDEN_VERIFY_EMAIL=false"}, extraEnv...)...)
 	s := &server{cmd: cmd, base: "http://" + addr, stderr: &syncBuffer{}, exited: make(chan struct{})}
 	cmd.Stderr = s.stderr
 	if err := cmd.Start(); err != nil {

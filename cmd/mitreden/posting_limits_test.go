@@ -27,7 +27,7 @@ func TestServe_AppliesPostingLimits(t *testing.T) {
 		"opens_at": now.Add(-time.Hour), "closes_at": now.Add(30 * 24 * time.Hour), "voting_mode": "support",
 		"proposals_enabled": true, "comments_enabled": true}, 201, &cons)
 	s.apiAs(t, "", "POST", "/api/v1/auth/register", map[string]string{"email": "rad@example.org", "password": citizenPW,
-		"display_name": "Radlerin"}, 201, nil)
+		"display_name": "Radlerin"}, 202, nil)
 	citizen := s.login(t, "rad@example.org", citizenPW)
 	var prop struct{ ID string }
 	proposal := map[string]any{"title": "Radweg an der Ringstraße", "body": "Ein durchgehender Radweg entlang der Ringstraße."}

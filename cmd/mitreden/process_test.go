@@ -112,11 +112,11 @@ func TestProcess_AcknowledgedWritesSurviveKill9(t *testing.T) {
 	for round := 0; round < 3; round++ {
 		s := startServer(t, dir)
 		loginAll(s)
-		// Several users in a row; the process dies right after the last 201.
+		// Several users in a row; the process dies right after the last 202.
 		for i := 0; i < 3; i++ {
 			email := fmt.Sprintf("kill%d-%d@example.org", round, i)
 			resp, body := s.postJSON(t, "/api/v1/auth/register", registerJSON(email, password))
-			if resp.StatusCode != 201 {
+			if resp.StatusCode != 202 {
 				t.Fatalf("register %s: %d %s", email, resp.StatusCode, body)
 			}
 			emails = append(emails, email)
@@ -216,7 +216,7 @@ func TestProcess_GracefulShutdownDrainsInFlightRequests(t *testing.T) {
 	}
 	s.record(resp)
 	_, _ = io.Copy(io.Discard, resp.Body)
-	if resp.StatusCode != 201 {
+	if resp.StatusCode != 202 {
 		t.Fatalf("in-flight registration: %d", resp.StatusCode)
 	}
 	acked := []string{"slow@example.org"}
@@ -237,10 +237,10 @@ func TestProcess_GracefulShutdownDrainsInFlightRequests(t *testing.T) {
 			// Never acknowledged (the connection was still in the accept
 			// queue when the listener closed): the client knows to retry.
 			t.Logf("%s: %v", r.email, r.err)
-		case r.status == 201:
+		case r.status == 202:
 			acked = append(acked, r.email)
 		default:
-			t.Errorf("%s: status %d during shutdown; want 201 or no answer", r.email, r.status)
+			t.Errorf("%s: status %d during shutdown; want 202 or no answer", r.email, r.status)
 		}
 	}
 	logs := s.stderr.String()
@@ -309,7 +309,7 @@ func TestProcess_OneLogLinePerRequestWithoutSecrets(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, t.TempDir())
 	const email, password = "log@example.org", "Rheinufer im Frühling"
-	if resp, body := s.postJSON(t, "/api/v1/auth/register", registerJSON(email, password)); resp.StatusCode != 201 {
+	if resp, body := s.postJSON(t, "/api/v1/auth/register", registerJSON(email, password)); resp.StatusCode != 202 {
 		t.Fatalf("register: %d %s", resp.StatusCode, body)
 	}
 	resp, body := s.postJSON(t, "/api/v1/auth/login", loginJSON(email, password))

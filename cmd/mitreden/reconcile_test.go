@@ -154,7 +154,7 @@ func TestProcess_ReconcilesAfterUncleanStop(t *testing.T) {
 		"opens_at": now.Add(-time.Hour), "closes_at": now.Add(30 * 24 * time.Hour), "voting_mode": "support",
 		"proposals_enabled": true, "comments_enabled": true}, 201, &cons)
 	s.apiAs(t, "", "POST", "/api/v1/auth/register", map[string]string{"email": "rad@example.org", "password": citizenPW,
-		"display_name": "Radlerin"}, 201, nil)
+		"display_name": "Radlerin"}, 202, nil)
 	citizen := s.login(t, "rad@example.org", citizenPW)
 	var prop struct{ ID string }
 	s.apiAs(t, citizen, "POST", "/api/v1/consultations/"+cons.ID+"/proposals", map[string]any{"title": "Radweg an der Ringstraße",

@@ -38,9 +38,13 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		return err
 	}
 	defer e.close()
+	// Device cookies are signed with a key derived from the secret.
+	e.accounts.SetDeviceSecret(secret)
 	if err := e.openSearch(ctx); err != nil {
 		return err
 	}
+	// Unsubscribe links in notification mails are signed with the secret.
+	e.notes.SetSecret(secret)
 	rec := newReconciler(e, log)
 	dead, err := rec.begin(ctx)
 	if err != nil {
@@ -89,17 +93,36 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		}
 	})
 	rec.spawn(func() { retryLoop(bg, e, log, 30*time.Second) })
+	rec.spawn(func() { erasureLoop(bg, e, log, time.Minute) })
 	// Counts in the search index follow votes and comments in batches. The
 	// stop runs after the last request drained and flushes the batch before
 	// the lease is released and search closes; an unclean stop loses it, and
 	// the reconciliation then rebuilds the index.
 	stopIndexQueue := e.participation.StartIndexQueue(time.Second)
 	defer stopIndexQueue()
+	// Background jobs (mail delivery) run from here; the stop, after the
+	// last request drained, waits for the job in progress. Queued jobs stay
+	// in the store for the next start.
+	stopJobs := e.startJobs(bg, log)
+	defer stopJobs()
+	// Digests and the phase changes the clock brings, every minute; the
+	// jobs' IDs make each happen once however many instances run this.
+	stopDigests := e.notes.StartScheduler(bg, time.Minute)
+	defer stopDigests()
 	rec.spawn(func() { backfillHTML(bg, e, log) })
+	rec.spawn(func() {
+		// A link of a participant record cut short by a crash: its votes
+		// move now (a recount would do it too).
+		if n, err := e.assisted.ResumeLinks(bg); err != nil && bg.Err() == nil {
+			log.Warn("finishing links of participant records", "err", err)
+		} else if n > 0 {
+			log.Info("finished links of participant records", "records", n)
+		}
+	})
 	srv, err := mhttp.New(mhttp.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, Secret: secret,
 		ContactEmail: cfg.ContactEmail, Version: Version, Operator: cfg.Operator.HTTP(), MissingSettings: cfg.Operator.Missing()}, mhttp.Deps{Accounts: e.accounts, Store: e.db, Searcher: e.searcher,
 		Participation: e.participation, Indexing: e.indexing, Guards: e.guards, Meetings: e.meetings,
-		Council: e.council, Users: e.db.Users(), Logger: log})
+		Council: e.council, Users: e.db.Users(), Data: e.data, Assisted: e.assisted, Notifications: e.notes, Mailer: e.mailer, Outbox: e.mailer, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -306,7 +306,7 @@ func (s *Server) apiRecRevisions(c *fiber.Ctx) error {
 	out := listJSON[revisionJSON]{Items: []revisionJSON{}, Total: len(revs), Page: 1, PerPage: max(len(revs), 1)}
 	for _, r := range revs {
 		out.Items = append(out.Items, revisionJSON{N: r.N, Title: r.Title, Summary: r.Summary, Body: r.Body, Topics: nonNilStrings(r.Topics),
-			Lang: r.Lang, Author: authorJSON{ID: r.AuthorID, DisplayName: r.AuthorName}, Note: r.Note, RestoredFrom: r.RestoredFrom, At: r.At})
+			Lang: r.Lang, Author: s.authorFor(c, r.AuthorID, r.AuthorName), Note: r.Note, RestoredFrom: r.RestoredFrom, At: r.At})
 	}
 	return sendJSON(c, fiber.StatusOK, out)
 }
@@ -483,6 +483,7 @@ func (s *Server) apiCouncilComments(c *fiber.Ctx) error {
 		return err
 	}
 	list, n := councilThreadJSON(items)
+	s.labelCouncilAuthors(c, list)
 	return sendJSON(c, fiber.StatusOK, listJSON[councilCommentJSON]{Items: list, Total: n, Page: 1, PerPage: max(n, 1)})
 }
 

@@ -156,6 +156,8 @@ func (s *Server) apiConsultationUpdate(c *fiber.Ctx) error {
 type authorJSON struct {
 	ID          string `json:"id"`
 	DisplayName string `json:"display_name"`
+	// Deleted is set when the author deleted the account (see authorFor).
+	Deleted bool `json:"deleted,omitempty"`
 }
 
 // answerJSON is the official answer to a proposal.
@@ -189,6 +191,7 @@ type proposalJSON struct {
 	UpdatedAt       time.Time      `json:"updated_at"`
 	// Lang is the language of title and body: "de" or "en".
 	Lang string `json:"lang"`
+	provenanceJSON
 	// Permissions say what the caller may do with the proposal now, and why not.
 	Permissions map[string]permissionJSON `json:"permissions,omitempty"`
 }
@@ -205,7 +208,8 @@ func toProposalJSON(p *mitreden.Proposal, c *mitreden.Consultation, myVote strin
 		Topics: nonNilStrings(p.Topics), Status: p.Status, Author: authorJSON{ID: p.AuthorID, DisplayName: p.AuthorName},
 		Tally: tallyJSON(c.VotingMode, p.Tally), CommentCount: p.CommentCount,
 		AlignmentCounts: map[string]int{"for": p.For, "against": p.Against, "neutral": p.Neutral},
-		Qualified:       p.Qualified(c), MyVote: myVote, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Lang: p.Lang}
+		Qualified:       p.Qualified(c), MyVote: myVote, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Lang: p.Lang,
+		provenanceJSON: toProvenanceJSON(p.Prov)}
 	if !p.AnsweredAt.IsZero() {
 		j.Answer = &answerJSON{Text: p.Answer, HTML: string(storedHTML(p.AnswerHTML, p.Answer, p.HTMLVersion)), AnsweredBy: p.AnsweredBy, AnsweredAt: p.AnsweredAt,
 			ResponseSeconds: p.ResponseSeconds, Lang: p.AnswerLang}
@@ -215,6 +219,10 @@ func toProposalJSON(p *mitreden.Proposal, c *mitreden.Consultation, myVote strin
 
 func (s *Server) proposalPageJSON(c *fiber.Ctx, pg *service.ProposalPage) proposalJSON {
 	j := toProposalJSON(pg.Proposal, pg.Consultation, pg.MyVote)
+	j.Author = s.authorFor(c, pg.Proposal.AuthorID, pg.Proposal.AuthorName)
+	if j.Answer != nil && mitreden.AuthorDeleted(pg.Proposal.AnsweredByID) {
+		j.Answer.AnsweredBy = s.authorFor(c, pg.Proposal.AnsweredByID, "").DisplayName
+	}
 	j.Permissions = s.permissionsJSON(c, map[string]mitreden.Permission{"vote": pg.CanVote, "unvote": pg.CanUnvote,
 		"comment": pg.CanComment, "edit": pg.CanEdit, "withdraw": pg.CanWithdraw, "answer": pg.CanAnswer})
 	return j
@@ -239,6 +247,7 @@ func (s *Server) apiProposals(c *fiber.Ctx) error {
 	for _, it := range list {
 		cons.VotingMode = it.VotingMode
 		j := toProposalJSON(it.Proposal, cons, it.MyVote)
+		j.Author = s.authorFor(c, it.Proposal.AuthorID, it.Proposal.AuthorName)
 		j.Qualified = it.Qualified
 		out.Items = append(out.Items, j)
 	}
@@ -366,20 +375,22 @@ type commentJSON struct {
 	Deleted   bool       `json:"deleted"`
 	// Hidden is set when moderation hid the comment (its text and author are
 	// left out for everyone but moderators).
-	Hidden      bool                      `json:"hidden,omitempty"`
-	Up          int                       `json:"up"`
-	Down        int                       `json:"down"`
-	MyVote      int                       `json:"my_vote"`
-	CreatedAt   time.Time                 `json:"created_at"`
-	Lang        string                    `json:"lang"`
+	Hidden    bool      `json:"hidden,omitempty"`
+	Up        int       `json:"up"`
+	Down      int       `json:"down"`
+	MyVote    int       `json:"my_vote"`
+	CreatedAt time.Time `json:"created_at"`
+	Lang      string    `json:"lang"`
+	provenanceJSON
 	Permissions map[string]permissionJSON `json:"permissions,omitempty"`
 }
 
 func (s *Server) commentJSON(c *fiber.Ctx, it *service.CommentItem) commentJSON {
 	cm := it.Comment
-	j := commentJSON{ID: cm.ID, ParentID: cm.ParentID, Depth: cm.Depth, Author: authorJSON{ID: cm.AuthorID, DisplayName: cm.AuthorName},
+	j := commentJSON{ID: cm.ID, ParentID: cm.ParentID, Depth: cm.Depth, Author: s.authorFor(c, cm.AuthorID, cm.AuthorName),
 		Body: cm.Body, BodyHTML: string(storedHTML(cm.BodyHTML, cm.Body, cm.HTMLVersion)), Alignment: cm.Alignment, Edited: cm.Edited, Deleted: cm.Deleted,
-		Hidden: cm.Hidden, Up: cm.Up, Down: cm.Down, MyVote: it.MyVote, CreatedAt: cm.CreatedAt, Lang: cm.Lang}
+		Hidden: cm.Hidden, Up: cm.Up, Down: cm.Down, MyVote: it.MyVote, CreatedAt: cm.CreatedAt, Lang: cm.Lang,
+		provenanceJSON: toProvenanceJSON(cm.Prov)}
 	if cm.Deleted || it.Redacted {
 		j.BodyHTML = ""
 	}

@@ -39,6 +39,11 @@ type matrixFixtures struct {
 	Public       string // a public meeting of the council
 	Rec          string // a recommendation of the council (recFixture says in which state)
 	Chair        string // a council member admins make the chair
+	Notification string // the owner's notification of a comment on their proposal
+	Mail         string // a mail in the outbox
+	// Record is a participant record; with it Consultation, Proposal (answered)
+	// and Comment, which the citizens' service entered for it.
+	Record string
 }
 
 // matrixActor is a logged-in user; Token is both bearer token and session cookie.
@@ -159,7 +164,8 @@ var matrixRoutes = map[string]matrixRow{
 	// Pages: account.
 	"GET /":         {Want: all200},
 	"GET /register": {Want: "200 303 303 303 303 303"},
-	"POST /register": {Want: "303 303 303 303 303 303", Relogin: true, Body: func(*matrixFixtures, *matrixActor) any {
+	// The answer page "check your mailbox", for new and taken addresses alike.
+	"POST /register": {Want: all200, Body: func(*matrixFixtures, *matrixActor) any {
 		return url.Values{"email": {uniqueEmail()}, "password": {"Rheinwiesen im Herbst"}, "display_name": {uniqueName()}}
 	}},
 	"GET /login":     {Want: all200},
@@ -175,12 +181,40 @@ var matrixRoutes = map[string]matrixRow{
 	}},
 	// Another's session answers 404 like a missing one.
 	"POST /profile/sessions/:id/revoke": {ID: "session", Want: "401 404 303 404 404 404"},
+	// Data self-service: everyone logged in, for their own account only.
+	// A deletion that went through would take the actor's account away,
+	// so the cells send a wrong password and expect the form's refusal
+	// (the deletion itself: userdata_test.go).
+	"GET /profile/data":        {Want: "login 200 200 200 200 200"},
+	"GET /profile/data/export": {Want: "login 200 200 200 200 200"},
+	"GET /profile/delete":      {Want: "login 200 200 200 200 200"},
+	"POST /profile/delete":     {Want: "401 422 422 422 422 422", Body: form("password", "nicht das Passwort")},
+	"GET /api/v1/me/export":    {Want: usersAPI},
+	"DELETE /api/v1/me":        {Want: "401 422 422 422 422 422", Body: jsonBody(map[string]any{"password": "nicht das Passwort"})},
+
+	// One-time links: a GET shows a button and uses nothing; a bad token
+	// answers 422 to everyone.
+	"GET /account/verify":         {Query: "?token=abc", Want: all200},
+	"POST /account/verify":        {Want: "422 422 422 422 422 422", Body: form("token", "nicht-echt")},
+	"POST /account/verify/resend": {Want: allUsers, Body: form("return", "/")},
+	"GET /password/forgot":        {Want: all200},
+	"POST /password/forgot":       {Want: all200, Body: func(*matrixFixtures, *matrixActor) any { return url.Values{"email": {uniqueEmail()}} }},
+	"GET /password/reset":         {Query: "?token=abc", Want: all200},
+	"POST /password/reset":        {Want: "422 422 422 422 422 422", Body: form("token", "nicht-echt", "password", "Rheinwiesen im Herbst")},
+	"GET /account/email/confirm":  {Query: "?token=abc", Want: all200},
+	"POST /account/email/confirm": {Want: "422 422 422 422 422 422", Body: form("token", "nicht-echt")},
+	"POST /profile/email": {Want: allUsers, Body: func(_ *matrixFixtures, a *matrixActor) any {
+		return url.Values{"new_email": {uniqueEmail()}, "email_password": {currentPassword(a)}}
+	}},
 
 	// Pages: administration.
 	"GET /admin/users":            {Want: "login 403 403 403 403 200"},
 	"POST /admin/users/:id/roles": {ID: "user", Want: admin303, Body: form("role", "council", "action", "grant")},
 	"GET /admin/search":           {Want: "login 403 403 403 403 200"},
 	"POST /admin/search/reindex":  {Want: admin303, Settle: waitReindex},
+	"GET /admin/outbox":           {Want: "login 403 403 403 403 200"},
+	"GET /admin/outbox/:id":       {ID: "mail", Want: "login 403 403 403 403 200"},
+	"POST /admin/outbox/test":     {Want: admin303},
 
 	// Pages: participation.
 	"GET /consultations":                   {Want: all200},
@@ -218,12 +252,22 @@ var matrixRoutes = map[string]matrixRow{
 
 	// API: account.
 	"GET /api/v1/openapi.yaml": {Want: all200},
-	"POST /api/v1/auth/register": {Want: "201 201 201 201 201 201", Body: func(*matrixFixtures, *matrixActor) any {
+	"POST /api/v1/auth/register": {Want: "202 202 202 202 202 202", Body: func(*matrixFixtures, *matrixActor) any {
 		return map[string]any{"email": uniqueEmail(), "password": "Rheinwiesen im Herbst", "display_name": uniqueName()}
 	}},
 	"POST /api/v1/auth/login":  {Want: all200, Body: jsonBody(map[string]any{"email": "target@example.org", "password": "correct horse battery staple 42"})},
 	"POST /api/v1/auth/logout": {Want: "401 204 204 204 204 204", Relogin: true},
-	"GET /api/v1/me":           {Want: usersAPI},
+	"POST /api/v1/auth/verify": {Want: "422 422 422 422 422 422", Body: jsonBody(map[string]any{"token": "nicht-echt"})},
+	"POST /api/v1/auth/password/forgot": {Want: "202 202 202 202 202 202", Body: func(*matrixFixtures, *matrixActor) any {
+		return map[string]any{"email": uniqueEmail()}
+	}},
+	"POST /api/v1/auth/password/reset": {Want: "422 422 422 422 422 422", Body: jsonBody(map[string]any{"token": "nicht-echt", "password": "Rheinwiesen im Herbst"})},
+	"POST /api/v1/auth/email/confirm":  {Want: "422 422 422 422 422 422", Body: jsonBody(map[string]any{"token": "nicht-echt"})},
+	"POST /api/v1/me/verify/resend":    {Want: "401 204 204 204 204 204"},
+	"POST /api/v1/me/email": {Want: "401 202 202 202 202 202", Body: func(_ *matrixFixtures, a *matrixActor) any {
+		return map[string]any{"new_email": uniqueEmail(), "current_password": currentPassword(a)}
+	}},
+	"GET /api/v1/me": {Want: usersAPI},
 	"PATCH /api/v1/me": {Want: usersAPI, Body: func(*matrixFixtures, *matrixActor) any {
 		return map[string]any{"display_name": uniqueName()}
 	}},
@@ -233,6 +277,7 @@ var matrixRoutes = map[string]matrixRow{
 	"GET /api/v1/search":                   {Query: "?q=Matrix", Want: all200},
 	"POST /api/v1/admin/reindex":           {Want: "401 403 403 403 403 202", Settle: waitReindex},
 	"GET /api/v1/admin/reindex":            {Want: adminAPI},
+	"GET /api/v1/admin/outbox":             {Want: adminAPI},
 	"GET /api/v1/users":                    {Want: adminAPI},
 	"PUT /api/v1/users/:id/roles/:role":    {ID: "user", Want: adminAPI},
 	"DELETE /api/v1/users/:id/roles/:role": {ID: "user", Want: adminAPI},
@@ -285,6 +330,30 @@ var matrixRoutes = map[string]matrixRow{
 	"POST /api/v1/moderation/users/:id/block":         {ID: "member", Want: modAPI, Body: jsonBody(map[string]any{"reason": "Wiederholt beleidigend"})},
 	"POST /api/v1/moderation/users/:id/unblock":       {ID: "blocked", Want: modAPI, Body: jsonBody(map[string]any{"reason": "Einsicht gezeigt"})},
 	"GET /api/v1/moderation/log":                      {Want: all200},
+
+	// Notifications: each person their own; the one-click unsubscribe
+	// answers a link, not a session (a forged link: 400 for everyone).
+	"GET /notifications":                      {Want: "login 200 200 200 200 200"},
+	"POST /notifications/read-all":            {Want: allUsers},
+	"GET /notifications/settings":             {Want: "login 200 200 200 200 200"},
+	"POST /notifications/settings":            {Want: allUsers, Body: form("reply", "daily", "phase", "weekly")},
+	"GET /notifications/unsubscribe":          {Query: "?u=64b7f0f0f0f0f0f0f0f0f0f0&k=reply&t=forged", Want: "400 400 400 400 400 400"},
+	"POST /notifications/unsubscribe":         {Query: "?u=64b7f0f0f0f0f0f0f0f0f0f0&k=reply&t=forged", Want: "400 400 400 400 400 400"},
+	"POST /notifications/:id/open":            {ID: "notification", Want: "401 404 303 404 404 404"},
+	"POST /notifications/:id/read":            {ID: "notification", Want: "401 404 303 404 404 404"},
+	"POST /proposals/:id/follow":              {ID: "proposal", Want: allUsers},
+	"POST /proposals/:id/unfollow":            {ID: "proposal", Want: allUsers},
+	"POST /consultations/:id/follow":          {ID: "consultation", Want: allUsers},
+	"POST /consultations/:id/unfollow":        {ID: "consultation", Want: allUsers},
+	"GET /api/v1/notifications":               {Want: usersAPI},
+	"POST /api/v1/notifications/read-all":     {Want: usersAPI},
+	"POST /api/v1/notifications/:id/read":     {ID: "notification", Want: "401 404 200 404 404 404"},
+	"GET /api/v1/me/notification-settings":    {Want: usersAPI},
+	"PUT /api/v1/me/notification-settings":    {Want: usersAPI, Body: jsonBody(map[string]any{"reply": "daily", "answer": "never"})},
+	"PUT /api/v1/proposals/:id/follow":        {ID: "proposal", Want: usersAPI},
+	"DELETE /api/v1/proposals/:id/follow":     {ID: "proposal", Want: usersAPI},
+	"PUT /api/v1/consultations/:id/follow":    {ID: "consultation", Want: usersAPI},
+	"DELETE /api/v1/consultations/:id/follow": {ID: "consultation", Want: usersAPI},
 
 	// Meetings of the council: the workspace for members and admins only,
 	// the public meetings for everyone.
@@ -351,9 +420,58 @@ var matrixRoutes = map[string]matrixRow{
 	"GET /api/v1/recommendations/:id/comments":                        {ID: "rec-published", Want: all200},
 	"POST /api/v1/recommendations/:id/comments":                       {ID: "rec-published", Want: "401 201 201 201 201 201", Body: jsonBody(map[string]any{"body": "Ein Kommentar zur Empfehlung."})},
 	"POST /recommendations/:id/comments":                              {ID: "rec-published", Want: allUsers, Body: form("body", "Ein Kommentar zur Empfehlung.")},
+
+	"GET /assisted":                                            {Want: staffPage},
+	"GET /assisted/participants/new":                           {Want: staffPage},
+	"POST /assisted/participants":                              {Want: staff303, Body: form("display_name", "Erika M.", "locality", "Musterhausen")},
+	"GET /assisted/participants/:id":                           {ID: "person", Want: staffPage},
+	"GET /assisted/participants/:id/:kind/new":                 {ID: "person", Want: staffPage},
+	"POST /assisted/participants/:id/:kind":                    {ID: "person", Want: staff303, Body: assistedVoteForm},
+	"POST /assisted/participants/:id/link":                     {ID: "person", Want: staff303, Body: form("account_email", "target@example.org")},
+	"GET /assisted/letters":                                    {Want: staffPage},
+	"GET /assisted/letters/:id":                                {ID: "letter", Want: staffPage},
+	"POST /assisted/letters/:id/sent":                          {ID: "letter", Want: staff303},
+	"GET /assisted/correct/:type/:id":                          {ID: "assisted-comment", Want: staffPage},
+	"POST /assisted/correct/:type/:id":                         {ID: "assisted-comment", Want: staff303, Body: form("body", "Ein korrigierter Kommentar.")},
+	"GET /consultations/:id/statistics":                        {ID: "consultation", Want: all200},
+	"POST /api/v1/assisted/participants":                       {Want: "401 403 403 403 403 201", Body: jsonBody(map[string]any{"display_name": "Erika M.", "locality": "Musterhausen"})},
+	"GET /api/v1/assisted/participants":                        {Query: "?q=Erika", Want: adminAPI},
+	"GET /api/v1/assisted/participants/:id":                    {ID: "person", Want: adminAPI},
+	"POST /api/v1/assisted/participants/:id/proposals":         {ID: "person", Want: "401 403 403 403 403 201", Body: assistedProposalJSON},
+	"POST /api/v1/assisted/participants/:id/comments":          {ID: "person", Want: "401 403 403 403 403 201", Body: assistedCommentJSON},
+	"PUT /api/v1/assisted/participants/:id/votes/:proposal_id": {ID: "person", Want: adminAPI, Body: jsonBody(map[string]any{"value": "support", "channel": "phone", "received_at": time.Now().Format("2006-01-02")})},
+	"POST /api/v1/assisted/participants/:id/link":              {ID: "person", Want: adminAPI, Body: func(f *matrixFixtures, _ *matrixActor) any { return map[string]any{"user_id": f.User} }},
+	"GET /api/v1/assisted/letters":                             {Want: adminAPI},
+	"POST /api/v1/assisted/letters/:id/sent":                   {ID: "letter", Want: adminAPI},
+	"GET /api/v1/consultations/:id/statistics":                 {ID: "consultation", Want: all200},
 }
 
 // evidenceForm links (or unlinks) the fixture's comment.
+// The citizens' service and admins use the assisted pages; the matrix has
+// no column for the service role (its rights are tested in
+// assisted_test.go), so admins stand for it here.
+const (
+	staffPage = "login 403 403 403 403 200"
+	staff303  = "401 403 403 403 403 303"
+)
+
+func today() string { return time.Now().In(berlinTZ).Format("2006-01-02") }
+
+var berlinTZ, _ = time.LoadLocation("Europe/Berlin")
+
+func assistedVoteForm(f *matrixFixtures, _ *matrixActor) any {
+	return url.Values{"proposal_id": {"/proposals/" + f.Proposal}, "value": {"support"}, "channel": {"letter"}, "received_at": {today()}}
+}
+
+func assistedProposalJSON(f *matrixFixtures, _ *matrixActor) any {
+	return map[string]any{"consultation_id": f.Consultation, "title": "Ein Vorschlag per Brief", "body": "Ein Vorschlag mit genug Text darin.",
+		"channel": "letter", "received_at": today(), "reference": "AZ 1"}
+}
+
+func assistedCommentJSON(f *matrixFixtures, _ *matrixActor) any {
+	return map[string]any{"proposal_id": f.Proposal, "body": "Ein Kommentar am Telefon.", "channel": "phone", "received_at": today()}
+}
+
 func evidenceForm(f *matrixFixtures, _ *matrixActor) any {
 	return url.Values{"type": {"comment"}, "id": {f.Comment}, "note": {"Passt."}}
 }
@@ -467,6 +585,50 @@ func (m *matrixEnv) fixtures(t *testing.T, row matrixRow) *matrixFixtures {
 		f.Rec = m.recFixture(t, row.ID, f.Comment)
 	case "chair":
 		f.Chair = m.actors["council"].User.ID
+	case "notification":
+		f.Consultation = newCons(now.Add(-time.Hour), now.Add(72*time.Hour))
+		pr := &mitreden.Proposal{Title: "Ein Vorschlag der Besitzerin", Body: "Ein Vorschlag mit genug Text darin."}
+		if err := m.Participation.CreateProposal(ctx, owner.User, f.Consultation, pr); err != nil {
+			t.Fatalf("fixture proposal: %v", err)
+		}
+		if _, err := m.Participation.AddComment(ctx, m.admin, "proposal", pr.ID, mitreden.Comment{Body: "Ein Kommentar für die Besitzerin."}); err != nil {
+			t.Fatalf("fixture comment: %v", err)
+		}
+		if _, err := m.Jobs.RunDue(ctx); err != nil {
+			t.Fatalf("fixture fan-out: %v", err)
+		}
+		pg, err := m.Notifications.ReadNotifications(ctx, owner.User, 1, 1)
+		if err != nil || len(pg.Items) == 0 {
+			t.Fatalf("fixture notification: %v", err)
+		}
+		f.Notification = pg.Items[0].ID
+	case "mail":
+		key := "matrix:" + uniqueEmail()
+		if err := m.Mailer.SendMail(ctx, mitreden.OutgoingMail{Key: key, To: owner.Email, Template: "test"}); err != nil {
+			t.Fatalf("fixture mail: %v", err)
+		}
+		f.Mail = service.MailID(key)
+	case "person", "letter", "assisted-comment":
+		f.Consultation = newCons(now.Add(-time.Hour), now.Add(72*time.Hour))
+		r := &mitreden.ParticipantRecord{DisplayName: "Erika M.", Locality: "Musterhausen", Address: "Hauptstraße 1"}
+		if err := m.Assisted.CreateRecord(ctx, m.admin, r); err != nil {
+			t.Fatalf("fixture record: %v", err)
+		}
+		f.Record = r.ID
+		e := mitreden.AssistedEntry{Channel: mitreden.ChannelLetter, ReceivedAt: now.Add(-time.Minute)}
+		pr := &mitreden.Proposal{Title: "Ein Vorschlag per Brief", Body: "Ein Vorschlag mit genug Text darin."}
+		if err := m.Assisted.EnterProposal(ctx, m.admin, r.ID, f.Consultation, e, pr); err != nil {
+			t.Fatalf("fixture assisted proposal: %v", err)
+		}
+		f.Proposal = pr.ID
+		cm, err := m.Assisted.EnterComment(ctx, m.admin, r.ID, pr.ID, e, mitreden.Comment{Body: "Ein Kommentar per Brief."})
+		if err != nil {
+			t.Fatalf("fixture assisted comment: %v", err)
+		}
+		f.Comment = cm.ID
+		if _, err := m.Participation.AnswerProposal(ctx, m.admin, pr.ID, mitreden.StatusAccepted, "Wir setzen das um."); err != nil {
+			t.Fatalf("fixture answer: %v", err)
+		}
 	case "closed":
 		f.Closed = newCons(now.Add(-72*time.Hour), now.Add(-time.Hour))
 	case "session":
@@ -484,12 +646,15 @@ func matrixPath(route string, row matrixRow, f *matrixFixtures, id string) strin
 	if id == "" {
 		id = map[string]string{"consultation": f.Consultation, "closed": f.Closed, "proposal": f.Proposal,
 			"comment": f.Comment, "user": f.User, "session": f.Session, "hidden": f.Hidden, "member": f.Member, "blocked": f.Blocked,
-			"meeting": f.Meeting, "public": f.Public, "chair": f.Chair}[row.ID]
+			"meeting": f.Meeting, "public": f.Public, "chair": f.Chair, "notification": f.Notification, "mail": f.Mail,
+			"person": f.Record, "letter": f.Proposal, "assisted-comment": f.Comment}[row.ID]
 		if strings.HasPrefix(row.ID, "rec") {
 			id = f.Rec
 		}
 	}
 	p := strings.ReplaceAll(route, ":id", url.PathEscape(id))
+	p = strings.ReplaceAll(p, ":proposal_id", url.PathEscape(f.Proposal))
+	p = strings.ReplaceAll(p, ":kind", "votes")
 	p = strings.ReplaceAll(p, ":type", "comment")
 	p = strings.ReplaceAll(p, ":item", url.PathEscape(f.Comment))
 	p = strings.ReplaceAll(p, ":n", "1")

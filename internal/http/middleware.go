@@ -239,6 +239,11 @@ func (s *Server) mwCSRF(c *fiber.Ctx) error {
 	if c.Locals(localBearer) == true {
 		return c.Next()
 	}
+	if c.Path() == unsubscribePath {
+		// One-click unsubscribe (RFC 8058): the signed link is the
+		// credential, and mail clients post it without cookies.
+		return c.Next()
+	}
 	hasCookie := c.Cookies(s.cookieName("session")) != ""
 	isJSON := strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), fiber.MIMEApplicationJSON)
 	if !hasCookie && (isJSON || strings.HasPrefix(c.Path(), "/api/")) {

@@ -59,6 +59,21 @@ type Deps struct {
 	Council *service.Council
 	// Users is the account store, which marking the council's chair reads.
 	Users mitreden.UserStore
+	// Assisted serves the citizens' service's entries on behalf of people
+	// without an account; nil leaves its routes out.
+	Assisted *service.Assisted
+	// Notifications serves notifications, follows and their settings;
+	// nil leaves their routes, the header's count and the follow buttons
+	// out.
+	Notifications *service.Notifications
+	// Mailer queues the mails the platform sends (accounts, notifications).
+	Mailer mitreden.MailSender
+	// Outbox lists the sent mails for admins (/admin/outbox and
+	// GET /api/v1/admin/outbox); nil leaves those routes out.
+	Outbox *service.Mailer
+	// Data serves the export of a person's data and the deletion of the
+	// account (DSGVO); nil leaves their routes out.
+	Data *service.UserData
 }
 
 // Server is the HTTP front.
@@ -207,13 +222,20 @@ func (s *Server) routesSetup() {
 	s.add("POST", "/profile", s.requireUserKeepDraft, s.handleProfileUpdate)
 	s.add("POST", "/profile/password", s.requireUser, s.handlePasswordChange)
 	s.add("POST", "/profile/sessions/:id/revoke", s.requireUser, s.handleSessionRevoke)
+	s.accountRoutes()
 	s.add("GET", "/admin/users", s.requireRole(mitreden.RoleAdmin), s.handleAdminUsers)
 	s.add("POST", "/admin/users/:id/roles", s.requireRole(mitreden.RoleAdmin), s.handleAdminUserRole)
 	s.add("GET", "/admin/search", s.requireRole(mitreden.RoleAdmin), s.handleAdminSearch)
 	s.add("POST", "/admin/search/reindex", s.requireRole(mitreden.RoleAdmin), s.handleAdminSearchReindex)
+	if s.deps.Outbox != nil {
+		s.outboxRoutes()
+	}
 	if s.deps.Participation != nil {
 		s.participationRoutes()
 		s.moderationRoutes()
+	}
+	if s.deps.Assisted != nil {
+		s.assistedRoutes()
 	}
 	if s.deps.Council != nil {
 		// Before the meetings: the workspace's entry is the recommendations list.
@@ -221,6 +243,12 @@ func (s *Server) routesSetup() {
 	}
 	if s.deps.Meetings != nil {
 		s.meetingRoutes()
+	}
+	if s.deps.Notifications != nil {
+		s.notificationRoutes()
+	}
+	if s.deps.Data != nil {
+		s.dataRoutes()
 	}
 	s.add("GET", "/search", s.handleSearch)
 	s.add("GET", "/search/suggest", s.handleSearchSuggest)

@@ -38,7 +38,18 @@ type testEnv struct {
 	Meetings *service.Meetings
 	// Council serves the council's recommendations.
 	Council *service.Council
-	Now     *atomic.Pointer[time.Time]
+	// Assisted serves the citizens' service.
+	Assisted *service.Assisted
+	Now      *atomic.Pointer[time.Time]
+	// Jobs runs the background jobs (mails helps run them); Mailer queues
+	// mails into the outbox (mail_helpers_test.go).
+	Jobs   *service.Jobs
+	Mailer *service.Mailer
+	// Data exports a person's data and deletes accounts.
+	Data *service.UserData
+	// Notifications serves follows and notifications; their fan-outs
+	// run as Jobs.
+	Notifications *service.Notifications
 }
 
 // envOption tweaks a test server.
@@ -78,12 +89,16 @@ func newGuardedEnv(t *testing.T, gcfg service.GuardsConfig, opts ...envOption) *
 		return time.Now().UTC()
 	}
 	cfg := mhttp.Config{BaseURL: "http://127.0.0.1:8080", Secret: []byte(strings.Repeat("k", 32)), ContactEmail: "kontakt@example.org"}
-	acfg := service.AccountsConfig{}
+	// Verification is off unless a test turns it on (withVerification):
+	// most tests register people to take part, not to verify them.
+	acfg := service.AccountsConfig{NoEmailVerification: true}
 	for _, o := range opts {
 		o(&cfg, &acfg)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	jobs, mailer := newTestMailer(t, db, cfg.BaseURL, clock, log)
 	acc := service.NewAccounts(db.Users(), db.Sessions(), db.Counters(), acfg, clock, log)
+	acc.UseMail(db.AccountTokens(), mailer, cfg.BaseURL)
 	idx, err := bleve.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -98,12 +113,22 @@ func newGuardedEnv(t *testing.T, gcfg service.GuardsConfig, opts ...envOption) *
 	part.RegisterCommentTarget(mitreden.TargetRecommendation, council.CommentTarget)
 	meetings.SetRecommendationTitles(council.Titles)
 	indexing := service.NewIndexing(idx, service.Sources(part.AllSearchDocs, council.AllSearchDocs), clock, log)
+	assisted := service.NewAssisted(part, db.Participation(), db.Users(), mitreden.DefaultLateEntryDays, log)
+	data := service.NewUserData(acc, db.UserData(), part, clock, log)
+	notes := service.NewNotifications(db.Notifications(), db.Notifications(), db.Participation(), db.Users(), jobs, mailer, clock, log,
+		service.NotificationsConfig{BaseURL: cfg.BaseURL, Secret: cfg.Secret})
+	notes.Attach(part)
+	notes.AttachCouncil(council)
+	data.Register(notes.DataSection())
+	data.ForgetMails(mailer)
 	srv, err := mhttp.New(cfg, mhttp.Deps{Accounts: acc, Store: db, Searcher: idx, Participation: part, Indexing: indexing, Guards: guards,
-		Meetings: meetings, Council: council, Users: db.Users(), Logger: log})
+		Meetings: meetings, Council: council, Users: db.Users(), Assisted: assisted, Mailer: mailer, Outbox: mailer, Data: data, Logger: log,
+		Notifications: notes})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testEnv{t: t, Server: srv, Accounts: acc, DB: db, Searcher: idx, Participation: part, Meetings: meetings, Council: council, Now: now}
+	return &testEnv{t: t, Server: srv, Accounts: acc, DB: db, Searcher: idx, Participation: part, Meetings: meetings, Council: council, Assisted: assisted, Now: now,
+		Jobs: jobs, Mailer: mailer, Data: data, Notifications: notes}
 }
 
 // listen serves the app on a loopback port until the test ends and returns its base URL.

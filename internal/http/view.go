@@ -52,6 +52,11 @@ type Page struct {
 	// forms say until when they stay valid.
 	SessionEnds time.Time
 	SessionLeft time.Duration
+	// Unread is the number of the viewer's unread notifications, which
+	// the header shows (0 for visitors); Notifications tells whether the
+	// server has them.
+	Unread        int
+	Notifications bool
 	// Confirm is a one-time confirmation that belongs next to an item, not
 	// at the top: ConfirmAt names the item ("vote", "comment-ID"), and the
 	// template that shows it there gives it the id "confirmation", which the
@@ -187,6 +192,7 @@ func alignBadge(a string) string {
 // page starts a view model for the current request.
 func (s *Server) page(c *fiber.Ctx, titleKey string) *Page {
 	p := &Page{Lang: langOf(c), Path: c.Path(), User: userOf(c), CSRF: s.csrfToken(c), Values: map[string]string{}, cat: s.cat}
+	p.Unread, p.Notifications = s.unread(c, p.User), s.deps.Notifications != nil
 	if sess := sessionOf(c); sess != nil {
 		p.SessionID = sess.ID
 		if s.deps.Accounts != nil {

@@ -173,6 +173,8 @@ type commentView struct {
 	History                   []*mitreden.ModerationAction
 	// CitedIn are the published recommendations citing the comment.
 	CitedIn []mitreden.Citation
+	// Prov is set on a comment staff entered on a person's behalf.
+	Prov *mitreden.Provenance
 }
 
 func (s *Server) commentViews(items []*service.CommentItem) []*commentView {
@@ -183,7 +185,7 @@ func (s *Server) commentViews(items []*service.CommentItem) []*commentView {
 			BodyHTML: storedHTML(it.BodyHTML, it.Body, it.HTMLVersion), Replies: s.commentViews(it.Replies),
 			CanEdit: it.CanEdit.Allowed(), CanDelete: it.CanDelete.Allowed(), CanReply: it.CanReply.Allowed(), CanVote: it.CanVote.Allowed(),
 			CanReport: it.CanReport.Allowed(), CanAppeal: it.CanAppeal.Allowed(), Mod: modOf(it.Hidden, it.Mod), History: it.History,
-			CitedIn: it.CitedIn})
+			CitedIn: it.CitedIn, Prov: it.Prov})
 	}
 	return out
 }

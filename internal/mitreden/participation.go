@@ -253,7 +253,10 @@ type Proposal struct {
 	// Held, set on the answer of a write (never stored), tells that the
 	// proposal waits for review before publication, and why (HeldWords,
 	// HeldPreModeration).
-	Held      string
+	Held string
+	// Prov is set on a proposal staff entered on behalf of a person (nil:
+	// written online).
+	Prov      *Provenance
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -319,7 +322,9 @@ type Comment struct {
 	// Held as in Proposal.
 	Held string
 	// CitedIn are the published recommendations that cite it.
-	CitedIn   []Citation
+	CitedIn []Citation
+	// Prov as in Proposal.
+	Prov      *Provenance
 	Up, Down  int
 	CreatedAt time.Time
 	EditedAt  time.Time

@@ -15,11 +15,14 @@ const (
 	RoleCitizen   Role = "citizen"
 	RoleCouncil   Role = "council"
 	RoleModerator Role = "moderator"
-	RoleAdmin     Role = "admin"
+	// RoleService is the Bürgerservice: staff at a citizens' office or a
+	// hotline who enter letters, calls and visits on behalf of people.
+	RoleService Role = "service"
+	RoleAdmin   Role = "admin"
 )
 
 // Roles lists every role in display order.
-var Roles = []Role{RoleCitizen, RoleCouncil, RoleModerator, RoleAdmin}
+var Roles = []Role{RoleCitizen, RoleCouncil, RoleModerator, RoleService, RoleAdmin}
 
 // ParseRole returns the role named s or an EINVALID error.
 func ParseRole(s string) (Role, error) {
@@ -47,8 +50,13 @@ type User struct {
 	Blocked      bool
 	BlockedUntil time.Time
 	BlockReason  string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Unverified is set while an account that registered itself has not
+	// confirmed its address; VerifiedAt is when it did. Accounts made by
+	// the CLI, seeding and before verification existed are verified.
+	Unverified bool
+	VerifiedAt time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // HasRole reports whether u holds r. Every user is a citizen.
@@ -104,6 +112,14 @@ type UserStore interface {
 	UpdateUser(ctx context.Context, id string, upd UserUpdate) (*User, error)
 	// SetPasswordHash replaces the password hash. Returns ENOTFOUND.
 	SetPasswordHash(ctx context.Context, id, hash string) error
+	// SetVerified marks the account verified at at, when its address is
+	// still email (a later address change needs its own confirmation).
+	// Returns ENOTFOUND (also when the address changed).
+	SetVerified(ctx context.Context, id, email string, at time.Time) (*User, error)
+	// SetEmail moves the account to a new address, which counts as
+	// verified at at. Returns ENOTFOUND, and ECONFLICT when another
+	// account holds the address.
+	SetEmail(ctx context.Context, id, email string, at time.Time) (*User, error)
 	// SetRoles replaces the roles. Returns ENOTFOUND.
 	SetRoles(ctx context.Context, id string, roles []Role) (*User, error)
 	// SetBlock blocks (b set) or unblocks (b nil) an account. Returns

@@ -47,6 +47,7 @@ type commentDoc struct {
 	Hidden         bool          `bson:"hidden"`
 	Mod            *itemModDoc   `bson:"mod,omitempty"`
 	CitedIn        []citationDoc `bson:"cited_in,omitempty"`
+	Prov           *provDoc      `bson:"prov,omitempty"`
 	Up             int           `bson:"up"`
 	Down           int           `bson:"down"`
 	CreatedAt      time.Time     `bson:"created_at"`
@@ -58,14 +59,15 @@ func (d *commentDoc) domain() *mitreden.Comment {
 		ParentID: d.ParentID, Depth: d.Depth, AuthorID: d.AuthorID, AuthorName: d.AuthorName, Body: d.Body,
 		BodyHTML: d.BodyHTML, HTMLVersion: d.HTMLVersion, Alignment: d.Alignment,
 		Edited: d.Edited, Deleted: d.Deleted, Hidden: d.Hidden, Mod: d.Mod.domain(), CitedIn: citationsOf(d.CitedIn), Up: d.Up, Down: d.Down, CreatedAt: d.CreatedAt.UTC(), EditedAt: zeroUTC(d.EditedAt),
-		Lang: storedLang(d.Lang, d.Body)}
+		Lang: storedLang(d.Lang, d.Body), Prov: d.Prov.domain()}
 }
 
 func commentToDoc(c *mitreden.Comment, id bson.ObjectID) commentDoc {
 	return commentDoc{ID: id, TargetType: c.TargetType, TargetID: c.TargetID, ConsultationID: c.ConsultationID, ParentID: c.ParentID,
 		Depth: c.Depth, AuthorID: c.AuthorID, AuthorName: c.AuthorName, Body: c.Body,
 		BodyHTML: c.BodyHTML, HTMLVersion: c.HTMLVersion, Alignment: c.Alignment, Edited: c.Edited,
-		Deleted: c.Deleted, Hidden: c.Hidden, Mod: itemModToDoc(c.Mod), CitedIn: citationDocs(c.CitedIn), Up: c.Up, Down: c.Down, CreatedAt: c.CreatedAt, EditedAt: c.EditedAt, Lang: c.Lang}
+		Deleted: c.Deleted, Hidden: c.Hidden, Mod: itemModToDoc(c.Mod), CitedIn: citationDocs(c.CitedIn), Up: c.Up, Down: c.Down, CreatedAt: c.CreatedAt, EditedAt: c.EditedAt, Lang: c.Lang,
+		Prov: provToDoc(c.Prov)}
 }
 
 // CreateComment inserts c and sets its ID.

@@ -59,6 +59,7 @@ type proposalDoc struct {
 	Hidden          bool          `bson:"hidden,omitempty"`
 	Mod             *itemModDoc   `bson:"mod,omitempty"`
 	CitedIn         []citationDoc `bson:"cited_in,omitempty"`
+	Prov            *provDoc      `bson:"prov,omitempty"`
 	CreatedAt       time.Time     `bson:"created_at"`
 	UpdatedAt       time.Time     `bson:"updated_at"`
 	Counting        countStateDoc `bson:",inline"`
@@ -71,7 +72,7 @@ func (d *proposalDoc) domain() *mitreden.Proposal {
 		CommentCount: d.CommentCount, For: d.For, Against: d.Against, Neutral: d.Neutral, Answer: d.Answer,
 		BodyHTML: d.BodyHTML, AnswerHTML: d.AnswerHTML, HTMLVersion: d.HTMLVersion, AnsweredByID: d.AnsweredByID, AnsweredBy: d.AnsweredBy, AnsweredAt: zeroUTC(d.AnsweredAt), ResponseSeconds: d.ResponseSeconds,
 		Rand: d.Rand, Hidden: d.Hidden, Mod: d.Mod.domain(), CitedIn: citationsOf(d.CitedIn), CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
-		Lang: storedLang(d.Lang, d.Title, d.Body), AnswerLang: storedLang(d.AnswerLang, d.Answer)}
+		Lang: storedLang(d.Lang, d.Title, d.Body), AnswerLang: storedLang(d.AnswerLang, d.Answer), Prov: d.Prov.domain()}
 }
 
 // ProposalDoc converts a proposal for bulk inserts (seeding).
@@ -81,7 +82,8 @@ func proposalToDoc(p *mitreden.Proposal, id bson.ObjectID) proposalDoc {
 		Tally:        tallyDoc{Support: p.Tally.Support, Yes: p.Tally.Yes, No: p.Tally.No, Abstain: p.Tally.Abstain},
 		CommentCount: p.CommentCount, For: p.For, Against: p.Against, Neutral: p.Neutral, Answer: p.Answer,
 		BodyHTML: p.BodyHTML, AnswerHTML: p.AnswerHTML, HTMLVersion: p.HTMLVersion, AnsweredByID: p.AnsweredByID, AnsweredBy: p.AnsweredBy, AnsweredAt: p.AnsweredAt, ResponseSeconds: p.ResponseSeconds,
-		Rand: p.Rand, Hidden: p.Hidden, Mod: itemModToDoc(p.Mod), CitedIn: citationDocs(p.CitedIn), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Lang: p.Lang, AnswerLang: p.AnswerLang}
+		Rand: p.Rand, Hidden: p.Hidden, Mod: itemModToDoc(p.Mod), CitedIn: citationDocs(p.CitedIn), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Lang: p.Lang, AnswerLang: p.AnswerLang,
+		Prov: provToDoc(p.Prov)}
 }
 
 // CreateProposal inserts p and sets its ID.

@@ -34,6 +34,13 @@ func (p *Participation) AddComment(ctx context.Context, actor *mitreden.User, ta
 	if err := canComment(actor, c, p.now()).Err(); err != nil {
 		return nil, err
 	}
+	return p.addComment(ctx, actor, c, targetType, targetID, in)
+}
+
+// addComment validates, holds or publishes a comment of actor on a target
+// of c once the rules admitted it; shared by the online path and staff
+// entries (assisted.go) as createProposal is.
+func (p *Participation) addComment(ctx context.Context, actor *mitreden.User, c *mitreden.Consultation, targetType, targetID string, in mitreden.Comment) (*mitreden.Comment, error) {
 	var fs []mitreden.FieldError
 	if err := mitreden.ValidateCommentBody(in.Body); err != nil {
 		fs = append(fs, err.(*mitreden.Error).Fields...)
@@ -66,7 +73,8 @@ func (p *Participation) AddComment(ctx context.Context, actor *mitreden.User, ta
 		return nil, err
 	}
 	cm := &mitreden.Comment{TargetType: targetType, TargetID: targetID, ConsultationID: c.ID, ParentID: in.ParentID, Depth: depth,
-		AuthorID: actor.ID, AuthorName: actor.DisplayName, Body: strings.TrimSpace(in.Body), Alignment: in.Alignment, CreatedAt: p.now()}
+		AuthorID: actor.ID, AuthorName: actor.DisplayName, Body: strings.TrimSpace(in.Body), Alignment: in.Alignment, CreatedAt: p.now(),
+		Prov: in.Prov}
 	cm.Lang = mitreden.ContentLang(in.Lang, actor.Language, cm.Body)
 	RenderComment(cm)
 	if why, words := p.holdReason(actor, c, cm.Body); why != "" {
@@ -101,6 +109,7 @@ func (p *Participation) publishComment(ctx context.Context, cm *mitreden.Comment
 	// interval: waiting for the search engine to persist it took most of a
 	// comment's time (Bleve syncs every batch to disk).
 	p.indexCounts(ctx, mitreden.SearchDocID(mitreden.SearchTypeComment, cm.ID))
+	p.commentPublished(ctx, cm)
 	return nil
 }
 

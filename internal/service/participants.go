@@ -153,7 +153,9 @@ func (p *Participation) syncParticipants(ctx context.Context) (ParticipantSync, 
 	var missing []mitreden.Participant
 	took := func(consultationID, userID string) {
 		k := participantKey{consultationID, userID}
-		if consultationID == "" || userID == "" || people[k] {
+		// A deleted account's contributions keep counting through the
+		// participant records that were unlinked from the person.
+		if consultationID == "" || userID == "" || mitreden.AuthorDeleted(userID) || people[k] {
 			return
 		}
 		people[k] = true

@@ -33,6 +33,11 @@ type Participation struct {
 	// targets resolve comment targets of other services (a published
 	// recommendation) to the consultation-like context their rules need.
 	targets map[string]CommentTarget
+	// notes records the events of writes for notifications
+	// (notify_fanout.go); nil records none.
+	notes *Notifications
+	// beforeRecount run first in every Recount (OnRecount).
+	beforeRecount []func(context.Context) error
 }
 
 // CommentTarget resolves a comment target of another service to a

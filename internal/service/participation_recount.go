@@ -64,6 +64,11 @@ func (p *Participation) Recount(ctx context.Context) ([]RecountChange, error) {
 	if !ok {
 		return nil, &mitreden.Error{Code: mitreden.EINTERNAL, Message: "error.internal"}
 	}
+	for _, f := range p.beforeRecount {
+		if err := f(ctx); err != nil {
+			return nil, err
+		}
+	}
 	var ids []string
 	if err := p.st.AllProposals(ctx, func(pr *mitreden.Proposal) error { ids = append(ids, pr.ID); return nil }); err != nil {
 		return nil, err

@@ -78,6 +78,21 @@ func who(actor *mitreden.User) func() mitreden.Permission {
 	return func() mitreden.Permission { return participant(actor) }
 }
 
+// verifiedWho admits a participant who confirmed their address: proposing,
+// commenting and voting wait for it (reports and follows do not). The
+// account service clears Unverified when verification is not required.
+func verifiedWho(actor *mitreden.User) func() mitreden.Permission {
+	return func() mitreden.Permission {
+		if p := participant(actor); !p.Allowed() {
+			return p
+		}
+		if actor.Unverified {
+			return mitreden.Deny(mitreden.EFORBIDDEN, mitreden.ReasonUnverified, nil)
+		}
+		return mitreden.Allow()
+	}
+}
+
 // The state of the item is checked before the person: a closed consultation
 // tells everyone that it is closed instead of inviting them to log in.
 
@@ -88,7 +103,7 @@ func canPropose(actor *mitreden.User, c *mitreden.Consultation, now time.Time) m
 			return mitreden.Deny(mitreden.ECONFLICT, "proposal.disabled", nil)
 		}
 		return mitreden.Allow()
-	}, who(actor))
+	}, verifiedWho(actor))
 }
 
 // canComment: a participant, in an open consultation that takes comments.
@@ -98,7 +113,7 @@ func canComment(actor *mitreden.User, c *mitreden.Consultation, now time.Time) m
 			return mitreden.Deny(mitreden.ECONFLICT, "comment.disabled", nil)
 		}
 		return mitreden.Allow()
-	}, who(actor))
+	}, verifiedWho(actor))
 }
 
 // canVote: a participant, while the consultation is open, on a proposal that
@@ -109,7 +124,7 @@ func canVote(actor *mitreden.User, pr *mitreden.Proposal, c *mitreden.Consultati
 			return mitreden.Deny(mitreden.ECONFLICT, "proposal.withdrawn", nil)
 		}
 		return mitreden.Allow()
-	}, who(actor))
+	}, verifiedWho(actor))
 }
 
 // canUnvote: taking a vote back is possible while the consultation is open,
@@ -126,6 +141,10 @@ func quotaShown(viewer *mitreden.User, c *mitreden.Consultation, now time.Time) 
 }
 
 func canManage(actor *mitreden.User) mitreden.Permission { return denied(requireAdmin(actor)) }
+
+// canReadOutbox admits admins to the sent mails (the outbox): they hold
+// people's addresses and, in the embedded mode, their one-time links.
+func canReadOutbox(actor *mitreden.User) mitreden.Permission { return denied(requireAdmin(actor)) }
 
 func authorOf(actor *mitreden.User, authorID, message string) func() mitreden.Permission {
 	return func() mitreden.Permission {
@@ -218,9 +237,46 @@ func canDeleteComment(actor *mitreden.User, cm *mitreden.Comment) mitreden.Permi
 // comment that is still there. Votes after the close would reorder "best"
 // after the discussion ended.
 func canVoteComment(actor *mitreden.User, cm *mitreden.Comment, c *mitreden.Consultation, now time.Time) mitreden.Permission {
-	return first(openAt(c, now), who(actor), seen(actor, cm), func() mitreden.Permission {
+	return first(openAt(c, now), verifiedWho(actor), seen(actor, cm), func() mitreden.Permission {
 		if cm.Deleted {
 			return mitreden.Deny(mitreden.ECONFLICT, "comment.deleted", nil)
+		}
+		return mitreden.Allow()
+	})
+}
+
+// staff admits the citizens' service and admins who are not blocked. Their
+// entries are made for another person, so their own participation (their
+// verification, their limits) plays no part.
+func staff(actor *mitreden.User) mitreden.Permission {
+	if actor == nil {
+		return mitreden.Deny(mitreden.EUNAUTHORIZED, "error.unauthorized", nil)
+	}
+	if !actor.HasRole(mitreden.RoleService) && !actor.HasRole(mitreden.RoleAdmin) {
+		return mitreden.Deny(mitreden.EFORBIDDEN, mitreden.ReasonRole, nil)
+	}
+	if actor.BlockedAt(time.Now()) {
+		return blockedPermission(actor)
+	}
+	return mitreden.Allow()
+}
+
+// canEnterAssisted: staff enter on a person's behalf what reached the office
+// while c was open, until late after the close; an evaluated consultation
+// takes nothing more. The consultation's switches (proposals, comments) are
+// checked by the caller as for everyone.
+func canEnterAssisted(actor *mitreden.User, c *mitreden.Consultation, received, now time.Time, late time.Duration) mitreden.Permission {
+	return first(func() mitreden.Permission { return staff(actor) }, func() mitreden.Permission {
+		deadline := c.ClosesAt.Add(late)
+		switch {
+		case !c.EvaluatedAt.IsZero():
+			return mitreden.Deny(mitreden.ECONFLICT, "assisted.evaluated", nil)
+		case received.Before(mitreden.DayStart(c.OpensAt)):
+			return mitreden.Deny(mitreden.ECONFLICT, "assisted.received_before_open", map[string]any{"date": c.OpensAt})
+		case !received.Before(c.ClosesAt):
+			return mitreden.Deny(mitreden.ECONFLICT, "assisted.received_after_close", map[string]any{"date": c.ClosesAt})
+		case now.After(deadline):
+			return mitreden.Deny(mitreden.ECONFLICT, "assisted.too_late", map[string]any{"date": c.ClosesAt, "deadline": deadline})
 		}
 		return mitreden.Allow()
 	})

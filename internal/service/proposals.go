@@ -19,6 +19,14 @@ func (p *Participation) CreateProposal(ctx context.Context, actor *mitreden.User
 	if err := canPropose(actor, c, p.now()).Err(); err != nil {
 		return err
 	}
+	return p.createProposal(ctx, actor, c, pr)
+}
+
+// createProposal validates, holds or publishes a proposal of author in c
+// once the rules admitted it: the online path and staff entries on behalf
+// of a person (assisted.go) share it, so both are validated, held,
+// counted and indexed alike.
+func (p *Participation) createProposal(ctx context.Context, actor *mitreden.User, c *mitreden.Consultation, pr *mitreden.Proposal) error {
 	if err := pr.Validate(); err != nil {
 		return err
 	}
@@ -50,6 +58,7 @@ func (p *Participation) publishProposal(ctx context.Context, pr *mitreden.Propos
 	}
 	p.addParticipant(ctx, c.ID, pr.AuthorID)
 	p.index(ctx, p.docs.Proposal(pr, c)...)
+	p.proposalPublished(ctx, pr)
 	return nil
 }
 
@@ -132,6 +141,7 @@ func (p *Participation) WithdrawProposal(ctx context.Context, actor *mitreden.Us
 		return nil, err
 	}
 	p.index(ctx, p.docs.Proposal(pr, c)...)
+	p.proposalAnswered(ctx, actor, pr)
 	return pr, nil
 }
 
@@ -177,5 +187,6 @@ func (p *Participation) AnswerProposal(ctx context.Context, actor *mitreden.User
 		return nil, err
 	}
 	p.index(ctx, p.docs.Proposal(pr, c)...)
+	p.proposalAnswered(ctx, actor, pr)
 	return pr, nil
 }

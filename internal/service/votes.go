@@ -42,6 +42,13 @@ func (p *Participation) Vote(ctx context.Context, actor *mitreden.User, proposal
 	if err != nil {
 		return nil, err
 	}
+	return p.castVote(ctx, actor.ID, pr, c, value)
+}
+
+// castVote stores the vote of voter once the rules admitted it: the online
+// path and staff entries for a participant record (assisted.go) share it,
+// so the one-vote key, the support limit and the counters hold for both.
+func (p *Participation) castVote(ctx context.Context, voter string, pr *mitreden.Proposal, c *mitreden.Consultation, value string) (*mitreden.VoteResult, error) {
 	allowed := []string{"support"}
 	if c.VotingMode == mitreden.VotingRating {
 		allowed = []string{"yes", "no", "abstain"}
@@ -52,44 +59,44 @@ func (p *Participation) Vote(ctx context.Context, actor *mitreden.User, proposal
 	}
 	limited := c.MaxSupports > 0 && value == "support"
 	if limited {
-		if old, err := p.st.FindVote(ctx, pr.ID, actor.ID); err == nil && old == value {
+		if old, err := p.st.FindVote(ctx, pr.ID, voter); err == nil && old == value {
 			return &mitreden.VoteResult{Changed: false, Value: value, Tally: pr.Tally, VotingMode: c.VotingMode}, nil
 		}
-		if err := p.st.ReserveSupport(ctx, c.ID, actor.ID, c.MaxSupports); err != nil {
+		if err := p.st.ReserveSupport(ctx, c.ID, voter, c.MaxSupports); err != nil {
 			// A concurrent duplicate of this request may hold the last support.
-			if old, ferr := p.st.FindVote(ctx, pr.ID, actor.ID); ferr == nil && old == value {
+			if old, ferr := p.st.FindVote(ctx, pr.ID, voter); ferr == nil && old == value {
 				return p.voteResult(ctx, c, pr.ID, false, value)
 			}
 			return nil, err
 		}
 	}
-	err = p.st.InsertVote(ctx, pr.ID, actor.ID, c.ID, value)
+	err := p.st.InsertVote(ctx, pr.ID, voter, c.ID, value)
 	switch mitreden.ErrorCode(err) {
 	case "":
 		if err := p.st.IncProposalCounts(ctx, pr.ID, tallyOf(value, 1), 0, ""); err != nil {
 			return nil, err
 		}
-		p.addParticipant(ctx, c.ID, actor.ID)
+		p.addParticipant(ctx, c.ID, voter)
 		return p.voteResult(ctx, c, pr.ID, true, value)
 	case mitreden.ECONFLICT:
 		if limited {
-			_ = p.st.ReleaseSupport(ctx, c.ID, actor.ID)
+			_ = p.st.ReleaseSupport(ctx, c.ID, voter)
 		}
 	default:
 		if limited {
-			_ = p.st.ReleaseSupport(ctx, c.ID, actor.ID)
+			_ = p.st.ReleaseSupport(ctx, c.ID, voter)
 		}
 		return nil, err
 	}
 	// The user voted before: same value changes nothing, another swaps.
-	old, err := p.st.FindVote(ctx, pr.ID, actor.ID)
+	old, err := p.st.FindVote(ctx, pr.ID, voter)
 	if err != nil {
 		return nil, err
 	}
 	if old == value {
 		return p.voteResult(ctx, c, pr.ID, false, value)
 	}
-	if err := p.st.ChangeVote(ctx, pr.ID, actor.ID, old, value); err != nil {
+	if err := p.st.ChangeVote(ctx, pr.ID, voter, old, value); err != nil {
 		return nil, err
 	}
 	delta := tallyOf(value, 1)
