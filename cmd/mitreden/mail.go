@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
 	"github.com/mitreden/mitreden/internal/service"
@@ -132,4 +133,36 @@ func (e *env) startJobs(ctx context.Context, log *slog.Logger) func() {
 			"implicit_tls", sc.ImplicitTLS, "login", sc.Username != "")
 	}
 	return e.jobs.Start(ctx)
+}
+
+// outboxRetention is how long the embedded outbox keeps a mail's file: as
+// long as the store keeps the mail.
+const outboxRetention = 90 * 24 * time.Hour
+
+// pruneOutbox deletes the outbox's .eml files last written before before,
+// as the store forgets their mails, and returns how many it deleted. A
+// missing outbox is empty.
+func pruneOutbox(dir string, before time.Time) (int, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, de := range entries {
+		if de.IsDir() || !strings.HasSuffix(de.Name(), ".eml") {
+			continue
+		}
+		info, err := de.Info()
+		if err != nil || !info.ModTime().Before(before) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, de.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }

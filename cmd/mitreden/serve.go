@@ -164,7 +164,8 @@ func backfillHTML(ctx context.Context, e *env, log *slog.Logger) {
 	}
 }
 
-// purgeLoop removes expired sessions and counters every ten minutes; FerretDB
+// purgeLoop removes expired sessions, counters, one-time links, finished
+// jobs, old mails and old outbox files every ten minutes; FerretDB
 // v1 has no TTL indexes, and on MongoDB this only finds what TTL missed.
 func purgeLoop(ctx context.Context, e *env, log *slog.Logger) {
 	t := time.NewTicker(10 * time.Minute)
@@ -178,7 +179,14 @@ func purgeLoop(ctx context.Context, e *env, log *slog.Logger) {
 			if err != nil {
 				log.Warn("purge expired sessions", "err", err)
 			} else if n > 0 {
-				log.Info("purged expired sessions and counters", "count", n)
+				log.Info("purged expired sessions, counters, links, jobs and mails", "count", n)
+			}
+			if e.cfg.SMTPURL == "" {
+				if n, err := pruneOutbox(outboxDir(e.cfg), time.Now().Add(-outboxRetention)); err != nil {
+					log.Warn("pruning the outbox", "err", err)
+				} else if n > 0 {
+					log.Info("pruned old mails from the outbox", "count", n)
+				}
 			}
 		}
 	}
