@@ -68,6 +68,11 @@ type matrixRow struct {
 	Relogin bool
 	// Password marks password changes: on success the actor's password is the new one.
 	Password bool
+	// Service is the answer for staff of the citizens' service (role
+	// service), checked after the columns. Empty: the admin's answer on the
+	// citizens' service routes (/assisted, /api/v1/assisted), which are
+	// theirs, and the plain citizen's everywhere else.
+	Service string
 	// Settle runs after an allowed cell (wait for background work).
 	Settle func(t *testing.T, e *testEnv, admin string)
 }
@@ -446,10 +451,21 @@ var matrixRoutes = map[string]matrixRow{
 	"GET /api/v1/consultations/:id/statistics":                 {ID: "consultation", Want: all200},
 }
 
-// evidenceForm links (or unlinks) the fixture's comment.
-// The citizens' service and admins use the assisted pages; the matrix has
-// no column for the service role (its rights are tested in
-// assisted_test.go), so admins stand for it here.
+// serviceWant is the answer row expects for staff of the citizens'
+// service: row.Service, else the admin's on the citizens' service routes
+// and the plain citizen's on every other.
+func serviceWant(path string, row matrixRow, want []string) string {
+	switch {
+	case row.Service != "":
+		return row.Service
+	case strings.HasPrefix(path, "/assisted") || strings.HasPrefix(path, "/api/v1/assisted"):
+		return want[len(want)-1]
+	default:
+		return want[1]
+	}
+}
+
+// The citizens' service and admins use the assisted pages.
 const (
 	staffPage = "login 403 403 403 403 200"
 	staff303  = "401 403 403 403 403 303"
@@ -472,6 +488,7 @@ func assistedCommentJSON(f *matrixFixtures, _ *matrixActor) any {
 	return map[string]any{"proposal_id": f.Proposal, "body": "Ein Kommentar am Telefon.", "channel": "phone", "received_at": today()}
 }
 
+// evidenceForm links (or unlinks) the fixture's comment.
 func evidenceForm(f *matrixFixtures, _ *matrixActor) any {
 	return url.Values{"type": {"comment"}, "id": {f.Comment}, "note": {"Passt."}}
 }
@@ -493,8 +510,8 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 	e := newEnv(t, withAccounts(func(c *service.AccountsConfig) { c.RegisterMaxPerIP = 1000 }))
 	m := &matrixEnv{testEnv: e, actors: map[string]*matrixActor{}}
 	roles := map[string][]mitreden.Role{"citizen": nil, "owner": nil, "moderator": {mitreden.RoleModerator},
-		"council": {mitreden.RoleCouncil}, "admin": {mitreden.RoleAdmin}}
-	for _, name := range matrixActors[1:] {
+		"council": {mitreden.RoleCouncil}, "admin": {mitreden.RoleAdmin}, "service": {mitreden.RoleService}}
+	for _, name := range append(matrixActors[1:], "service") {
 		email := name + "@example.org"
 		u, pw := e.createUser(email, strings.ToUpper(name[:1])+name[1:], roles[name]...)
 		a := &matrixActor{Name: name, Email: email, PW: pw, User: u}
@@ -723,7 +740,8 @@ func TestMatrix_AccessControlCoversEveryRoute(t *testing.T) {
 		}
 		method, path, _ := strings.Cut(route, " ")
 		var f *matrixFixtures
-		for i, name := range matrixActors {
+		want = append(want, serviceWant(path, row, want))
+		for i, name := range append(matrixActors, "service") {
 			a := m.actors[name]              // nil for anonymous
 			if f == nil || method != "GET" { // GET changes nothing, so its cells share records
 				f = m.fixtures(t, row)
