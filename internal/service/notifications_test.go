@@ -161,7 +161,8 @@ func TestNotify_AnswerReachesAuthorSupportersAndFollowersOnceEvenOnRetry(t *test
 		if kinds(ns) != "answer" || unread != 1 || ns[0].Status != mitreden.StatusAccepted || ns[0].URL != "/proposals/"+pr.ID {
 			t.Fatalf("%s: %s unread %d", u.DisplayName, kinds(ns), unread)
 		}
-		if got := e.mail.mails(u.Email); len(got) != 1 || !strings.Contains(got[0].Text, "ist jetzt: angenommen") {
+		if got := e.mail.mails(u.Email); len(got) != 1 || !strings.Contains(got[0].Text, "ist jetzt: angenommen") ||
+			!strings.Contains(got[0].Text, "Wird 2027 gebaut.") || !strings.Contains(got[0].HTML, "Wird 2027 gebaut.") {
 			t.Fatalf("%s got %d mails", u.DisplayName, len(got))
 		}
 	}

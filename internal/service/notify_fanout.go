@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mitreden/mitreden/internal/markdown"
 	"github.com/mitreden/mitreden/internal/mitreden"
 )
 
@@ -162,6 +163,8 @@ func (n *Notifications) HandleNotify(ctx context.Context, job *mitreden.Job) err
 		}
 		base.Kind, base.URL, base.ConsultationID = mitreden.NotifyAnswer, "/proposals/"+pr.ID, pr.ConsultationID
 		base.Title, base.TitleLang = pr.Title, pr.Lang
+		// The mail carries the answer itself, so nobody has to log in to read it.
+		base.Excerpt, base.ExcerptLang = excerptOf(markdown.PlainText(pr.Answer)), pr.AnswerLang
 		n.placeIn(ctx, &base)
 		if err := n.deliver(ctx, ev, base, []string{pr.AuthorID}); err != nil {
 			return err
@@ -241,6 +244,8 @@ func (n *Notifications) fanComment(ctx context.Context, ev notifyEvent, base mit
 			return gone(err)
 		}
 		base.Title, base.TitleLang = pr.Title, pr.Lang
+		// The mail carries the answer itself, so nobody has to log in to read it.
+		base.Excerpt, base.ExcerptLang = excerptOf(markdown.PlainText(pr.Answer)), pr.AnswerLang
 		n.placeIn(ctx, &base)
 		if cm.ParentID == "" {
 			base.Kind = mitreden.NotifyComment
