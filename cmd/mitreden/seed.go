@@ -22,6 +22,7 @@ var demoAccounts = []struct {
 	{"admin@mitreden.example", "Demo-Administration", "Rathaus-Schluessel-2026!", mitreden.RoleAdmin},
 	{"moderation@mitreden.example", "Demo-Moderation", "Forum-Pflege-2026!", mitreden.RoleModerator},
 	{"digitalrat@mitreden.example", "Demo-Digitalrat", "Beratung-Digital-2026!", mitreden.RoleCouncil},
+	{"buergerservice@mitreden.example", "Demo-Bürgerservice", "Post-und-Telefon-2026!", mitreden.RoleService},
 }
 
 const demoCitizenPassword = "Demo-Buerger-2026!"
