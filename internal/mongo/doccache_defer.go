@@ -2,6 +2,8 @@ package mongo
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"sync"
 	"time"
 
@@ -43,6 +45,25 @@ type pendingUpdate struct {
 	inc  bson.D
 	max  bson.D
 	push bson.D // field → bson.A of the values in order
+	// token marks the document when these increments are written, set at
+	// the first attempt: a write that failed may still have been applied
+	// (a timeout after the engine wrote), so the retry is filtered on the
+	// mark and applies the increments at most once. Increments arriving
+	// after an attempt start a new pendingUpdate that links this one as
+	// prev, written after it.
+	token string
+	prev  *pendingUpdate
+}
+
+// flushMark is the field a flush marks its document with (see token).
+const flushMark = "_flush"
+
+// newFlushToken returns a token no other flush, of this process or an
+// earlier one, uses.
+func newFlushToken() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 func (p *pendingUpdate) update() bson.D {
@@ -242,23 +263,53 @@ func (c *docCache) flush(ctx context.Context, db *mongo.Database, coll string, i
 	}
 	c.mu.RUnlock()
 	for _, k := range keys {
-		c.mu.RLock()
-		p := c.pending[k]
-		c.mu.RUnlock()
-		if p == nil {
-			continue // reset meanwhile (the database was dropped)
-		}
-		if _, err := db.Collection(k.coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: p.id}}, p.update()); err != nil {
+		if err := c.flushKey(ctx, db, k); err != nil {
 			return err
 		}
-		c.mu.Lock()
-		delete(c.pending, k)
-		if e := c.entries[k]; e != nil {
-			e.pinned = false
-		}
-		c.mu.Unlock()
 	}
 	return nil
+}
+
+// flushKey writes the pending increments of one document, the oldest
+// attempt first, each at most once (see pendingUpdate.token).
+func (c *docCache) flushKey(ctx context.Context, db *mongo.Database, k docKey) error {
+	for {
+		c.mu.Lock()
+		head := c.pending[k]
+		if head == nil {
+			c.mu.Unlock()
+			return nil // written, or reset meanwhile (the database was dropped)
+		}
+		var child *pendingUpdate
+		p := head
+		for p.prev != nil {
+			child, p = p, p.prev
+		}
+		if p.token == "" {
+			p.token = newFlushToken()
+		}
+		c.mu.Unlock()
+		update := append(p.update(), bson.E{Key: "$set", Value: bson.D{{Key: flushMark, Value: p.token}}})
+		filter := bson.D{{Key: "_id", Value: p.id}, {Key: flushMark, Value: bson.D{{Key: "$ne", Value: p.token}}}}
+		if _, err := db.Collection(k.coll).UpdateOne(ctx, filter, update); err != nil {
+			return err
+		}
+		// No match: an earlier attempt was applied, or the document is gone.
+		c.mu.Lock()
+		if child != nil {
+			child.prev = nil
+			c.mu.Unlock()
+			continue
+		}
+		if c.pending[k] == head {
+			delete(c.pending, k)
+			if e := c.entries[k]; e != nil {
+				e.pinned = false
+			}
+		}
+		c.mu.Unlock()
+		return nil
+	}
 }
 
 // deferUpdate applies update to the cached document k (prev, read under
@@ -281,8 +332,9 @@ func (c *docCache) deferUpdate(k docKey, id any, prev bson.Raw, update bson.D) b
 	}
 	c.size += len(next)
 	p := c.pending[k]
-	if p == nil {
-		p = &pendingUpdate{id: id}
+	if p == nil || p.token != "" {
+		// None waits, or the one waiting was attempted: a new one follows it.
+		p = &pendingUpdate{id: id, prev: p}
 		c.pending[k] = p
 	}
 	p.merge(update)

@@ -243,3 +243,45 @@ func mustOID(t *testing.T, hex string) bson.ObjectID {
 	}
 	return o
 }
+
+// A flush whose write the engine applied although the call failed (a
+// timeout under load) is retried without counting twice, and increments
+// that arrive before the retry are written after it.
+func TestDeferCounters_RetriedFlushCountsOnce(t *testing.T) {
+	ctx := context.Background()
+	name := mongotest.DBName(t)
+	db, _ := openDeferred(t, name)
+	s := db.Participation()
+	p := &mitreden.Proposal{ConsultationID: "c1", AuthorID: "u1", AuthorName: "Anna", Title: "Retry", Body: "Text", Status: mitreden.StatusSubmitted}
+	if err := s.CreateProposal(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	inc := func(n int) {
+		for range n {
+			if err := s.IncProposalCounts(ctx, p.ID, mitreden.Tally{Support: 1}, 0, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	inc(5)
+	if err := db.FlushAppliedButFailed(ctx, "proposals", p.ID); err != nil {
+		t.Fatal(err)
+	}
+	inc(3)
+	if err := db.FlushAppliedButFailed(ctx, "proposals", p.ID); err != nil {
+		t.Fatal(err)
+	}
+	inc(2)
+	if err := db.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	plain, err := mongo.Open(ctx, mongotest.URI(t), name, mongo.SerializeWrites())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = plain.Drop(ctx); _ = plain.Close(ctx) })
+	stored, err := plain.Participation().FindProposal(ctx, p.ID)
+	if err != nil || stored.Tally.Support != 10 {
+		t.Fatalf("the store counts %d supports (%v), want 10", stored.Tally.Support, err)
+	}
+}
