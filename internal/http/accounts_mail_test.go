@@ -119,6 +119,10 @@ func TestVerify_ThroughTheMailBeforeTakingPart(t *testing.T) {
 	if doc.Find(`#verify-note form[action="/account/verify/resend"] button`).Length() != 1 {
 		t.Fatalf("no verification note: %q", doc.Find("main").Text())
 	}
+	// Where the button to propose would be, the page says why it is not.
+	if note := doc.Find("#propose-note").Text(); !strings.Contains(note, "bestätigen Sie zuerst Ihre E-Mail-Adresse") {
+		t.Fatalf("no reason where the propose button would be: %q", note)
+	}
 	resp, doc = b.post("/consultations/"+c.ID+"/proposals", url.Values{"_csrf": {b.csrf("/consultations/" + c.ID + "/proposals/new")},
 		"title": {"Ein Vorschlag von Lina"}, "body": {"Ein Vorschlag mit genug Text darin, bitte."}})
 	if resp.StatusCode != 403 || !strings.Contains(doc.Text(), "bestätigen Sie zuerst Ihre E-Mail-Adresse") {
