@@ -284,6 +284,9 @@ type AssistedStore interface {
 	// UnmergedRecords returns the linked records whose votes may not all
 	// have moved yet (a merge cut short).
 	UnmergedRecords(ctx context.Context) ([]*ParticipantRecord, error)
+	// LinkedRecords streams the records linked to an account, for a
+	// recount that counts a record and its account as one person.
+	LinkedRecords(ctx context.Context, yield func(*ParticipantRecord) error) error
 	// VotesOf returns every vote stored under voter.
 	VotesOf(ctx context.Context, voter string) ([]AssistedVote, error)
 	// SetVoteProvenance stores the channel and date of the vote of voter on

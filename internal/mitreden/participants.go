@@ -39,6 +39,20 @@ type ParticipantStore interface {
 	// recorded before costs one lookup by key and no write; a record another
 	// call inserted meanwhile is no error and is counted by that call.
 	AddParticipant(ctx context.Context, consultationID, userID string) error
+	// RemoveParticipant deletes the record of userID in consultationID and
+	// lowers the count when it deleted one; a missing record is no error.
+	// Linking a participant record to an account moves the record's
+	// participations to the account this way, after AddParticipant for the
+	// account, so a crash between the two counts the person twice until
+	// the merge resumes, never not at all.
+	RemoveParticipant(ctx context.Context, consultationID, userID string) error
+	// ParticipationsOf returns the consultations userID is recorded in
+	// (through an index on the person).
+	ParticipationsOf(ctx context.Context, userID string) ([]string, error)
+	// DeleteParticipants deletes the records of ps without changing any
+	// count: a recount drops the records of linked participant records this
+	// way and sets the counts itself.
+	DeleteParticipants(ctx context.Context, ps []Participant) error
 	// ParticipantCounts returns how many people took part in each of the
 	// consultations, by id; a consultation without participants is 0. Reads
 	// the counts by key: one query on MongoDB, one lookup each (from memory)

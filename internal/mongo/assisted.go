@@ -182,6 +182,12 @@ func (s *ParticipationStore) UnmergedRecords(ctx context.Context) ([]*mitreden.P
 	return out, err
 }
 
+// LinkedRecords streams the linked records through the linked index.
+func (s *ParticipationStore) LinkedRecords(ctx context.Context, yield func(*mitreden.ParticipantRecord) error) error {
+	return streamFind(ctx, s.db, "assisted_records", bson.D{{Key: "linked_user_id", Value: bson.D{{Key: "$gt", Value: ""}}}}, nil,
+		func(d *recordDoc) error { return yield(d.domain()) })
+}
+
 // VotesOf reads the votes of voter through the user index.
 func (s *ParticipationStore) VotesOf(ctx context.Context, voter string) ([]mitreden.AssistedVote, error) {
 	var out []mitreden.AssistedVote

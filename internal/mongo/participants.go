@@ -211,3 +211,43 @@ func (s *ParticipationStore) MarkParticipantsBackfilled(ctx context.Context) err
 		bson.D{{Key: "$set", Value: bson.D{{Key: "at", Value: now()}}}}, options.UpdateOne().SetUpsert(true))
 	return mapErr(err)
 }
+
+// RemoveParticipant deletes the record by _id and lowers the counter only
+// when the delete removed it, both under one hold of the write lock.
+func (s *ParticipationStore) RemoveParticipant(ctx context.Context, consultationID, userID string) error {
+	wctx, done := s.db.write(ctx)
+	defer done()
+	res, err := s.db.C("participants").DeleteOne(wctx, bson.D{{Key: "_id", Value: participantID(consultationID, userID)}})
+	if err != nil || res.DeletedCount == 0 {
+		return mapErr(err)
+	}
+	_, err = s.db.C("participant_counts").UpdateOne(wctx, bson.D{{Key: "_id", Value: consultationID}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: -1}, {Key: "ver", Value: 1}}}})
+	return mapErr(err)
+}
+
+// ParticipationsOf reads the person's records through the participants
+// user index (declared with the user data).
+func (s *ParticipationStore) ParticipationsOf(ctx context.Context, userID string) ([]string, error) {
+	var out []string
+	err := streamFind(ctx, s.db, "participants", bson.D{{Key: "user_id", Value: userID}}, nil, func(d *participantDoc) error {
+		out = append(out, d.ConsultationID)
+		return nil
+	})
+	return out, err
+}
+
+// DeleteParticipants deletes the records by _id in one DeleteMany.
+func (s *ParticipationStore) DeleteParticipants(ctx context.Context, ps []mitreden.Participant) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = participantID(p.ConsultationID, p.UserID)
+	}
+	wctx, done := s.db.write(ctx)
+	defer done()
+	_, err := s.db.C("participants").DeleteMany(wctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	return mapErr(err)
+}

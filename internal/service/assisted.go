@@ -41,7 +41,34 @@ func NewAssisted(p *Participation, st mitreden.AssistedStore, users mitreden.Use
 	}
 	a := &Assisted{p: p, st: st, users: users, late: time.Duration(lateDays) * 24 * time.Hour, log: log}
 	p.beforeRecount = append(p.beforeRecount, func(ctx context.Context) error { _, err := a.ResumeLinks(ctx); return err })
+	p.personOf, p.linkedPeople = a.personOf, a.linkedPeople
 	return a
+}
+
+// personOf is the account a participant record's key counts as once the
+// record is linked (one lookup by _id, for record keys only); any other id,
+// and a key whose record cannot be read, counts as itself: the next
+// recount corrects a person counted twice.
+func (a *Assisted) personOf(ctx context.Context, id string) string {
+	recID, ok := strings.CutPrefix(id, mitreden.RecordVoterPrefix)
+	if !ok {
+		return id
+	}
+	r, err := a.st.FindRecord(ctx, recID)
+	if err != nil || r.LinkedUserID == "" {
+		return id
+	}
+	return r.LinkedUserID
+}
+
+// linkedPeople maps the key of every linked record to its account.
+func (a *Assisted) linkedPeople(ctx context.Context) (map[string]string, error) {
+	out := map[string]string{}
+	err := a.st.LinkedRecords(ctx, func(r *mitreden.ParticipantRecord) error {
+		out[r.VoterKey()] = r.LinkedUserID
+		return nil
+	})
+	return out, err
 }
 
 // LateEntry is the late-entry period.
@@ -344,7 +371,8 @@ func (a *Assisted) ResumeLinks(ctx context.Context) (int, error) {
 // vote: the account's vote is written (and counted) before the record's is
 // removed (and uncounted), so a crash between them leaves both, never
 // neither; running merge again then finds the account's vote and removes
-// the record's. The record is marked merged last.
+// the record's. The record's participant records move the same way. The
+// record is marked merged last.
 func (a *Assisted) merge(ctx context.Context, r *mitreden.ParticipantRecord) (*LinkResult, error) {
 	res := &LinkResult{Record: r}
 	user, key := r.LinkedUserID, r.VoterKey()
@@ -362,6 +390,22 @@ func (a *Assisted) merge(ctx context.Context, r *mitreden.ParticipantRecord) (*L
 			cons[c.ID] = c
 		}
 		if err := a.moveVote(ctx, c, v, key, user, res); err != nil {
+			return nil, err
+		}
+	}
+	// The record's participations become the account's: the account's
+	// record first (counted when new), then the record's goes (uncounted),
+	// so a crash between them counts the person twice until the merge
+	// resumes, never not at all.
+	cids, err := a.p.st.ParticipationsOf(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	for _, cid := range cids {
+		if err := a.p.st.AddParticipant(ctx, cid, user); err != nil {
+			return nil, err
+		}
+		if err := a.p.st.RemoveParticipant(ctx, cid, key); err != nil {
 			return nil, err
 		}
 	}

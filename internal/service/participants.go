@@ -24,8 +24,12 @@ import (
 // addParticipant records that userID took part in the consultation. A
 // failure is logged and never fails the write it follows; the next recount
 // adds the missing record. The write happened, so a client that went away
-// meanwhile does not cancel the record.
+// meanwhile does not cancel the record. A participant record linked to an
+// account is recorded as the account (personOf), so the person counts once.
 func (p *Participation) addParticipant(ctx context.Context, consultationID, userID string) {
+	if p.personOf != nil {
+		userID = p.personOf(ctx, userID)
+	}
 	if err := p.st.AddParticipant(context.WithoutCancel(ctx), consultationID, userID); err != nil {
 		p.log.Warn("recording a participant; the next recount adds it", "consultation", consultationID, "user", userID, "err", err)
 	}
@@ -135,16 +139,38 @@ func (p *Participation) syncParticipants(ctx context.Context) (ParticipantSync, 
 	}); err != nil {
 		return r, err
 	}
+	// A participant record linked to an account is the account's person:
+	// its contributions count for the account, and its own participant
+	// records (left by a link before links moved them, or written by an
+	// entry that raced the link) are dropped below.
+	linked := map[string]string{}
+	if p.linkedPeople != nil {
+		var err error
+		if linked, err = p.linkedPeople(ctx); err != nil {
+			return r, err
+		}
+	}
+	person := func(id string) string {
+		if to, ok := linked[id]; ok {
+			return to
+		}
+		return id
+	}
 	cutoff := p.deadCutoff()
 	stored := map[participantKey]bool{}
 	have := map[string]int{}
 	young := map[string]bool{}
+	var stale []mitreden.Participant
 	if err := p.st.AllParticipants(ctx, func(pt mitreden.Participant) error {
-		stored[participantKey{pt.ConsultationID, pt.UserID}] = true
-		have[pt.ConsultationID]++
 		if !pt.AddedAt.IsZero() && !pt.AddedAt.Before(cutoff) {
 			young[pt.ConsultationID] = true
 		}
+		if _, ok := linked[pt.UserID]; ok {
+			stale = append(stale, pt)
+			return nil
+		}
+		stored[participantKey{pt.ConsultationID, pt.UserID}] = true
+		have[pt.ConsultationID]++
 		return nil
 	}); err != nil {
 		return r, err
@@ -152,6 +178,7 @@ func (p *Participation) syncParticipants(ctx context.Context) (ParticipantSync, 
 	people := map[participantKey]bool{}
 	var missing []mitreden.Participant
 	took := func(consultationID, userID string) {
+		userID = person(userID)
 		k := participantKey{consultationID, userID}
 		// A deleted account's contributions keep counting through the
 		// participant records that were unlinked from the person.
@@ -162,6 +189,9 @@ func (p *Participation) syncParticipants(ctx context.Context) (ParticipantSync, 
 		if !stored[k] {
 			missing = append(missing, mitreden.Participant{ConsultationID: consultationID, UserID: userID})
 		}
+	}
+	for _, pt := range stale {
+		took(pt.ConsultationID, pt.UserID)
 	}
 	if err := p.st.AllProposals(ctx, func(pr *mitreden.Proposal) error {
 		took(pr.ConsultationID, pr.AuthorID)
@@ -191,6 +221,11 @@ func (p *Participation) syncParticipants(ctx context.Context) (ParticipantSync, 
 		r.Added += n
 	}
 	if err != nil {
+		return r, err
+	}
+	// The account's records are in place, so the record's go; the counts
+	// below leave them out either way.
+	if err := p.st.DeleteParticipants(ctx, stale); err != nil {
 		return r, err
 	}
 	ids := map[string]bool{}

@@ -38,6 +38,12 @@ type Participation struct {
 	notes *Notifications
 	// beforeRecount run first in every Recount (OnRecount).
 	beforeRecount []func(context.Context) error
+	// personOf names the person an author or voter id counts as (a
+	// participant record linked to an account counts as the account);
+	// linkedPeople maps every such id to its person, for a recount. Both
+	// are set by NewAssisted; nil maps every id to itself.
+	personOf     func(ctx context.Context, id string) string
+	linkedPeople func(ctx context.Context) (map[string]string, error)
 }
 
 // CommentTarget resolves a comment target of another service to a
