@@ -1,6 +1,7 @@
 package http
 
 import (
+	"net/url"
 	"strings"
 	"time"
 
@@ -170,11 +171,16 @@ func fieldless(err error) error {
 // queueView is a queue item as the queue page shows it.
 type queueView struct {
 	*service.QueueItem
-	Key, URL                string
-	Title, Excerpt, Lang    string
-	HeldWhy                 string
-	ReportCounts            map[string]int
-	AuthorName              string
+	Key, URL             string
+	Title, Excerpt, Lang string
+	HeldWhy              string
+	ReportCounts         map[string]int
+	AuthorName           string
+	// AuthorURL is where the author link leads (authorURL); empty: no link.
+	AuthorURL string
+	// AuthorRecord tells an author held as a participant record by the
+	// citizens' service.
+	AuthorRecord            bool
 	AuthorBlocked           bool
 	AuthorBlockedUntil      time.Time
 	ParentExcerpt           string
@@ -217,6 +223,23 @@ func (s *Server) queueViews(items []*service.QueueItem) []*queueView {
 	return out
 }
 
+// authorURL is where the queue links an author: an account to its page of
+// moderation and blocks; a participant record of the citizens' service has
+// no account to block, so it links to the record for staff (who may open
+// it) and nowhere for anyone else.
+func authorURL(authorID string, staff bool) (string, bool) {
+	recID, ok := strings.CutPrefix(authorID, mitreden.RecordVoterPrefix)
+	switch {
+	case authorID == "":
+		return "", false
+	case !ok:
+		return "/moderation/users/" + url.PathEscape(authorID), false
+	case staff:
+		return "/assisted/participants/" + url.PathEscape(recID), true
+	}
+	return "", true
+}
+
 func (s *Server) handleQueue(c *fiber.Ctx) error { return s.renderQueue(c, fiber.StatusOK, nil, nil) }
 
 func (s *Server) renderQueue(c *fiber.Ctx, status int, values map[string]string, err error) error {
@@ -233,6 +256,10 @@ func (s *Server) renderQueue(c *fiber.Ctx, status int, values map[string]string,
 	}
 	s.fillForm(p, values, err, map[string]string{"items": "queue-items", "action": "action-" + mitreden.ActionApprove})
 	views := s.queueViews(items)
+	staff := service.CheckStaff(p.User) == nil
+	for _, v := range views {
+		v.AuthorURL, v.AuthorRecord = authorURL(v.AuthorID, staff)
+	}
 	nameFailedItems(p, views, err)
 	p.Data = fiber.Map{"Items": views, "Total": total, "Actions": mitreden.ItemActions, "Reasons": mitreden.ReportReasons}
 	p.Pager = newPager(c, page, service.QueuePerPage, total)
