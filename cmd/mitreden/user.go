@@ -29,7 +29,7 @@ func (r *roleList) Set(v string) error {
 
 func cmdUser(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"user needs a subcommand: create, grant, revoke, list"}
+		return usageError{"user needs a subcommand: create, grant, revoke, verify, list"}
 	}
 	sub := args[0]
 	fs := newFlagSet("user "+sub, stderr)
@@ -39,8 +39,18 @@ func cmdUser(ctx context.Context, cfg Config, args []string, stdin io.Reader, st
 	pwStdin := fs.Bool("password-stdin", false, "read the password from standard input")
 	var roles roleList
 	fs.Var(&roles, "role", "role (repeatable): citizen, council, moderator, admin")
-	if err := fs.Parse(args[1:]); err != nil {
+	rest := args[1:]
+	if sub == "verify" && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		// `user verify EMAIL`: the address may come first, before flags.
+		*email, rest = rest[0], rest[1:]
+	}
+	if err := fs.Parse(rest); err != nil {
 		return usageError{err.Error()}
+	}
+	if sub == "verify" && *email == "" && fs.NArg() == 1 {
+		*email = fs.Arg(0)
+	} else if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("user %s: unexpected argument %q", sub, fs.Arg(0))}
 	}
 	if err := cfg.Validate(); err != nil {
 		return usageError{err.Error()}
@@ -53,6 +63,10 @@ func cmdUser(ctx context.Context, cfg Config, args []string, stdin io.Reader, st
 	case "grant", "revoke":
 		if *email == "" || len(roles) != 1 {
 			return usageError{"user " + sub + " needs --email and exactly one --role"}
+		}
+	case "verify":
+		if *email == "" {
+			return usageError{"user verify needs an email address: mitreden user verify EMAIL"}
 		}
 	case "list":
 	default:
@@ -99,6 +113,20 @@ func cmdUser(ctx context.Context, cfg Config, args []string, stdin io.Reader, st
 			return err
 		}
 		fmt.Fprintf(stdout, "%s now has roles %s\n", u.Email, joinRoles(u.Roles))
+	case "verify":
+		// For people whose verification mail never arrives.
+		u, err := e.accounts.FindUserByEmail(ctx, *email)
+		if err != nil {
+			return fmt.Errorf("no user with email %s", *email)
+		}
+		if !u.Unverified {
+			fmt.Fprintf(stdout, "%s was already verified\n", u.Email)
+			return nil
+		}
+		if u, err = e.accounts.MarkVerified(ctx, service.System, u.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s is now verified\n", u.Email)
 	case "list":
 		f := mitreden.UserFilter{PerPage: 100}
 		if len(roles) > 0 {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/internal/service"
 )
 
 // checkLogin opens the data dir in-process and logs in through the accounts
@@ -173,6 +174,69 @@ func TestUserGrantRevokeList(t *testing.T) {
 		{"user", "grant", "--email", "mod@example.org", "--role", "admin", "--role", "council"},
 		{"user", "revoke", "--role", "admin"},
 		{"user", "list", "--role", "emperor"},
+	} {
+		if code, _, stderr := runCLI(t, env, "", args...); code != 2 || stderr == "" {
+			t.Errorf("%v: exit %d %q, want 2 with a message", args, code, stderr)
+		}
+	}
+}
+
+// userState opens the data dir in-process and reads the account by address.
+func userState(t *testing.T, dataDir, email string) *mitreden.User {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.DataDir = dataDir
+	e, err := open(context.Background(), cfg, newLogger(io.Discard, "error"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.close()
+	u, err := e.accounts.FindUserByEmail(context.Background(), email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func TestUserVerify_MarksAnUnverifiedAccountVerified(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"MITREDEN_DATA_DIR": dir}
+	// A person registered themselves, and their verification mail never came.
+	cfg := DefaultConfig()
+	cfg.DataDir = dir
+	e, err := open(context.Background(), cfg, newLogger(io.Discard, "error"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.accounts.Register(context.Background(), service.RegisterInput{Email: "ohne.post@example.org",
+		Password: "Kartoffelsalat mit Gurke", DisplayName: "Ohne Post"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	e.close()
+	if !userState(t, dir, "ohne.post@example.org").Unverified {
+		t.Fatal("a self-registered account starts unverified")
+	}
+
+	code, out, stderr := runCLI(t, env, "", "user", "verify", "OHNE.POST@example.org")
+	if code != 0 || out != "ohne.post@example.org is now verified\n" {
+		t.Fatalf("verify: %d %q %q", code, out, stderr)
+	}
+	if u := userState(t, dir, "ohne.post@example.org"); u.Unverified || u.VerifiedAt.IsZero() {
+		t.Fatalf("still unverified after verify: %+v", u)
+	}
+	// Again, with the address after a flag: nothing to do, and it says so.
+	code, out, stderr = runCLI(t, env, "", "user", "verify", "--data-dir", dir, "ohne.post@example.org")
+	if code != 0 || out != "ohne.post@example.org was already verified\n" {
+		t.Fatalf("verify again: %d %q %q", code, out, stderr)
+	}
+
+	code, _, stderr = runCLI(t, env, "", "user", "verify", "niemand@example.org")
+	if code != 1 || !strings.Contains(stderr, "no user with email niemand@example.org") {
+		t.Fatalf("verify an unknown address: %d %q", code, stderr)
+	}
+	for _, args := range [][]string{
+		{"user", "verify"},
+		{"user", "verify", "a@example.org", "b@example.org"},
 	} {
 		if code, _, stderr := runCLI(t, env, "", args...); code != 2 || stderr == "" {
 			t.Errorf("%v: exit %d %q, want 2 with a message", args, code, stderr)

@@ -88,3 +88,13 @@ func (s *Server) handleAdminUserRole(c *fiber.Ctx) error {
 	s.flash(c, "admin.users.saved")
 	return c.Redirect("/admin/users", fiber.StatusSeeOther)
 }
+
+// handleAdminUserVerify confirms the address of an account whose
+// verification mail never arrived.
+func (s *Server) handleAdminUserVerify(c *fiber.Ctx) error {
+	if _, err := s.deps.Accounts.MarkVerified(c.UserContext(), userOf(c), c.Params("id")); err != nil {
+		return err
+	}
+	s.flash(c, "admin.users.verified_saved")
+	return c.Redirect("/admin/users", fiber.StatusSeeOther)
+}

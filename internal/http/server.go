@@ -225,6 +225,7 @@ func (s *Server) routesSetup() {
 	s.accountRoutes()
 	s.add("GET", "/admin/users", s.requireRole(mitreden.RoleAdmin), s.handleAdminUsers)
 	s.add("POST", "/admin/users/:id/roles", s.requireRole(mitreden.RoleAdmin), s.handleAdminUserRole)
+	s.add("POST", "/admin/users/:id/verify", s.requireRole(mitreden.RoleAdmin), s.handleAdminUserVerify)
 	s.add("GET", "/admin/search", s.requireRole(mitreden.RoleAdmin), s.handleAdminSearch)
 	s.add("POST", "/admin/search/reindex", s.requireRole(mitreden.RoleAdmin), s.handleAdminSearchReindex)
 	if s.deps.Outbox != nil {
