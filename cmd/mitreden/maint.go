@@ -60,6 +60,11 @@ func cmdSeed(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	return seedParticipants(ctx, e, stderr)
 }
 
+// notificationSettle is how long a notification counter must differ from
+// its notifications, unchanged, before recount repairs it while servers
+// may be fanning out: a fan-out counts within seconds of storing.
+const notificationSettle = 10 * time.Second
+
 func cmdRecount(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("recount", stderr)
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "data directory (MITREDEN_DATA_DIR)")
@@ -104,6 +109,25 @@ func cmdRecount(ctx context.Context, cfg Config, args []string, stdout, stderr i
 		}
 		repaired++
 		fmt.Fprintf(stdout, "%s: %s %d → %d\n", who, f.Field, f.From, f.To)
+	}
+	// Notification counters: a fan-out that died between storing and
+	// counting left them short. Holding the data dir, no fan-out runs
+	// meanwhile; otherwise a difference must last notificationSettle.
+	settle := notificationSettle
+	if e.emb != nil {
+		settle = 0
+	}
+	noteFixes, err := e.notes.RecountNotifications(ctx, settle)
+	if err != nil {
+		return err
+	}
+	for _, f := range noteFixes {
+		if f.Skipped {
+			fmt.Fprintf(stdout, "notifications of user %s changed meanwhile; run recount again\n", f.UserID)
+			continue
+		}
+		repaired++
+		fmt.Fprintf(stdout, "notifications of user %s: unread %d → %d, total %d → %d\n", f.UserID, f.From.Unread, f.To.Unread, f.From.Total, f.To.Total)
 	}
 	fmt.Fprintf(stdout, "recount done: %d counters repaired\n", repaired)
 	return nil

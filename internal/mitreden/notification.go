@@ -224,3 +224,19 @@ type MailRecipientStore interface {
 	// MailRecipients returns the people found among ids by id.
 	MailRecipients(ctx context.Context, ids []string) (map[string]*MailRecipient, error)
 }
+
+// NotificationCountRepairStore recomputes people's notification counters
+// from their notifications, for `mitreden recount`: a fan-out that died
+// between storing notifications and counting them leaves a counter short.
+type NotificationCountRepairStore interface {
+	// NotificationTallies counts the notifications and the unread ones of
+	// the given people, or of everyone when userIDs is nil (one
+	// aggregation).
+	NotificationTallies(ctx context.Context, userIDs []string) (map[string]NotificationCounts, error)
+	// AllNotificationCounts reads every person's counters (one query).
+	AllNotificationCounts(ctx context.Context) (map[string]NotificationCounts, error)
+	// SetNotificationCounts sets a person's counters to to, only while
+	// they are from (a missing counter reads as zeros); false when they
+	// changed meanwhile.
+	SetNotificationCounts(ctx context.Context, userID string, from, to NotificationCounts) (bool, error)
+}
