@@ -27,7 +27,7 @@ func (s *Server) dataRoutes() {
 // dataSections are the parts of the export the page explains, in the
 // export's order; each has a text "data.section.<name>".
 var dataSections = []string{"profile", "sessions", "proposals", "comments", "votes", "comment_votes", "reports",
-	"participations", "moderation_decisions", "council"}
+	"participations", "moderation_decisions", "council", "assisted"}
 
 func (s *Server) handleDataPage(c *fiber.Ctx) error {
 	p := s.page(c, "data.title")

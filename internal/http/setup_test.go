@@ -120,6 +120,7 @@ func newGuardedEnv(t *testing.T, gcfg service.GuardsConfig, opts ...envOption) *
 	notes.Attach(part)
 	notes.AttachCouncil(council)
 	data.Register(notes.DataSection())
+	data.Register(assisted.DataSection(db.UserData()))
 	data.ForgetMails(mailer)
 	srv, err := mhttp.New(cfg, mhttp.Deps{Accounts: acc, Store: db, Searcher: idx, Participation: part, Indexing: indexing, Guards: guards,
 		Meetings: meetings, Council: council, Users: db.Users(), Assisted: assisted, Mailer: mailer, Outbox: mailer, Data: data, Logger: log,

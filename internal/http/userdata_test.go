@@ -70,7 +70,7 @@ func TestData_PageExplainsAndDownloadsInBothLanguages(t *testing.T) {
 		if resp.StatusCode != 200 || strings.TrimSpace(doc.Find("h1").Text()) != want {
 			t.Fatalf("%s: %d %q", lang, resp.StatusCode, doc.Find("h1").Text())
 		}
-		if doc.Find(`main ul.data-sections > li`).Length() != 10 || doc.Find(`main a[href="/profile/data/export"][download]`).Length() != 1 {
+		if doc.Find(`main ul.data-sections > li`).Length() != 11 || doc.Find(`main a[href="/profile/data/export"][download]`).Length() != 1 {
 			t.Errorf("%s: the page does not list the sections and offer the download", lang)
 		}
 		if resp.Header.Get("Cache-Control") != "no-store" {

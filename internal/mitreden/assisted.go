@@ -230,6 +230,8 @@ const (
 	AuditLink          = "link"
 	AuditCorrection    = "correction"
 	AuditLetterSent    = "letter_sent"
+	// AuditUnlink is the link removed when the account was deleted.
+	AuditUnlink = "unlink"
 )
 
 // AuditEntry records one thing staff did for a participant record; the
@@ -284,6 +286,11 @@ type AssistedStore interface {
 	// UnmergedRecords returns the linked records whose votes may not all
 	// have moved yet (a merge cut short).
 	UnmergedRecords(ctx context.Context) ([]*ParticipantRecord, error)
+	// RecordsLinkedTo returns the records linked to userID.
+	RecordsLinkedTo(ctx context.Context, userID string) ([]*ParticipantRecord, error)
+	// UnlinkRecord removes the record's link if it is linked to userID and
+	// tells whether it did; the record stays.
+	UnlinkRecord(ctx context.Context, id, userID string) (bool, error)
 	// LinkedRecords streams the records linked to an account, for a
 	// recount that counts a record and its account as one person.
 	LinkedRecords(ctx context.Context, yield func(*ParticipantRecord) error) error

@@ -182,6 +182,30 @@ func (s *ParticipationStore) UnmergedRecords(ctx context.Context) ([]*mitreden.P
 	return out, err
 }
 
+// RecordsLinkedTo reads through the linked index's prefix.
+func (s *ParticipationStore) RecordsLinkedTo(ctx context.Context, userID string) ([]*mitreden.ParticipantRecord, error) {
+	var out []*mitreden.ParticipantRecord
+	err := streamFind(ctx, s.db, "assisted_records", bson.D{{Key: "linked_user_id", Value: userID}}, nil,
+		func(d *recordDoc) error { out = append(out, d.domain()); return nil })
+	return out, err
+}
+
+// UnlinkRecord clears the link in one conditional update by _id.
+func (s *ParticipationStore) UnlinkRecord(ctx context.Context, id, userID string) (bool, error) {
+	o, err := oid(id)
+	if err != nil {
+		return false, err
+	}
+	wctx, done := s.db.write(ctx)
+	defer done()
+	res, err := s.db.C("assisted_records").UpdateOne(wctx, bson.D{{Key: "_id", Value: o}, {Key: "linked_user_id", Value: userID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "linked_user_id", Value: ""}, {Key: "linked_at", Value: time.Time{}}, {Key: "merged", Value: false}}}})
+	if err != nil {
+		return false, mapErr(err)
+	}
+	return res.ModifiedCount > 0, nil
+}
+
 // LinkedRecords streams the linked records through the linked index.
 func (s *ParticipationStore) LinkedRecords(ctx context.Context, yield func(*mitreden.ParticipantRecord) error) error {
 	return streamFind(ctx, s.db, "assisted_records", bson.D{{Key: "linked_user_id", Value: bson.D{{Key: "$gt", Value: ""}}}}, nil,
