@@ -215,14 +215,14 @@ var matrixRoutes = map[string]matrixRow{
 	}},
 
 	// Pages: administration.
-	"GET /admin/users":            {Want: "login 403 403 403 403 200"},
-	"POST /admin/users/:id/roles": {ID: "user", Want: admin303, Body: form("role", "council", "action", "grant")},
+	"GET /admin/users":             {Want: "login 403 403 403 403 200"},
+	"POST /admin/users/:id/roles":  {ID: "user", Want: admin303, Body: form("role", "council", "action", "grant")},
 	"POST /admin/users/:id/verify": {ID: "user", Want: admin303},
-	"GET /admin/search":           {Want: "login 403 403 403 403 200"},
-	"POST /admin/search/reindex":  {Want: admin303, Settle: waitReindex},
-	"GET /admin/outbox":           {Want: "login 403 403 403 403 200"},
-	"GET /admin/outbox/:id":       {ID: "mail", Want: "login 403 403 403 403 200"},
-	"POST /admin/outbox/test":     {Want: admin303},
+	"GET /admin/search":            {Want: "login 403 403 403 403 200"},
+	"POST /admin/search/reindex":   {Want: admin303, Settle: waitReindex},
+	"GET /admin/outbox":            {Want: "login 403 403 403 403 200"},
+	"GET /admin/outbox/:id":        {ID: "mail", Want: "login 403 403 403 403 200"},
+	"POST /admin/outbox/test":      {Want: admin303},
 
 	// Pages: participation.
 	"GET /consultations":                   {Want: all200},
