@@ -265,18 +265,14 @@ type followView struct {
 }
 
 // addFollow puts the viewer's follow button on a page whose Data is a
-// map: one lookup by _id for people logged in, none for visitors.
-func (s *Server) addFollow(c *fiber.Ctx, p *Page, targetType, id string) {
+// map, from the follow state the page's read returned (nil for visitors:
+// no button).
+func (s *Server) addFollow(p *Page, following *bool, targetType, id string) {
 	data, ok := p.Data.(fiber.Map)
-	if !ok || p.User == nil || s.deps.Notifications == nil {
+	if !ok || following == nil || s.deps.Notifications == nil {
 		return
 	}
-	following, err := s.deps.Notifications.Following(c.UserContext(), p.User, targetType, id)
-	if err != nil {
-		s.log.Warn("follow state", "err", err)
-		return
-	}
-	data["Follow"] = &followView{Following: following, Action: "/" + targetType + "s/" + id}
+	data["Follow"] = &followView{Following: *following, Action: "/" + targetType + "s/" + id}
 }
 
 func (s *Server) handleFollow(targetType string, follow bool) fiber.Handler {

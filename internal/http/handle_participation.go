@@ -100,7 +100,7 @@ func (s *Server) consultationPage(c *fiber.Ctx, id string) (*Page, error) {
 		"CommentPager": newCommentPager(c, pg.Discussion),
 		"PhaseNote":    s.phaseNote(p, pg.Consultation)}
 	p.Pager = newPager(c, f.Page, f.PerPage, pg.ProposalTotal)
-	s.addFollow(c, p, mitreden.FollowConsultation, id)
+	s.addFollow(p, pg.Following, mitreden.FollowConsultation, id)
 	return p, nil
 }
 
@@ -287,7 +287,7 @@ func (s *Server) proposalPage(c *fiber.Ctx, id string) (*Page, error) {
 		"CanComment": s.perm(p, pg.Discussion.CanComment),
 		"Comments":   s.commentViews(pg.Discussion.Comments), "CommentSort": pg.Discussion.Order,
 		"CommentPager": newCommentPager(c, pg.Discussion), "PhaseNote": s.phaseNote(p, pg.Consultation), "Held": pg.Held}
-	s.addFollow(c, p, mitreden.FollowProposal, id)
+	s.addFollow(p, pg.Following, mitreden.FollowProposal, id)
 	return p, nil
 }
 

@@ -122,6 +122,11 @@ type ConsultationPage struct {
 	// Held are the viewer's own proposals and comments here that wait for
 	// moderation.
 	Held []*mitreden.QueueEntry
+	// Following is whether the viewer follows the consultation, read with
+	// the page (a read with its discussion; reads for forms and the API
+	// skip the lookup); nil for visitors, without notifications, or when
+	// the lookup failed (the page then shows no follow button).
+	Following *bool
 }
 
 // ProposalPage is everything the proposal page and its API read need.
@@ -146,6 +151,9 @@ type ProposalPage struct {
 	History              []*mitreden.ModerationAction
 	// Held are the viewer's own comments here that wait for moderation.
 	Held []*mitreden.QueueEntry
+	// Following is whether the viewer follows the proposal; nil as in
+	// ConsultationPage.
+	Following *bool
 }
 
 // CommentOrders lists the orders of a discussion; the first is the default.
@@ -251,8 +259,25 @@ func (p *Participation) ReadConsultationPageWith(ctx context.Context, viewer *mi
 		if page.Discussion, err = p.discussion(ctx, viewer, "consultation", c.ID, c, *dq); err != nil {
 			return nil, err
 		}
+		page.Following = p.following(ctx, viewer, mitreden.FollowConsultation, c.ID)
 	}
 	return page, nil
+}
+
+// following reads the viewer's follow state of a target as part of the
+// page's read: one lookup by _id for a person, none for visitors. The
+// state is secondary to the page, so a failed lookup leaves it nil (no
+// button) rather than failing the page.
+func (p *Participation) following(ctx context.Context, viewer *mitreden.User, targetType, id string) *bool {
+	if viewer == nil || p.notes == nil {
+		return nil
+	}
+	f, err := p.notes.Following(ctx, viewer, targetType, id)
+	if err != nil {
+		p.log.Warn("follow state", "target_type", targetType, "target_id", id, "err", err)
+		return nil
+	}
+	return &f
 }
 
 // heldHere returns the viewer's contributions to consultation c that wait
@@ -358,6 +383,7 @@ func (p *Participation) ReadProposalWith(ctx context.Context, viewer *mitreden.U
 		if page.Discussion, err = p.discussion(ctx, viewer, "proposal", pr.ID, c, *dq); err != nil {
 			return nil, err
 		}
+		page.Following = p.following(ctx, viewer, mitreden.FollowProposal, pr.ID)
 	}
 	return page, nil
 }
