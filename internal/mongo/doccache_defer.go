@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"sync"
 	"time"
 
@@ -47,10 +48,12 @@ type pendingUpdate struct {
 	push bson.D // field → bson.A of the values in order
 	// token marks the document when these increments are written, set at
 	// the first attempt: a write that failed may still have been applied
-	// (a timeout after the engine wrote), so the retry is filtered on the
-	// mark and applies the increments at most once. Increments arriving
-	// after an attempt start a new pendingUpdate that links this one as
-	// prev, written after it.
+	// (a timeout after the engine wrote), so a retry first reads the
+	// document by _id and skips the write when it carries the mark: the
+	// increments apply at most once. (A condition beside the _id in the
+	// update's filter would make the engine scan the collection.)
+	// Increments arriving after an attempt start a new pendingUpdate that
+	// links this one as prev, written after it.
 	token string
 	prev  *pendingUpdate
 }
@@ -285,16 +288,28 @@ func (c *docCache) flushKey(ctx context.Context, db *mongo.Database, k docKey) e
 		for p.prev != nil {
 			child, p = p, p.prev
 		}
-		if p.token == "" {
+		retry := p.token != ""
+		if !retry {
 			p.token = newFlushToken()
 		}
 		c.mu.Unlock()
-		update := append(p.update(), bson.E{Key: "$set", Value: bson.D{{Key: flushMark, Value: p.token}}})
-		filter := bson.D{{Key: "_id", Value: p.id}, {Key: flushMark, Value: bson.D{{Key: "$ne", Value: p.token}}}}
-		if _, err := db.Collection(k.coll).UpdateOne(ctx, filter, update); err != nil {
-			return err
+		byID := bson.D{{Key: "_id", Value: p.id}}
+		applied := false
+		if retry {
+			doc, err := db.Collection(k.coll).FindOne(ctx, byID).Raw()
+			if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+				return err
+			}
+			// A document gone needs no increments either.
+			mark, _ := doc.Lookup(flushMark).StringValueOK()
+			applied = err != nil || mark == p.token
 		}
-		// No match: an earlier attempt was applied, or the document is gone.
+		if !applied {
+			update := append(p.update(), bson.E{Key: "$set", Value: bson.D{{Key: flushMark, Value: p.token}}})
+			if _, err := db.Collection(k.coll).UpdateOne(ctx, byID, update); err != nil {
+				return err
+			}
+		}
 		c.mu.Lock()
 		if child != nil {
 			child.prev = nil

@@ -23,12 +23,13 @@ func (d *DB) FlushAppliedButFailed(ctx context.Context, coll, id string) error {
 		d.docs.mu.Unlock()
 		return nil
 	}
-	if p.token == "" {
-		p.token = newFlushToken()
+	if p.token != "" {
+		d.docs.mu.Unlock()
+		return nil // attempted before: the next flush's read decides
 	}
+	p.token = newFlushToken()
 	d.docs.mu.Unlock()
 	update := append(p.update(), bson.E{Key: "$set", Value: bson.D{{Key: flushMark, Value: p.token}}})
-	filter := bson.D{{Key: "_id", Value: p.id}, {Key: flushMark, Value: bson.D{{Key: "$ne", Value: p.token}}}}
-	_, err := d.db.Collection(coll).UpdateOne(ctx, filter, update)
+	_, err := d.db.Collection(coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: p.id}}, update)
 	return err
 }

@@ -19,6 +19,13 @@ import (
 // index. A finished job is kept for doneJobTTL (where the engine has TTL
 // indexes), so a deterministic ID enqueued again meanwhile stays a no-op.
 
+// Where writes are serialized in-process (the embedded FerretDB), every
+// filter but one by _id alone scans its collection: a claim would read
+// every finished job too. There a finished job moves to "jobs_done" (its
+// _id, state and times), "jobs" holds only the jobs to run, a job is
+// finished with a read by _id and a write by _id, and enqueueing looks its
+// ID up among the finished ones first.
+
 // doneJobTTL is how long a finished job stays in the store.
 const doneJobTTL = 30 * 24 * time.Hour
 
@@ -27,8 +34,9 @@ func init() {
 		index{coll: "jobs", keys: bson.D{{Key: "state", Value: 1}, {Key: "run_at", Value: 1}}, name: "due"},
 		index{coll: "jobs", keys: bson.D{{Key: "kind", Value: 1}}, name: "kind"},
 		index{coll: "jobs", keys: bson.D{{Key: "expires_at", Value: 1}}, ttl: ptr(int32(0)), name: "expires_at_ttl"},
+		index{coll: "jobs_done", keys: bson.D{{Key: "expires_at", Value: 1}}, ttl: ptr(int32(0)), name: "expires_at_ttl"},
 	)
-	Collections = append(Collections, "jobs")
+	Collections = append(Collections, "jobs", "jobs_done")
 }
 
 // JobStore implements mitreden.JobStore.
@@ -89,6 +97,20 @@ func (s *JobStore) EnqueueJobs(ctx context.Context, jobs ...*mitreden.Job) error
 	}
 	ctx, done := s.db.write(ctx)
 	defer done()
+	if s.db.serial != nil {
+		fresh := docs[:0]
+		for _, d := range docs {
+			err := s.db.C("jobs_done").FindOne(ctx, bson.D{{Key: "_id", Value: d.(jobDoc).ID}}).Err()
+			if errors.Is(err, mongo.ErrNoDocuments) {
+				fresh = append(fresh, d)
+			} else if err != nil {
+				return mapErr(err)
+			}
+		}
+		if docs = fresh; len(docs) == 0 {
+			return nil
+		}
+	}
 	_, err := s.db.C("jobs").InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 	if err == nil || onlyDuplicates(err) {
 		return nil
@@ -150,18 +172,48 @@ func held(id, owner string) bson.D {
 	return bson.D{{Key: "_id", Value: id}, {Key: "state", Value: string(mitreden.JobRunning)}, {Key: "lease_owner", Value: owner}}
 }
 
-// finish applies update to job id while owner holds it.
-func (s *JobStore) finish(ctx context.Context, id, owner string, update bson.D) error {
+// finish applies update to job id while owner holds it; with end set
+// (done or failed) and writes serialized, it moves the job to jobs_done.
+func (s *JobStore) finish(ctx context.Context, id, owner string, update bson.D, end bool) error {
 	ctx, done := s.db.write(ctx)
 	defer done()
-	res, err := s.db.C("jobs").UpdateOne(ctx, held(id, owner), update)
+	lost := &mitreden.Error{Code: mitreden.ECONFLICT, Message: "error.conflict"}
+	if s.db.serial == nil {
+		res, err := s.db.C("jobs").UpdateOne(ctx, held(id, owner), update)
+		if err != nil {
+			return mapErr(err)
+		}
+		if res.MatchedCount == 0 {
+			return lost
+		}
+		return nil
+	}
+	var doc jobDoc
+	err := s.db.C("jobs").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return lost
+	}
 	if err != nil {
 		return mapErr(err)
 	}
-	if res.MatchedCount == 0 {
-		return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "error.conflict"}
+	if doc.State != string(mitreden.JobRunning) || doc.LeaseOwner != owner {
+		return lost
 	}
-	return nil
+	if !end {
+		_, err = s.db.C("jobs").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
+		return mapErr(err)
+	}
+	// The finished record first: a crash before the delete leaves the job
+	// to be claimed again once its lease ends, never lost.
+	_, err = s.db.C("jobs_done").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		append(update, bson.E{Key: "$setOnInsert", Value: bson.D{{Key: "kind", Value: doc.Kind}, {Key: "payload", Value: doc.Payload},
+			{Key: "attempts", Value: doc.Attempts}, {Key: "run_at", Value: doc.RunAt}, {Key: "created_at", Value: doc.CreatedAt}}}),
+		options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return mapErr(err)
+	}
+	_, err = s.db.C("jobs").DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+	return mapErr(err)
 }
 
 // CompleteJob marks job id done while owner holds it.
@@ -171,7 +223,7 @@ func (s *JobStore) CompleteJob(ctx context.Context, id, owner string, now time.T
 		{Key: "$set", Value: bson.D{{Key: "state", Value: string(mitreden.JobDone)}, {Key: "done_at", Value: now},
 			{Key: "expires_at", Value: now.Add(doneJobTTL)}}},
 		{Key: "$unset", Value: bson.D{{Key: "lease_owner", Value: ""}, {Key: "lease_until", Value: ""}}},
-	})
+	}, true)
 }
 
 // RetryJob queues job id again at runAt while owner holds it.
@@ -180,7 +232,7 @@ func (s *JobStore) RetryJob(ctx context.Context, id, owner string, runAt time.Ti
 		{Key: "$set", Value: bson.D{{Key: "state", Value: string(mitreden.JobQueued)}, {Key: "run_at", Value: runAt.UTC()},
 			{Key: "last_error", Value: errMsg}}},
 		{Key: "$unset", Value: bson.D{{Key: "lease_owner", Value: ""}, {Key: "lease_until", Value: ""}}},
-	})
+	}, false)
 }
 
 // FailJob gives job id up while owner holds it.
@@ -190,7 +242,7 @@ func (s *JobStore) FailJob(ctx context.Context, id, owner string, now time.Time,
 		{Key: "$set", Value: bson.D{{Key: "state", Value: string(mitreden.JobFailed)}, {Key: "done_at", Value: now},
 			{Key: "last_error", Value: errMsg}, {Key: "expires_at", Value: now.Add(doneJobTTL)}}},
 		{Key: "$unset", Value: bson.D{{Key: "lease_owner", Value: ""}, {Key: "lease_until", Value: ""}}},
-	})
+	}, true)
 }
 
 // FindJob returns job id.
@@ -198,7 +250,11 @@ func (s *JobStore) FindJob(ctx context.Context, id string) (*mitreden.Job, error
 	ctx, cancel := s.db.ctx(ctx)
 	defer cancel()
 	var doc jobDoc
-	if err := s.db.C("jobs").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc); err != nil {
+	err := s.db.C("jobs").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) && s.db.serial != nil {
+		err = s.db.C("jobs_done").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc)
+	}
+	if err != nil {
 		return nil, mapErr(err)
 	}
 	return doc.domain(), nil

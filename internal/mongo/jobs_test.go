@@ -167,3 +167,55 @@ func TestJobs_ConcurrentClaimsTakeEachJobOnce(t *testing.T) {
 		}
 	}
 }
+
+// On the embedded engine a finished job leaves the collection that claims
+// read (every filter there scans it), and enqueueing its ID again stays a
+// no-op; a failed one is kept the same way.
+func TestJobs_FinishedJobsLeaveTheQueue(t *testing.T) {
+	db := mongotest.MustOpenDB(t)
+	ctx := context.Background()
+	now := time.Date(2026, 5, 5, 12, 0, 0, 0, time.UTC)
+	js := db.Jobs()
+	if err := js.EnqueueJobs(ctx, &mitreden.Job{ID: "a", Kind: "k", CreatedAt: now}, &mitreden.Job{ID: "b", Kind: "k", CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	for _, fail := range []bool{false, true} {
+		j, err := js.ClaimJob(ctx, []string{"k"}, "w", now, time.Minute)
+		if err != nil || j == nil {
+			t.Fatalf("claim: %v %v", j, err)
+		}
+		if fail {
+			err = js.FailJob(ctx, j.ID, "w", now, "kaputt")
+		} else {
+			err = js.CompleteJob(ctx, j.ID, "w", now)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := db.C("jobs").CountDocuments(ctx, map[string]any{})
+	if err != nil || n != 0 {
+		t.Fatalf("%d jobs left in the queue (%v), want 0", n, err)
+	}
+	if err := js.EnqueueJobs(ctx, &mitreden.Job{ID: "a", Kind: "k", CreatedAt: now}, &mitreden.Job{ID: "b", Kind: "k", CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if j, err := js.ClaimJob(ctx, []string{"k"}, "w", now.Add(time.Hour), time.Minute); err != nil || j != nil {
+		t.Fatalf("a finished job ran again: %v %v", j, err)
+	}
+	a, errA := js.FindJob(ctx, "a")
+	b, errB := js.FindJob(ctx, "b")
+	if errA != nil || errB != nil || a.State != mitreden.JobDone || b.State != mitreden.JobFailed || b.LastError != "kaputt" || a.Kind != "k" {
+		t.Fatalf("finished jobs: %+v %v, %+v %v", a, errA, b, errB)
+	}
+	// Completing a job another worker holds is refused.
+	if err := js.EnqueueJobs(ctx, &mitreden.Job{ID: "c", Kind: "k", CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.ClaimJob(ctx, []string{"k"}, "w1", now, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := js.CompleteJob(ctx, "c", "w2", now); mitreden.ErrorCode(err) != mitreden.ECONFLICT {
+		t.Fatalf("a foreign lease completed: %v", err)
+	}
+}

@@ -241,6 +241,15 @@ func (s *NotificationStore) InsertNotifications(ctx context.Context, ns []*mitre
 	return stored, nil
 }
 
+// byIDMax is how many ids a lookup or update by an $in of ids takes one
+// _id at a time where writes are serialized (the embedded engine): there any
+// filter but a single _id scans its collection, so a reply's one or two
+// recipients cost two lookups instead of two scans of every person.
+const byIDMax = 32
+
+// fewByID reports whether n ids go one _id at a time (byIDMax).
+func (d *DB) fewByID(n int) bool { return d.serial != nil && n <= byIDMax }
+
 // countsBatch bounds one counter update: the embedded engine applies an
 // UpdateMany document by document (about 1.5 ms each at 10,000 people), so
 // smaller calls stay well inside the store deadline.
@@ -260,6 +269,17 @@ func (s *NotificationStore) incCounts(ctx context.Context, users []string, inc b
 	}
 	if _, err := s.insertUnordered(ctx, "notification_counts", docs); err != nil {
 		return err
+	}
+	if s.db.fewByID(len(users)) {
+		for _, u := range users {
+			wctx, done := s.db.write(ctx)
+			_, err := s.db.C("notification_counts").UpdateOne(wctx, bson.D{{Key: "_id", Value: u}}, bson.D{{Key: "$inc", Value: inc}})
+			done()
+			if err != nil {
+				return mapErr(err)
+			}
+		}
+		return nil
 	}
 	for start := 0; start < len(users); start += countsBatch {
 		part := users[start:min(start+countsBatch, len(users))]
@@ -419,19 +439,27 @@ func (s *NotificationStore) NotificationSettings(ctx context.Context, userIDs []
 	}
 	ctx, cancel := s.db.ctx(ctx)
 	defer cancel()
-	var filter bson.D
-	if len(userIDs) == 1 {
-		filter = bson.D{{Key: "_id", Value: userIDs[0]}} // the embedded engine's fast path
-	} else {
-		filter = bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: userIDs}}}}
-	}
-	cur, err := s.db.C("notification_settings").Find(ctx, filter)
-	if err != nil {
-		return nil, mapErr(err)
-	}
 	var docs []settingsDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapErr(err)
+	if s.db.fewByID(len(userIDs)) {
+		for _, id := range userIDs {
+			var d settingsDoc
+			err := s.db.C("notification_settings").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+			if errors.Is(err, mongo.ErrNoDocuments) {
+				continue
+			}
+			if err != nil {
+				return nil, mapErr(err)
+			}
+			docs = append(docs, d)
+		}
+	} else {
+		cur, err := s.db.C("notification_settings").Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: userIDs}}}})
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		if err := cur.All(ctx, &docs); err != nil {
+			return nil, mapErr(err)
+		}
 	}
 	for _, d := range docs {
 		st := &mitreden.NotificationSettings{UserID: d.ID, Modes: map[string]mitreden.MailMode{}}
@@ -510,19 +538,34 @@ func (s *UserStore) MailRecipients(ctx context.Context, ids []string) (map[strin
 	}
 	ctx, cancel := s.db.ctx(ctx)
 	defer cancel()
-	cur, err := s.db.C("users").Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: oids}}}},
-		options.Find().SetProjection(bson.D{{Key: "email", Value: 1}, {Key: "language", Value: 1}, {Key: "display_name", Value: 1}}))
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	var docs []struct {
+	type recipientDoc struct {
 		ID          bson.ObjectID `bson:"_id"`
 		Email       string        `bson:"email"`
 		Language    string        `bson:"language"`
 		DisplayName string        `bson:"display_name"`
 	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapErr(err)
+	var docs []recipientDoc
+	if s.db.fewByID(len(oids)) {
+		for _, o := range oids {
+			var d recipientDoc
+			err := s.db.C("users").FindOne(ctx, bson.D{{Key: "_id", Value: o}}).Decode(&d)
+			if errors.Is(err, mongo.ErrNoDocuments) {
+				continue
+			}
+			if err != nil {
+				return nil, mapErr(err)
+			}
+			docs = append(docs, d)
+		}
+	} else {
+		cur, err := s.db.C("users").Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: oids}}}},
+			options.Find().SetProjection(bson.D{{Key: "email", Value: 1}, {Key: "language", Value: 1}, {Key: "display_name", Value: 1}}))
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		if err := cur.All(ctx, &docs); err != nil {
+			return nil, mapErr(err)
+		}
 	}
 	for _, d := range docs {
 		out[d.ID.Hex()] = &mitreden.MailRecipient{ID: d.ID.Hex(), Email: d.Email, Language: d.Language, DisplayName: d.DisplayName}

@@ -13,7 +13,7 @@ import (
 // support TTL indexes, so the server calls this periodically.
 func (d *DB) PurgeExpired(ctx context.Context, now time.Time) (int64, error) {
 	var total int64
-	for _, coll := range []string{"sessions", "counters", "account_tokens", "jobs", "mails"} {
+	for _, coll := range []string{"sessions", "counters", "account_tokens", "jobs", "jobs_done", "mails"} {
 		wctx, done := d.write(ctx)
 		res, err := d.C(coll).DeleteMany(wctx, bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lt", Value: now}}}})
 		done()
