@@ -82,7 +82,7 @@ func TestNotify_CommentsAndRepliesReachAuthorsButNotTheActor(t *testing.T) {
 	e.run(t)
 	ns, unread := e.inbox(t, anna)
 	if kinds(ns) != "comment" || unread != 1 || ns[0].URL != "/comments/"+bc.ID || ns[0].Title != pr.Title || ns[0].ActorName != bert.DisplayName ||
-		ns[0].ConsultationTitle != c.Title {
+		ns[0].ConsultationTitle != c.Title || ns[0].Excerpt != "Gute Idee, am besten im Schatten." {
 		t.Fatalf("author after bert's comment: %s unread %d %+v", kinds(ns), unread, ns)
 	}
 	// Comments go in the daily digest by default: no mail yet.
@@ -102,7 +102,7 @@ func TestNotify_CommentsAndRepliesReachAuthorsButNotTheActor(t *testing.T) {
 	}
 	m := e.mail.lastMail(bert.Email)
 	if !strings.Contains(m.Subject, "Antwort auf Ihren Kommentar") || !strings.Contains(m.Text, "Konto anna hat auf Ihren Kommentar geantwortet") ||
-		!strings.Contains(m.Text, "https://mitreden.example/comments/") || !strings.HasPrefix(m.Unsubscribe, "https://mitreden.example/notifications/unsubscribe?") {
+		!strings.Contains(m.Text, "https://mitreden.example/comments/") || !strings.Contains(m.Text, "Danke, das nehme ich auf.") || !strings.HasPrefix(m.Unsubscribe, "https://mitreden.example/notifications/unsubscribe?") {
 		t.Fatalf("reply mail: %q\n%s\n%s", m.Subject, m.Text, m.Unsubscribe)
 	}
 	// Cem replies to Bert: Bert gets a reply, Anna a comment on her

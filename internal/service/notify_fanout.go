@@ -244,8 +244,6 @@ func (n *Notifications) fanComment(ctx context.Context, ev notifyEvent, base mit
 			return gone(err)
 		}
 		base.Title, base.TitleLang = pr.Title, pr.Lang
-		// The mail carries the answer itself, so nobody has to log in to read it.
-		base.Excerpt, base.ExcerptLang = excerptOf(markdown.PlainText(pr.Answer)), pr.AnswerLang
 		n.placeIn(ctx, &base)
 		if cm.ParentID == "" {
 			base.Kind = mitreden.NotifyComment
