@@ -35,6 +35,13 @@ export MITREDEN_DATA_DIR=$dir/data MITREDEN_ADDR=127.0.0.1:$PORT MITREDEN_BASE_U
 # The load comes from one address and a few accounts: raise the limits a visitor meets.
 export MITREDEN_REGISTER_MAX_PER_IP=1000000 MITREDEN_LOGIN_MAX_PER_IP=1000000 MITREDEN_LOG_LEVEL=warn
 export MITREDEN_WRITE_MAX_PER_IP=1000000 MITREDEN_COMMENT_MAX_PER_MINUTE=1000000 MITREDEN_PROPOSAL_MAX_PER_DAY=1000000
+# BENCH_PPROF=DIR: the server serves pprof, and each row's CPU profile goes to DIR/<row>.pprof.
+if [ -n "${BENCH_PPROF:-}" ]; then
+  mkdir -p "$BENCH_PPROF"
+  export MITREDEN_PPROF_ADDR=127.0.0.1:$((PORT + 10))
+fi
+# The writers register through the API and write at once: no mail to confirm their addresses.
+export MITREDEN_VERIFY_EMAIL=false
 server="" ceiling="" plain=""
 stop() { # pid: ends a process this script started and waits for it
   [ -n "$1" ] && kill "$1" 2>/dev/null && wait "$1" 2>/dev/null || true
@@ -165,14 +172,23 @@ comment='return wrk.format("POST", "/api/v1/proposals/" .. id .. "/comments", { 
 writes "$pids" "$comment" > "$dir/comment10.lua"
 writes "$long_ids" "$comment" > "$dir/comment1000.lua"
 
+failed=() # rows with errors: the run fails after printing them
 measure() { # url [script]: sets rps p50 p95 p99 total errors changed
   local line
   settle
   stage "wrk $1 ${2:+$(basename "$2")}"
+  if [ -n "${BENCH_PPROF:-}" ]; then
+    local name
+    name=$(basename "${2:-$1}" .lua | tr -c 'A-Za-z0-9\n' '_')
+    curl -fsS -o "$BENCH_PPROF/$name.pprof" "http://$MITREDEN_PPROF_ADDR/debug/pprof/profile?seconds=10" &
+  fi
   line=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --timeout 30s -s "${2:-$dir/report.lua}" "$1" | grep '^RESULT' || true)
   read -r _ rps p50 p95 p99 total errors changed <<<"$line"
   if [ "${total:-0}" = 0 ]; then # not one answer within the row's duration
     rps=0 p50=">$DURATION" p95=">$DURATION" p99=">$DURATION" total=0 errors=${errors:-0} changed=0
+  fi
+  if [ "${errors:-0}" != 0 ] || [ "${total:-0}" = 0 ]; then
+    failed+=("$1 ${2:+$(basename "$2")}: ${errors:-0} errors of ${total:-0} answers")
   fi
 }
 size() { # url [token]: the size of a 200 answer, else 0
@@ -267,5 +283,10 @@ if [ $ok = 1 ] && [ "$recount" = "recount done: 0 counters repaired" ]; then
   echo "double counts: none"
 else
   echo "double counts: COUNTERS DISAGREE" >&2
+  exit 1
+fi
+# A row whose requests failed measured refusals, not the work: the figures do not count.
+if [ ${#failed[@]} -gt 0 ]; then
+  printf 'ERRORS in %s\n' "${failed[@]}" >&2
   exit 1
 fi

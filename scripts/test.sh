@@ -35,4 +35,17 @@ if [ -n "${MEILI_URL:-}" ]; then
   echo "test: MEILI_URL is set; internal/search/meili runs the conformance suite against $MEILI_URL" >&2
   export MEILI_URL MEILI_API_KEY="${MEILI_API_KEY:-}"
 fi
-go test -race -count=1 -timeout 25m "$@" ./...
+# The browser tests (TestBrowser*, all in internal/http) mostly wait for Chromium, so they run
+# in a second process beside the other tests instead of after them: the suite's wall time is
+# then that of the longer half. Both halves run every test once; the exit code fails if
+# either half failed.
+# Arguments (such as -run) select tests themselves: then one run as given.
+if [ $# -gt 0 ]; then
+  exec go test -race -count=1 -timeout 25m "$@" ./...
+fi
+go test -race -count=1 -timeout 25m -run '^TestBrowser' ./internal/http > >(sed 's/^/[browser] /') 2>&1 &
+browser=$!
+status=0
+go test -race -count=1 -timeout 25m -skip '^TestBrowser' ./... || status=$?
+wait "$browser" || status=$?
+exit "$status"
