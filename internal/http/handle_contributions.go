@@ -29,6 +29,13 @@ type myVoteGroupView struct {
 	Lang string
 }
 
+// enteredView is a contribution the citizens' service entered for the
+// person, linked, with its channel (Prov).
+type enteredView struct {
+	*service.EnteredItem
+	Href, Title, Excerpt, Lang string
+}
+
 // contributionsExcerptRunes is how much of a comment the list shows.
 const contributionsExcerptRunes = 160
 
@@ -63,7 +70,26 @@ func (s *Server) handleMyContributions(c *fiber.Ctx) error {
 		}
 		groups[i] = gv
 	}
+	// What the citizens' service entered for the person's linked records
+	// (letters, calls, visits) is theirs too, listed with its channel.
+	var entered []*enteredView
+	if s.deps.Assisted != nil {
+		items, err := s.deps.Assisted.ReadEnteredForViewer(c.UserContext(), p.User)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			v := &enteredView{EnteredItem: it}
+			if it.Proposal != nil {
+				v.Href, v.Title, v.Lang = "/proposals/"+it.Proposal.ID, it.Proposal.Title, it.Proposal.Lang
+			} else {
+				v.Href, v.Lang = commentURL(it.Comment), it.Comment.Lang
+				v.Excerpt = bodyExcerpt(it.Comment.BodyHTML, it.Comment.Body, it.Comment.HTMLVersion, contributionsExcerptRunes)
+			}
+			entered = append(entered, v)
+		}
+	}
 	p.Data = fiber.Map{"Proposals": props, "Comments": comments, "Held": mine.Held, "Votes": groups, "Shown": service.ContributionsShown,
-		"MoreProposals": mine.MoreProposals, "MoreComments": mine.MoreComments, "MoreVotes": mine.MoreVotes}
+		"MoreProposals": mine.MoreProposals, "MoreComments": mine.MoreComments, "MoreVotes": mine.MoreVotes, "Entered": entered}
 	return s.render(c, fiber.StatusOK, "contributions/mine", p)
 }
