@@ -181,6 +181,23 @@ func (r *reconciler) repair(ctx context.Context) error {
 		case <-time.After(r.recountWait):
 		}
 	}
+	// A fan-out the stop cut off between storing notifications and
+	// counting them left counters short; its job's retry counts only what
+	// it stores anew. The retry may run meanwhile, so a difference must
+	// last recountWait before it is repaired.
+	noteFixes, err := r.e.notes.RecountNotifications(ctx, r.recountWait)
+	if err != nil {
+		return err
+	}
+	for _, f := range noteFixes {
+		if f.Skipped {
+			r.log.Info("reconcile: notification counter changing; left for the next recount", "user", f.UserID)
+			continue
+		}
+		repaired++
+		r.log.Info("reconcile: notification counter repaired", "user", f.UserID, "from_unread", f.From.Unread, "to_unread", f.To.Unread,
+			"from_total", f.From.Total, "to_total", f.To.Total)
+	}
 	// Comments whose place in their thread's list the stop lost (the list
 	// is written behind in the embedded mode) are put back.
 	cutoff := r.self.Started

@@ -72,3 +72,38 @@ func TestRecount_RepairsNotificationCounters(t *testing.T) {
 		t.Fatalf("second recount: %d %q", code, out)
 	}
 }
+
+// The reconciliation after an unclean stop repairs notification counters
+// too: the stop may have cut a fan-out off between storing and counting.
+func TestReconciler_RepairsNotificationCounters(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	ctx := context.Background()
+	e, err := openFull(ctx, cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.close()
+	n := &mitreden.Notification{ID: "notify:reply:x:u2", EventID: "notify:reply:x", UserID: "u2", Kind: "reply", URL: "/comments/x",
+		Mail: mitreden.MailMode("daily"), CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}
+	if _, err := e.db.Notifications().InsertNotifications(ctx, []*mitreden.Notification{n}); err != nil {
+		t.Fatal(err)
+	}
+	// Stored but never counted.
+	if _, err := e.db.C("notification_counts").DeleteOne(ctx, bson.D{{Key: "_id", Value: "u2"}}); err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	r := newReconciler(e, newLogger(logs, "info"))
+	r.recountWait = 10 * time.Millisecond
+	if err := r.repair(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := e.db.Notifications().CountNotifications(ctx, "u2"); err != nil || got != (mitreden.NotificationCounts{Unread: 1, Total: 1}) {
+		t.Fatalf("counter after the reconciliation: %+v %v", got, err)
+	}
+	if !strings.Contains(logs.String(), `"msg":"reconcile: notification counter repaired"`) ||
+		!strings.Contains(logs.String(), `"counters_repaired":1`) {
+		t.Fatalf("the repair is not logged:\n%s", logs.String())
+	}
+}
