@@ -45,6 +45,9 @@ type DB struct {
 	threads *ThreadCache
 	// docs, when set, keeps documents read by _id (CacheDocuments).
 	docs *docCache
+	// dueJobs are the jobs to run, kept in memory where writes are
+	// serialized (jobs.go).
+	dueJobs jobIndex
 	// deferColls are the collections whose counters are written behind
 	// (DeferCounters); stopFlush ends their flush loop.
 	deferColls []string

@@ -3,6 +3,8 @@ package mongo
 import (
 	"context"
 	"errors"
+	"slices"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -113,6 +115,13 @@ func (s *JobStore) EnqueueJobs(ctx context.Context, jobs ...*mitreden.Job) error
 	}
 	_, err := s.db.C("jobs").InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 	if err == nil || onlyDuplicates(err) {
+		if s.db.serial != nil {
+			// A duplicate's stored due time wins when a claim checks it.
+			for _, d := range docs {
+				j := d.(jobDoc)
+				s.db.dueJobs.set(j.ID, j.Kind, j.RunAt)
+			}
+		}
 		return nil
 	}
 	return mapErr(err)
@@ -136,7 +145,137 @@ func onlyDuplicates(err error) bool {
 	return mongo.IsDuplicateKeyError(err)
 }
 
-// ClaimJob takes the earliest due job of kinds with one findAndModify.
+// jobIndex keeps, where writes are serialized (one process owns the
+// store), the queue's jobs in memory by id with kind and due time, so a
+// claim picks the earliest due job without a filter (which would scan and
+// sort every job queued: a backlog made each claim slower) and takes it
+// with a read and a write by _id. It is loaded by one scan at the first
+// claim and again when no job is due and the last load is a while ago, so
+// jobs another client of the store queued are found too.
+type jobIndex struct {
+	mu     sync.Mutex
+	jobs   map[string]jobRef
+	loaded time.Time
+}
+
+type jobRef struct {
+	kind  string
+	runAt time.Time
+}
+
+// jobIndexReload is how often an idle claim reads the queue again.
+const jobIndexReload = 5 * time.Second
+
+func (x *jobIndex) set(id, kind string, runAt time.Time) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.jobs != nil {
+		x.jobs[id] = jobRef{kind, runAt}
+	}
+}
+
+func (x *jobIndex) drop(id string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	delete(x.jobs, id)
+}
+
+// next returns the earliest job of kinds due at now, skipping tried.
+func (x *jobIndex) next(kinds []string, now time.Time, tried map[string]bool) (string, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	best, found := "", false
+	var at time.Time
+	for id, r := range x.jobs {
+		if r.runAt.After(now) || tried[id] || !slices.Contains(kinds, r.kind) {
+			continue
+		}
+		if !found || r.runAt.Before(at) {
+			best, at, found = id, r.runAt, true
+		}
+	}
+	return best, found
+}
+
+// load reads the queue into x, under the write lock.
+func (s *JobStore) loadIndex(ctx context.Context, now time.Time) error {
+	cur, err := s.db.C("jobs").Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "kind", Value: 1}, {Key: "run_at", Value: 1}, {Key: "state", Value: 1}}))
+	if err != nil {
+		return mapErr(err)
+	}
+	var docs []jobDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return mapErr(err)
+	}
+	jobs := make(map[string]jobRef, len(docs))
+	for _, d := range docs {
+		if d.State == string(mitreden.JobQueued) || d.State == string(mitreden.JobRunning) {
+			jobs[d.ID] = jobRef{d.Kind, d.RunAt.UTC()}
+		}
+	}
+	x := &s.db.dueJobs
+	x.mu.Lock()
+	x.jobs, x.loaded = jobs, now
+	x.mu.Unlock()
+	return nil
+}
+
+// claimIndexed is ClaimJob where writes are serialized, under the write
+// lock: the earliest due job of the index, checked and taken by _id.
+func (s *JobStore) claimIndexed(ctx context.Context, kinds []string, owner string, now, until time.Time, update bson.D) (*mitreden.Job, error) {
+	x := &s.db.dueJobs
+	x.mu.Lock()
+	stale := x.jobs == nil || time.Since(x.loaded) > jobIndexReload
+	x.mu.Unlock()
+	if x.jobs == nil {
+		if err := s.loadIndex(ctx, time.Now()); err != nil {
+			return nil, err
+		}
+		stale = false
+	}
+	tried := map[string]bool{}
+	for {
+		id, ok := x.next(kinds, now, tried)
+		if !ok {
+			if !stale {
+				return nil, nil
+			}
+			if err := s.loadIndex(ctx, time.Now()); err != nil {
+				return nil, err
+			}
+			stale, tried = false, map[string]bool{}
+			continue
+		}
+		tried[id] = true
+		var doc jobDoc
+		err := s.db.C("jobs").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			x.drop(id)
+			continue
+		}
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		if doc.State != string(mitreden.JobQueued) && doc.State != string(mitreden.JobRunning) {
+			x.drop(id)
+			continue
+		}
+		if doc.RunAt.After(now) {
+			x.set(id, doc.Kind, doc.RunAt.UTC())
+			continue
+		}
+		if _, err := s.db.C("jobs").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update); err != nil {
+			return nil, mapErr(err)
+		}
+		x.set(id, doc.Kind, until)
+		doc.State, doc.LeaseOwner, doc.LeaseUntil, doc.RunAt = string(mitreden.JobRunning), owner, until, until
+		doc.Attempts++
+		return doc.domain(), nil
+	}
+}
+
+// ClaimJob takes the earliest due job of kinds with one findAndModify
+// (where writes are serialized: from the in-memory index, claimIndexed).
 func (s *JobStore) ClaimJob(ctx context.Context, kinds []string, owner string, now time.Time, lease time.Duration) (*mitreden.Job, error) {
 	if len(kinds) == 0 {
 		return nil, nil
@@ -155,6 +294,9 @@ func (s *JobStore) ClaimJob(ctx context.Context, kinds []string, owner string, n
 	}
 	ctx, done := s.db.write(ctx)
 	defer done()
+	if s.db.serial != nil {
+		return s.claimIndexed(ctx, kinds, owner, now, until, update)
+	}
 	var doc jobDoc
 	err := s.db.C("jobs").FindOneAndUpdate(ctx, filter, update, options.FindOneAndUpdate().
 		SetSort(bson.D{{Key: "run_at", Value: 1}}).SetReturnDocument(options.After)).Decode(&doc)
@@ -201,6 +343,9 @@ func (s *JobStore) finish(ctx context.Context, id, owner string, update bson.D, 
 	}
 	if !end {
 		_, err = s.db.C("jobs").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
+		if err == nil {
+			s.db.dueJobs.set(id, doc.Kind, time.Time{}) // due again; the claim reads the stored time
+		}
 		return mapErr(err)
 	}
 	// The finished record first: a crash before the delete leaves the job
@@ -213,6 +358,7 @@ func (s *JobStore) finish(ctx context.Context, id, owner string, update bson.D, 
 		return mapErr(err)
 	}
 	_, err = s.db.C("jobs").DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+	s.db.dueJobs.drop(id)
 	return mapErr(err)
 }
 
