@@ -34,6 +34,7 @@ Usage:
   mitreden serve [--demo] [--addr A] [--base-url U] [--data-dir D]
   mitreden user create --email E --name N [--role R]… [--password-stdin]
   mitreden user grant|revoke --email E --role R
+  mitreden user verify EMAIL
   mitreden user list [--role R]
   mitreden seed --demo | --scale N | --thread N [--threads K]
   mitreden recount
@@ -250,6 +251,7 @@ func (e *env) openSearch(ctx context.Context) error {
 	e.notes.Attach(e.participation)
 	e.notes.AttachCouncil(e.council)
 	e.data.Register(e.notes.DataSection())
+	e.data.Register(e.assisted.DataSection(e.db.UserData()))
 	e.data.ForgetMails(e.mailer)
 	return nil
 }
