@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -48,6 +49,9 @@ type DB struct {
 	// dueJobs are the jobs to run, kept in memory where writes are
 	// serialized (jobs.go).
 	dueJobs jobIndex
+	// waiting counts request writes waiting for serial, which background
+	// writes let go first (write).
+	waiting atomic.Int32
 	// deferColls are the collections whose counters are written behind
 	// (DeferCounters); stopFlush ends their flush loop.
 	deferColls []string
@@ -175,12 +179,27 @@ func (d *DB) write(parent context.Context) (context.Context, func()) {
 	if d.serial == nil {
 		return ctx, cancel
 	}
-	d.serial.Lock()
+	if mitreden.IsBackground(parent) {
+		// Background work lets waiting request writes go first, for at
+		// most backgroundYield, so it never starves.
+		for deadline := time.Now().Add(backgroundYield); d.waiting.Load() > 0 && time.Now().Before(deadline); {
+			time.Sleep(100 * time.Microsecond)
+		}
+		d.serial.Lock()
+	} else {
+		d.waiting.Add(1)
+		d.serial.Lock()
+		d.waiting.Add(-1)
+	}
 	// Reads made under the lock must not wait for it (flushing deferred
 	// counters, doccache_defer.go).
 	ctx = context.WithValue(ctx, serialHeld{}, true)
 	return ctx, func() { d.serial.Unlock(); cancel() }
 }
+
+// backgroundYield is how long a background write waits for request writes
+// that wait for the write lock (mitreden.InBackground).
+const backgroundYield = 20 * time.Millisecond
 
 // serialHeld marks the context of a call that holds the write lock.
 type serialHeld struct{}

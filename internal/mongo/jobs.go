@@ -97,9 +97,9 @@ func (s *JobStore) EnqueueJobs(ctx context.Context, jobs ...*mitreden.Job) error
 		docs[i] = jobDoc{ID: j.ID, Kind: j.Kind, Payload: j.Payload, State: string(state), RunAt: runAt.UTC(),
 			Attempts: j.Attempts, CreatedAt: created.UTC()}
 	}
-	ctx, done := s.db.write(ctx)
-	defer done()
 	if s.db.serial != nil {
+		// Read before taking the write lock: a job finished in between is
+		// queued once more, and every handler is safe to run again.
 		fresh := docs[:0]
 		for _, d := range docs {
 			err := s.db.C("jobs_done").FindOne(ctx, bson.D{{Key: "_id", Value: d.(jobDoc).ID}}).Err()
@@ -113,6 +113,8 @@ func (s *JobStore) EnqueueJobs(ctx context.Context, jobs ...*mitreden.Job) error
 			return nil
 		}
 	}
+	ctx, done := s.db.write(ctx)
+	defer done()
 	_, err := s.db.C("jobs").InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 	if err == nil || onlyDuplicates(err) {
 		if s.db.serial != nil {

@@ -263,23 +263,32 @@ func (s *NotificationStore) incCounts(ctx context.Context, users []string, inc b
 	if len(users) == 0 {
 		return nil
 	}
+	if s.db.fewByID(len(users)) {
+		// One update by _id each; a person's first counter is inserted.
+		for _, u := range users {
+			for first := true; ; first = false {
+				wctx, done := s.db.write(ctx)
+				res, err := s.db.C("notification_counts").UpdateOne(wctx, bson.D{{Key: "_id", Value: u}}, bson.D{{Key: "$inc", Value: inc}})
+				done()
+				if err != nil {
+					return mapErr(err)
+				}
+				if res.MatchedCount > 0 || !first {
+					break
+				}
+				if _, err := s.insertUnordered(ctx, "notification_counts", []any{countsDoc{ID: u}}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
 	docs := make([]any, len(users))
 	for i, u := range users {
 		docs[i] = countsDoc{ID: u}
 	}
 	if _, err := s.insertUnordered(ctx, "notification_counts", docs); err != nil {
 		return err
-	}
-	if s.db.fewByID(len(users)) {
-		for _, u := range users {
-			wctx, done := s.db.write(ctx)
-			_, err := s.db.C("notification_counts").UpdateOne(wctx, bson.D{{Key: "_id", Value: u}}, bson.D{{Key: "$inc", Value: inc}})
-			done()
-			if err != nil {
-				return mapErr(err)
-			}
-		}
-		return nil
 	}
 	for start := 0; start < len(users); start += countsBatch {
 		part := users[start:min(start+countsBatch, len(users))]

@@ -111,6 +111,7 @@ func (r *Jobs) Wake() {
 // and returns how many ran (successfully or not). Tests call it instead of
 // waiting for the worker. A store error ends it.
 func (r *Jobs) RunDue(ctx context.Context) (int, error) {
+	ctx = mitreden.InBackground(ctx) // requests' writes go first
 	r.mu.RLock()
 	kinds := append([]string(nil), r.kinds...)
 	r.mu.RUnlock()
