@@ -28,7 +28,10 @@ type AccountToken struct {
 	UserID  string
 	// Email is the address the link was sent to: the address to confirm,
 	// or the new address of an address change.
-	Email     string
+	Email string
+	// From is the account's address when an address change link was
+	// issued: the change applies only while the account still has it.
+	From      string
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	UsedAt    time.Time // zero until used
@@ -47,4 +50,8 @@ type AccountTokenStore interface {
 	// FindAccountToken returns the token id, used or not, without using
 	// it (to check a form before the link is spent). Returns ENOTFOUND.
 	FindAccountToken(ctx context.Context, id string) (*AccountToken, error)
+	// UseUserAccountTokens marks every unused link of the purpose of the
+	// user used at now (one multi-document write): a newer link, or the
+	// change it was for, makes the older ones worthless.
+	UseUserAccountTokens(ctx context.Context, userID string, purpose TokenPurpose, now time.Time) error
 }

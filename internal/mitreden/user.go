@@ -116,10 +116,11 @@ type UserStore interface {
 	// still email (a later address change needs its own confirmation).
 	// Returns ENOTFOUND (also when the address changed).
 	SetVerified(ctx context.Context, id, email string, at time.Time) (*User, error)
-	// SetEmail moves the account to a new address, which counts as
-	// verified at at. Returns ENOTFOUND, and ECONFLICT when another
-	// account holds the address.
-	SetEmail(ctx context.Context, id, email string, at time.Time) (*User, error)
+	// SetEmail moves the account from the address from to a new address,
+	// which counts as verified at at, in one write conditional on the
+	// account still having from. Returns ENOTFOUND (also when the address
+	// is no longer from), and ECONFLICT when another account holds email.
+	SetEmail(ctx context.Context, id, from, email string, at time.Time) (*User, error)
 	// SetRoles replaces the roles. Returns ENOTFOUND.
 	SetRoles(ctx context.Context, id string, roles []Role) (*User, error)
 	// SetBlock blocks (b set) or unblocks (b nil) an account. Returns

@@ -15,6 +15,7 @@ func init() {
 		// MongoDB removes links an hour after they ran out; FerretDB keeps
 		// them (used or expired links are refused all the same).
 		index{coll: "account_tokens", keys: bson.D{{Key: "expires_at", Value: 1}}, ttl: ptr(int32(3600)), name: "expires_at_ttl"},
+		index{coll: "account_tokens", keys: bson.D{{Key: "user_id", Value: 1}, {Key: "purpose", Value: 1}, {Key: "used", Value: 1}}, name: "user_purpose_used"},
 	)
 	Collections = append(Collections, "account_tokens")
 }
@@ -26,6 +27,7 @@ type accountTokenDoc struct {
 	Purpose   string    `bson:"purpose"`
 	UserID    string    `bson:"user_id"`
 	Email     string    `bson:"email"`
+	From      string    `bson:"from,omitempty"`
 	CreatedAt time.Time `bson:"created_at"`
 	ExpiresAt time.Time `bson:"expires_at"`
 	Used      bool      `bson:"used"`
@@ -33,7 +35,7 @@ type accountTokenDoc struct {
 }
 
 func (d *accountTokenDoc) domain() *mitreden.AccountToken {
-	return &mitreden.AccountToken{ID: d.ID, Purpose: mitreden.TokenPurpose(d.Purpose), UserID: d.UserID, Email: d.Email,
+	return &mitreden.AccountToken{ID: d.ID, Purpose: mitreden.TokenPurpose(d.Purpose), UserID: d.UserID, Email: d.Email, From: d.From,
 		CreatedAt: d.CreatedAt.UTC(), ExpiresAt: d.ExpiresAt.UTC(), UsedAt: zeroUTC(d.UsedAt)}
 }
 
@@ -50,7 +52,7 @@ func (s *AccountTokenStore) CreateAccountToken(ctx context.Context, t *mitreden.
 	ctx, cancel := s.db.write(ctx)
 	defer cancel()
 	_, err := s.db.C("account_tokens").InsertOne(ctx, accountTokenDoc{ID: t.ID, Purpose: string(t.Purpose), UserID: t.UserID,
-		Email: t.Email, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt})
+		Email: t.Email, From: t.From, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt})
 	return mapErr(err)
 }
 
@@ -80,4 +82,17 @@ func (s *AccountTokenStore) UseAccountToken(ctx context.Context, id string, purp
 		return nil, mapErr(err)
 	}
 	return d.domain(), nil
+}
+
+// UseUserAccountTokens marks the user's unused links of the purpose used.
+func (s *AccountTokenStore) UseUserAccountTokens(ctx context.Context, userID string, purpose mitreden.TokenPurpose, now time.Time) error {
+	if userID == "" {
+		return nil
+	}
+	ctx, cancel := s.db.write(ctx)
+	defer cancel()
+	_, err := s.db.C("account_tokens").UpdateMany(ctx,
+		bson.D{{Key: "user_id", Value: userID}, {Key: "purpose", Value: string(purpose)}, {Key: "used", Value: false}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "used", Value: true}, {Key: "used_at", Value: now}}}})
+	return mapErr(err)
 }

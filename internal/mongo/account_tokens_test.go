@@ -73,12 +73,16 @@ func TestUserStore_SetVerifiedOnlyForTheAddressAndSetEmailRefusesATakenOne(t *te
 	if err != nil || got.Unverified || !got.VerifiedAt.Equal(at) {
 		t.Fatalf("verified %+v, %v", got, err)
 	}
-	if _, err := s.SetEmail(ctx, u.ID, "DA@example.org", at); mitreden.ErrorCode(err) != mitreden.ECONFLICT {
+	if _, err := s.SetEmail(ctx, u.ID, u.Email, "DA@example.org", at); mitreden.ErrorCode(err) != mitreden.ECONFLICT {
 		t.Fatalf("taken address: %v", err)
 	}
-	got, err = s.SetEmail(ctx, u.ID, "Umzug@example.org", at)
+	got, err = s.SetEmail(ctx, u.ID, u.Email, "Umzug@example.org", at)
 	if err != nil || got.Email != "Umzug@example.org" {
 		t.Fatalf("new address %+v, %v", got, err)
+	}
+	// Only from the address the change was issued for.
+	if _, err := s.SetEmail(ctx, u.ID, u.Email, "zurueck@example.org", at); mitreden.ErrorCode(err) != mitreden.ENOTFOUND {
+		t.Fatalf("a change from an address the account no longer has: %v", err)
 	}
 	if f, err := s.FindUserByEmail(ctx, "umzug@example.org"); err != nil || f.ID != u.ID {
 		t.Fatalf("find by the new address: %v", err)
@@ -104,5 +108,32 @@ func TestAccountTokenStore_ExpiredLinksArePurged(t *testing.T) {
 	}
 	if _, err := s.FindAccountToken(ctx, "fresh"); err != nil {
 		t.Fatalf("a valid link was purged: %v", err)
+	}
+}
+
+func TestAccountTokenStore_UseUserAccountTokensSpendsOnlyThatUsersPurpose(t *testing.T) {
+	db := mongotest.MustOpenDB(t)
+	s := db.AccountTokens()
+	ctx := context.Background()
+	now := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	for _, tk := range []mitreden.AccountToken{{ID: "a", Purpose: mitreden.TokenEmailChange, UserID: "u1", From: "alt@example.org"},
+		{ID: "b", Purpose: mitreden.TokenEmailChange, UserID: "u1"}, {ID: "c", Purpose: mitreden.TokenReset, UserID: "u1"},
+		{ID: "d", Purpose: mitreden.TokenEmailChange, UserID: "u2"}} {
+		tk.Email, tk.CreatedAt, tk.ExpiresAt = "x@example.org", now, now.Add(time.Hour)
+		if err := s.CreateAccountToken(ctx, &tk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := s.FindAccountToken(ctx, "a"); err != nil || got.From != "alt@example.org" {
+		t.Fatalf("from kept: %+v, %v", got, err)
+	}
+	if err := s.UseUserAccountTokens(ctx, "u1", mitreden.TokenEmailChange, now); err != nil {
+		t.Fatal(err)
+	}
+	for id, used := range map[string]bool{"a": true, "b": true, "c": false, "d": false} {
+		got, err := s.FindAccountToken(ctx, id)
+		if err != nil || got.UsedAt.IsZero() == used {
+			t.Fatalf("%s: %+v, %v (want used %v)", id, got, err, used)
+		}
 	}
 }

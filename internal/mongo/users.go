@@ -224,9 +224,10 @@ func (s *UserStore) SetVerified(ctx context.Context, id, email string, at time.T
 	return d.domain(), nil
 }
 
-// SetEmail moves the account to email; the unique index on email_key
-// refuses an address another account holds.
-func (s *UserStore) SetEmail(ctx context.Context, id, email string, at time.Time) (*mitreden.User, error) {
+// SetEmail moves the account from from to email, conditional on its
+// email_key still being from's; the unique index on email_key refuses an
+// address another account holds.
+func (s *UserStore) SetEmail(ctx context.Context, id, from, email string, at time.Time) (*mitreden.User, error) {
 	o, err := oid(id)
 	if err != nil {
 		return nil, err
@@ -234,7 +235,7 @@ func (s *UserStore) SetEmail(ctx context.Context, id, email string, at time.Time
 	ctx, cancel := s.db.write(ctx)
 	defer cancel()
 	var d userDoc
-	err = s.db.C("users").FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: o}},
+	err = s.db.C("users").FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: o}, {Key: "email_key", Value: mitreden.NormalizeEmail(from)}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "email", Value: email}, {Key: "email_key", Value: mitreden.NormalizeEmail(email)},
 			{Key: "verified_at", Value: at}, {Key: "updated_at", Value: time.Now().UTC().Truncate(time.Millisecond)}}},
 			{Key: "$unset", Value: bson.D{{Key: "unverified", Value: ""}}}},

@@ -490,6 +490,10 @@ func (a *Accounts) ChangePassword(ctx context.Context, u *mitreden.User, session
 	if err := a.users.SetPasswordHash(ctx, u.ID, hash); err != nil {
 		return err
 	}
+	// A reset link sent before the change must not undo it.
+	if err := a.expireLinks(ctx, u.ID, mitreden.TokenReset); err != nil {
+		return err
+	}
 	a.log.Info("password changed", "user_id", u.ID)
 	if err := a.sessions.DeleteUserSessions(ctx, u.ID, sessionID); err != nil {
 		return err

@@ -11,6 +11,10 @@ import (
 	"github.com/mitreden/mitreden/internal/mitreden"
 )
 
+// EmailChangeMaxPerHour is how many address change mails an account may
+// have sent an hour.
+const EmailChangeMaxPerHour = 3
+
 // How long the one-time links of account mails stay valid.
 const (
 	VerifyLinkValid      = 24 * time.Hour
@@ -47,6 +51,11 @@ func (a *Accounts) link(path, token string) string {
 // newLink stores a one-time link of purpose for u (sent to email) and
 // returns the token that goes into the mail.
 func (a *Accounts) newLink(ctx context.Context, purpose mitreden.TokenPurpose, userID, email string, valid time.Duration) (string, error) {
+	return a.newLinkFrom(ctx, purpose, userID, email, "", valid)
+}
+
+// newLinkFrom is newLink noting the account's address from as well.
+func (a *Accounts) newLinkFrom(ctx context.Context, purpose mitreden.TokenPurpose, userID, email, from string, valid time.Duration) (string, error) {
 	if a.tokens == nil {
 		return "", &mitreden.Error{Code: mitreden.EUNAVAILABLE, Message: "error.unavailable", RetryAfter: 60}
 	}
@@ -57,7 +66,7 @@ func (a *Accounts) newLink(ctx context.Context, purpose mitreden.TokenPurpose, u
 	token := base64.RawURLEncoding.EncodeToString(b)
 	now := a.now()
 	err := a.tokens.CreateAccountToken(ctx, &mitreden.AccountToken{ID: SessionID(token), Purpose: purpose, UserID: userID,
-		Email: email, CreatedAt: now, ExpiresAt: now.Add(valid)})
+		Email: email, From: from, CreatedAt: now, ExpiresAt: now.Add(valid)})
 	if err != nil {
 		return "", err
 	}
@@ -77,6 +86,34 @@ func (a *Accounts) useLink(ctx context.Context, purpose mitreden.TokenPurpose, t
 		return nil, bad
 	} else if err != nil {
 		return nil, err
+	}
+	return t, nil
+}
+
+// expireLinks makes every unused link of purpose of the account useless.
+func (a *Accounts) expireLinks(ctx context.Context, userID string, purpose mitreden.TokenPurpose) error {
+	if a.tokens == nil {
+		return nil
+	}
+	return a.tokens.UseUserAccountTokens(ctx, userID, purpose, a.now())
+}
+
+// peekLink returns the unused, unexpired link of purpose with the token
+// without using it.
+func (a *Accounts) peekLink(ctx context.Context, purpose mitreden.TokenPurpose, token string) (*mitreden.AccountToken, error) {
+	bad := mitreden.Invalid(mitreden.FieldError{Field: "token", Code: "invalid", Message: "account.link_invalid"})
+	bad.Message = "account.link_invalid"
+	if token == "" || len(token) > 100 || a.tokens == nil {
+		return nil, bad
+	}
+	t, err := a.tokens.FindAccountToken(ctx, SessionID(token))
+	if mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
+		return nil, bad
+	} else if err != nil {
+		return nil, err
+	}
+	if t.Purpose != purpose || t.UserID == "" || !t.UsedAt.IsZero() || !a.now().Before(t.ExpiresAt) {
+		return nil, bad
 	}
 	return t, nil
 }
@@ -220,17 +257,9 @@ func (a *Accounts) ResetPassword(ctx context.Context, token, password, ip, userA
 	// the rules (which need the account's address and name), so a refused
 	// password leaves it good for a second try.
 	bad := mitreden.Invalid(mitreden.FieldError{Field: "token", Code: "invalid", Message: "account.link_invalid"})
-	if token == "" || len(token) > 100 || a.tokens == nil {
-		return nil, bad
-	}
-	peek, err := a.tokens.FindAccountToken(ctx, SessionID(token))
-	if mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
-		return nil, bad
-	} else if err != nil {
+	peek, err := a.peekLink(ctx, mitreden.TokenReset, token)
+	if err != nil {
 		return nil, err
-	}
-	if peek.Purpose != mitreden.TokenReset || peek.UserID == "" || !peek.UsedAt.IsZero() || !a.now().Before(peek.ExpiresAt) {
-		return nil, bad
 	}
 	u, err := a.users.FindUserByID(ctx, peek.UserID)
 	if mitreden.ErrorCode(err) == mitreden.ENOTFOUND || (err == nil && mitreden.NormalizeEmail(u.Email) != mitreden.NormalizeEmail(peek.Email)) {
@@ -242,6 +271,10 @@ func (a *Accounts) ResetPassword(ctx context.Context, token, password, ip, userA
 		return nil, mitreden.Invalid(*fe)
 	}
 	if _, err := a.useLink(ctx, mitreden.TokenReset, token); err != nil {
+		return nil, err
+	}
+	// The other reset links of the account are spent with this one.
+	if err := a.expireLinks(ctx, u.ID, mitreden.TokenReset); err != nil {
 		return nil, err
 	}
 	hash, err := HashPassword(password)
@@ -302,7 +335,21 @@ func (a *Accounts) ChangeEmail(ctx context.Context, u *mitreden.User, current, n
 	if err := a.checkCurrentPassword(ctx, fresh, current); err != nil {
 		return err
 	}
-	token, err := a.newLink(ctx, mitreden.TokenEmailChange, fresh.ID, newEmail, EmailChangeLinkValid)
+	now := a.now()
+	ok, retry, err := a.counters.Take(ctx, "email_change:acct:"+fresh.ID, mitreden.Rate{Max: EmailChangeMaxPerHour, Per: time.Hour}, now)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		a.log.Warn("address change throttled", "user_id", fresh.ID)
+		return rateLimited("account.rate_limited", now, retry)
+	}
+	// Only the newest link counts: one sent to a mistyped address must
+	// not move the account there later.
+	if err := a.expireLinks(ctx, fresh.ID, mitreden.TokenEmailChange); err != nil {
+		return err
+	}
+	token, err := a.newLinkFrom(ctx, mitreden.TokenEmailChange, fresh.ID, newEmail, fresh.Email, EmailChangeLinkValid)
 	if err != nil {
 		return err
 	}
@@ -312,24 +359,38 @@ func (a *Accounts) ChangeEmail(ctx context.Context, u *mitreden.User, current, n
 }
 
 // ConfirmEmail moves the account to the address the link was sent to and
-// tells the old address. Returns EINVALID (unknown, used or expired link),
+// tells the old address. The link works only while the account still has
+// the address it was issued from, and is used up only once the move
+// succeeded: one refused because the address was taken meanwhile stays
+// good. Returns EINVALID (unknown, used, expired or outdated link),
 // ECONFLICT (the address belongs to another account by now), EUNAVAILABLE.
 func (a *Accounts) ConfirmEmail(ctx context.Context, token string) (*mitreden.User, error) {
-	t, err := a.useLink(ctx, mitreden.TokenEmailChange, token)
+	bad := mitreden.Invalid(mitreden.FieldError{Field: "token", Code: "invalid", Message: "account.link_invalid"})
+	t, err := a.peekLink(ctx, mitreden.TokenEmailChange, token)
 	if err != nil {
 		return nil, err
 	}
 	old, err := a.users.FindUserByID(ctx, t.UserID)
-	if mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
-		return nil, mitreden.Invalid(mitreden.FieldError{Field: "token", Code: "invalid", Message: "account.link_invalid"})
+	if mitreden.ErrorCode(err) == mitreden.ENOTFOUND || (err == nil && (t.From == "" || mitreden.NormalizeEmail(old.Email) != mitreden.NormalizeEmail(t.From))) {
+		return nil, bad
 	} else if err != nil {
 		return nil, err
 	}
-	u, err := a.users.SetEmail(ctx, t.UserID, t.Email, a.now())
+	// Conditional on the address the link was issued from: of two
+	// concurrent confirmations only one finds it, and a replay finds the
+	// new address.
+	u, err := a.users.SetEmail(ctx, t.UserID, t.From, t.Email, a.now())
 	if mitreden.ErrorCode(err) == mitreden.ECONFLICT {
 		return nil, &mitreden.Error{Code: mitreden.ECONFLICT, Message: "account.email_change_taken", Err: err}
+	} else if mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
+		return nil, bad
 	} else if err != nil {
 		return nil, err
+	}
+	if _, err := a.useLink(ctx, mitreden.TokenEmailChange, token); err != nil {
+		// The move happened; the link cannot repeat it (the address is no
+		// longer the one it came from).
+		a.log.Warn("address change link not marked used", "user_id", u.ID, "err", err)
 	}
 	a.log.Info("address changed", "user_id", u.ID)
 	if err := a.send(ctx, old.Email, u.Language, MailEmailChanged, map[string]any{"Name": u.DisplayName,

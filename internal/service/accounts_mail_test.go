@@ -507,6 +507,16 @@ func TestChangeEmail_ConfirmedByTheNewAddressAndToldToTheOld(t *testing.T) {
 	if _, err := acc.ConfirmEmail(ctx, takenToken); mitreden.ErrorCode(err) != mitreden.ECONFLICT {
 		t.Fatalf("confirming a taken address: %v", err)
 	}
+	// The refusal leaves the link good: it fails the same way again.
+	if _, err := acc.ConfirmEmail(ctx, takenToken); mitreden.ErrorCode(err) != mitreden.ECONFLICT {
+		t.Fatalf("confirming a taken address again: %v", err)
+	}
+	// The newer request outdated the first link to neu@.
+	first := mb.token(t, "neu@example.org", service.MailEmailChangeConfirm)
+	domainErr(t, errOf(acc.ConfirmEmail(ctx, first)), mitreden.EINVALID)
+	if err := acc.ChangeEmail(ctx, u, pw, "neu@example.org"); err != nil {
+		t.Fatal(err)
+	}
 	token := mb.token(t, "neu@example.org", service.MailEmailChangeConfirm)
 	clk.Advance(23 * time.Hour)
 	got, err := acc.ConfirmEmail(ctx, token)
@@ -555,4 +565,83 @@ func TestAccountMails_RenderInBothLanguagesWithTheirLinks(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestChangeEmail_OnlyTheNewestLinkMovesTheAccount(t *testing.T) {
+	acc, _, _, mb := newMailAccounts(t, service.AccountsConfig{})
+	ctx := context.Background()
+	u := mustUser(t, acc, "konto@example.org")
+	if err := acc.ChangeEmail(ctx, u, pw, "tippfehler@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	typo := mb.token(t, "tippfehler@example.org", service.MailEmailChangeConfirm)
+	if err := acc.ChangeEmail(ctx, u, pw, "richtig@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	// The owner of the mistyped address cannot take the account.
+	domainErr(t, errOf(acc.ConfirmEmail(ctx, typo)), mitreden.EINVALID)
+	if got, _ := acc.User(ctx, u.ID); got.Email != "konto@example.org" {
+		t.Fatalf("an outdated link moved the account to %s", got.Email)
+	}
+	right := mb.token(t, "richtig@example.org", service.MailEmailChangeConfirm)
+	if got, err := acc.ConfirmEmail(ctx, right); err != nil || got.Email != "richtig@example.org" {
+		t.Fatalf("confirm: %+v, %v", got, err)
+	}
+	domainErr(t, errOf(acc.ConfirmEmail(ctx, typo)), mitreden.EINVALID)
+	if err := acc.ForgotPassword(ctx, "tippfehler@example.org", ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := mb.templates("tippfehler@example.org"); slices.Contains(got, service.MailPasswordReset) {
+		t.Fatalf("the mistyped address got a reset link: %v", got)
+	}
+}
+
+func TestChangeEmail_SendsAtMostThreeLinksAnHour(t *testing.T) {
+	acc, clk, _, mb := newMailAccounts(t, service.AccountsConfig{})
+	ctx := context.Background()
+	u := mustUser(t, acc, "viel@example.org")
+	for i := range service.EmailChangeMaxPerHour {
+		if err := acc.ChangeEmail(ctx, u, pw, fmt.Sprintf("neu%d@example.org", i)); err != nil {
+			t.Fatalf("%d: %v", i, err)
+		}
+	}
+	de := domainErr(t, acc.ChangeEmail(ctx, u, pw, "noch@example.org"), mitreden.ERATELIMITED)
+	if de.Message != "account.rate_limited" || de.RetryAfter <= 0 {
+		t.Fatalf("throttled: %+v", de)
+	}
+	if got := mb.templates("noch@example.org"); len(got) != 0 {
+		t.Fatalf("a throttled request sent %v", got)
+	}
+	clk.Advance(time.Hour)
+	if err := acc.ChangeEmail(ctx, u, pw, "noch@example.org"); err != nil {
+		t.Fatalf("an hour later: %v", err)
+	}
+}
+
+func TestResetLinks_DieWithAResetOrAPasswordChange(t *testing.T) {
+	acc, _, _, mb := newMailAccounts(t, service.AccountsConfig{LoginMaxPerAccount: 10})
+	ctx := context.Background()
+	u := mustUser(t, acc, "zwei@example.org")
+	if err := acc.ForgotPassword(ctx, u.Email, ""); err != nil {
+		t.Fatal(err)
+	}
+	older := mb.token(t, u.Email, service.MailPasswordReset)
+	if err := acc.ForgotPassword(ctx, u.Email, ""); err != nil {
+		t.Fatal(err)
+	}
+	newer := mb.token(t, u.Email, service.MailPasswordReset)
+	l, err := acc.ResetPassword(ctx, newer, "Ein ganz neues Passwort", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	domainErr(t, errOf(acc.ResetPassword(ctx, older, "Ein anderes neues Passwort", "", "")), mitreden.EINVALID)
+	// A change of password outdates a link sent before it.
+	if err := acc.ForgotPassword(ctx, u.Email, ""); err != nil {
+		t.Fatal(err)
+	}
+	before := mb.token(t, u.Email, service.MailPasswordReset)
+	if err := acc.ChangePassword(ctx, l.User, l.Session.ID, "Ein ganz neues Passwort", "Noch ein neues Passwort"); err != nil {
+		t.Fatal(err)
+	}
+	domainErr(t, errOf(acc.ResetPassword(ctx, before, "Ein drittes neues Passwort", "", "")), mitreden.EINVALID)
 }
