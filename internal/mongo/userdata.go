@@ -27,6 +27,10 @@ func init() {
 		index{coll: "council_votes", keys: bson.D{{Key: "user_id", Value: 1}}, name: "user"},
 		index{coll: "participants", keys: bson.D{{Key: "user_id", Value: 1}}, name: "user"},
 		index{coll: "account_tokens", keys: bson.D{{Key: "user_id", Value: 1}}, name: "user"},
+		index{coll: "proposals", keys: bson.D{{Key: "prov.entered_by_id", Value: 1}}, name: "prov_entered_by"},
+		index{coll: "comments", keys: bson.D{{Key: "prov.entered_by_id", Value: 1}}, name: "prov_entered_by"},
+		index{coll: "assisted_audit", keys: bson.D{{Key: "staff_id", Value: 1}}, name: "staff"},
+		index{coll: "moderation_log", keys: bson.D{{Key: "actor_id", Value: 1}}, name: "actor"},
 	)
 	Collections = append(Collections, "erasures")
 }
@@ -288,6 +292,17 @@ func (s *UserDataStore) AnonymizeAuthor(ctx context.Context, userID string) erro
 		{"recommendations", bson.D{{Key: "created_by", Value: userID}}, bson.D{{Key: "created_by", Value: mitreden.DeletedAuthorID}}},
 		{"consultations", bson.D{{Key: "created_by", Value: userID}}, bson.D{{Key: "created_by", Value: mitreden.DeletedAuthorID}}},
 		{"meetings", bson.D{{Key: "created_by", Value: userID}}, bson.D{{Key: "created_by", Value: mitreden.DeletedAuthorID}}},
+		// Staff who entered letters, the citizens' service audit and the
+		// moderators named in the moderation record and queue.
+		{"proposals", bson.D{{Key: "prov.entered_by_id", Value: userID}},
+			bson.D{{Key: "prov.entered_by_id", Value: mitreden.DeletedAuthorID}, {Key: "prov.entered_by", Value: ""}}},
+		{"comments", bson.D{{Key: "prov.entered_by_id", Value: userID}},
+			bson.D{{Key: "prov.entered_by_id", Value: mitreden.DeletedAuthorID}, {Key: "prov.entered_by", Value: ""}}},
+		{"assisted_audit", bson.D{{Key: "staff_id", Value: userID}},
+			bson.D{{Key: "staff_id", Value: mitreden.DeletedAuthorID}, {Key: "staff", Value: ""}}},
+		{"moderation_log", bson.D{{Key: "actor_id", Value: userID}},
+			bson.D{{Key: "actor_id", Value: mitreden.DeletedAuthorID}, {Key: "actor_name", Value: ""}}},
+		{"moderation_queue", bson.D{{Key: "hidden_by", Value: userID}}, bson.D{{Key: "hidden_by", Value: mitreden.DeletedAuthorID}}},
 	}
 	for _, st := range steps {
 		if err := s.setMany(ctx, st.coll, st.filter, st.set); err != nil {
