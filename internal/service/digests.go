@@ -188,9 +188,22 @@ func (n *Notifications) mailDigests(ctx context.Context, d digestJob, people []s
 			return err
 		}
 	}
+	// The settings as they are now: a notification stored with this mode
+	// whose kind the person since unsubscribed from or moved to another
+	// mode is marked mailed without going into the digest.
+	settings, err := n.st.NotificationSettings(ctx, people)
+	if err != nil {
+		return err
+	}
 	for _, u := range people {
-		ns := byUser[u]
-		if r := addrs[u]; r != nil && r.Email != "" {
+		all := byUser[u]
+		var ns []*mitreden.Notification
+		for _, nt := range all {
+			if settings[u].Mode(nt.Kind) == d.Mode {
+				ns = append(ns, nt)
+			}
+		}
+		if r := addrs[u]; r != nil && r.Email != "" && len(ns) > 0 {
 			var groups []*DigestGroup
 			at := map[string]*DigestGroup{}
 			for _, nt := range ns {
@@ -214,8 +227,8 @@ func (n *Notifications) mailDigests(ctx context.Context, d digestJob, people []s
 				return err
 			}
 		}
-		ids := make([]string, len(ns))
-		for i, nt := range ns {
+		ids := make([]string, len(all))
+		for i, nt := range all {
 			ids[i] = nt.ID
 		}
 		if err := n.st.MarkNotificationsMailed(ctx, ids); err != nil {

@@ -47,6 +47,9 @@ type Notifications struct {
 	now   Clock
 	log   *slog.Logger
 	cfg   NotificationsConfig
+	// personOf names the account a participant record's key counts as
+	// once the record is linked (Attach wires the participation's).
+	personOf func(ctx context.Context, id string) string
 }
 
 // NewNotifications wires the service and registers its job handlers
@@ -74,7 +77,15 @@ func NewNotifications(st mitreden.NotificationStore, rcpt mitreden.RecipientStor
 
 // Attach makes the participation service's writes record their events
 // here; call before serving.
-func (n *Notifications) Attach(p *Participation) { p.notes = n }
+func (n *Notifications) Attach(p *Participation) {
+	p.notes = n
+	n.personOf = func(ctx context.Context, id string) string {
+		if p.personOf == nil {
+			return id
+		}
+		return p.personOf(ctx, id)
+	}
+}
 
 // AttachCouncil makes published recommendations notify the authors of
 // what they cite; call before serving.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -69,7 +70,10 @@ func (n *Notifications) record(ctx context.Context, ev notifyEvent) {
 
 // follow makes a person follow what they wrote; a failure is logged.
 func (n *Notifications) follow(ctx context.Context, userID, targetType, targetID string) {
-	if n == nil || userID == "" {
+	if n == nil {
+		return
+	}
+	if userID = n.account(ctx, userID); userID == "" {
 		return
 	}
 	if err := n.st.PutFollow(ctx, &mitreden.Follow{UserID: userID, TargetType: targetType, TargetID: targetID, CreatedAt: n.now()}); err != nil {
@@ -163,6 +167,9 @@ func (n *Notifications) HandleNotify(ctx context.Context, job *mitreden.Job) err
 		}
 		base.Kind, base.URL, base.ConsultationID = mitreden.NotifyAnswer, "/proposals/"+pr.ID, pr.ConsultationID
 		base.Title, base.TitleLang = pr.Title, pr.Lang
+		if mitreden.AuthorDeleted(pr.AnsweredByID) || pr.AnsweredByID == ev.ActorID {
+			base.ActorID, base.ActorName = actorOf(pr.AnsweredByID, pr.AnsweredBy)
+		}
 		// The mail carries the answer itself, so nobody has to log in to read it.
 		base.Excerpt, base.ExcerptLang = excerptOf(markdown.PlainText(pr.Answer)), pr.AnswerLang
 		n.placeIn(ctx, &base)
@@ -217,6 +224,34 @@ func (n *Notifications) HandleNotify(ctx context.Context, job *mitreden.Job) err
 	return mitreden.Permanent(fmt.Errorf("notify: unknown event type %q", ev.Type))
 }
 
+// actorOf is the actor a notification names for an item's author or
+// answerer as stored now: nobody once the account was deleted.
+func actorOf(id, name string) (string, string) {
+	if mitreden.AuthorDeleted(id) {
+		return "", ""
+	}
+	return id, name
+}
+
+// account is the account an author or voter id reaches: a participant
+// record's key its linked account, "" for an unlinked record (nobody can
+// read what is stored for it) and for a deleted account.
+func (n *Notifications) account(ctx context.Context, id string) string {
+	if !strings.HasPrefix(id, mitreden.RecordVoterPrefix) {
+		if mitreden.AuthorDeleted(id) {
+			return ""
+		}
+		return id
+	}
+	if n.personOf != nil {
+		id = n.personOf(ctx, id)
+	}
+	if strings.HasPrefix(id, mitreden.RecordVoterPrefix) {
+		return ""
+	}
+	return id
+}
+
 // gone makes a missing item a permanent failure: retrying cannot find it.
 func gone(err error) error {
 	if mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
@@ -237,6 +272,9 @@ func (n *Notifications) fanComment(ctx context.Context, ev notifyEvent, base mit
 	}
 	base.URL, base.Excerpt, base.ExcerptLang = "/comments/"+cm.ID, excerptOf(cm.Body), cm.Lang
 	base.ConsultationID = cm.ConsultationID
+	// The actor is the comment's author as it is now: a job that runs
+	// after the author deleted the account names nobody.
+	base.ActorID, base.ActorName = actorOf(cm.AuthorID, cm.AuthorName)
 	switch cm.TargetType {
 	case mitreden.TargetProposal:
 		pr, err := n.part.FindProposal(ctx, cm.TargetID)
@@ -322,8 +360,9 @@ func (n *Notifications) placeIn(ctx context.Context, nt *mitreden.Notification) 
 // query, one insert (with the counters' two writes), one address query.
 func (n *Notifications) deliver(ctx context.Context, ev notifyEvent, base mitreden.Notification, recipients []string) error {
 	var ids []string
+	actor := n.account(ctx, ev.ActorID)
 	for _, id := range recipients {
-		if id != "" && id != ev.ActorID {
+		if id = n.account(ctx, id); id != "" && id != actor && !slices.Contains(ids, id) {
 			ids = append(ids, id)
 		}
 	}
