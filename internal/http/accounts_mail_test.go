@@ -341,12 +341,33 @@ func TestEmailChange_ProfileFormConfirmationAndNotice(t *testing.T) {
 	if resp.StatusCode != 422 || !strings.Contains(doc.Find("#error-summary").Text(), "gehört inzwischen zu einem anderen Konto") {
 		t.Fatalf("taken address: %d %q", resp.StatusCode, doc.Find("main").Text())
 	}
+	// The newer request outdated the first link to neu@.
 	link := e.linkIn("neu@example.org", "neue E-Mail-Adresse")
+	_, doc = b.get(link)
+	tok, _ = doc.Find(`input[name="token"]`).Attr("value")
+	resp, _ = b.post("/account/email/confirm", url.Values{"_csrf": {b.csrf(link)}, "token": {tok}})
+	if resp.StatusCode != 422 {
+		t.Fatalf("an outdated link: %d", resp.StatusCode)
+	}
+	resp, _ = b.post("/profile/email", url.Values{"_csrf": {b.csrf("/profile")}, "new_email": {"neu@example.org"}, "email_password": {pw}})
+	if resp.StatusCode != 303 {
+		t.Fatalf("asking again: %d", resp.StatusCode)
+	}
+	if again := e.linkIn("neu@example.org", "neue E-Mail-Adresse"); again == link {
+		t.Fatal("no new link")
+	} else {
+		link = again
+	}
 	_, doc = b.get(link)
 	tok, _ = doc.Find(`input[name="token"]`).Attr("value")
 	resp, _ = b.post("/account/email/confirm", url.Values{"_csrf": {b.csrf(link)}, "token": {tok}})
 	if resp.StatusCode != 303 {
 		t.Fatalf("confirm: %d", resp.StatusCode)
+	}
+	// A fourth address change mail within the hour is refused, saying why.
+	resp, doc = b.post("/profile/email", url.Values{"_csrf": {b.csrf("/profile")}, "new_email": {"vier@example.org"}, "email_password": {pw}})
+	if resp.StatusCode != 429 || !strings.Contains(doc.Find("main").Text(), "Zu viele Versuche") {
+		t.Fatalf("too many address changes: %d %q", resp.StatusCode, doc.Find("main").Text())
 	}
 	if got := subjects(e.mails("alt@example.org")); len(got) != 1 || !strings.Contains(got[0], "geändert") {
 		t.Errorf("old address got %v", got)
