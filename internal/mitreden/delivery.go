@@ -19,6 +19,9 @@ type MailStore interface {
 	// one-time links nobody else should read). Returns ENOTFOUND when there
 	// is no such mail.
 	MarkMailSent(ctx context.Context, id string, sentAt time.Time, dropBody bool) error
+	// DropMailBody removes the text and HTML of the mail id (a mail that
+	// will never be sent).
+	DropMailBody(ctx context.Context, id string) error
 	// ListMails returns mails newest first, skipping offset and returning at
 	// most limit, and the number of all mails.
 	ListMails(ctx context.Context, offset, limit int) ([]Mail, int, error)

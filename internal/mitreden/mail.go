@@ -22,6 +22,11 @@ type OutgoingMail struct {
 	// notification mail (List-Unsubscribe with List-Unsubscribe-Post, RFC
 	// 8058); empty for account mails.
 	Unsubscribe string
+	// Discard renders and stores the mail and queues its job like any
+	// other, but stores it as delivered and without recipient, so it is
+	// never sent: a request that must not tell whether an address is
+	// registered does the same work for an unknown one.
+	Discard bool
 }
 
 // MailSender queues mails for delivery in the background. SendMail returns
@@ -41,4 +46,8 @@ type Mail struct {
 	Unsubscribe string
 	CreatedAt   time.Time
 	SentAt      time.Time // zero until delivered
+	// OneTime marks an account mail carrying a one-time link (address
+	// confirmation, password reset, address change): with SMTP the
+	// outbox never shows its body.
+	OneTime bool
 }

@@ -46,6 +46,7 @@ type mailDoc struct {
 	Unsubscribe string    `bson:"unsubscribe,omitempty"`
 	CreatedAt   time.Time `bson:"created_at"`
 	SentAt      time.Time `bson:"sent_at,omitempty"`
+	OneTime     bool      `bson:"one_time,omitempty"`
 	// Seq orders mails created within one millisecond (or under a test's
 	// frozen clock) as they were inserted: ObjectIDs grow within a process.
 	Seq       bson.ObjectID `bson:"seq"`
@@ -54,7 +55,7 @@ type mailDoc struct {
 
 func (d *mailDoc) domain() mitreden.Mail {
 	return mitreden.Mail{ID: d.ID, To: d.To, Subject: d.Subject, Text: d.Text, HTML: d.HTML, Unsubscribe: d.Unsubscribe,
-		CreatedAt: zeroUTC(d.CreatedAt), SentAt: zeroUTC(d.SentAt)}
+		CreatedAt: zeroUTC(d.CreatedAt), SentAt: zeroUTC(d.SentAt), OneTime: d.OneTime}
 }
 
 // InsertMail stores m.
@@ -65,7 +66,7 @@ func (s *MailStore) InsertMail(ctx context.Context, m *mitreden.Mail) error {
 	ctx, done := s.db.write(ctx)
 	defer done()
 	_, err := s.db.C("mails").InsertOne(ctx, mailDoc{ID: m.ID, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML,
-		Unsubscribe: m.Unsubscribe, CreatedAt: m.CreatedAt.UTC(), SentAt: m.SentAt.UTC(), Seq: bson.NewObjectID(), ExpiresAt: m.CreatedAt.UTC().Add(mailRetention)})
+		Unsubscribe: m.Unsubscribe, CreatedAt: m.CreatedAt.UTC(), SentAt: m.SentAt.UTC(), OneTime: m.OneTime, Seq: bson.NewObjectID(), ExpiresAt: m.CreatedAt.UTC().Add(mailRetention)})
 	return mapErr(err)
 }
 
@@ -97,6 +98,16 @@ func (s *MailStore) MarkMailSent(ctx context.Context, id string, sentAt time.Tim
 		return &mitreden.Error{Code: mitreden.ENOTFOUND, Message: "error.not_found"}
 	}
 	return nil
+}
+
+// DropMailBody unsets the text and HTML of mail id by _id; a mail gone
+// already is no error.
+func (s *MailStore) DropMailBody(ctx context.Context, id string) error {
+	ctx, done := s.db.write(ctx)
+	defer done()
+	_, err := s.db.C("mails").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "text", Value: ""}, {Key: "html", Value: ""}}}})
+	return mapErr(err)
 }
 
 // ListMails returns a page of mails newest first (one sorted query) and the

@@ -228,10 +228,15 @@ func (a *Accounts) ForgotPassword(ctx context.Context, email, ip string) error {
 	}
 	u, err := a.users.FindUserByEmail(ctx, email)
 	if mitreden.ErrorCode(err) == mitreden.ENOTFOUND {
-		// The same write as for an account, with a link nobody receives
-		// and that opens nothing: the answer takes as long either way.
-		_, err = a.newLink(ctx, mitreden.TokenReset, "", "", ResetLinkValid)
-		return err
+		// The same writes as for an account, with a link that opens
+		// nothing and a mail rendered, stored and queued but never sent:
+		// the answer takes as long either way.
+		token, err := a.newLink(ctx, mitreden.TokenReset, "", "", ResetLinkValid)
+		if err != nil || a.mail == nil {
+			return err
+		}
+		return a.mail.SendMail(ctx, mitreden.OutgoingMail{To: email, Language: mitreden.Languages[0], Template: MailPasswordReset,
+			Discard: true, Data: map[string]any{"Name": "", "URL": a.link("/password/reset", token), "Minutes": int(ResetLinkValid.Minutes())}})
 	} else if err != nil {
 		return err
 	}

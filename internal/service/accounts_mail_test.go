@@ -6,11 +6,15 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/mitreden/mitreden/internal/mitreden"
 	"github.com/mitreden/mitreden/internal/mongo"
@@ -20,13 +24,18 @@ import (
 
 // mailbox records the mails the account service queues.
 type mailbox struct {
-	mu   sync.Mutex
-	sent []mitreden.OutgoingMail
+	mu        sync.Mutex
+	sent      []mitreden.OutgoingMail
+	discarded []mitreden.OutgoingMail // rendered and stored, never sent
 }
 
 func (m *mailbox) SendMail(_ context.Context, om mitreden.OutgoingMail) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if om.Discard {
+		m.discarded = append(m.discarded, om)
+		return nil
+	}
 	m.sent = append(m.sent, om)
 	return nil
 }
@@ -644,4 +653,64 @@ func TestResetLinks_DieWithAResetOrAPasswordChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	domainErr(t, errOf(acc.ResetPassword(ctx, before, "Ein drittes neues Passwort", "", "")), mitreden.EINVALID)
+}
+
+func TestForgotPassword_DoesTheSameWritesForAnUnknownAddress(t *testing.T) {
+	acc, _, db := newAccounts(t, service.AccountsConfig{LoginMaxPerAccount: 10, LoginMaxPerIP: 10})
+	m := newTestMailer(t, db, nil)
+	acc.UseMail(db.AccountTokens(), m.Mailer, "https://beteiligung.example.org")
+	ctx := context.Background()
+	u := mustUser(t, acc, "da@example.org")
+	m.mails(u.Email) // any mail of the registration goes out first
+	count := func() [3]int {
+		var n [3]int
+		for i, coll := range []string{"account_tokens", "mails", "jobs"} {
+			cur, err := db.C(coll).Find(ctx, bson.D{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var docs []bson.M
+			if err := cur.All(ctx, &docs); err != nil {
+				t.Fatal(err)
+			}
+			n[i] = len(docs)
+		}
+		return n
+	}
+	diff := func(a, b [3]int) [3]int { return [3]int{b[0] - a[0], b[1] - a[1], b[2] - a[2]} }
+	before := count()
+	if err := acc.ForgotPassword(ctx, u.Email, ""); err != nil {
+		t.Fatal(err)
+	}
+	mid := count()
+	if err := acc.ForgotPassword(ctx, "niemand@example.org", ""); err != nil {
+		t.Fatal(err)
+	}
+	after := count()
+	if k, x := diff(before, mid), diff(mid, after); k != x || k[1] == 0 || k[2] == 0 {
+		t.Fatalf("writes (links, mails, jobs) for a known address %v, an unknown one %v", k, x)
+	}
+	// Only the account's owner gets a mail; the other is never sent and
+	// keeps no address.
+	if got := m.mails(u.Email); len(got) == 0 || !strings.Contains(got[len(got)-1].Text, "/password/reset?token=") {
+		t.Fatalf("no reset mail to the account: %+v", got)
+	}
+	all, _, err := m.Store.ListMails(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range all {
+		if strings.Contains(x.To, "niemand") || x.SentAt.IsZero() {
+			t.Fatalf("the throwaway mail %+v", x)
+		}
+	}
+	files, err := os.ReadDir(m.OutboxDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if b, _ := os.ReadFile(filepath.Join(m.OutboxDir, f.Name())); strings.Contains(string(b), "niemand") {
+			t.Fatalf("a mail went to the unknown address: %s", f.Name())
+		}
+	}
 }

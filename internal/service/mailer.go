@@ -237,7 +237,7 @@ func (m *Mailer) Render(om mitreden.OutgoingMail) (*mitreden.Mail, error) {
 		return nil, mitreden.Wrap(mitreden.EINTERNAL, fmt.Errorf("mail %s text: %w", key, err), "error.internal")
 	}
 	mail := &mitreden.Mail{To: strings.TrimSpace(om.To), Subject: strings.Join(strings.Fields(subj.String()), " "),
-		Text: strings.TrimSpace(text.String()) + "\n", Unsubscribe: om.Unsubscribe}
+		Text: strings.TrimSpace(text.String()) + "\n", Unsubscribe: om.Unsubscribe, OneTime: oneTimeTemplates[om.Template]}
 	if h := m.html[key]; h != nil {
 		data["Subject"] = mail.Subject
 		var body bytes.Buffer
@@ -248,6 +248,9 @@ func (m *Mailer) Render(om mitreden.OutgoingMail) (*mitreden.Mail, error) {
 	}
 	return mail, nil
 }
+
+// oneTimeTemplates are the account mails that carry a one-time link.
+var oneTimeTemplates = map[string]bool{"account_verify": true, "password_reset": true, "email_change_confirm": true}
 
 // mailJob is the payload of a mail job.
 type mailJob struct {
@@ -285,6 +288,11 @@ func (m *Mailer) SendMail(ctx context.Context, om mitreden.OutgoingMail) error {
 	}
 	mail.ID = MailID(om.Key)
 	mail.CreatedAt = m.now()
+	if om.Discard {
+		// Delivered already as far as its job is concerned; the address
+		// of someone without an account is not kept.
+		mail.To, mail.SentAt = "", mail.CreatedAt
+	}
 	// The mail is stored before its job: a crash in between leaves a mail
 	// without job, which queuing the same key again completes (the insert
 	// conflicts, the job is added).
@@ -315,6 +323,13 @@ func (m *Mailer) deliver(ctx context.Context, j *mitreden.Job) error {
 		return nil
 	}
 	if err := m.transport.Deliver(ctx, mail); err != nil {
+		if !m.cfg.KeepSent && (mitreden.IsPermanent(err) || m.jobs != nil && j.Attempts >= m.jobs.MaxAttempts) {
+			// Given up: the body, which can hold a one-time link, goes as
+			// it would have after sending.
+			if derr := m.store.DropMailBody(ctx, mail.ID); derr != nil {
+				m.log.Warn("dropping the body of a mail given up", "mail", mail.ID, "err", derr)
+			}
+		}
 		return err
 	}
 	return m.store.MarkMailSent(ctx, mail.ID, m.now(), !m.cfg.KeepSent)

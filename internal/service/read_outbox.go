@@ -29,6 +29,9 @@ func (m *Mailer) Outbox(ctx context.Context, actor *mitreden.User, page, perPage
 	if err != nil {
 		return nil, err
 	}
+	for i := range mails {
+		m.conceal(&mails[i])
+	}
 	return &OutboxPage{Mails: mails, Total: total, Page: page, PerPage: perPage, KeepsBodies: m.cfg.KeepSent}, nil
 }
 
@@ -38,7 +41,21 @@ func (m *Mailer) OutboxMail(ctx context.Context, actor *mitreden.User, id string
 	if err := canReadOutbox(actor).Err(); err != nil {
 		return nil, err
 	}
-	return m.store.FindMail(ctx, id)
+	mail, err := m.store.FindMail(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	m.conceal(mail)
+	return mail, nil
+}
+
+// conceal empties the body of a mail with a one-time link unless the
+// outbox is the embedded one (no SMTP), where a pilot clicks its links:
+// with SMTP such a link is for its recipient only, sent or not.
+func (m *Mailer) conceal(mail *mitreden.Mail) {
+	if mail.OneTime && !m.cfg.KeepSent {
+		mail.Text, mail.HTML = "", ""
+	}
 }
 
 // KeepsBodies tells whether delivered mails keep their text.
