@@ -426,7 +426,7 @@ func TestAPIEmailChange_ConfirmAndResend(t *testing.T) {
 
 func TestAPIRegister_TakesAsLongForATakenAddress(t *testing.T) {
 	if testing.Short() {
-		t.Skip("timing")
+		t.Skip("-short: this test compares the timing of many runs")
 	}
 	e := newEnv(t, withVerification(), withAccounts(func(a *service.AccountsConfig) { a.RegisterMaxPerIP = 1000 }))
 	e.createUser("vergeben@example.org", "Vergeben")

@@ -15,7 +15,7 @@ import (
 func TestWrite_RequestsGoBeforeBackgroundWork(t *testing.T) {
 	db := mongotest.MustOpenDB(t)
 	if !db.Serialized() {
-		t.Skip("writes are not serialized on this engine")
+		t.Skip("the store does not serialize writes (not the embedded FerretDB): there is no write lock to prioritize")
 	}
 	ctx := context.Background()
 	var mu sync.Mutex

@@ -170,7 +170,7 @@ func timings(n int, a, b func(i int)) (fastA, fastB, medA, medB time.Duration) {
 
 func TestRegister_TakesAsLongForATakenAddress(t *testing.T) {
 	if testing.Short() {
-		t.Skip("timing")
+		t.Skip("-short: this test compares the timing of many runs")
 	}
 	acc, _, _, _ := newMailAccounts(t, service.AccountsConfig{RegisterMaxPerIP: 1000})
 	ctx := context.Background()
@@ -455,7 +455,7 @@ func TestForgotPassword_UnknownAddressAnswersTheSameAndIsThrottled(t *testing.T)
 
 func TestForgotPassword_TakesAsLongForAnUnknownAddress(t *testing.T) {
 	if testing.Short() {
-		t.Skip("timing")
+		t.Skip("-short: this test compares the timing of many runs")
 	}
 	acc, _, _, _ := newMailAccounts(t, service.AccountsConfig{LoginMaxPerAccount: 1000, LoginMaxPerIP: 1000})
 	ctx := context.Background()
