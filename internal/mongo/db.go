@@ -55,6 +55,8 @@ type DB struct {
 	// deferColls are the collections whose counters are written behind
 	// (DeferCounters); stopFlush ends their flush loop.
 	deferColls []string
+	// deferEvery is how often they are written (DeferredFlushEvery).
+	deferEvery time.Duration
 	stopFlush  func()
 	monitor    *event.CommandMonitor
 	client     *mongo.Client

@@ -40,6 +40,14 @@ func DeferCounters(colls ...string) Option {
 	return func(d *DB) { d.deferColls = append(d.deferColls, colls...) }
 }
 
+// DeferredFlushEvery sets how often the deferred increments are written
+// (DeferredFlushInterval when not set). Tests that count the store's
+// writes set a long one, so a slow machine's timer does not write between
+// the steps they count.
+func DeferredFlushEvery(every time.Duration) Option {
+	return func(d *DB) { d.deferEvery = every }
+}
+
 // pendingUpdate is a document's increments not yet written.
 type pendingUpdate struct {
 	id   any // the _id as stored
@@ -179,7 +187,11 @@ func (d *DB) startDeferred() {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		t := time.NewTicker(DeferredFlushInterval)
+		every := d.deferEvery
+		if every <= 0 {
+			every = DeferredFlushInterval
+		}
+		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
 			select {

@@ -17,7 +17,9 @@ import (
 )
 
 // openDeferred opens a store with the embedded options (counters written
-// behind) and a count of the update commands it sends.
+// behind) and a count of the update commands it sends. Its flush timer is
+// too long to fire during a test, so on a slow machine too only the steps
+// a test takes flush.
 func openDeferred(t *testing.T, name string) (*mongo.DB, func() int) {
 	t.Helper()
 	var mu sync.Mutex
@@ -29,7 +31,7 @@ func openDeferred(t *testing.T, name string) (*mongo.DB, func() int) {
 			mu.Unlock()
 		}
 	}}
-	db, err := mongo.Open(context.Background(), mongotest.URI(t), name, append(mongo.EmbeddedOptions(), mongo.WithMonitor(monitor))...)
+	db, err := mongo.Open(context.Background(), mongotest.URI(t), name, append(mongo.EmbeddedOptions(), mongo.WithMonitor(monitor), mongo.DeferredFlushEvery(time.Hour))...)
 	if err != nil {
 		t.Fatal(err)
 	}
