@@ -18,7 +18,19 @@ import (
 // render concurrently (Fiber's html engine rebinds the layout's embed
 // function per render and so renders one page with a layout at a time).
 type views struct {
-	sets map[string]*template.Template
+	base *template.Template
+	sets map[string]*view
+}
+
+// view is one page's template set: the shared templates and the page as
+// "content". It is built at the page's first render: html/template's
+// Clone copies every parse tree, so building all sets at start cost
+// time proportional to the square of the number of templates.
+type view struct {
+	src  string
+	once sync.Once
+	set  *template.Template
+	err  error
 }
 
 // layoutName is the layout every page renders in; it places the page with
@@ -26,10 +38,11 @@ type views struct {
 const layoutName = "layouts/main"
 
 // loadViews parses every .html file of fsys, named by its path without the
-// extension ("proposals/show"), with funcs.
+// extension ("proposals/show"), with funcs. Every file is parsed here, so
+// a syntax error stops the start.
 func loadViews(fsys fs.FS, funcs template.FuncMap) (*views, error) {
 	base := template.New("").Funcs(funcs)
-	sources := map[string]string{}
+	v := &views{base: base, sets: map[string]*view{}}
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || path.Ext(p) != ".html" {
 			return err
@@ -39,7 +52,7 @@ func loadViews(fsys fs.FS, funcs template.FuncMap) (*views, error) {
 			return err
 		}
 		name := strings.TrimSuffix(p, ".html")
-		sources[name] = string(b)
+		v.sets[name] = &view{src: string(b)}
 		_, err = base.New(name).Parse(string(b))
 		return err
 	})
@@ -49,18 +62,27 @@ func loadViews(fsys fs.FS, funcs template.FuncMap) (*views, error) {
 	if base.Lookup(layoutName) == nil {
 		return nil, fmt.Errorf("templates: no %s", layoutName)
 	}
-	v := &views{sets: make(map[string]*template.Template, len(sources))}
-	for name, src := range sources {
-		set, err := base.Clone()
-		if err != nil {
-			return nil, fmt.Errorf("templates: %s: %w", name, err)
-		}
-		if _, err := set.New("content").Parse(src); err != nil {
-			return nil, fmt.Errorf("templates: %s: %w", name, err)
-		}
-		v.sets[name] = set
-	}
 	return v, nil
+}
+
+// set returns page name's template set, building it at the first call.
+func (v *views) set(name string) (*template.Template, error) {
+	pv := v.sets[name]
+	if pv == nil {
+		return nil, fmt.Errorf("render: no template %s", name)
+	}
+	pv.once.Do(func() {
+		set, err := v.base.Clone()
+		if err == nil {
+			_, err = set.New("content").Parse(pv.src)
+		}
+		if err != nil {
+			pv.err = fmt.Errorf("templates: %s: %w", name, err)
+			return
+		}
+		pv.set = set
+	})
+	return pv.set, pv.err
 }
 
 var viewBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -68,9 +90,9 @@ var viewBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // render executes template name (inside the layout when layout is true)
 // into c's body. Nothing is written when it fails.
 func (v *views) render(c *fiber.Ctx, name string, data any, layout bool) error {
-	set := v.sets[name]
-	if set == nil {
-		return fmt.Errorf("render: no template %s", name)
+	set, err := v.set(name)
+	if err != nil {
+		return err
 	}
 	run := name
 	if layout {
