@@ -52,11 +52,20 @@ func (s *Server) IndexIDLookups(ctx context.Context, database string) error {
 	if err := rows.Err(); err != nil {
 		return mitreden.Wrap(mitreden.EINTERNAL, err, "cannot list embedded store tables")
 	}
+	// One transaction for all: one commit instead of one per collection.
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return mitreden.Wrap(mitreden.EINTERNAL, err, "cannot index the embedded store")
+	}
+	defer func() { _ = tx.Rollback() }()
 	for _, t := range tables {
 		q := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %q ON %q (%s)`, t+"_mitreden_id_lookup", t, idExpr)
-		if _, err := db.ExecContext(ctx, q); err != nil {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return mitreden.Wrap(mitreden.EINTERNAL, err, "cannot index the embedded store")
 		}
+	}
+	if err := tx.Commit(); err != nil {
+		return mitreden.Wrap(mitreden.EINTERNAL, err, "cannot index the embedded store")
 	}
 	return nil
 }

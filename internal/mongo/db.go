@@ -265,23 +265,63 @@ func (d *DB) EnsureIndexes(ctx context.Context) error {
 			return mapErr(err)
 		}
 	}
+	// Only missing indexes are created (an existing name is kept as it
+	// is), with one createIndexes per collection for the plain ones: the
+	// embedded engine runs each command as its own transaction, and fails
+	// on a command that lists several indexes of which some exist. TTL
+	// indexes go one by one, as an engine without them gets the index
+	// without the expiry.
+	var order []string
+	byColl := map[string][]index{}
 	for _, ix := range indexes {
+		if _, ok := byColl[ix.coll]; !ok {
+			order = append(order, ix.coll)
+		}
+		byColl[ix.coll] = append(byColl[ix.coll], ix)
+	}
+	for _, c := range order {
 		cctx, cancel := d.ctx(ctx)
-		opt := options.Index().SetName(ix.name)
-		if ix.unique {
-			opt.SetUnique(true)
-		}
-		if ix.ttl != nil {
-			opt.SetExpireAfterSeconds(*ix.ttl)
-		}
-		_, err := d.C(ix.coll).Indexes().CreateOne(cctx, mongo.IndexModel{Keys: ix.keys, Options: opt})
-		if err != nil && ix.ttl != nil {
-			opt = options.Index().SetName(ix.name)
-			_, err = d.C(ix.coll).Indexes().CreateOne(cctx, mongo.IndexModel{Keys: ix.keys, Options: opt})
-		}
+		specs, err := d.C(c).Indexes().ListSpecifications(cctx)
 		cancel()
 		if err != nil {
 			return mapErr(err)
+		}
+		have := map[string]bool{}
+		for _, sp := range specs {
+			have[sp.Name] = true
+		}
+		var plain []mongo.IndexModel
+		for _, ix := range byColl[c] {
+			if have[ix.name] {
+				continue
+			}
+			opt := options.Index().SetName(ix.name)
+			if ix.unique {
+				opt.SetUnique(true)
+			}
+			if ix.ttl == nil {
+				plain = append(plain, mongo.IndexModel{Keys: ix.keys, Options: opt})
+				continue
+			}
+			cctx, cancel := d.ctx(ctx)
+			opt.SetExpireAfterSeconds(*ix.ttl)
+			_, err := d.C(c).Indexes().CreateOne(cctx, mongo.IndexModel{Keys: ix.keys, Options: opt})
+			if err != nil {
+				opt = options.Index().SetName(ix.name)
+				_, err = d.C(c).Indexes().CreateOne(cctx, mongo.IndexModel{Keys: ix.keys, Options: opt})
+			}
+			cancel()
+			if err != nil {
+				return mapErr(err)
+			}
+		}
+		if len(plain) > 0 {
+			cctx, cancel := d.ctx(ctx)
+			_, err := d.C(c).Indexes().CreateMany(cctx, plain)
+			cancel()
+			if err != nil {
+				return mapErr(err)
+			}
 		}
 	}
 	return d.ensureNameKeys(ctx)

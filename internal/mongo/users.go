@@ -320,6 +320,17 @@ func (d *DB) ensureNameKeys(ctx context.Context) error {
 	}
 	ictx, cancel := d.ctx(ctx)
 	defer cancel()
+	if n == 0 {
+		specs, err := users.Indexes().ListSpecifications(ictx)
+		if err != nil {
+			return mapErr(err)
+		}
+		for _, sp := range specs {
+			if sp.Name == "name_key_unique" {
+				return nil
+			}
+		}
+	}
 	_, err = users.Indexes().CreateOne(ictx, mongo.IndexModel{Keys: bson.D{{Key: "name_key", Value: 1}},
 		Options: options.Index().SetName("name_key_unique").SetUnique(true)})
 	if err != nil {
