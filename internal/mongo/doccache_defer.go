@@ -450,5 +450,6 @@ func (c *docCache) reset() {
 // kept in memory, counters written behind.
 func EmbeddedOptions() []Option {
 	return []Option{SerializeWrites(), CacheListings(), CacheThreads(), CacheDocuments(DefaultDocCacheBytes),
-		DeferCounters("proposals", "consultations", "support_quota", "comment_threads", "participant_counts"), CountersInMemory()}
+		DeferCounters("proposals", "consultations", "support_quota", "comment_threads", "participant_counts", "notification_counts"),
+		CountersInMemory()}
 }

@@ -287,3 +287,38 @@ func TestDeferCounters_RetriedFlushCountsOnce(t *testing.T) {
 		t.Fatalf("the store counts %d supports (%v), want 10", stored.Tally.Support, err)
 	}
 }
+
+// A person's unread counter is written behind too: the first notification
+// creates it, later ones only add in memory until the flush, and the
+// header reads the sum at once.
+func TestDeferCounters_NotificationCounts(t *testing.T) {
+	ctx := context.Background()
+	db, updates := openDeferred(t, mongotest.DBName(t))
+	t.Cleanup(func() { _ = db.Drop(ctx); _ = db.Close(ctx) })
+	s := db.Notifications()
+	note := func(ev string) *mitreden.Notification {
+		return &mitreden.Notification{ID: mitreden.NotificationID(ev, "u1"), EventID: ev, UserID: "u1", Kind: mitreden.NotifyComment,
+			URL: "/proposals/p1", CreatedAt: t0}
+	}
+	if _, err := s.InsertNotifications(ctx, []*mitreden.Notification{note("e1")}); err != nil {
+		t.Fatal(err)
+	}
+	updates()
+	for _, ev := range []string{"e2", "e3", "e4"} {
+		if _, err := s.InsertNotifications(ctx, []*mitreden.Notification{note(ev)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := updates(); n != 0 {
+		t.Fatalf("three notifications to a counted person sent %d updates before the flush, want 0", n)
+	}
+	if c, err := s.CountNotifications(ctx, "u1"); err != nil || c.Unread != 4 || c.Total != 4 {
+		t.Fatalf("counts %+v %v, want 4 unread of 4", c, err)
+	}
+	if err := db.FlushDeferred(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := updates(); n != 1 {
+		t.Fatalf("the flush sent %d updates, want 1", n)
+	}
+}

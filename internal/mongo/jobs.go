@@ -154,10 +154,46 @@ func onlyDuplicates(err error) bool {
 // with a read and a write by _id. It is loaded by one scan at the first
 // claim and again when no job is due and the last load is a while ago, so
 // jobs another client of the store queued are found too.
+//
+// Claims are kept there too, not written: the store keeps a claimed job
+// queued, and the process's claim holds it until it finishes or its lease
+// ends. A claim then costs a read, no write. After a crash the job is due
+// again at once, as it would be when its lease ran out.
 type jobIndex struct {
 	mu     sync.Mutex
 	jobs   map[string]jobRef
 	loaded time.Time
+	claims map[string]jobClaim
+}
+
+// jobClaim is a claim held in memory: by whom, until when, and the job's
+// attempts counting this one (stored when the job finishes or is retried).
+type jobClaim struct {
+	owner    string
+	until    time.Time
+	attempts int
+}
+
+func (x *jobIndex) claim(id string) (jobClaim, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	c, ok := x.claims[id]
+	return c, ok
+}
+
+func (x *jobIndex) hold(id string, c jobClaim) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.claims == nil {
+		x.claims = map[string]jobClaim{}
+	}
+	x.claims[id] = c
+}
+
+func (x *jobIndex) release(id string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	delete(x.claims, id)
 }
 
 type jobRef struct {
@@ -192,7 +228,7 @@ func (x *jobIndex) next(kinds []string, now time.Time, tried map[string]bool) (s
 		if r.runAt.After(now) || tried[id] || !slices.Contains(kinds, r.kind) {
 			continue
 		}
-		if !found || r.runAt.Before(at) {
+		if !found || r.runAt.Before(at) || (r.runAt.Equal(at) && id < best) { // ties by id, not by map order
 			best, at, found = id, r.runAt, true
 		}
 	}
@@ -223,8 +259,9 @@ func (s *JobStore) loadIndex(ctx context.Context, now time.Time) error {
 }
 
 // claimIndexed is ClaimJob where writes are serialized, under the write
-// lock: the earliest due job of the index, checked and taken by _id.
-func (s *JobStore) claimIndexed(ctx context.Context, kinds []string, owner string, now, until time.Time, update bson.D) (*mitreden.Job, error) {
+// lock: the earliest due job of the index, checked by _id and claimed in
+// memory (jobIndex).
+func (s *JobStore) claimIndexed(ctx context.Context, kinds []string, owner string, now, until time.Time) (*mitreden.Job, error) {
 	x := &s.db.dueJobs
 	x.mu.Lock()
 	stale := x.jobs == nil || time.Since(x.loaded) > jobIndexReload
@@ -262,16 +299,20 @@ func (s *JobStore) claimIndexed(ctx context.Context, kinds []string, owner strin
 			x.drop(id)
 			continue
 		}
+		prev, held := x.claim(id)
+		if held && prev.until.After(now) {
+			x.set(id, doc.Kind, prev.until)
+			continue
+		}
 		if doc.RunAt.After(now) {
 			x.set(id, doc.Kind, doc.RunAt.UTC())
 			continue
 		}
-		if _, err := s.db.C("jobs").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update); err != nil {
-			return nil, mapErr(err)
-		}
+		attempts := max(doc.Attempts, prev.attempts) + 1
+		x.hold(id, jobClaim{owner: owner, until: until, attempts: attempts})
 		x.set(id, doc.Kind, until)
 		doc.State, doc.LeaseOwner, doc.LeaseUntil, doc.RunAt = string(mitreden.JobRunning), owner, until, until
-		doc.Attempts++
+		doc.Attempts = attempts
 		return doc.domain(), nil
 	}
 }
@@ -297,7 +338,7 @@ func (s *JobStore) ClaimJob(ctx context.Context, kinds []string, owner string, n
 	ctx, done := s.db.write(ctx)
 	defer done()
 	if s.db.serial != nil {
-		return s.claimIndexed(ctx, kinds, owner, now, until, update)
+		return s.claimIndexed(ctx, kinds, owner, now, until)
 	}
 	var doc jobDoc
 	err := s.db.C("jobs").FindOneAndUpdate(ctx, filter, update, options.FindOneAndUpdate().
@@ -332,36 +373,61 @@ func (s *JobStore) finish(ctx context.Context, id, owner string, update bson.D, 
 		}
 		return nil
 	}
+	x := &s.db.dueJobs
+	c, held := x.claim(id)
+	if !held || c.owner != owner {
+		return lost
+	}
 	var doc jobDoc
 	err := s.db.C("jobs").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc)
 	if errors.Is(err, mongo.ErrNoDocuments) {
+		x.release(id)
 		return lost
 	}
 	if err != nil {
 		return mapErr(err)
 	}
-	if doc.State != string(mitreden.JobRunning) || doc.LeaseOwner != owner {
-		return lost
-	}
+	// The claim's attempt is stored now, with the outcome.
+	update = setAlso(update, bson.E{Key: "attempts", Value: c.attempts})
 	if !end {
 		_, err = s.db.C("jobs").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
 		if err == nil {
-			s.db.dueJobs.set(id, doc.Kind, time.Time{}) // due again; the claim reads the stored time
+			x.release(id)
+			x.set(id, doc.Kind, time.Time{}) // due again; the claim reads the stored time
 		}
 		return mapErr(err)
 	}
 	// The finished record first: a crash before the delete leaves the job
-	// to be claimed again once its lease ends, never lost.
+	// to be claimed again, never lost.
 	_, err = s.db.C("jobs_done").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
 		append(update, bson.E{Key: "$setOnInsert", Value: bson.D{{Key: "kind", Value: doc.Kind}, {Key: "payload", Value: doc.Payload},
-			{Key: "attempts", Value: doc.Attempts}, {Key: "run_at", Value: doc.RunAt}, {Key: "created_at", Value: doc.CreatedAt}}}),
+			{Key: "run_at", Value: doc.RunAt}, {Key: "created_at", Value: doc.CreatedAt}}}),
 		options.UpdateOne().SetUpsert(true))
 	if err != nil {
 		return mapErr(err)
 	}
 	_, err = s.db.C("jobs").DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
-	s.db.dueJobs.drop(id)
+	if err == nil {
+		x.release(id)
+		x.drop(id)
+	}
 	return mapErr(err)
+}
+
+// setAlso returns update with e added to its $set.
+func setAlso(update bson.D, e bson.E) bson.D {
+	out := make(bson.D, 0, len(update)+1)
+	added := false
+	for _, op := range update {
+		if set, ok := op.Value.(bson.D); ok && op.Key == "$set" && !added {
+			op.Value, added = append(slices.Clip(set), e), true
+		}
+		out = append(out, op)
+	}
+	if !added {
+		out = append(out, bson.E{Key: "$set", Value: bson.D{e}})
+	}
+	return out
 }
 
 // CompleteJob marks job id done while owner holds it.
@@ -401,6 +467,10 @@ func (s *JobStore) FindJob(ctx context.Context, id string) (*mitreden.Job, error
 	err := s.db.C("jobs").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc)
 	if errors.Is(err, mongo.ErrNoDocuments) && s.db.serial != nil {
 		err = s.db.C("jobs_done").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc)
+	} else if err == nil && s.db.serial != nil {
+		if c, held := s.db.dueJobs.claim(id); held {
+			doc.State, doc.LeaseOwner, doc.LeaseUntil, doc.RunAt, doc.Attempts = string(mitreden.JobRunning), c.owner, c.until, c.until, c.attempts
+		}
 	}
 	if err != nil {
 		return nil, mapErr(err)

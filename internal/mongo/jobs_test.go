@@ -3,11 +3,15 @@ package mongo_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/event"
+
 	"github.com/mitreden/mitreden/internal/mitreden"
+	"github.com/mitreden/mitreden/internal/mongo"
 	"github.com/mitreden/mitreden/internal/mongo/mongotest"
 )
 
@@ -217,5 +221,83 @@ func TestJobs_FinishedJobsLeaveTheQueue(t *testing.T) {
 	}
 	if err := js.CompleteJob(ctx, "c", "w2", now); mitreden.ErrorCode(err) != mitreden.ECONFLICT {
 		t.Fatalf("a foreign lease completed: %v", err)
+	}
+}
+
+// In the embedded mode a claim is held in memory: it writes nothing, the
+// store keeps the job queued, and a process that dies holding it (a new
+// store handle) finds it due again at once, its attempt counted only when
+// a job finishes or is retried.
+func TestJobs_EmbeddedClaimsWriteNothing(t *testing.T) {
+	if len(mongotest.Options()) == 0 {
+		t.Skip("the embedded mode's claims; MongoDB claims with one findAndModify")
+	}
+	ctx := context.Background()
+	name := mongotest.DBName(t)
+	var mu sync.Mutex
+	writes := map[string]int{}
+	monitor := &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
+		switch e.CommandName {
+		case "insert", "update", "delete", "findAndModify":
+			mu.Lock()
+			writes[e.CommandName+" "+e.Command.Lookup(e.CommandName).StringValue()]++
+			mu.Unlock()
+		}
+	}}
+	taken := func() map[string]int { mu.Lock(); defer mu.Unlock(); w := maps.Clone(writes); clear(writes); return w }
+	open := func() *mongo.DB {
+		db, err := mongo.Open(ctx, mongotest.URI(t), name, append(mongotest.Options(), mongo.WithMonitor(monitor))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	db := open()
+	t0 := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	if err := db.Jobs().EnqueueJobs(ctx, &mitreden.Job{ID: "n", Kind: "notify", CreatedAt: t0},
+		&mitreden.Job{ID: "m", Kind: "mail", CreatedAt: t0.Add(time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	taken()
+	j, err := db.Jobs().ClaimJob(ctx, []string{"notify"}, "w1", t0, time.Minute)
+	if err != nil || j == nil || j.ID != "n" || j.Attempts != 1 {
+		t.Fatalf("claim: %+v %v", j, err)
+	}
+	if w := taken(); len(w) != 0 {
+		t.Fatalf("a claim wrote %v, want nothing", w)
+	}
+	if got, _ := db.Jobs().FindJob(ctx, "n"); got.State != mitreden.JobRunning || got.LeaseOwner != "w1" {
+		t.Fatalf("the claimed job reads as %+v", got)
+	}
+	if j, err := db.Jobs().ClaimJob(ctx, []string{"notify"}, "w2", t0.Add(time.Second), time.Minute); err != nil || j != nil {
+		t.Fatalf("a second claim under the lease: %+v %v", j, err)
+	}
+	if err := db.Jobs().CompleteJob(ctx, "n", "w1", t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if w := taken(); len(w) != 2 || w["update jobs_done"] != 1 || w["delete jobs"] != 1 {
+		t.Fatalf("finishing wrote %v, want the finished record and the delete", w)
+	}
+	if got, _ := db.Jobs().FindJob(ctx, "n"); got.State != mitreden.JobDone || got.Attempts != 1 {
+		t.Fatalf("the finished job reads as %+v", got)
+	}
+	// The process dies holding m's claim.
+	if j, err := db.Jobs().ClaimJob(ctx, []string{"mail"}, "w1", t0.Add(2*time.Second), time.Minute); err != nil || j == nil || j.ID != "m" {
+		t.Fatalf("claim of m: %+v %v", j, err)
+	}
+	if err := db.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db = open()
+	t.Cleanup(func() { _ = db.Drop(ctx); _ = db.Close(ctx) })
+	j, err = db.Jobs().ClaimJob(ctx, []string{"mail"}, "w2", t0.Add(3*time.Second), time.Minute)
+	if err != nil || j == nil || j.ID != "m" || j.Attempts != 1 {
+		t.Fatalf("after the restart m is not due at once: %+v %v", j, err)
+	}
+	if err := db.Jobs().RetryJob(ctx, "m", "w2", t0.Add(time.Hour), "busy"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.Jobs().FindJob(ctx, "m"); got.State != mitreden.JobQueued || got.Attempts != 1 || got.LastError != "busy" {
+		t.Fatalf("the retried job reads as %+v", got)
 	}
 }

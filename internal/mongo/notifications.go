@@ -15,8 +15,9 @@ import (
 // Notifications keep four collections: follows (one document per person
 // and target under user:type:id), notifications (one per event and
 // person under event:user, so a retried fan-out inserts nothing twice),
-// notification_counts (one per person, read by _id for the header) and
-// notification_settings (one per person).
+// notification_counts (one per person, read by _id for the header; in the
+// embedded mode its increments are written behind like the other counters,
+// DeferCounters) and notification_settings (one per person).
 
 func init() {
 	registerIndexes(
