@@ -430,3 +430,47 @@ func TestProposalForm_ExpiredSessionKeepsText(t *testing.T) {
 		}
 	})
 }
+
+// A page answering a form (a comment with an error) switches the language
+// back to the page the form was on, since the form's own address answers
+// POST only; without a Referer from this host it goes home. The switch
+// then lands on a page, never on a 404.
+func TestLanguageSwitch_AfterAFormReturnsToItsPage(t *testing.T) {
+	e := newEnv(t)
+	f := newCommentFixture(t, e)
+	b := e.browser()
+	b.loginForm(f.email, f.pw)
+	page := "/proposals/" + f.proposal
+	_, doc := b.get(page)
+	if got := doc.Find(".lang-switch input[name=return]").AttrOr("value", ""); got != page {
+		t.Fatalf("on the page the switch returns to %q, want %q", got, page)
+	}
+	for _, tc := range []struct{ referer, want string }{
+		{"http://127.0.0.1:8080" + page + "?sort=new", page},
+		{"https://elsewhere.example" + page, "/"},
+		{"", "/"},
+	} {
+		req, _ := nethttp.NewRequest("POST", "http://127.0.0.1:8080"+page+"/comments",
+			strings.NewReader(url.Values{"_csrf": {b.csrf(page)}, "body": {""}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if tc.referer != "" {
+			req.Header.Set("Referer", tc.referer)
+		}
+		resp := b.send(req)
+		doc, _ := goquery.NewDocumentFromReader(resp.Body)
+		if resp.StatusCode != 422 {
+			t.Fatalf("an empty comment: status %d", resp.StatusCode)
+		}
+		ret := doc.Find(".lang-switch input[name=return]").AttrOr("value", "")
+		if ret != tc.want {
+			t.Errorf("Referer %q: the switch returns to %q, want %q", tc.referer, ret, tc.want)
+		}
+		resp, _ = b.post("/language", url.Values{"_csrf": {b.csrf(page)}, "lang": {"en"}, "return": {ret}})
+		if loc := resp.Header.Get("Location"); resp.StatusCode != 303 || loc != tc.want {
+			t.Fatalf("the switch answers %d to %q", resp.StatusCode, loc)
+		}
+		if resp, _ := b.get(tc.want); resp.StatusCode != 200 {
+			t.Errorf("the page the switch leads to answers %d", resp.StatusCode)
+		}
+	}
+}

@@ -32,8 +32,12 @@ type Page struct {
 	Title string
 	// TitleLang is the language of Title when it is a contribution's
 	// title ("" otherwise); the <title> is marked when it differs.
-	TitleLang   string
-	Path        string
+	TitleLang string
+	Path      string
+	// Return is where the language switch and the verification notice
+	// lead back to: this page, or after a form was sent the page it was
+	// sent from (a form's own address may answer only POST).
+	Return      string
 	User        *mitreden.User
 	SessionID   string
 	CSRF        string
@@ -189,9 +193,23 @@ func alignBadge(a string) string {
 	return "info"
 }
 
+// returnPath is Page.Return: the request's path for a GET, else the path
+// of a Referer from this host, else the home page. Never the query, which
+// may hold a one-time link's token.
+func returnPath(c *fiber.Ctx) string {
+	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
+		return c.Path()
+	}
+	ref, err := url.Parse(c.Get(fiber.HeaderReferer))
+	if err != nil || ref.Host != string(c.Request().Host()) || ref.Path == "" {
+		return "/"
+	}
+	return localPath(ref.EscapedPath())
+}
+
 // page starts a view model for the current request.
 func (s *Server) page(c *fiber.Ctx, titleKey string) *Page {
-	p := &Page{Lang: langOf(c), Path: c.Path(), User: userOf(c), CSRF: s.csrfToken(c), Values: map[string]string{}, cat: s.cat}
+	p := &Page{Lang: langOf(c), Path: c.Path(), Return: returnPath(c), User: userOf(c), CSRF: s.csrfToken(c), Values: map[string]string{}, cat: s.cat}
 	p.Unread, p.Notifications = s.unread(c, p.User), s.deps.Notifications != nil
 	if sess := sessionOf(c); sess != nil {
 		p.SessionID = sess.ID
