@@ -69,9 +69,17 @@ func (c *Catalog) Match(acceptLanguage string) string {
 
 // T translates key into lang, filling {name} placeholders from args. A
 // missing key falls back to German, then to the key itself, so a gap is
-// visible but never breaks a page.
+// visible but never breaks a page. When the argument "count" is 1 and the
+// key has a variant key+".one", that variant is used ("1 Unterstützung",
+// not "1 Unterstützungen").
 func (c *Catalog) T(lang, key string, args map[string]any) string {
-	msg, ok := c.msgs[lang][key]
+	msg, ok := "", false
+	if isOne(args["count"]) {
+		msg, ok = c.msgs[lang][key+".one"]
+	}
+	if !ok {
+		msg, ok = c.msgs[lang][key]
+	}
 	if !ok {
 		if msg, ok = c.msgs["de"][key]; !ok {
 			msg = key
@@ -109,6 +117,19 @@ func (c *Catalog) T(lang, key string, args map[string]any) string {
 	}
 	b.WriteString(msg)
 	return b.String()
+}
+
+// isOne reports whether v is the integer 1.
+func isOne(v any) bool {
+	switch n := v.(type) {
+	case int:
+		return n == 1
+	case int64:
+		return n == 1
+	case int32:
+		return n == 1
+	}
+	return false
 }
 
 // pairsToMap turns "k1", v1, "k2", v2 into a map.

@@ -1,11 +1,13 @@
 package http_test
 
 import (
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	mhttp "github.com/mitreden/mitreden/internal/http"
+	"github.com/mitreden/mitreden/web"
 )
 
 func TestCatalog_FillsPlaceholders(t *testing.T) {
@@ -35,5 +37,50 @@ func TestCatalog_FillsPlaceholders(t *testing.T) {
 	}
 	if got, plain := cat.T("de", "c", map[string]any{"when": when}), "bis "+when.String()+"."; got == plain || got == "bis {when}." {
 		t.Errorf("a time is formatted for people, got %q", got)
+	}
+}
+
+// A message with a ".one" variant uses it when count is 1, in each
+// language; other counts and a language without the variant use the plain
+// message.
+func TestCatalog_SingularVariant(t *testing.T) {
+	cat, err := mhttp.LoadCatalog(fstest.MapFS{
+		"locales/de.json": {Data: []byte(`{"n": "{count} Unterstützungen", "n.one": "1 Unterstützung", "m": "{count} Treffer"}`)},
+		"locales/en.json": {Data: []byte(`{"n": "{count} supports"}`)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		lang, key string
+		count     any
+		want      string
+	}{
+		{"de", "n", 1, "1 Unterstützung"},
+		{"de", "n", int64(1), "1 Unterstützung"},
+		{"de", "n", 0, "0 Unterstützungen"},
+		{"de", "n", 21, "21 Unterstützungen"},
+		{"en", "n", 1, "1 supports"},
+		{"de", "m", 1, "1 Treffer"},
+	} {
+		if got := cat.T(tc.lang, tc.key, map[string]any{"count": tc.count}); got != tc.want {
+			t.Errorf("T(%s, %s, count %v) = %q, want %q", tc.lang, tc.key, tc.count, got, tc.want)
+		}
+	}
+	// The platform's own catalog: every singular has its plain message (or,
+	// counted by the caller, an ".other") in both languages.
+	real, err := mhttp.LoadCatalog(web.Locales)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"de", "en"} {
+		for _, k := range real.Keys(lang) {
+			if base, ok := strings.CutSuffix(k, ".one"); ok && !real.Has(lang, base) && !real.Has(lang, base+".other") {
+				t.Errorf("%s: %s has no plain message %s", lang, k, base)
+			}
+		}
+	}
+	if got := real.T("de", "tally.support", map[string]any{"count": 1}); got != "1 Unterstützung" {
+		t.Errorf("one support reads %q", got)
 	}
 }
