@@ -403,9 +403,10 @@ func (p *Participation) Moderate(ctx context.Context, actor *mitreden.User, acti
 		if e == nil {
 			return &mitreden.Error{Code: mitreden.ECONFLICT, Message: "moderation.not_in_queue"}
 		}
-		// Approving shows what reports or a pending review hid; an item a
-		// moderator hid stays hidden (unhide shows it, with a reason).
-		if hidden && (m.Auto || m.Review) {
+		// Approving shows what reports or a pending review hid, and grants
+		// an appeal ("Freigeben" says the item is shown); otherwise an item
+		// a moderator hid stays hidden (unhide shows it, with a reason).
+		if hidden && (m.Auto || m.Review || e.Appeal) {
 			hidden, m.Reason, m.By, m.At, m.Auto, m.Review = false, "", "", time.Time{}, false, false
 		}
 	case mitreden.ActionHide:

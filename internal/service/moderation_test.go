@@ -316,6 +316,52 @@ func TestModeration_AppealOnceToAnotherModerator(t *testing.T) {
 	}
 }
 
+// Deciding an appeal: "Freigeben" (approve) grants it like unhide, the
+// item is shown again; hide confirms the hiding with the new reason.
+func TestModeration_ApprovingAnAppealShowsTheItem(t *testing.T) {
+	e := newMod(t)
+	ctx := context.Background()
+	c := e.consultation(t, nil)
+	author := e.account(t, "einspruch")
+	pr := e.proposal(t, c, author, "Offene Schnittstellen")
+	granted := e.comment(t, c, pr, author, "Kritik an der Ausschreibung, sachlich begründet.")
+	refused := e.comment(t, c, pr, author, "Noch ein Kommentar, der ausgeblendet wird.")
+	for _, cm := range []*mitreden.Comment{granted, refused} {
+		ref := service.ItemRef{Type: mitreden.ItemComment, ID: cm.ID}
+		if err := e.p.Moderate(ctx, e.mod, mitreden.ActionHide, ref, "Beleidigend"); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.p.Appeal(ctx, author, ref, "Das war Kritik, keine Beleidigung."); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.p.Moderate(ctx, e.mod2, mitreden.ActionApprove, service.ItemRef{Type: mitreden.ItemComment, ID: granted.ID}, "Zulässige Kritik"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.p.Moderate(ctx, e.mod2, mitreden.ActionHide, service.ItemRef{Type: mitreden.ItemComment, ID: refused.ID}, "Bleibt beleidigend"); err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.p.ReadDiscussion(ctx, nil, "proposal", pr.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cm := range d.Comments {
+		switch cm.ID {
+		case granted.ID:
+			if cm.Redacted || cm.Body == "" {
+				t.Error("the approved appeal's comment is still hidden")
+			}
+		case refused.ID:
+			if !cm.Redacted || cm.Mod.Reason != "Bleibt beleidigend" {
+				t.Errorf("the refused appeal's comment: redacted %v, reason %q", cm.Redacted, cm.Mod.Reason)
+			}
+		}
+	}
+	if q, _, _ := e.p.ReadQueue(ctx, e.mod2, 1); len(q) != 0 {
+		t.Fatalf("decided appeals stay queued: %+v", q)
+	}
+}
+
 func TestModeration_BlockRefusesWritesWithReasonUntilLifted(t *testing.T) {
 	e := newMod(t)
 	ctx := context.Background()
