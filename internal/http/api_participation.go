@@ -191,9 +191,34 @@ type proposalJSON struct {
 	UpdatedAt       time.Time      `json:"updated_at"`
 	// Lang is the language of title and body: "de" or "en".
 	Lang string `json:"lang"`
+	hiddenJSON
 	provenanceJSON
 	// Permissions say what the caller may do with the proposal now, and why not.
 	Permissions map[string]permissionJSON `json:"permissions,omitempty"`
+}
+
+// hiddenJSON tells that and why moderation hid a proposal or comment, as
+// its placeholder does on the page (its words and author are left out for
+// everyone but moderators).
+type hiddenJSON struct {
+	Hidden bool `json:"hidden,omitempty"`
+	// HiddenBecause is "decision" (a moderator hid it, HiddenReason says
+	// why), "reports" (hidden after several reports until a moderator
+	// decides) or "review" (an edit waits for review).
+	HiddenBecause string `json:"hidden_because,omitempty"`
+	HiddenReason  string `json:"hidden_reason,omitempty"`
+}
+
+func toHiddenJSON(hidden bool, m mitreden.ItemModeration) hiddenJSON {
+	switch {
+	case !hidden:
+		return hiddenJSON{}
+	case m.Review:
+		return hiddenJSON{Hidden: true, HiddenBecause: "review"}
+	case m.Auto:
+		return hiddenJSON{Hidden: true, HiddenBecause: "reports"}
+	}
+	return hiddenJSON{Hidden: true, HiddenBecause: "decision", HiddenReason: m.Reason}
 }
 
 func tallyJSON(mode string, t mitreden.Tally) map[string]int {
@@ -209,7 +234,7 @@ func toProposalJSON(p *mitreden.Proposal, c *mitreden.Consultation, myVote strin
 		Tally: tallyJSON(c.VotingMode, p.Tally), CommentCount: p.CommentCount,
 		AlignmentCounts: map[string]int{"for": p.For, "against": p.Against, "neutral": p.Neutral},
 		Qualified:       p.Qualified(c), MyVote: myVote, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Lang: p.Lang,
-		provenanceJSON: toProvenanceJSON(p.Prov)}
+		hiddenJSON: toHiddenJSON(p.Hidden, p.Mod), provenanceJSON: toProvenanceJSON(p.Prov)}
 	if !p.AnsweredAt.IsZero() {
 		j.Answer = &answerJSON{Text: p.Answer, HTML: string(storedHTML(p.AnswerHTML, p.Answer, p.HTMLVersion)), AnsweredBy: p.AnsweredBy, AnsweredAt: p.AnsweredAt,
 			ResponseSeconds: p.ResponseSeconds, Lang: p.AnswerLang}
@@ -373,9 +398,7 @@ type commentJSON struct {
 	Alignment string     `json:"alignment,omitempty"`
 	Edited    bool       `json:"edited"`
 	Deleted   bool       `json:"deleted"`
-	// Hidden is set when moderation hid the comment (its text and author are
-	// left out for everyone but moderators).
-	Hidden    bool      `json:"hidden,omitempty"`
+	hiddenJSON
 	Up        int       `json:"up"`
 	Down      int       `json:"down"`
 	MyVote    int       `json:"my_vote"`
@@ -389,7 +412,7 @@ func (s *Server) commentJSON(c *fiber.Ctx, it *service.CommentItem) commentJSON 
 	cm := it.Comment
 	j := commentJSON{ID: cm.ID, ParentID: cm.ParentID, Depth: cm.Depth, Author: s.authorFor(c, cm.AuthorID, cm.AuthorName),
 		Body: cm.Body, BodyHTML: string(storedHTML(cm.BodyHTML, cm.Body, cm.HTMLVersion)), Alignment: cm.Alignment, Edited: cm.Edited, Deleted: cm.Deleted,
-		Hidden: cm.Hidden, Up: cm.Up, Down: cm.Down, MyVote: it.MyVote, CreatedAt: cm.CreatedAt, Lang: cm.Lang,
+		hiddenJSON: toHiddenJSON(cm.Hidden, cm.Mod), Up: cm.Up, Down: cm.Down, MyVote: it.MyVote, CreatedAt: cm.CreatedAt, Lang: cm.Lang,
 		provenanceJSON: toProvenanceJSON(cm.Prov)}
 	if cm.Deleted || it.Redacted {
 		j.BodyHTML = ""

@@ -1398,3 +1398,44 @@ func TestModeration_BlockedModeratorWritesNothing(t *testing.T) {
 	readProblem(t, f.e.api("POST", "/api/v1/moderation/users/"+f.bernd.ID+"/block", f.mod2.token, map[string]any{"reason": "Weil ich es kann."}), 403)
 	f.wantSurfaces("a blocked moderator's hiding", f.anon, "Quietschentchen", surfaces{}, "proposal page", "proposal comments API")
 }
+
+// The API says of a hidden proposal or comment what its placeholder says
+// on the page: hidden, why (a decision with the moderator's reason, or
+// reports), and nothing of its words or author.
+func TestModerationAPI_HiddenItemsSayWhy(t *testing.T) {
+	f := newModFixture(t, nil, nil)
+	cm := f.comment(f.bernd, "proposal", f.pid, "Die Quietschentchen im Brunnen sind pinkfarben.", 201)
+	f.act(f.mod, "hide", "comment", cm, "Beleidigt andere Gäste.", 200)
+	f.act(f.mod, "hide", "proposal", f.pid, "Werbung für ein Unternehmen.", 200)
+
+	var pr map[string]any
+	decodeJSON(t, f.e.api("GET", "/api/v1/proposals/"+f.pid, "", nil), &pr)
+	if pr["hidden"] != true || pr["hidden_because"] != "decision" || pr["hidden_reason"] != "Werbung für ein Unternehmen." || pr["title"] != "" {
+		t.Errorf("hidden proposal: hidden %v because %v reason %v title %q", pr["hidden"], pr["hidden_because"], pr["hidden_reason"], pr["title"])
+	}
+	var list struct {
+		Items []map[string]any `json:"items"`
+	}
+	decodeJSON(t, f.e.api("GET", "/api/v1/proposals/"+f.pid+"/comments", "", nil), &list)
+	found := false
+	for _, c := range list.Items {
+		if c["id"] != cm {
+			continue
+		}
+		found = true
+		if c["hidden"] != true || c["hidden_because"] != "decision" || c["hidden_reason"] != "Beleidigt andere Gäste." || c["body"] != "" {
+			t.Errorf("hidden comment: %v", c)
+		}
+	}
+	if !found {
+		t.Fatalf("the hidden comment is not in the list: %v", list.Items)
+	}
+	// A visible comment says nothing of moderation.
+	other := f.comment(f.jona, "proposal", f.pid, "Gute Idee mit Rhabarbersaft im Sommer.", 201)
+	decodeJSON(t, f.e.api("GET", "/api/v1/proposals/"+f.pid+"/comments", "", nil), &list)
+	for _, c := range list.Items {
+		if _, ok := c["hidden_because"]; c["id"] == other && (ok || c["hidden"] != nil) {
+			t.Errorf("a visible comment: %v", c)
+		}
+	}
+}
