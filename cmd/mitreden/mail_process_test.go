@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -103,6 +104,40 @@ func TestProcess_QueuedMailSurvivesKill9AndIsSentOnce(t *testing.T) {
 		}
 	}
 
+	// sentRecorded waits until the store records a mail to each address as
+	// sent (the admin outbox's sent_at): a kill between the delivery and
+	// that record may send the mail again (at least once, never lost).
+	const adminPW = "Rathaus am Markt 2026"
+	if code, _, stderr := runCLI(t, map[string]string{"MITREDEN_DATA_DIR": dir}, adminPW+"\n", "user", "create", "--email", "admin@example.org",
+		"--name", "Admina", "--role", "admin", "--password-stdin"); code != 0 {
+		t.Fatalf("user create: %s", stderr)
+	}
+	sentRecorded := func(emails ...string) {
+		t.Helper()
+		token := s.login(t, "admin@example.org", adminPW)
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			var out struct {
+				Items []struct {
+					To     string `json:"to"`
+					SentAt string `json:"sent_at"`
+				} `json:"items"`
+			}
+			s.apiAs(t, token, "GET", "/api/v1/admin/outbox?per_page=100", nil, 200, &out)
+			missing := slices.Clone(emails)
+			for _, m := range out.Items {
+				if m.SentAt != "" {
+					missing = slices.DeleteFunc(missing, func(e string) bool { return strings.Contains(m.To, e) })
+				}
+			}
+			if len(missing) == 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("mails to %v not recorded as sent: %+v", missing, out.Items)
+			}
+		}
+	}
+
 	// 1. The mail server is down: the first attempt fails, the mail waits
 	// for its retry; the process dies.
 	s = startServer(t, dir, mailEnv(down)...)
@@ -119,6 +154,7 @@ func TestProcess_QueuedMailSurvivesKill9AndIsSentOnce(t *testing.T) {
 
 	// 3. Killed after both went out and started again: nothing is sent
 	// twice (a third mail shows the worker ran meanwhile).
+	sentRecorded("waiting@example.org", "fresh@example.org")
 	s.kill9(t)
 	s = startServer(t, dir, mailEnv(sink.addr)...)
 	register(s, "after@example.org")
