@@ -474,7 +474,7 @@ func (s *Server) apiCommentCreate(targetType string) fiber.Handler {
 		if cm.Held != "" {
 			return s.heldJSON(c, mitreden.ItemComment, cm.ID, cm.Held)
 		}
-		it, err := s.deps.Participation.ReadComment(c.UserContext(), userOf(c), cm.ID)
+		it, err := s.deps.Participation.NewCommentItem(c.UserContext(), userOf(c), cm)
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
@@ -72,5 +73,43 @@ func TestCommentReply_PageOfItsOwn(t *testing.T) {
 	d, err := e.Participation.ReadDiscussion(ctx, erika, "proposal", pr.ID, "oldest")
 	if err != nil || len(d.Comments) != 1 || len(d.Comments[0].Replies) != 1 {
 		t.Fatalf("the reply is not under its comment: %v", err)
+	}
+}
+
+// The answer to a new comment (built from what was written, without
+// reading it back) is the comment as the discussion then lists it, for a
+// comment and a reply.
+func TestCommentAPI_CreatedAnswersAsListed(t *testing.T) {
+	e := newEnv(t)
+	f := newCommentFixture(t, e)
+	token := e.login(f.email, f.pw)
+	for _, body := range []map[string]any{
+		{"body": "Ein neuer Gedanke zum **Wohngeld**.", "alignment": "for"},
+		{"body": "Eine Antwort auf die Frage.", "parent_id": f.comment},
+	} {
+		resp := e.api("POST", "/api/v1/proposals/"+f.proposal+"/comments", token, body)
+		if resp.StatusCode != 201 {
+			t.Fatalf("create: %d %s", resp.StatusCode, readBody(resp))
+		}
+		var created map[string]any
+		decodeJSON(t, resp, &created)
+		var list struct {
+			Items []map[string]any `json:"items"`
+		}
+		decodeJSON(t, e.api("GET", "/api/v1/proposals/"+f.proposal+"/comments?sort=newest", token, nil), &list)
+		var listed map[string]any
+		for _, it := range list.Items {
+			if it["id"] == created["id"] {
+				listed = it
+			}
+		}
+		if listed == nil {
+			t.Fatalf("the new comment %v is not listed", created["id"])
+		}
+		a, _ := json.Marshal(created)
+		b, _ := json.Marshal(listed)
+		if string(a) != string(b) {
+			t.Errorf("created:\n%s\nlisted:\n%s", a, b)
+		}
 	}
 }

@@ -97,22 +97,10 @@ func (s *JobStore) EnqueueJobs(ctx context.Context, jobs ...*mitreden.Job) error
 		docs[i] = jobDoc{ID: j.ID, Kind: j.Kind, Payload: j.Payload, State: string(state), RunAt: runAt.UTC(),
 			Attempts: j.Attempts, CreatedAt: created.UTC()}
 	}
-	if s.db.serial != nil {
-		// Read before taking the write lock: a job finished in between is
-		// queued once more, and every handler is safe to run again.
-		fresh := docs[:0]
-		for _, d := range docs {
-			err := s.db.C("jobs_done").FindOne(ctx, bson.D{{Key: "_id", Value: d.(jobDoc).ID}}).Err()
-			if errors.Is(err, mongo.ErrNoDocuments) {
-				fresh = append(fresh, d)
-			} else if err != nil {
-				return mapErr(err)
-			}
-		}
-		if docs = fresh; len(docs) == 0 {
-			return nil
-		}
-	}
+	// Where writes are serialized, a job finished before is moved to
+	// jobs_done: one queued again is inserted and dropped by the claim
+	// that finds it finished (claimIndexed), which keeps that read out of
+	// the request that queues a job.
 	ctx, done := s.db.write(ctx)
 	defer done()
 	_, err := s.db.C("jobs").InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
@@ -299,6 +287,16 @@ func (s *JobStore) claimIndexed(ctx context.Context, kinds []string, owner strin
 			x.drop(id)
 			continue
 		}
+		if err := s.db.C("jobs_done").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Err(); err == nil {
+			// Finished before and queued again: the finished job stands.
+			if _, err := s.db.C("jobs").DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+				return nil, mapErr(err)
+			}
+			x.drop(id)
+			continue
+		} else if !errors.Is(err, mongo.ErrNoDocuments) {
+			return nil, mapErr(err)
+		}
 		prev, held := x.claim(id)
 		if held && prev.until.After(now) {
 			x.set(id, doc.Kind, prev.until)
@@ -464,10 +462,17 @@ func (s *JobStore) FindJob(ctx context.Context, id string) (*mitreden.Job, error
 	ctx, cancel := s.db.ctx(ctx)
 	defer cancel()
 	var doc jobDoc
+	if s.db.serial != nil {
+		// A finished job may be queued again until a claim drops it.
+		err := s.db.C("jobs_done").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc)
+		if err == nil {
+			return doc.domain(), nil
+		} else if !errors.Is(err, mongo.ErrNoDocuments) {
+			return nil, mapErr(err)
+		}
+	}
 	err := s.db.C("jobs").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc)
-	if errors.Is(err, mongo.ErrNoDocuments) && s.db.serial != nil {
-		err = s.db.C("jobs_done").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc)
-	} else if err == nil && s.db.serial != nil {
+	if err == nil && s.db.serial != nil {
 		if c, held := s.db.dueJobs.claim(id); held {
 			doc.State, doc.LeaseOwner, doc.LeaseUntil, doc.RunAt, doc.Attempts = string(mitreden.JobRunning), c.owner, c.until, c.until, c.attempts
 		}

@@ -569,6 +569,21 @@ func (p *Participation) readComment(ctx context.Context, viewer *mitreden.User, 
 	return p.commentItem(viewer, cm, c, myVote, p.now()), nil
 }
 
+// NewCommentItem is a comment AddComment just returned, as its author sees
+// it: nobody can have voted on it yet, so unlike ReadComment it looks up
+// no vote.
+func (p *Participation) NewCommentItem(ctx context.Context, viewer *mitreden.User, cm *mitreden.Comment) (*CommentItem, error) {
+	c, err := p.consultationOf(ctx, cm)
+	if err != nil {
+		return nil, err
+	}
+	// Its times as the store keeps them, to the millisecond, so the answer
+	// equals what any later read shows.
+	stored := *cm
+	stored.CreatedAt, stored.EditedAt = stored.CreatedAt.Truncate(time.Millisecond), stored.EditedAt.Truncate(time.Millisecond)
+	return p.commentItem(viewer, &stored, c, 0, p.now()), nil
+}
+
 // ReadComment returns one comment as viewer may see it. Returns ENOTFOUND.
 func (p *Participation) ReadComment(ctx context.Context, viewer *mitreden.User, id string) (*CommentItem, error) {
 	cm, err := p.st.FindComment(ctx, id)
