@@ -123,7 +123,7 @@ func (r *reconciler) reconcile(ctx context.Context, dead []mitreden.Lease) {
 			"lease", l.ID, "host", l.Host, "pid", l.PID, "started", l.Started, "last_renewed", l.Renewed)
 	}
 	r.spawn(func() {
-		err := r.repair(ctx)
+		err := r.repair(ctx, dead...)
 		r.mu.Lock()
 		for _, l := range dead {
 			delete(r.taken, l.ID)
@@ -147,8 +147,9 @@ func (r *reconciler) reconcile(ctx context.Context, dead []mitreden.Lease) {
 }
 
 // repair recounts every counter and rebuilds the search index, logging what
-// it changed.
-func (r *reconciler) repair(ctx context.Context) error {
+// it changed; holding the data dir, it also queues again the notifications
+// of the comments the dead processes wrote last.
+func (r *reconciler) repair(ctx context.Context, dead ...mitreden.Lease) error {
 	start := time.Now()
 	// Counter writes the dead process left half done are repaired now, not
 	// only once older than mitreden.RecountStaleAfter: holding the data dir,
@@ -210,6 +211,25 @@ func (r *reconciler) repair(ctx context.Context) error {
 	}
 	if threaded > 0 {
 		r.log.Info("reconcile: comments put back into their threads", "comments", threaded)
+	}
+	// In the embedded mode a comment's notification job is written behind
+	// the comment (with the counters, at most 100 ms later): those of the
+	// comments written since a dead process last renewed its lease, and a
+	// renewal before, are queued again (what ran is skipped).
+	if r.exclusive && len(dead) > 0 {
+		from := dead[0].Renewed
+		for _, l := range dead[1:] {
+			if l.Renewed.Before(from) {
+				from = l.Renewed
+			}
+		}
+		n, err := r.e.notes.RequeueCommentEvents(ctx, from.Add(-2*r.renew), r.self.Started)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			r.log.Info("reconcile: notifications of the last comments queued again", "comments", n)
+		}
 	}
 	before, err := r.e.searcher.Count(ctx)
 	if err != nil {

@@ -328,3 +328,60 @@ func TestReconciler_RecountsAgainWhileAWriteIsInFlight(t *testing.T) {
 		t.Fatalf("no reconciliation logged:\n%s", logs.String())
 	}
 }
+
+// A comment's notification is queued behind the comment in the embedded
+// mode: killed right after the comment's answer, the server may not have
+// written it, and the reconciliation at the next start queues it again. The
+// proposal's author is told either way, once.
+func TestProcess_CommentNotificationSurvivesKill9(t *testing.T) {
+	needBinary(t)
+	t.Parallel()
+	dir := t.TempDir()
+	const adminPW, citizenPW = "Rathaus am Markt 2026", "Stadtpark im Sommer 2026"
+	if code, _, stderr := runCLI(t, map[string]string{"MITREDEN_DATA_DIR": dir}, adminPW+"\n", "user", "create", "--email", "admin@example.org",
+		"--name", "Admina", "--role", "admin", "--password-stdin"); code != 0 {
+		t.Fatalf("user create: %s", stderr)
+	}
+	s := startServer(t, dir)
+	admin := s.login(t, "admin@example.org", adminPW)
+	now := time.Now().UTC()
+	var cons struct{ ID string }
+	s.apiAs(t, admin, "POST", "/api/v1/consultations", map[string]any{"title": "Radwege in der Innenstadt",
+		"summary": "Wo fehlen sichere Radwege?", "body": "Die Stadt plant neue Radwege und fragt nach Vorschlägen.",
+		"opens_at": now.Add(-time.Hour), "closes_at": now.Add(30 * 24 * time.Hour), "voting_mode": "support",
+		"proposals_enabled": true, "comments_enabled": true}, 201, &cons)
+	token := map[string]string{}
+	for _, who := range []string{"rad", "fuss"} {
+		s.apiAs(t, "", "POST", "/api/v1/auth/register", map[string]string{"email": who + "@example.org", "password": citizenPW,
+			"display_name": "Person " + who}, 202, nil)
+		token[who] = s.login(t, who+"@example.org", citizenPW)
+	}
+	var prop struct{ ID string }
+	s.apiAs(t, token["rad"], "POST", "/api/v1/consultations/"+cons.ID+"/proposals", map[string]any{"title": "Radweg an der Ringstraße",
+		"body": "Entlang der Ringstraße fehlt ein baulich getrennter Radweg."}, 201, &prop)
+	s.apiAs(t, token["fuss"], "POST", "/api/v1/proposals/"+prop.ID+"/comments", map[string]any{"body": "Aber bitte mit breitem Gehweg daneben."}, 201, nil)
+	s.kill9(t)
+
+	s = startServer(t, dir)
+	waitLog(t, s, "reconciled after an unclean stop")
+	rad := s.login(t, "rad@example.org", citizenPW)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var got struct {
+			Items []struct{ Kind string }
+		}
+		s.apiAs(t, rad, "GET", "/api/v1/notifications", nil, 200, &got)
+		comments := 0
+		for _, it := range got.Items {
+			if it.Kind == "comment" {
+				comments++
+			}
+		}
+		if comments == 1 {
+			break
+		}
+		if comments > 1 || time.Now().After(deadline) {
+			t.Fatalf("the proposal's author has %+v, want the one comment's notification; log:\n%s", got.Items, s.stderr.String())
+		}
+	}
+	stopServer(t, s, 10*time.Second)
+}

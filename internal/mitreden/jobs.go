@@ -46,6 +46,10 @@ type JobStore interface {
 	// EnqueueJobs inserts jobs; those whose ID exists already are skipped
 	// without error.
 	EnqueueJobs(ctx context.Context, jobs ...*Job) error
+	// EnqueueJobsBehind is EnqueueJobs where the store may write the jobs
+	// a moment later (the embedded mode writes them with its counters): an
+	// unclean stop may lose them, so only for jobs a repair queues again.
+	EnqueueJobsBehind(ctx context.Context, jobs ...*Job) error
 	// ClaimJob takes one due job of the given kinds (queued with RunAt <=
 	// now, or running with LeaseUntil < now), marks it running for owner
 	// until now+lease, counts the attempt and returns it; nil when none is

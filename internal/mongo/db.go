@@ -49,6 +49,8 @@ type DB struct {
 	// dueJobs are the jobs to run, kept in memory where writes are
 	// serialized (jobs.go).
 	dueJobs jobIndex
+	// jobsBehind are the jobs queued behind (EnqueueJobsBehind).
+	jobsBehind jobsBehind
 	// waiting counts request writes waiting for serial, which background
 	// writes let go first (write).
 	waiting atomic.Int32

@@ -219,8 +219,13 @@ func (d *DB) stopDeferred(ctx context.Context) error {
 
 // FlushDeferred writes every deferred increment now (DeferCounters), one
 // document at a time: each takes the write lock on its own, so a request's
-// write waits for one document's flush at most, not for all of them.
+// write waits for one document's flush at most, not for all of them. The
+// jobs queued behind (EnqueueJobsBehind) are written first, in one insert.
 func (d *DB) FlushDeferred(ctx context.Context) error {
+	// The jobs queued behind go with them, in one insert.
+	if err := d.flushJobsBehind(ctx); err != nil {
+		return err
+	}
 	if d.docs == nil || !d.docs.hasPending("") {
 		return nil
 	}

@@ -74,13 +74,21 @@ func (d *jobDoc) domain() *mitreden.Job {
 // already are skipped without error. A job without state is queued, one
 // without RunAt is due at its CreatedAt.
 func (s *JobStore) EnqueueJobs(ctx context.Context, jobs ...*mitreden.Job) error {
-	if len(jobs) == 0 {
-		return nil
+	docs, err := jobDocs(jobs)
+	if err != nil || len(docs) == 0 {
+		return err
 	}
+	ctx, done := s.db.write(ctx)
+	defer done()
+	return s.insertJobs(ctx, docs)
+}
+
+// jobDocs are the documents of new jobs.
+func jobDocs(jobs []*mitreden.Job) ([]any, error) {
 	docs := make([]any, len(jobs))
 	for i, j := range jobs {
 		if j.ID == "" || j.Kind == "" {
-			return mitreden.Errorf(mitreden.EINTERNAL, "a job needs an ID and a kind")
+			return nil, mitreden.Errorf(mitreden.EINTERNAL, "a job needs an ID and a kind")
 		}
 		state := j.State
 		if state == "" {
@@ -97,12 +105,15 @@ func (s *JobStore) EnqueueJobs(ctx context.Context, jobs ...*mitreden.Job) error
 		docs[i] = jobDoc{ID: j.ID, Kind: j.Kind, Payload: j.Payload, State: string(state), RunAt: runAt.UTC(),
 			Attempts: j.Attempts, CreatedAt: created.UTC()}
 	}
-	// Where writes are serialized, a job finished before is moved to
-	// jobs_done: one queued again is inserted and dropped by the claim
-	// that finds it finished (claimIndexed), which keeps that read out of
-	// the request that queues a job.
-	ctx, done := s.db.write(ctx)
-	defer done()
+	return docs, nil
+}
+
+// insertJobs inserts docs under the write lock ctx holds, skipping those
+// whose ID exists. Where writes are serialized, a job finished before is
+// moved to jobs_done: one queued again is inserted and dropped by the
+// claim that finds it finished (claimIndexed), which keeps that read out
+// of the request that queues a job.
+func (s *JobStore) insertJobs(ctx context.Context, docs []any) error {
 	_, err := s.db.C("jobs").InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 	if err == nil || onlyDuplicates(err) {
 		if s.db.serial != nil {
@@ -115,6 +126,68 @@ func (s *JobStore) EnqueueJobs(ctx context.Context, jobs ...*mitreden.Job) error
 		return nil
 	}
 	return mapErr(err)
+}
+
+// EnqueueJobsBehind queues jobs as EnqueueJobs does, except where counters
+// are written behind (the embedded mode, DeferCounters): there it keeps
+// them in memory, and the next flush of the counters (at most
+// DeferredFlushInterval later), a claim, a lookup or Close writes all
+// kept jobs with one insert. A request then writes its record alone. An
+// unclean stop loses the jobs not yet written, so it is only for jobs the
+// reconciliation after such a stop queues again (the notifications of new
+// comments: service.Notifications.RequeueCommentEvents).
+func (s *JobStore) EnqueueJobsBehind(ctx context.Context, jobs ...*mitreden.Job) error {
+	if s.db.docs == nil || s.db.docs.deferred == nil || s.db.serial == nil {
+		return s.EnqueueJobs(ctx, jobs...)
+	}
+	docs, err := jobDocs(jobs)
+	if err != nil {
+		return err
+	}
+	b := &s.db.jobsBehind
+	b.mu.Lock()
+	b.docs = append(b.docs, docs...)
+	b.mu.Unlock()
+	return nil
+}
+
+// jobsBehind are the jobs EnqueueJobsBehind keeps until a flush.
+type jobsBehind struct {
+	mu   sync.Mutex
+	docs []any
+}
+
+// writeJobsBehind writes the kept jobs under the write lock ctx holds; on
+// a failure they are kept for the next attempt.
+func (s *JobStore) writeJobsBehind(ctx context.Context) error {
+	b := &s.db.jobsBehind
+	b.mu.Lock()
+	docs := b.docs
+	b.docs = nil
+	b.mu.Unlock()
+	if len(docs) == 0 {
+		return nil
+	}
+	if err := s.insertJobs(ctx, docs); err != nil {
+		b.mu.Lock()
+		b.docs = append(docs, b.docs...)
+		b.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// flushJobsBehind writes the kept jobs, taking the write lock.
+func (d *DB) flushJobsBehind(ctx context.Context) error {
+	d.jobsBehind.mu.Lock()
+	n := len(d.jobsBehind.docs)
+	d.jobsBehind.mu.Unlock()
+	if n == 0 {
+		return nil
+	}
+	wctx, done := d.write(ctx)
+	defer done()
+	return d.Jobs().writeJobsBehind(wctx)
 }
 
 // onlyDuplicates reports whether every write error of a bulk insert is a
@@ -336,6 +409,9 @@ func (s *JobStore) ClaimJob(ctx context.Context, kinds []string, owner string, n
 	ctx, done := s.db.write(ctx)
 	defer done()
 	if s.db.serial != nil {
+		if err := s.writeJobsBehind(ctx); err != nil {
+			return nil, err
+		}
 		return s.claimIndexed(ctx, kinds, owner, now, until)
 	}
 	var doc jobDoc
@@ -463,6 +539,9 @@ func (s *JobStore) FindJob(ctx context.Context, id string) (*mitreden.Job, error
 	defer cancel()
 	var doc jobDoc
 	if s.db.serial != nil {
+		if err := s.db.flushJobsBehind(ctx); err != nil {
+			return nil, err
+		}
 		// A finished job may be queued again until a claim drops it.
 		err := s.db.C("jobs_done").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc)
 		if err == nil {

@@ -301,3 +301,82 @@ func TestJobs_EmbeddedClaimsWriteNothing(t *testing.T) {
 		t.Fatalf("the retried job reads as %+v", got)
 	}
 }
+
+// Jobs queued behind (the embedded mode) are written with the next flush
+// of the counters, in one insert: the request that queues them writes
+// nothing more. A claim, a lookup and Close write them first, so nothing
+// kept is missed; queued again, a job is skipped as with EnqueueJobs.
+func TestJobs_QueuedBehindAreWrittenWithTheFlush(t *testing.T) {
+	if len(mongotest.Options()) == 0 {
+		t.Skip("the embedded mode writes jobs behind; MongoDB queues them at once")
+	}
+	ctx := context.Background()
+	name := mongotest.DBName(t)
+	var mu sync.Mutex
+	inserts := 0
+	monitor := &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
+		if e.CommandName == "insert" && e.Command.Lookup("insert").StringValue() == "jobs" {
+			mu.Lock()
+			inserts++
+			mu.Unlock()
+		}
+	}}
+	written := func() int { mu.Lock(); defer mu.Unlock(); n := inserts; inserts = 0; return n }
+	db, err := mongo.Open(ctx, mongotest.URI(t), name, append(mongotest.Options(), mongo.WithMonitor(monitor), mongo.DeferredFlushEvery(time.Hour))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	for _, id := range []string{"n1", "n2", "n3"} {
+		if err := db.Jobs().EnqueueJobsBehind(ctx, &mitreden.Job{ID: id, Kind: "notify", CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := written(); n != 0 {
+		t.Fatalf("queueing behind sent %d inserts, want 0", n)
+	}
+	if err := db.FlushDeferred(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := written(); n != 1 {
+		t.Fatalf("the flush sent %d inserts, want 1 for three jobs", n)
+	}
+	// A claim writes what is kept before it looks.
+	if err := db.Jobs().EnqueueJobsBehind(ctx, &mitreden.Job{ID: "n4", Kind: "notify", CreatedAt: t0.Add(-time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	j, err := db.Jobs().ClaimJob(ctx, []string{"notify"}, "w1", t0, time.Minute)
+	if err != nil || j == nil || j.ID != "n4" {
+		t.Fatalf("claim after queueing behind: %+v %v", j, err)
+	}
+	if err := db.Jobs().CompleteJob(ctx, "n4", "w1", t0); err != nil {
+		t.Fatal(err)
+	}
+	// Queued again after it ran, a job does not run again.
+	if err := db.Jobs().EnqueueJobsBehind(ctx, &mitreden.Job{ID: "n4", Kind: "notify", CreatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if j, err := db.Jobs().ClaimJob(ctx, []string{"notify"}, "w1", t0, time.Minute); err != nil || j == nil || j.ID == "n4" {
+			t.Fatalf("claim: %+v %v", j, err)
+		}
+	}
+	if j, err := db.Jobs().ClaimJob(ctx, []string{"notify"}, "w1", t0, time.Minute); err != nil || j != nil {
+		t.Fatalf("a finished job queued again ran again: %+v %v", j, err)
+	}
+	// Close writes what is kept.
+	if err := db.Jobs().EnqueueJobsBehind(ctx, &mitreden.Job{ID: "n5", Kind: "notify", CreatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db, err = mongo.Open(ctx, mongotest.URI(t), name, mongotest.Options()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Drop(ctx); _ = db.Close(ctx) })
+	if j, err := db.Jobs().FindJob(ctx, "n5"); err != nil || j.State != mitreden.JobQueued {
+		t.Fatalf("a job kept at close: %+v %v", j, err)
+	}
+}

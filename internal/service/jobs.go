@@ -83,6 +83,28 @@ func (r *Jobs) Handle(kind string, fn JobHandler) {
 // Enqueue stores jobs (those whose ID exists already are skipped) and wakes
 // the worker, so a job due now runs at once rather than at the next poll.
 func (r *Jobs) Enqueue(ctx context.Context, jobs ...*mitreden.Job) error {
+	r.fill(jobs)
+	if err := r.store.EnqueueJobs(ctx, jobs...); err != nil {
+		return err
+	}
+	r.Wake()
+	return nil
+}
+
+// EnqueueBehind is Enqueue for jobs the store may write a moment later
+// (mitreden.JobStore.EnqueueJobsBehind): only for jobs a repair after an
+// unclean stop queues again.
+func (r *Jobs) EnqueueBehind(ctx context.Context, jobs ...*mitreden.Job) error {
+	r.fill(jobs)
+	if err := r.store.EnqueueJobsBehind(ctx, jobs...); err != nil {
+		return err
+	}
+	r.Wake()
+	return nil
+}
+
+// fill dates jobs without a creation or due time now.
+func (r *Jobs) fill(jobs []*mitreden.Job) {
 	now := r.now()
 	for _, j := range jobs {
 		if j.CreatedAt.IsZero() {
@@ -92,11 +114,6 @@ func (r *Jobs) Enqueue(ctx context.Context, jobs ...*mitreden.Job) error {
 			j.RunAt = j.CreatedAt
 		}
 	}
-	if err := r.store.EnqueueJobs(ctx, jobs...); err != nil {
-		return err
-	}
-	r.Wake()
-	return nil
 }
 
 // Wake makes the worker look for due jobs now.

@@ -709,3 +709,40 @@ func TestNotify_DeletedAccountsLeaveNoNameInOthersNotifications(t *testing.T) {
 		t.Fatalf("digest after the deletion:\n%s", m.Text)
 	}
 }
+
+// A comment's event is queued behind its write; the reconciliation after an
+// unclean stop queues again the events of the comments written in the
+// window it names: a lost event reaches its people, one that ran changes
+// nothing, comments outside the window are left alone.
+func TestNotify_RequeueCommentEventsAfterAnUncleanStop(t *testing.T) {
+	e := newNotes(t)
+	ctx := context.Background()
+	c := e.consultation(t, nil)
+	anna, bert := e.account(t, "anna"), e.account(t, "bert")
+	pr := e.proposal(t, c, anna, "Mehr Bänke im Stadtpark")
+	ran := e.comment(t, c, pr, bert, "Gute Idee, am besten im Schatten.")
+	e.run(t)
+	// A comment whose event the stop lost: written to the store alone.
+	lost := &mitreden.Comment{TargetType: "proposal", TargetID: pr.ID, ConsultationID: c.ID, AuthorID: bert.ID, AuthorName: bert.DisplayName,
+		Body: "Und bitte mit Lehne.", CreatedAt: e.clk.Now().Add(time.Second)}
+	if err := e.db.Participation().CreateComment(ctx, lost); err != nil {
+		t.Fatal(err)
+	}
+	e.run(t)
+	if ns, _ := e.inbox(t, anna); len(ns) != 1 {
+		t.Fatalf("before the repair anna has %s", kinds(ns))
+	}
+	n, err := e.n.RequeueCommentEvents(ctx, ran.CreatedAt, lost.CreatedAt.Add(time.Millisecond))
+	if err != nil || n != 2 {
+		t.Fatalf("requeued %d, %v; want both comments of the window", n, err)
+	}
+	e.run(t)
+	ns, unread := e.inbox(t, anna)
+	if kinds(ns) != "comment,comment" || unread != 2 || ns[0].URL != "/comments/"+lost.ID {
+		t.Fatalf("after the repair anna has %s, unread %d", kinds(ns), unread)
+	}
+	// A window before both queues nothing.
+	if n, err := e.n.RequeueCommentEvents(ctx, ran.CreatedAt.Add(-time.Hour), ran.CreatedAt); err != nil || n != 0 {
+		t.Fatalf("an earlier window requeued %d, %v", n, err)
+	}
+}

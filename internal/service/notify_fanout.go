@@ -52,6 +52,12 @@ type notifyEvent struct {
 // record enqueues ev's fan-out. The write it follows has happened, so a
 // failure is logged, not returned: the write stands.
 func (n *Notifications) record(ctx context.Context, ev notifyEvent) {
+	n.enqueue(ctx, ev, false)
+}
+
+// enqueue queues ev's fan-out job, behind the write (the store may write
+// it a moment later, Jobs.EnqueueBehind) when behind is set.
+func (n *Notifications) enqueue(ctx context.Context, ev notifyEvent, behind bool) {
 	if n == nil || n.jobs == nil {
 		return
 	}
@@ -60,12 +66,61 @@ func (n *Notifications) record(ctx context.Context, ev notifyEvent) {
 	}
 	b, err := json.Marshal(ev)
 	if err == nil {
-		err = n.jobs.Enqueue(ctx, &mitreden.Job{ID: JobNotify + ":" + ev.ID, Kind: JobNotify, Payload: b, State: mitreden.JobQueued,
-			RunAt: n.now()})
+		j := &mitreden.Job{ID: JobNotify + ":" + ev.ID, Kind: JobNotify, Payload: b, State: mitreden.JobQueued, RunAt: n.now()}
+		if behind {
+			err = n.jobs.EnqueueBehind(ctx, j)
+		} else {
+			err = n.jobs.Enqueue(ctx, j)
+		}
 	}
 	if err != nil {
 		n.log.Warn("notification event not recorded", "event", ev.ID, "err", err)
 	}
+}
+
+// commentEvent is the event of a published comment; false when it answers
+// nobody's contribution.
+func commentEvent(cm *mitreden.Comment) (notifyEvent, bool) {
+	if cm.ParentID == "" && cm.TargetType != mitreden.TargetProposal {
+		return notifyEvent{}, false
+	}
+	return notifyEvent{ID: "comment:" + cm.ID, Type: eventComment, ActorID: cm.AuthorID, ActorName: cm.AuthorName,
+		ItemType: mitreden.ItemComment, ItemID: cm.ID, At: cm.CreatedAt}, true
+}
+
+// RequeueCommentEvents queues again the events of the comments created
+// from from until before to, for the reconciliation after an unclean stop:
+// a comment's event is queued behind its write (commentPublished), so such
+// a stop may have lost it. Events already queued or run are skipped, and
+// running one again changes nothing. One pass over the comments.
+func (n *Notifications) RequeueCommentEvents(ctx context.Context, from, to time.Time) (int, error) {
+	var evs []notifyEvent
+	err := n.part.AllComments(ctx, func(cm *mitreden.Comment) error {
+		if cm.CreatedAt.Before(from) || !cm.CreatedAt.Before(to) || cm.Deleted {
+			return nil
+		}
+		if ev, ok := commentEvent(cm); ok {
+			evs = append(evs, ev)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	jobs := make([]*mitreden.Job, 0, len(evs))
+	for _, ev := range evs {
+		b, err := json.Marshal(ev)
+		if err != nil {
+			return 0, err
+		}
+		jobs = append(jobs, &mitreden.Job{ID: JobNotify + ":" + ev.ID, Kind: JobNotify, Payload: b, State: mitreden.JobQueued, RunAt: n.now()})
+	}
+	for start := 0; start < len(jobs); start += 500 {
+		if err := n.jobs.Enqueue(ctx, jobs[start:min(start+500, len(jobs))]...); err != nil {
+			return 0, err
+		}
+	}
+	return len(jobs), nil
 }
 
 // follow makes a person follow what they wrote; a failure is logged.
@@ -91,13 +146,14 @@ func (p *Participation) proposalPublished(ctx context.Context, pr *mitreden.Prop
 	p.notes.follow(ctx, pr.AuthorID, mitreden.FollowConsultation, pr.ConsultationID)
 }
 
-// commentPublished records a published comment's event.
+// commentPublished records a published comment's event, behind the
+// comment's write: comments are the most frequent write, and the
+// reconciliation after an unclean stop queues their events again
+// (RequeueCommentEvents).
 func (p *Participation) commentPublished(ctx context.Context, cm *mitreden.Comment) {
-	if cm.ParentID == "" && cm.TargetType != mitreden.TargetProposal {
-		return // nobody's own contribution is answered
+	if ev, ok := commentEvent(cm); ok {
+		p.notes.enqueue(ctx, ev, true)
 	}
-	p.notes.record(ctx, notifyEvent{ID: "comment:" + cm.ID, Type: eventComment, ActorID: cm.AuthorID, ActorName: cm.AuthorName,
-		ItemType: mitreden.ItemComment, ItemID: cm.ID, At: cm.CreatedAt})
 }
 
 // proposalAnswered records an official answer or status change.
