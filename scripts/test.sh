@@ -41,17 +41,29 @@ if [ -n "${MEILI_URL:-}" ]; then
   echo "test: MEILI_URL is set; internal/search/meili runs the conformance suite against $MEILI_URL" >&2
   export MEILI_URL MEILI_API_KEY="${MEILI_API_KEY:-}"
 fi
-# The browser tests (TestBrowser*, all in internal/http) mostly wait for Chromium, so they run
-# in a second process beside the other tests instead of after them: the suite's wall time is
-# then that of the longer half. Both halves run every test once; the exit code fails if
-# either half failed.
+# The tests of internal/http run one after another inside their package (each starts its own
+# server and store), so that package alone took longer than all the others together while the
+# machine's second core idled. They run as three processes beside the other packages: the
+# browser tests (TestBrowser*, which mostly wait for Chromium), the access matrix with
+# moderation, council and meetings, and the rest. Every test runs once; the exit code fails if
+# any process failed, and each line of the three says which one printed it.
 # Arguments (such as -run) select tests themselves: then one run as given.
 if [ $# -gt 0 ]; then
   exec go test -race -count=1 -timeout 25m "$@" ./...
 fi
+heavy='^Test(Matrix|Moderation|Council|Meetings)'
+others=$(go list ./... | grep -v '/internal/http$')
+pids=()
 go test -race -count=1 -timeout 25m -run '^TestBrowser' ./internal/http > >(sed 's/^/[browser] /') 2>&1 &
-browser=$!
+pids+=($!)
+go test -race -count=1 -timeout 25m -skip '^TestBrowser' -run "$heavy" ./internal/http > >(sed 's/^/[http 1] /') 2>&1 &
+pids+=($!)
+go test -race -count=1 -timeout 25m -skip "^TestBrowser|$heavy" ./internal/http > >(sed 's/^/[http 2] /') 2>&1 &
+pids+=($!)
 status=0
-go test -race -count=1 -timeout 25m -skip '^TestBrowser' ./... || status=$?
-wait "$browser" || status=$?
+# shellcheck disable=SC2086 # one package path per word
+go test -race -count=1 -timeout 25m $others || status=$?
+for pid in "${pids[@]}"; do
+  wait "$pid" || status=$?
+done
 exit "$status"
