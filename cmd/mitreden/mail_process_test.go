@@ -108,10 +108,7 @@ func TestProcess_QueuedMailSurvivesKill9AndIsSentOnce(t *testing.T) {
 	// sent (the admin outbox's sent_at): a kill between the delivery and
 	// that record may send the mail again (at least once, never lost).
 	const adminPW = "Rathaus am Markt 2026"
-	if code, _, stderr := runCLI(t, map[string]string{"MITREDEN_DATA_DIR": dir}, adminPW+"\n", "user", "create", "--email", "admin@example.org",
-		"--name", "Admina", "--role", "admin", "--password-stdin"); code != 0 {
-		t.Fatalf("user create: %s", stderr)
-	}
+	createAdmin(t, dir, adminPW)
 	sentRecorded := func(emails ...string) {
 		t.Helper()
 		token := s.login(t, "admin@example.org", adminPW)

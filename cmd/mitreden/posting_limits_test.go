@@ -1,9 +1,6 @@
 package main
 
-import (
-	"testing"
-	"time"
-)
+import "testing"
 
 // TestServe_AppliesPostingLimits checks that serve passes the posting
 // limits on: a new account (half the allowance) gets one comment a minute
@@ -14,18 +11,10 @@ func TestServe_AppliesPostingLimits(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	const adminPW, citizenPW = "Rathaus am Markt 2026", "Stadtpark im Sommer 2026"
-	if code, _, stderr := runCLI(t, map[string]string{"MITREDEN_DATA_DIR": dir}, adminPW+"\n", "user", "create", "--email", "admin@example.org",
-		"--name", "Admina", "--role", "admin", "--password-stdin"); code != 0 {
-		t.Fatalf("user create: %s", stderr)
-	}
+	createAdmin(t, dir, adminPW)
 	s := startServer(t, dir, "MITREDEN_COMMENT_MAX_PER_MINUTE=2", "MITREDEN_PROPOSAL_MAX_PER_DAY=2")
 	admin := s.login(t, "admin@example.org", adminPW)
-	now := time.Now().UTC()
-	var cons struct{ ID string }
-	s.apiAs(t, admin, "POST", "/api/v1/consultations", map[string]any{"title": "Radwege in der Innenstadt",
-		"summary": "Wo fehlen sichere Radwege?", "body": "Die Stadt plant neue Radwege und fragt nach Vorschlägen.",
-		"opens_at": now.Add(-time.Hour), "closes_at": now.Add(30 * 24 * time.Hour), "voting_mode": "support",
-		"proposals_enabled": true, "comments_enabled": true}, 201, &cons)
+	cons := struct{ ID string }{openConsultation(t, s, admin)}
 	s.apiAs(t, "", "POST", "/api/v1/auth/register", map[string]string{"email": "rad@example.org", "password": citizenPW,
 		"display_name": "Radlerin"}, 202, nil)
 	citizen := s.login(t, "rad@example.org", citizenPW)

@@ -139,20 +139,11 @@ func TestProcess_ReconcilesAfterUncleanStop(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	const adminPW, citizenPW = "Rathaus am Markt 2026", "Stadtpark im Sommer 2026"
-	env := map[string]string{"MITREDEN_DATA_DIR": dir}
-	if code, _, stderr := runCLI(t, env, adminPW+"\n", "user", "create", "--email", "admin@example.org", "--name", "Admina",
-		"--role", "admin", "--password-stdin"); code != 0 {
-		t.Fatalf("user create: %s", stderr)
-	}
+	createAdmin(t, dir, adminPW)
 
 	s := startServer(t, dir)
 	admin := s.login(t, "admin@example.org", adminPW)
-	now := time.Now().UTC()
-	var cons struct{ ID string }
-	s.apiAs(t, admin, "POST", "/api/v1/consultations", map[string]any{"title": "Radwege in der Innenstadt",
-		"summary": "Wo fehlen sichere Radwege?", "body": "Die Stadt plant neue Radwege und fragt nach Vorschlägen.",
-		"opens_at": now.Add(-time.Hour), "closes_at": now.Add(30 * 24 * time.Hour), "voting_mode": "support",
-		"proposals_enabled": true, "comments_enabled": true}, 201, &cons)
+	cons := struct{ ID string }{openConsultation(t, s, admin)}
 	s.apiAs(t, "", "POST", "/api/v1/auth/register", map[string]string{"email": "rad@example.org", "password": citizenPW,
 		"display_name": "Radlerin"}, 202, nil)
 	citizen := s.login(t, "rad@example.org", citizenPW)
@@ -338,18 +329,10 @@ func TestProcess_CommentNotificationSurvivesKill9(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	const adminPW, citizenPW = "Rathaus am Markt 2026", "Stadtpark im Sommer 2026"
-	if code, _, stderr := runCLI(t, map[string]string{"MITREDEN_DATA_DIR": dir}, adminPW+"\n", "user", "create", "--email", "admin@example.org",
-		"--name", "Admina", "--role", "admin", "--password-stdin"); code != 0 {
-		t.Fatalf("user create: %s", stderr)
-	}
+	createAdmin(t, dir, adminPW)
 	s := startServer(t, dir)
 	admin := s.login(t, "admin@example.org", adminPW)
-	now := time.Now().UTC()
-	var cons struct{ ID string }
-	s.apiAs(t, admin, "POST", "/api/v1/consultations", map[string]any{"title": "Radwege in der Innenstadt",
-		"summary": "Wo fehlen sichere Radwege?", "body": "Die Stadt plant neue Radwege und fragt nach Vorschlägen.",
-		"opens_at": now.Add(-time.Hour), "closes_at": now.Add(30 * 24 * time.Hour), "voting_mode": "support",
-		"proposals_enabled": true, "comments_enabled": true}, 201, &cons)
+	cons := struct{ ID string }{openConsultation(t, s, admin)}
 	token := map[string]string{}
 	for _, who := range []string{"rad", "fuss"} {
 		s.apiAs(t, "", "POST", "/api/v1/auth/register", map[string]string{"email": who + "@example.org", "password": citizenPW,
@@ -384,4 +367,27 @@ func TestProcess_CommentNotificationSurvivesKill9(t *testing.T) {
 		}
 	}
 	stopServer(t, s, 10*time.Second)
+}
+
+// createAdmin makes the account admin@example.org (role admin) in the data
+// dir with the CLI, before a server holds it.
+func createAdmin(t *testing.T, dir, password string) {
+	t.Helper()
+	if code, _, stderr := runCLI(t, map[string]string{"MITREDEN_DATA_DIR": dir}, password+"\n", "user", "create", "--email", "admin@example.org",
+		"--name", "Admina", "--role", "admin", "--password-stdin"); code != 0 {
+		t.Fatalf("user create: %s", stderr)
+	}
+}
+
+// openConsultation creates, as admin, a consultation open since an hour
+// for 30 days, with proposals and comments, and returns its id.
+func openConsultation(t *testing.T, s *server, admin string) string {
+	t.Helper()
+	now := time.Now().UTC()
+	var cons struct{ ID string }
+	s.apiAs(t, admin, "POST", "/api/v1/consultations", map[string]any{"title": "Radwege in der Innenstadt",
+		"summary": "Wo fehlen sichere Radwege?", "body": "Die Stadt plant neue Radwege und fragt nach Vorschlägen.",
+		"opens_at": now.Add(-time.Hour), "closes_at": now.Add(30 * 24 * time.Hour), "voting_mode": "support",
+		"proposals_enabled": true, "comments_enabled": true}, 201, &cons)
+	return cons.ID
 }
