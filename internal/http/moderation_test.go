@@ -1012,10 +1012,14 @@ func TestModeration_LogFiltersAndPages(t *testing.T) {
 			t.Fatalf("%s at %s: %v", s.action, at, err)
 		}
 	}
-	f.e.Now.Store(nil)
+	// The block is today at noon too: the real clock's date in Berlin is
+	// a day later than the UTC date for an hour before midnight.
+	noon := day(0)
+	f.e.Now.Store(&noon)
 	if _, err := f.e.Participation.Block(ctx, f.mod.User, f.bernd.ID, "R5", time.Time{}); err != nil {
 		t.Fatal(err)
 	}
+	f.e.Now.Store(nil)
 	reasons := func(l modLogJSON) string {
 		var out []string
 		for _, it := range l.Items {
