@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -217,12 +218,7 @@ func (r *reconciler) repair(ctx context.Context, dead ...mitreden.Lease) error {
 	// comments written since a dead process last renewed its lease, and a
 	// renewal before, are queued again (what ran is skipped).
 	if r.exclusive && len(dead) > 0 {
-		from := dead[0].Renewed
-		for _, l := range dead[1:] {
-			if l.Renewed.Before(from) {
-				from = l.Renewed
-			}
-		}
+		from := slices.MinFunc(dead, func(a, b mitreden.Lease) int { return a.Renewed.Compare(b.Renewed) }).Renewed
 		n, err := r.e.notes.RequeueCommentEvents(ctx, from.Add(-2*r.renew), r.self.Started)
 		if err != nil {
 			return err

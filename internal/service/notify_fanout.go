@@ -64,9 +64,8 @@ func (n *Notifications) enqueue(ctx context.Context, ev notifyEvent, behind bool
 	if ev.At.IsZero() {
 		ev.At = n.now()
 	}
-	b, err := json.Marshal(ev)
+	j, err := n.notifyJob(ev)
 	if err == nil {
-		j := &mitreden.Job{ID: JobNotify + ":" + ev.ID, Kind: JobNotify, Payload: b, State: mitreden.JobQueued, RunAt: n.now()}
 		if behind {
 			err = n.jobs.EnqueueBehind(ctx, j)
 		} else {
@@ -76,6 +75,16 @@ func (n *Notifications) enqueue(ctx context.Context, ev notifyEvent, behind bool
 	if err != nil {
 		n.log.Warn("notification event not recorded", "event", ev.ID, "err", err)
 	}
+}
+
+// notifyJob is the fan-out job of ev, due now; its ID is the event's, so
+// an event queued twice runs once.
+func (n *Notifications) notifyJob(ev notifyEvent) (*mitreden.Job, error) {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return nil, err
+	}
+	return &mitreden.Job{ID: JobNotify + ":" + ev.ID, Kind: JobNotify, Payload: b, State: mitreden.JobQueued, RunAt: n.now()}, nil
 }
 
 // commentEvent is the event of a published comment; false when it answers
@@ -94,26 +103,23 @@ func commentEvent(cm *mitreden.Comment) (notifyEvent, bool) {
 // a stop may have lost it. Events already queued or run are skipped, and
 // running one again changes nothing. One pass over the comments.
 func (n *Notifications) RequeueCommentEvents(ctx context.Context, from, to time.Time) (int, error) {
-	var evs []notifyEvent
+	var jobs []*mitreden.Job
 	err := n.part.AllComments(ctx, func(cm *mitreden.Comment) error {
 		if cm.CreatedAt.Before(from) || !cm.CreatedAt.Before(to) || cm.Deleted {
 			return nil
 		}
-		if ev, ok := commentEvent(cm); ok {
-			evs = append(evs, ev)
+		ev, ok := commentEvent(cm)
+		if !ok {
+			return nil
 		}
-		return nil
+		j, err := n.notifyJob(ev)
+		if err == nil {
+			jobs = append(jobs, j)
+		}
+		return err
 	})
 	if err != nil {
 		return 0, err
-	}
-	jobs := make([]*mitreden.Job, 0, len(evs))
-	for _, ev := range evs {
-		b, err := json.Marshal(ev)
-		if err != nil {
-			return 0, err
-		}
-		jobs = append(jobs, &mitreden.Job{ID: JobNotify + ":" + ev.ID, Kind: JobNotify, Payload: b, State: mitreden.JobQueued, RunAt: n.now()})
 	}
 	for start := 0; start < len(jobs); start += 500 {
 		if err := n.jobs.Enqueue(ctx, jobs[start:min(start+500, len(jobs))]...); err != nil {
