@@ -554,23 +554,23 @@ func (m *matrixEnv) fixtures(t *testing.T, row matrixRow) *matrixFixtures {
 	f := &matrixFixtures{User: m.target.ID}
 	switch row.ID {
 	case "consultation":
-		f.Consultation = newCons(now.Add(-time.Hour), now.Add(72*time.Hour))
+		f.Consultation = newCons(now.Add(-48*time.Hour), now.Add(72*time.Hour)) // opened two days ago: a letter received today (Berlin) is after it at any hour
 	case "proposal":
-		f.Consultation = newCons(now.Add(-time.Hour), now.Add(72*time.Hour))
+		f.Consultation = newCons(now.Add(-48*time.Hour), now.Add(72*time.Hour)) // opened two days ago: a letter received today (Berlin) is after it at any hour
 		pr := &mitreden.Proposal{Title: "Ein Vorschlag der Besitzerin", Body: "Ein Vorschlag mit genug Text darin."}
 		if err := m.Participation.CreateProposal(ctx, owner.User, f.Consultation, pr); err != nil {
 			t.Fatalf("fixture proposal: %v", err)
 		}
 		f.Proposal = pr.ID
 	case "comment":
-		f.Consultation = newCons(now.Add(-time.Hour), now.Add(72*time.Hour))
+		f.Consultation = newCons(now.Add(-48*time.Hour), now.Add(72*time.Hour)) // opened two days ago: a letter received today (Berlin) is after it at any hour
 		cm, err := m.Participation.AddComment(ctx, owner.User, "consultation", f.Consultation, mitreden.Comment{Body: "Ein Kommentar der Besitzerin."})
 		if err != nil {
 			t.Fatalf("fixture comment: %v", err)
 		}
 		f.Comment = cm.ID
 	case "hidden":
-		f.Consultation = newCons(now.Add(-time.Hour), now.Add(72*time.Hour))
+		f.Consultation = newCons(now.Add(-48*time.Hour), now.Add(72*time.Hour)) // opened two days ago: a letter received today (Berlin) is after it at any hour
 		cm, err := m.Participation.AddComment(ctx, owner.User, "consultation", f.Consultation, mitreden.Comment{Body: "Ein Kommentar, der ausgeblendet wird."})
 		if err == nil {
 			err = m.Participation.Moderate(ctx, m.admin, mitreden.ActionHide, service.ItemRef{Type: mitreden.ItemComment, ID: cm.ID}, "Beleidigend")
@@ -596,7 +596,7 @@ func (m *matrixEnv) fixtures(t *testing.T, row matrixRow) *matrixFixtures {
 		}
 		f.Meeting, f.Public = mt.ID, mt.ID
 	case "rec", "rec-history", "rec-review", "rec-adopted", "rec-published", "rec-evidence":
-		f.Consultation = newCons(now.Add(-time.Hour), now.Add(72*time.Hour))
+		f.Consultation = newCons(now.Add(-48*time.Hour), now.Add(72*time.Hour)) // opened two days ago: a letter received today (Berlin) is after it at any hour
 		cm, err := m.Participation.AddComment(ctx, owner.User, "consultation", f.Consultation, mitreden.Comment{Body: "Ein Kommentar der Besitzerin."})
 		if err != nil {
 			t.Fatalf("fixture comment: %v", err)
@@ -606,7 +606,7 @@ func (m *matrixEnv) fixtures(t *testing.T, row matrixRow) *matrixFixtures {
 	case "chair":
 		f.Chair = m.actors["council"].User.ID
 	case "notification":
-		f.Consultation = newCons(now.Add(-time.Hour), now.Add(72*time.Hour))
+		f.Consultation = newCons(now.Add(-48*time.Hour), now.Add(72*time.Hour)) // opened two days ago: a letter received today (Berlin) is after it at any hour
 		pr := &mitreden.Proposal{Title: "Ein Vorschlag der Besitzerin", Body: "Ein Vorschlag mit genug Text darin."}
 		if err := m.Participation.CreateProposal(ctx, owner.User, f.Consultation, pr); err != nil {
 			t.Fatalf("fixture proposal: %v", err)
@@ -629,7 +629,7 @@ func (m *matrixEnv) fixtures(t *testing.T, row matrixRow) *matrixFixtures {
 		}
 		f.Mail = service.MailID(key)
 	case "person", "letter", "assisted-comment":
-		f.Consultation = newCons(now.Add(-time.Hour), now.Add(72*time.Hour))
+		f.Consultation = newCons(now.Add(-48*time.Hour), now.Add(72*time.Hour)) // opened two days ago: a letter received today (Berlin) is after it at any hour
 		r := &mitreden.ParticipantRecord{DisplayName: "Erika M.", Locality: "Musterhausen", Address: "Hauptstraße 1"}
 		if err := m.Assisted.CreateRecord(ctx, m.admin, r); err != nil {
 			t.Fatalf("fixture record: %v", err)
